@@ -1,0 +1,118 @@
+//! The `api` command line: serve (default), bootstrap an administrator, import communes,
+//! migrate, print the schema.
+
+use std::sync::Arc;
+
+use domain::{Clock, SystemClock};
+use tokio_util::sync::CancellationToken;
+
+use crate::{
+    auth::credentials,
+    registry::import,
+    settings::Settings,
+    startup::{self, Application},
+    telemetry,
+};
+
+const USAGE: &str = "\
+usage: api [command]
+
+commands:
+  serve                                   run the API (and the worker, unless RUN_WORKER=false); the default
+  bootstrap-admin --name NAME [--province CODE]
+                                          create an administrator and print its bearer token
+  import-communes FILE.csv                import the official list of provinces and communes
+  migrate                                 bring the database schema up to date and exit
+  print-schema                            print the GraphQL schema (SDL)
+";
+
+/// A command-line failure, printed to stderr with exit code 2.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// Wrong arguments.
+    #[error("{0}\n\n{USAGE}")]
+    Usage(String),
+    /// Anything else.
+    #[error("{0}")]
+    Failed(String),
+}
+
+fn flag(args: &[String], name: &str) -> Option<String> {
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned()
+}
+
+/// Runs the command named by `args` (without the program name).
+pub async fn run(args: Vec<String>) -> Result<(), CliError> {
+    let command = args.first().map(String::as_str).unwrap_or("serve");
+    if command == "print-schema" {
+        println!("{}", crate::graphql::sdl());
+        return Ok(());
+    }
+    if matches!(command, "-h" | "--help" | "help") {
+        println!("{USAGE}");
+        return Ok(());
+    }
+    let mut settings = Settings::from_env().map_err(|e| CliError::Failed(e.to_string()))?;
+    telemetry::init(settings.log_json);
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let fail = |e: &dyn std::fmt::Display| CliError::Failed(e.to_string());
+    match command {
+        "serve" => serve(settings, clock).await,
+        "migrate" => {
+            settings.run_migrations = true;
+            settings.seed_demo_data = false;
+            startup::prepare_database(&settings, clock.as_ref()).await.map_err(|e| fail(&e))?;
+            println!("database is up to date");
+            Ok(())
+        }
+        "bootstrap-admin" => {
+            let name = flag(&args, "--name").ok_or_else(|| CliError::Usage("--name is required".into()))?;
+            let province = flag(&args, "--province")
+                .map(|p| domain::ProvinceCode::parse(&p).map(|p| p.as_str().to_owned()))
+                .transpose()
+                .map_err(|e| CliError::Usage(e.to_string()))?;
+            let db = startup::prepare_database(&settings, clock.as_ref()).await.map_err(|e| fail(&e))?;
+            let ttl = chrono::Duration::days(settings.access_token_ttl_days);
+            let (_, token, expires_at) =
+                credentials::bootstrap_administrator(&db, &name, province, clock.now(), ttl).await.map_err(|e| CliError::Failed(e.message()))?;
+            println!("administrator created; bearer token (shown once, valid until {expires_at}):\n{token}");
+            Ok(())
+        }
+        "import-communes" => {
+            let path = args.get(1).ok_or_else(|| CliError::Usage("import-communes needs a CSV file".into()))?;
+            let text = std::fs::read_to_string(path).map_err(|e| fail(&e))?;
+            let db = startup::prepare_database(&settings, clock.as_ref()).await.map_err(|e| fail(&e))?;
+            let txn = sea_orm::TransactionTrait::begin(&db).await.map_err(|e| fail(&e))?;
+            let s = import::import_communes(&txn, &text, clock.now()).await.map_err(|e| CliError::Failed(e.message()))?;
+            txn.commit().await.map_err(|e| fail(&e))?;
+            println!("imported {} provinces, {} communes, {} former units", s.provinces, s.communes, s.former_communes);
+            Ok(())
+        }
+        other => Err(CliError::Usage(format!("unknown command {other:?}"))),
+    }
+}
+
+async fn serve(settings: Settings, clock: Arc<dyn Clock>) -> Result<(), CliError> {
+    let app = Application::build(settings.clone(), clock.clone()).await.map_err(|e| CliError::Failed(e.to_string()))?;
+    let shutdown = CancellationToken::new();
+    tokio::spawn(startup::cancel_on_signal(shutdown.clone()));
+    let worker = if settings.run_worker {
+        Some(tokio::spawn(worker::run(app.db(), clock.clone(), settings.worker.clone(), shutdown.clone())))
+    } else {
+        None
+    };
+    let addr = settings.bind_addr.ip();
+    let url = format!("http://{}:{}/graphql", addr, app.port());
+    tracing::info!(%url, graphiql = settings.graphiql, worker = settings.run_worker, "Đồng Hành API listening");
+    println!("GraphQL: {url}{}", if settings.graphiql { " (GraphiQL: open it in a browser)" } else { "" });
+    app.run_until_stopped(shutdown.clone()).await.map_err(|e| CliError::Failed(e.to_string()))?;
+    shutdown.cancel();
+    if let Some(handle) = worker {
+        match handle.await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "worker stopped with an error"),
+            Err(e) => tracing::error!(error = %e, "worker task failed"),
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,151 @@
+//! Request-scoped DataLoaders: every relation of a page loads in one query per kind, and every
+//! load goes through a scoped service function, so nested fields obey the caller's scope too.
+
+use std::{collections::HashMap, sync::Arc};
+
+use async_graphql::{Context, dataloader::{DataLoader, Loader}};
+use entities::{client, client_transfer, commune, officer, order_assignment, order_pause, province, supervision_order};
+use sea_orm::DatabaseConnection;
+use uuid::Uuid;
+
+use crate::{
+    context::RequestContext,
+    error::AppError,
+    registry::{clients, officers, orders, places, transfers},
+};
+
+/// The one loader of a request; each key type below is one relation.
+pub struct RegistryLoader {
+    db: DatabaseConnection,
+    rc: Arc<RequestContext>,
+}
+
+impl RegistryLoader {
+    /// A DataLoader for one request.
+    pub fn for_request(db: DatabaseConnection, rc: Arc<RequestContext>) -> DataLoader<Self> {
+        DataLoader::new(Self { db, rc }, tokio::spawn)
+    }
+}
+
+/// The request's loader.
+pub(crate) fn loader<'a>(ctx: &'a Context<'_>) -> &'a DataLoader<RegistryLoader> {
+    #[allow(clippy::expect_used)]
+    ctx.data::<DataLoader<RegistryLoader>>().expect("loader in request data")
+}
+
+type LoadResult<K, V> = Result<HashMap<K, V>, async_graphql::Error>;
+
+fn gql(e: AppError) -> async_graphql::Error {
+    e.into()
+}
+
+macro_rules! key {
+    ($name:ident, $inner:ty, $doc:literal) => {
+        #[doc = $doc]
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        pub struct $name(pub $inner);
+    };
+}
+
+key!(ClientKey, Uuid, "A client by id.");
+key!(OfficerKey, Uuid, "An officer by id.");
+key!(OrderKey, Uuid, "An order by id.");
+key!(OrdersOfClient, Uuid, "The orders of a client.");
+key!(PausesOfOrder, Uuid, "The pauses of an order.");
+key!(AssignmentsOfOrder, Uuid, "The assignments of an order.");
+key!(TransfersOfClient, Uuid, "The transfers of a client.");
+key!(CommuneKey, String, "A commune by code.");
+key!(ProvinceKey, String, "A province by code.");
+
+fn unwrap_keys<K, I: Clone>(keys: &[K], f: impl Fn(&K) -> I) -> Vec<I> {
+    keys.iter().map(f).collect()
+}
+
+fn group<K: std::hash::Hash + Eq, V>(rows: Vec<V>, key: impl Fn(&V) -> K) -> HashMap<K, Vec<V>> {
+    let mut map: HashMap<K, Vec<V>> = HashMap::new();
+    for row in rows {
+        map.entry(key(&row)).or_default().push(row);
+    }
+    map
+}
+
+impl Loader<ClientKey> for RegistryLoader {
+    type Value = client::Model;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[ClientKey]) -> LoadResult<ClientKey, Self::Value> {
+        let rows = clients::by_ids(&self.db, &self.rc, &unwrap_keys(keys, |k| k.0)).await.map_err(gql)?;
+        Ok(rows.into_iter().map(|r| (ClientKey(r.id), r)).collect())
+    }
+}
+
+impl Loader<OfficerKey> for RegistryLoader {
+    type Value = officer::Model;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[OfficerKey]) -> LoadResult<OfficerKey, Self::Value> {
+        let rows = officers::by_ids(&self.db, &self.rc, &unwrap_keys(keys, |k| k.0)).await.map_err(gql)?;
+        Ok(rows.into_iter().map(|r| (OfficerKey(r.id), r)).collect())
+    }
+}
+
+impl Loader<OrderKey> for RegistryLoader {
+    type Value = supervision_order::Model;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[OrderKey]) -> LoadResult<OrderKey, Self::Value> {
+        let rows = orders::by_ids(&self.db, &self.rc, &unwrap_keys(keys, |k| k.0)).await.map_err(gql)?;
+        Ok(rows.into_iter().map(|r| (OrderKey(r.id), r)).collect())
+    }
+}
+
+impl Loader<OrdersOfClient> for RegistryLoader {
+    type Value = Vec<supervision_order::Model>;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[OrdersOfClient]) -> LoadResult<OrdersOfClient, Self::Value> {
+        let rows = orders::by_client_ids(&self.db, &self.rc, &unwrap_keys(keys, |k| k.0)).await.map_err(gql)?;
+        Ok(group(rows, |r| OrdersOfClient(r.client_id)))
+    }
+}
+
+impl Loader<PausesOfOrder> for RegistryLoader {
+    type Value = Vec<order_pause::Model>;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[PausesOfOrder]) -> LoadResult<PausesOfOrder, Self::Value> {
+        let rows = orders::pauses_by_order_ids(&self.db, &self.rc, &unwrap_keys(keys, |k| k.0)).await.map_err(gql)?;
+        Ok(group(rows, |r| PausesOfOrder(r.order_id)))
+    }
+}
+
+impl Loader<AssignmentsOfOrder> for RegistryLoader {
+    type Value = Vec<order_assignment::Model>;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[AssignmentsOfOrder]) -> LoadResult<AssignmentsOfOrder, Self::Value> {
+        let rows = orders::assignments_by_order_ids(&self.db, &self.rc, &unwrap_keys(keys, |k| k.0)).await.map_err(gql)?;
+        Ok(group(rows, |r| AssignmentsOfOrder(r.order_id)))
+    }
+}
+
+impl Loader<TransfersOfClient> for RegistryLoader {
+    type Value = Vec<client_transfer::Model>;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[TransfersOfClient]) -> LoadResult<TransfersOfClient, Self::Value> {
+        let rows = transfers::by_client_ids(&self.db, &self.rc, &unwrap_keys(keys, |k| k.0)).await.map_err(gql)?;
+        Ok(group(rows, |r| TransfersOfClient(r.client_id)))
+    }
+}
+
+impl Loader<CommuneKey> for RegistryLoader {
+    type Value = commune::Model;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[CommuneKey]) -> LoadResult<CommuneKey, Self::Value> {
+        let rows = places::communes_by_codes(&self.db, &unwrap_keys(keys, |k| k.0.clone())).await.map_err(gql)?;
+        Ok(rows.into_iter().map(|r| (CommuneKey(r.code.clone()), r)).collect())
+    }
+}
+
+impl Loader<ProvinceKey> for RegistryLoader {
+    type Value = province::Model;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[ProvinceKey]) -> LoadResult<ProvinceKey, Self::Value> {
+        let rows = places::provinces_by_codes(&self.db, &unwrap_keys(keys, |k| k.0.clone())).await.map_err(gql)?;
+        Ok(rows.into_iter().map(|r| (ProvinceKey(r.code.clone()), r)).collect())
+    }
+}

@@ -1,0 +1,96 @@
+//! The GraphQL schema: thin resolvers that parse input, call one service function, and map
+//! the result. Authorization and scope live in the services, not here.
+
+pub mod admin;
+pub mod clients;
+pub mod ids;
+pub mod loaders;
+pub mod orders;
+pub mod officers;
+pub mod pagination;
+pub mod places;
+pub mod scalars;
+pub mod viewer;
+
+use std::sync::Arc;
+
+use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
+use sea_orm::DatabaseConnection;
+
+use crate::{context::RequestContext, settings::Settings};
+
+/// All queries.
+#[derive(MergedObject, Default)]
+pub struct QueryRoot(
+    viewer::ViewerQuery,
+    places::PlacesQuery,
+    officers::OfficersQuery,
+    clients::ClientsQuery,
+    orders::OrdersQuery,
+    admin::AdminQuery,
+);
+
+/// All mutations.
+#[derive(MergedObject, Default)]
+pub struct MutationRoot(
+    places::PlacesMutation,
+    officers::OfficersMutation,
+    clients::ClientsMutation,
+    orders::OrdersMutation,
+    admin::AdminMutation,
+);
+
+/// The schema type.
+pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+
+/// Settings the resolvers need at run time.
+#[derive(Debug, Clone)]
+pub struct ResolverSettings {
+    /// Page size when `first` is absent.
+    pub default_page_size: usize,
+    /// Largest `first`.
+    pub max_page_size: usize,
+    /// Bearer token lifetime.
+    pub access_token_ttl_days: i64,
+}
+
+/// Builds the schema with the limits from the settings.
+pub fn build_schema(settings: &Settings, db: DatabaseConnection) -> AppSchema {
+    let mut builder = Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
+        .data(db)
+        .data(ResolverSettings {
+            default_page_size: settings.limits.default_page_size,
+            max_page_size: settings.limits.max_page_size,
+            access_token_ttl_days: settings.access_token_ttl_days,
+        })
+        .limit_depth(settings.limits.max_depth)
+        .limit_complexity(settings.limits.max_complexity)
+        .limit_recursive_depth(32)
+        .limit_directives(20);
+    if !settings.introspection {
+        builder = builder.disable_introspection();
+    }
+    builder.finish()
+}
+
+/// The SDL of the schema, as committed in `schema.graphql`.
+pub fn sdl() -> String {
+    Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription).finish().sdl()
+}
+
+/// The database and the request context of a resolver.
+pub(crate) fn env<'a>(ctx: &'a Context<'_>) -> (&'a DatabaseConnection, &'a RequestContext) {
+    // Both are inserted by the HTTP handler for every request; their absence is a wiring bug
+    // caught by every integration test, so the resolvers can rely on them.
+    #[allow(clippy::expect_used)]
+    let db = ctx.data::<DatabaseConnection>().expect("database in schema data");
+    #[allow(clippy::expect_used)]
+    let rc = ctx.data::<Arc<RequestContext>>().expect("request context in request data");
+    (db, rc.as_ref())
+}
+
+/// Resolver settings.
+pub(crate) fn resolver_settings<'a>(ctx: &'a Context<'_>) -> &'a ResolverSettings {
+    #[allow(clippy::expect_used)]
+    ctx.data::<ResolverSettings>().expect("resolver settings in schema data")
+}

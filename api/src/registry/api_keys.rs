@@ -1,0 +1,138 @@
+//! Partner API keys: scopes and allowed communes, managed by administrators.
+
+use std::collections::BTreeSet;
+
+use domain::access::{Permission, Scope};
+use entities::{api_key, api_key_commune};
+use sea_orm::{DatabaseConnection, ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use uuid::Uuid;
+
+use super::places;
+use crate::{
+    audit::{self, Subject},
+    auth::credentials,
+    context::RequestContext,
+    error::{AppError, AppResult},
+    pagination::{Page, PageRequest, paginate},
+};
+
+/// A key with its communes.
+#[derive(Debug, Clone)]
+pub struct ApiKeyView {
+    /// The stored key (hash only).
+    pub key: api_key::Model,
+    /// Communes it may reach.
+    pub communes: Vec<String>,
+}
+
+/// Creates a key; returns it with the secret, which is shown only once.
+pub async fn create(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    name: &str,
+    scopes: BTreeSet<Permission>,
+    commune_codes: &[String],
+) -> AppResult<(ApiKeyView, String)> {
+    let principal = ctx.principal()?;
+    principal.require_admin(false)?;
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(AppError::field("name", "must be 1 to 100 characters"));
+    }
+    if scopes.is_empty() {
+        return Err(AppError::field("scopes", "a key needs at least one scope"));
+    }
+    if commune_codes.is_empty() {
+        return Err(AppError::field("communeCodes", "a key needs at least one commune"));
+    }
+    let scope = principal.scope();
+    let mut communes = Vec::new();
+    for code in commune_codes {
+        let c = places::current_commune(db, "communeCodes", code).await?;
+        if !scope.allows(&c.code, &c.province_code) {
+            return Err(AppError::forbidden(format!("commune {} is outside your province", c.code)));
+        }
+        if !communes.contains(&c.code) {
+            communes.push(c.code);
+        }
+    }
+    let secret = credentials::new_secret(credentials::API_KEY_PREFIX);
+    let txn = db.begin().await?;
+    let key = api_key::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        name: Set(name.to_owned()),
+        key_hash: Set(credentials::hash_secret(&secret)),
+        scopes: Set(scopes.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(" ")),
+        created_at: Set(ctx.now),
+        revoked_at: Set(None),
+    }
+    .insert(&txn)
+    .await?;
+    api_key_commune::Entity::insert_many(
+        communes.iter().map(|c| api_key_commune::ActiveModel { api_key_id: Set(key.id), commune_code: Set(c.clone()) }),
+    )
+    .exec(&txn)
+    .await?;
+    audit::record(&txn, ctx, "api_key.create", Subject { entity_type: "api_key", entity_id: Some(key.id), commune_code: None }, Some(key.scopes.clone())).await?;
+    txn.commit().await?;
+    Ok((ApiKeyView { key, communes }, secret))
+}
+
+async fn with_communes(db: &impl ConnectionTrait, keys: Vec<api_key::Model>) -> AppResult<Vec<ApiKeyView>> {
+    let links = api_key_commune::Entity::find()
+        .filter(api_key_commune::Column::ApiKeyId.is_in(keys.iter().map(|k| k.id)))
+        .all(db)
+        .await?;
+    Ok(keys
+        .into_iter()
+        .map(|key| {
+            let communes = links.iter().filter(|l| l.api_key_id == key.id).map(|l| l.commune_code.clone()).collect();
+            ApiKeyView { key, communes }
+        })
+        .collect())
+}
+
+/// Whether a province administrator may manage a key: all its communes are in their province.
+async fn visible(db: &impl ConnectionTrait, scope: &Scope, view: &ApiKeyView) -> AppResult<bool> {
+    if matches!(scope, Scope::Everything) {
+        return Ok(true);
+    }
+    let communes = places::communes_by_codes(db, &view.communes).await?;
+    Ok(!communes.is_empty() && communes.iter().all(|c| scope.allows(&c.code, &c.province_code)))
+}
+
+/// Lists keys (administrators; province administrators see keys of their province only).
+pub async fn list(db: &impl ConnectionTrait, ctx: &RequestContext, page: PageRequest<Uuid>) -> AppResult<Page<ApiKeyView>> {
+    let principal = ctx.principal()?;
+    principal.require_admin(false)?;
+    let scope = principal.scope();
+    let page = paginate(db, api_key::Entity::find(), api_key::Column::Id, page).await?;
+    let mut items = Vec::new();
+    for view in with_communes(db, page.items).await? {
+        if visible(db, &scope, &view).await? {
+            items.push(view);
+        }
+    }
+    Ok(Page { items, has_next_page: page.has_next_page, total_count: page.total_count })
+}
+
+/// Revokes a key at once.
+pub async fn revoke(db: &DatabaseConnection, ctx: &RequestContext, id: Uuid) -> AppResult<ApiKeyView> {
+    let principal = ctx.principal()?;
+    principal.require_admin(false)?;
+    let txn = db.begin().await?;
+    let key = api_key::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::NotFound("API key"))?;
+    let view = with_communes(&txn, vec![key]).await?.remove(0);
+    if !visible(&txn, &principal.scope(), &view).await? {
+        return Err(AppError::NotFound("API key"));
+    }
+    if view.key.revoked_at.is_some() {
+        return Err(AppError::Conflict("the key is already revoked".into()));
+    }
+    let mut m: api_key::ActiveModel = view.key.into();
+    m.revoked_at = Set(Some(ctx.now));
+    let key = m.update(&txn).await?;
+    audit::record(&txn, ctx, "api_key.revoke", Subject { entity_type: "api_key", entity_id: Some(key.id), commune_code: None }, None).await?;
+    txn.commit().await?;
+    Ok(ApiKeyView { key, communes: view.communes })
+}

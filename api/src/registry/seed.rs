@@ -1,0 +1,27 @@
+//! Reference data every database needs, and the demo sample of the embedded default.
+
+use chrono::{DateTime, Utc};
+use entities::province;
+use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait, TransactionTrait};
+
+use super::{import, regimes};
+use crate::error::AppResult;
+
+/// Adds the built-in legal regime (Law 73/2021) if missing. Idempotent.
+pub async fn ensure_reference_data(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResult<()> {
+    let txn = db.begin().await?;
+    regimes::ensure(&txn, "Luật Phòng, chống ma túy 2021 (73/2021/QH14)", &domain::order::law_73_2021(), now).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Loads the bundled sample of provinces and communes into a database that has none.
+pub async fn load_demo_sample(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResult<bool> {
+    if province::Entity::find().count(db).await? > 0 {
+        return Ok(false);
+    }
+    let txn = db.begin().await?;
+    import::import_communes(&txn, import::DEMO_SAMPLE_CSV, now).await?;
+    txn.commit().await?;
+    Ok(true)
+}

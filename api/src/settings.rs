@@ -1,0 +1,157 @@
+//! Typed configuration, read once from the environment (and an optional `.env`) at start-up.
+
+use std::net::SocketAddr;
+
+use worker::env::{self, ConfigError};
+
+/// Where the process runs: the embedded default, or production behind real infrastructure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    /// One process, SQLite file, console sink, GraphiQL on.
+    Embedded,
+    /// PostgreSQL required; GraphiQL and introspection off unless asked for.
+    Production,
+}
+
+/// Limits that protect the GraphQL endpoint.
+#[derive(Debug, Clone)]
+pub struct GraphqlLimits {
+    /// Deepest selection nesting accepted.
+    pub max_depth: usize,
+    /// Highest complexity score accepted (each field counts 1, lists multiply by `first`).
+    pub max_complexity: usize,
+    /// Most aliases accepted in one document.
+    pub max_aliases: usize,
+    /// Largest `first` accepted on a connection.
+    pub max_page_size: usize,
+    /// Page size when `first` is not given.
+    pub default_page_size: usize,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+}
+
+/// All settings of the API process.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Embedded or production.
+    pub environment: Environment,
+    /// `DATABASE_URL`: `sqlite://…` or `postgres://…`.
+    pub database_url: String,
+    /// Pool size.
+    pub database_max_connections: u32,
+    /// `BIND_ADDR`: where the HTTP server listens.
+    pub bind_addr: SocketAddr,
+    /// `RUN_WORKER`: also run the worker in this process.
+    pub run_worker: bool,
+    /// `RUN_MIGRATIONS`: bring the schema up to date at start-up.
+    pub run_migrations: bool,
+    /// `SEED_DEMO_DATA`: load the bundled sample of provinces and communes into an empty database.
+    pub seed_demo_data: bool,
+    /// `GRAPHIQL`: serve GraphiQL at the GraphQL URL on GET from a browser.
+    pub graphiql: bool,
+    /// `GRAPHQL_INTROSPECTION`: answer introspection queries.
+    pub introspection: bool,
+    /// GraphQL limits.
+    pub limits: GraphqlLimits,
+    /// `ACCESS_TOKEN_TTL_DAYS`: lifetime of officer and administrator bearer tokens.
+    pub access_token_ttl_days: i64,
+    /// `LOG_FORMAT`: `pretty` or `json`.
+    pub log_json: bool,
+    /// Settings of the in-process worker.
+    pub worker: worker::WorkerSettings,
+}
+
+impl Settings {
+    /// Reads the settings from the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        env::load_dotenv();
+        let environment = match env::optional("APP_ENV").as_deref() {
+            None | Some("embedded") | Some("development") => Environment::Embedded,
+            Some("production") => Environment::Production,
+            Some(other) => {
+                return Err(ConfigError {
+                    var: "APP_ENV",
+                    reason: format!("expected embedded or production, got {other:?}"),
+                });
+            }
+        };
+        let embedded = environment == Environment::Embedded;
+        let database_url = match (env::optional("DATABASE_URL"), environment) {
+            (Some(url), _) => url,
+            (None, Environment::Embedded) => "sqlite://data/donghanh.db".to_owned(),
+            (None, Environment::Production) => {
+                return Err(ConfigError { var: "DATABASE_URL", reason: "required when APP_ENV=production".into() });
+            }
+        };
+        if !(database_url.starts_with("sqlite:") || database_url.starts_with("postgres")) {
+            return Err(ConfigError { var: "DATABASE_URL", reason: "must start with sqlite:// or postgres://".into() });
+        }
+        let log_json = match env::optional("LOG_FORMAT").as_deref() {
+            None => !embedded,
+            Some("json") => true,
+            Some("pretty") => false,
+            Some(other) => {
+                return Err(ConfigError { var: "LOG_FORMAT", reason: format!("expected pretty or json, got {other:?}") });
+            }
+        };
+        let limits = GraphqlLimits {
+            max_depth: env::parse_or("GRAPHQL_MAX_DEPTH", 10)?,
+            max_complexity: env::parse_or("GRAPHQL_MAX_COMPLEXITY", 5_000)?,
+            max_aliases: env::parse_or("GRAPHQL_MAX_ALIASES", 30)?,
+            max_page_size: env::parse_or("GRAPHQL_MAX_PAGE_SIZE", 100)?,
+            default_page_size: env::parse_or("GRAPHQL_DEFAULT_PAGE_SIZE", 20)?,
+            max_body_bytes: env::parse_or("HTTP_MAX_BODY_BYTES", 256 * 1024)?,
+        };
+        if limits.default_page_size == 0 || limits.default_page_size > limits.max_page_size {
+            return Err(ConfigError {
+                var: "GRAPHQL_DEFAULT_PAGE_SIZE",
+                reason: "must be between 1 and GRAPHQL_MAX_PAGE_SIZE".into(),
+            });
+        }
+        let access_token_ttl_days = env::parse_or("ACCESS_TOKEN_TTL_DAYS", 30)?;
+        if !(1..=365).contains(&access_token_ttl_days) {
+            return Err(ConfigError { var: "ACCESS_TOKEN_TTL_DAYS", reason: "must be between 1 and 365".into() });
+        }
+        Ok(Self {
+            environment,
+            database_max_connections: env::parse_or("DATABASE_MAX_CONNECTIONS", 10)?,
+            bind_addr: env::parse_or("BIND_ADDR", SocketAddr::from(([127, 0, 0, 1], 8080)))?,
+            run_worker: env::bool_or("RUN_WORKER", embedded)?,
+            run_migrations: env::bool_or("RUN_MIGRATIONS", embedded)?,
+            seed_demo_data: env::bool_or("SEED_DEMO_DATA", embedded)?,
+            graphiql: env::bool_or("GRAPHIQL", embedded)?,
+            introspection: env::bool_or("GRAPHQL_INTROSPECTION", embedded)?,
+            limits,
+            access_token_ttl_days,
+            log_json,
+            database_url,
+            worker: worker::WorkerSettings::from_env()?,
+        })
+    }
+
+    /// Settings for tests: embedded behaviour on the given database, random port.
+    pub fn for_tests(database_url: String) -> Self {
+        Self {
+            environment: Environment::Embedded,
+            database_url,
+            database_max_connections: 5,
+            bind_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            run_worker: false,
+            run_migrations: true,
+            seed_demo_data: false,
+            graphiql: true,
+            introspection: true,
+            limits: GraphqlLimits {
+                max_depth: 10,
+                max_complexity: 5_000,
+                max_aliases: 30,
+                max_page_size: 100,
+                default_page_size: 20,
+                max_body_bytes: 256 * 1024,
+            },
+            access_token_ttl_days: 30,
+            log_json: false,
+            worker: worker::WorkerSettings::for_tests(),
+        }
+    }
+}

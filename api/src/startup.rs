@@ -1,0 +1,134 @@
+//! Building and running the application: database, schema, HTTP server, embedded worker.
+
+use std::{ops::Deref, sync::Arc};
+
+use domain::Clock;
+use sea_orm::DatabaseConnection;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::{
+    graphql::{self, AppSchema},
+    http,
+    registry::seed,
+    settings::Settings,
+};
+
+/// Everything a request handler needs.
+pub struct App {
+    /// The database (ORM over the shared sqlx pool).
+    pub db: DatabaseConnection,
+    /// The GraphQL schema.
+    pub schema: AppSchema,
+    /// The process clock.
+    pub clock: Arc<dyn Clock>,
+    /// Settings.
+    pub settings: Settings,
+}
+
+/// Cheap-to-clone handle on the application.
+#[derive(Clone)]
+pub struct AppState(pub Arc<App>);
+
+impl Deref for AppState {
+    type Target = App;
+    fn deref(&self) -> &App {
+        &self.0
+    }
+}
+
+/// Why the application could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// Database open or migration failure.
+    #[error(transparent)]
+    Database(#[from] worker::db::DbOpenError),
+    /// Reference data could not be written.
+    #[error("cannot load reference data: {0}")]
+    Seed(String),
+    /// The port could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// Address asked for.
+        addr: std::net::SocketAddr,
+        /// Cause.
+        source: std::io::Error,
+    },
+}
+
+/// A built application, bound to its port, not yet serving.
+pub struct Application {
+    state: AppState,
+    listener: TcpListener,
+}
+
+/// Opens the database, migrates it if asked, and loads reference (and demo) data.
+pub async fn prepare_database(settings: &Settings, clock: &dyn Clock) -> Result<DatabaseConnection, StartupError> {
+    let db = worker::db::connect(&settings.database_url, settings.database_max_connections).await?;
+    if settings.run_migrations {
+        worker::db::migrate(&db).await?;
+        seed::ensure_reference_data(&db, clock.now()).await.map_err(|e| StartupError::Seed(e.message()))?;
+        if settings.seed_demo_data && seed::load_demo_sample(&db, clock.now()).await.map_err(|e| StartupError::Seed(e.message()))? {
+            tracing::info!("loaded the bundled sample of provinces and communes");
+        }
+    }
+    Ok(db)
+}
+
+impl Application {
+    /// Prepares the database and binds the HTTP port.
+    pub async fn build(settings: Settings, clock: Arc<dyn Clock>) -> Result<Self, StartupError> {
+        let db = prepare_database(&settings, clock.as_ref()).await?;
+        let listener = TcpListener::bind(settings.bind_addr)
+            .await
+            .map_err(|source| StartupError::Bind { addr: settings.bind_addr, source })?;
+        let schema = graphql::build_schema(&settings, db.clone());
+        Ok(Self { state: AppState(Arc::new(App { db, schema, clock, settings })), listener })
+    }
+
+    /// The bound port (useful with port 0 in tests).
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or_default()
+    }
+
+    /// The database handle, for tests and the embedded worker.
+    pub fn db(&self) -> DatabaseConnection {
+        self.state.db.clone()
+    }
+
+    /// Serves until `shutdown` is cancelled, then drains in-flight requests.
+    pub async fn run_until_stopped(self, shutdown: CancellationToken) -> std::io::Result<()> {
+        let router = http::router(self.state.clone());
+        axum::serve(self.listener, router).with_graceful_shutdown(shutdown.cancelled_owned()).await
+    }
+}
+
+/// Cancels `token` on SIGTERM or Ctrl-C.
+pub async fn cancel_on_signal(token: CancellationToken) {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+    token.cancel();
+}

@@ -1,0 +1,122 @@
+//! People's names, sex and dates of birth, validated once at the edge.
+
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+/// Why a person's details were refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PersonError {
+    /// Names must say something.
+    #[error("name must not be empty")]
+    EmptyName,
+    /// Keep names to what a form can hold.
+    #[error("name must be at most 100 characters")]
+    NameTooLong,
+    /// A birth cannot be after today.
+    #[error("date of birth is in the future")]
+    BirthInFuture,
+    /// Guards against typos such as 1099 for 1990.
+    #[error("date of birth is before 1900")]
+    BirthTooEarly,
+}
+
+/// A person's full name, trimmed, with single spaces, as they write it (with diacritics).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonName(String);
+
+impl PersonName {
+    /// Parses a full name.
+    pub fn parse(input: &str) -> Result<Self, PersonError> {
+        let name = input.split_whitespace().collect::<Vec<_>>().join(" ");
+        if name.is_empty() {
+            return Err(PersonError::EmptyName);
+        }
+        if name.chars().count() > 100 {
+            return Err(PersonError::NameTooLong);
+        }
+        Ok(Self(name))
+    }
+
+    /// The name as stored and shown.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Sex as recorded on the national ID.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Sex {
+    /// Nam.
+    Male,
+    /// Nữ.
+    Female,
+}
+
+impl Sex {
+    /// Stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sex::Male => "male",
+            Sex::Female => "female",
+        }
+    }
+
+    /// Parses the stored form.
+    pub fn from_stored(s: &str) -> Option<Self> {
+        match s {
+            "male" => Some(Sex::Male),
+            "female" => Some(Sex::Female),
+            _ => None,
+        }
+    }
+}
+
+/// Checks a date of birth against today's local date.
+pub fn check_date_of_birth(date_of_birth: NaiveDate, today: NaiveDate) -> Result<(), PersonError> {
+    if date_of_birth > today {
+        return Err(PersonError::BirthInFuture);
+    }
+    if date_of_birth.year() < 1900 {
+        return Err(PersonError::BirthTooEarly);
+    }
+    Ok(())
+}
+
+/// Age in whole years on `on`.
+pub fn age_on(date_of_birth: NaiveDate, on: NaiveDate) -> i32 {
+    let mut age = on.year() - date_of_birth.year();
+    if (on.month(), on.day()) < (date_of_birth.month(), date_of_birth.day()) {
+        age -= 1;
+    }
+    age
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn names_are_trimmed_and_collapsed() {
+        assert_eq!(PersonName::parse("  Nguyễn   Văn An ").unwrap().as_str(), "Nguyễn Văn An");
+        assert_eq!(PersonName::parse(" \t"), Err(PersonError::EmptyName));
+        assert_eq!(PersonName::parse(&"a".repeat(101)), Err(PersonError::NameTooLong));
+    }
+
+    #[test]
+    fn birth_dates_must_be_plausible() {
+        assert_eq!(check_date_of_birth(d(2030, 1, 1), d(2026, 11, 26)), Err(PersonError::BirthInFuture));
+        assert_eq!(check_date_of_birth(d(1899, 12, 31), d(2026, 11, 26)), Err(PersonError::BirthTooEarly));
+        assert!(check_date_of_birth(d(1990, 2, 28), d(2026, 11, 26)).is_ok());
+    }
+
+    #[test]
+    fn age_counts_whole_years() {
+        assert_eq!(age_on(d(2008, 11, 27), d(2026, 11, 26)), 17);
+        assert_eq!(age_on(d(2008, 11, 26), d(2026, 11, 26)), 18);
+        assert_eq!(age_on(d(2008, 2, 29), d(2026, 2, 28)), 17);
+    }
+}

@@ -1,0 +1,20 @@
+//! SeaORM entities: the shapes of Đồng Hành's tables, nothing more.
+//!
+//! Rules live in the `domain` crate; GraphQL types in `api`. Enumerations are stored as
+//! strings and parsed by the domain's `from_stored` functions.
+
+pub mod access_token;
+pub mod account;
+pub mod api_key;
+pub mod api_key_commune;
+pub mod audit_entry;
+pub mod client;
+pub mod client_transfer;
+pub mod commune;
+pub mod legal_regime;
+pub mod legal_regime_rule;
+pub mod officer;
+pub mod order_assignment;
+pub mod order_pause;
+pub mod province;
+pub mod supervision_order;
