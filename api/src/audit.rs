@@ -32,7 +32,12 @@ pub async fn record(
     Ok(())
 }
 
-fn entry(ctx: &RequestContext, action: &str, subject: Subject<'_>, detail: Option<String>) -> audit_entry::ActiveModel {
+fn entry(
+    ctx: &RequestContext,
+    action: &str,
+    subject: Subject<'_>,
+    detail: Option<String>,
+) -> audit_entry::ActiveModel {
     let (actor_kind, actor_id) = match &ctx.principal {
         Some(p) => (p.actor_kind(), Some(p.actor_id())),
         None => ("anonymous", None),
@@ -53,7 +58,10 @@ fn entry(ctx: &RequestContext, action: &str, subject: Subject<'_>, detail: Optio
 
 /// Writes the sensitive reads noted during a request, one entry per record and field, in one
 /// statement. Called before the response leaves: if it fails, the data is not sent.
-pub async fn flush_sensitive_reads(db: &impl ConnectionTrait, ctx: &RequestContext) -> AppResult<()> {
+pub async fn flush_sensitive_reads(
+    db: &impl ConnectionTrait,
+    ctx: &RequestContext,
+) -> AppResult<()> {
     let mut reads = ctx.take_sensitive_reads();
     if reads.is_empty() {
         return Ok(());
@@ -61,8 +69,11 @@ pub async fn flush_sensitive_reads(db: &impl ConnectionTrait, ctx: &RequestConte
     reads.sort_by(|a, b| (a.entity_id, a.field).cmp(&(b.entity_id, b.field)));
     reads.dedup_by(|a, b| a.entity_id == b.entity_id && a.field == b.field);
     let entries = reads.iter().map(|r| {
-        let subject =
-            Subject { entity_type: r.entity_type, entity_id: Some(r.entity_id), commune_code: Some(&r.commune_code) };
+        let subject = Subject {
+            entity_type: r.entity_type,
+            entity_id: Some(r.entity_id),
+            commune_code: Some(&r.commune_code),
+        };
         entry(ctx, "read_sensitive", subject, Some(r.field.to_owned()))
     });
     audit_entry::Entity::insert_many(entries).exec(db).await?;
@@ -108,5 +119,11 @@ pub async fn list(
     if let Some(a) = filter.action {
         cond = cond.add(audit_entry::Column::Action.eq(a));
     }
-    crate::pagination::paginate(db, audit_entry::Entity::find().filter(cond), audit_entry::Column::Id, page).await
+    crate::pagination::paginate(
+        db,
+        audit_entry::Entity::find().filter(cond),
+        audit_entry::Column::Id,
+        page,
+    )
+    .await
 }

@@ -38,7 +38,10 @@ pub enum CliError {
 }
 
 fn flag(args: &[String], name: &str) -> Option<String> {
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned()
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .cloned()
 }
 
 /// Runs the command named by `args` (without the program name).
@@ -61,31 +64,51 @@ pub async fn run(args: Vec<String>) -> Result<(), CliError> {
         "migrate" => {
             settings.run_migrations = true;
             settings.seed_demo_data = false;
-            startup::prepare_database(&settings, clock.as_ref()).await.map_err(|e| fail(&e))?;
+            startup::prepare_database(&settings, clock.as_ref())
+                .await
+                .map_err(|e| fail(&e))?;
             println!("database is up to date");
             Ok(())
         }
         "bootstrap-admin" => {
-            let name = flag(&args, "--name").ok_or_else(|| CliError::Usage("--name is required".into()))?;
+            let name = flag(&args, "--name")
+                .ok_or_else(|| CliError::Usage("--name is required".into()))?;
             let province = flag(&args, "--province")
                 .map(|p| domain::ProvinceCode::parse(&p).map(|p| p.as_str().to_owned()))
                 .transpose()
                 .map_err(|e| CliError::Usage(e.to_string()))?;
-            let db = startup::prepare_database(&settings, clock.as_ref()).await.map_err(|e| fail(&e))?;
+            let db = startup::prepare_database(&settings, clock.as_ref())
+                .await
+                .map_err(|e| fail(&e))?;
             let ttl = chrono::Duration::days(settings.access_token_ttl_days);
             let (_, token, expires_at) =
-                credentials::bootstrap_administrator(&db, &name, province, clock.now(), ttl).await.map_err(|e| CliError::Failed(e.message()))?;
-            println!("administrator created; bearer token (shown once, valid until {expires_at}):\n{token}");
+                credentials::bootstrap_administrator(&db, &name, province, clock.now(), ttl)
+                    .await
+                    .map_err(|e| CliError::Failed(e.message()))?;
+            println!(
+                "administrator created; bearer token (shown once, valid until {expires_at}):\n{token}"
+            );
             Ok(())
         }
         "import-communes" => {
-            let path = args.get(1).ok_or_else(|| CliError::Usage("import-communes needs a CSV file".into()))?;
+            let path = args
+                .get(1)
+                .ok_or_else(|| CliError::Usage("import-communes needs a CSV file".into()))?;
             let text = std::fs::read_to_string(path).map_err(|e| fail(&e))?;
-            let db = startup::prepare_database(&settings, clock.as_ref()).await.map_err(|e| fail(&e))?;
-            let txn = sea_orm::TransactionTrait::begin(&db).await.map_err(|e| fail(&e))?;
-            let s = import::import_communes(&txn, &text, clock.now()).await.map_err(|e| CliError::Failed(e.message()))?;
+            let db = startup::prepare_database(&settings, clock.as_ref())
+                .await
+                .map_err(|e| fail(&e))?;
+            let txn = sea_orm::TransactionTrait::begin(&db)
+                .await
+                .map_err(|e| fail(&e))?;
+            let s = import::import_communes(&txn, &text, clock.now())
+                .await
+                .map_err(|e| CliError::Failed(e.message()))?;
             txn.commit().await.map_err(|e| fail(&e))?;
-            println!("imported {} provinces, {} communes, {} former units", s.provinces, s.communes, s.former_communes);
+            println!(
+                "imported {} provinces, {} communes, {} former units",
+                s.provinces, s.communes, s.former_communes
+            );
             Ok(())
         }
         other => Err(CliError::Usage(format!("unknown command {other:?}"))),
@@ -93,19 +116,35 @@ pub async fn run(args: Vec<String>) -> Result<(), CliError> {
 }
 
 async fn serve(settings: Settings, clock: Arc<dyn Clock>) -> Result<(), CliError> {
-    let app = Application::build(settings.clone(), clock.clone()).await.map_err(|e| CliError::Failed(e.to_string()))?;
+    let app = Application::build(settings.clone(), clock.clone())
+        .await
+        .map_err(|e| CliError::Failed(e.to_string()))?;
     let shutdown = CancellationToken::new();
     tokio::spawn(startup::cancel_on_signal(shutdown.clone()));
     let worker = if settings.run_worker {
-        Some(tokio::spawn(worker::run(app.db(), clock.clone(), settings.worker.clone(), shutdown.clone())))
+        Some(tokio::spawn(worker::run(
+            app.db(),
+            clock.clone(),
+            settings.worker.clone(),
+            shutdown.clone(),
+        )))
     } else {
         None
     };
     let addr = settings.bind_addr.ip();
     let url = format!("http://{}:{}/graphql", addr, app.port());
     tracing::info!(%url, graphiql = settings.graphiql, worker = settings.run_worker, "Đồng Hành API listening");
-    println!("GraphQL: {url}{}", if settings.graphiql { " (GraphiQL: open it in a browser)" } else { "" });
-    app.run_until_stopped(shutdown.clone()).await.map_err(|e| CliError::Failed(e.to_string()))?;
+    println!(
+        "GraphQL: {url}{}",
+        if settings.graphiql {
+            " (GraphiQL: open it in a browser)"
+        } else {
+            ""
+        }
+    );
+    app.run_until_stopped(shutdown.clone())
+        .await
+        .map_err(|e| CliError::Failed(e.to_string()))?;
     shutdown.cancel();
     if let Some(handle) = worker {
         match handle.await {

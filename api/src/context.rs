@@ -6,7 +6,10 @@ use std::sync::Mutex;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::{auth::Principal, error::{AppError, AppResult}};
+use crate::{
+    auth::Principal,
+    error::{AppError, AppResult},
+};
 
 /// One read of sensitive fields, audited in a batch when the request ends.
 #[derive(Debug, Clone)]
@@ -36,7 +39,12 @@ pub struct RequestContext {
 impl RequestContext {
     /// A context for one request.
     pub fn new(principal: Option<Principal>, request_id: String, now: DateTime<Utc>) -> Self {
-        Self { principal, request_id, now, sensitive_reads: Mutex::new(Vec::new()) }
+        Self {
+            principal,
+            request_id,
+            now,
+            sensitive_reads: Mutex::new(Vec::new()),
+        }
     }
 
     /// The caller, or UNAUTHENTICATED.
@@ -46,11 +54,19 @@ impl RequestContext {
 
     /// Notes a read of a sensitive field, to be audited before the response is sent.
     pub fn note_sensitive_read(&self, read: SensitiveRead) {
-        self.sensitive_reads.lock().unwrap_or_else(|p| p.into_inner()).push(read);
+        self.sensitive_reads
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(read);
     }
 
     /// Takes the noted reads (the audit writer empties the list).
     pub fn take_sensitive_reads(&self) -> Vec<SensitiveRead> {
-        std::mem::take(&mut *self.sensitive_reads.lock().unwrap_or_else(|p| p.into_inner()))
+        std::mem::take(
+            &mut *self
+                .sensitive_reads
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()),
+        )
     }
 }

@@ -34,12 +34,18 @@ pub type AppResult<T> = Result<T, AppError>;
 impl AppError {
     /// A bad-input error about one field.
     pub fn field(field: &'static str, message: impl std::fmt::Display) -> Self {
-        Self::BadUserInput { message: format!("{field}: {message}"), field: Some(field) }
+        Self::BadUserInput {
+            message: format!("{field}: {message}"),
+            field: Some(field),
+        }
     }
 
     /// A bad-input error not tied to a single field.
     pub fn input(message: impl Into<String>) -> Self {
-        Self::BadUserInput { message: message.into(), field: None }
+        Self::BadUserInput {
+            message: message.into(),
+            field: None,
+        }
     }
 
     /// A permission error naming what is missing.
@@ -50,7 +56,9 @@ impl AppError {
     /// The message shown to the caller (never internal details).
     pub fn message(&self) -> String {
         match self {
-            Self::BadUserInput { message, .. } | Self::Forbidden(message) | Self::Conflict(message) => message.clone(),
+            Self::BadUserInput { message, .. }
+            | Self::Forbidden(message)
+            | Self::Conflict(message) => message.clone(),
             Self::Unauthenticated => "sign in first: send an API key or a bearer token".into(),
             Self::NotFound(what) => format!("{what} not found"),
             Self::Internal(_) => "internal error".into(),
@@ -82,13 +90,28 @@ const CONFLICTS: &[(&[&str], &str)] = &[
         "this client already has an open supervision order",
     ),
     (
-        &["ux_orders_decision", "supervision_orders.commune_code, supervision_orders.decision_number"],
+        &[
+            "ux_orders_decision",
+            "supervision_orders.commune_code, supervision_orders.decision_number",
+        ],
         "this commune already has a decision with this number",
     ),
-    (&["legal_regimes_code_key", "legal_regimes.code"], "a legal regime with this code exists"),
-    (&["ux_regime_rules", "legal_regime_rules.regime_id"], "a legal regime lists the same rehab kind and age group twice"),
-    (&["communes_pkey", "communes.code"], "a commune with this code exists"),
-    (&["provinces_pkey", "provinces.code"], "a province with this code exists"),
+    (
+        &["legal_regimes_code_key", "legal_regimes.code"],
+        "a legal regime with this code exists",
+    ),
+    (
+        &["ux_regime_rules", "legal_regime_rules.regime_id"],
+        "a legal regime lists the same rehab kind and age group twice",
+    ),
+    (
+        &["communes_pkey", "communes.code"],
+        "a commune with this code exists",
+    ),
+    (
+        &["provinces_pkey", "provinces.code"],
+        "a province with this code exists",
+    ),
 ];
 
 impl From<DbErr> for AppError {

@@ -2,7 +2,8 @@
 //! plus one count.
 
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select, Value,
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select, Value,
 };
 
 use crate::error::{AppError, AppResult};
@@ -18,16 +19,27 @@ pub struct PageRequest<K> {
 
 impl<K> PageRequest<K> {
     /// Checks `first` against the limits; `None` takes the default.
-    pub fn new(first: Option<i32>, after: Option<K>, default: usize, max: usize) -> AppResult<Self> {
+    pub fn new(
+        first: Option<i32>,
+        after: Option<K>,
+        default: usize,
+        max: usize,
+    ) -> AppResult<Self> {
         let first = match first {
             None => default,
             Some(n) if n < 0 => return Err(AppError::field("first", "must not be negative")),
             Some(n) if n as usize > max => {
-                return Err(AppError::field("first", format!("at most {max} items per page")));
+                return Err(AppError::field(
+                    "first",
+                    format!("at most {max} items per page"),
+                ));
             }
             Some(n) => n as usize,
         };
-        Ok(Self { first: first as u64, after })
+        Ok(Self {
+            first: first as u64,
+            after,
+        })
     }
 }
 
@@ -62,5 +74,9 @@ where
     let mut items = query.limit(page.first + 1).all(db).await?;
     let has_next_page = items.len() as u64 > page.first;
     items.truncate(page.first as usize);
-    Ok(Page { items, has_next_page, total_count })
+    Ok(Page {
+        items,
+        has_next_page,
+        total_count,
+    })
 }

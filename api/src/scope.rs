@@ -21,16 +21,24 @@ pub fn commune_condition(scope: &Scope, column: impl ColumnTrait) -> Condition {
                     .to_owned(),
             ),
         ),
-        Scope::Communes(codes) => Condition::all().add(column.is_in(codes.iter().map(String::as_str))),
+        Scope::Communes(codes) => {
+            Condition::all().add(column.is_in(codes.iter().map(String::as_str)))
+        }
     }
 }
 
 /// Like [`commune_condition`] for records that belong to a province and maybe a commune
 /// (officers: province-level officers have no commune and are seen only by province scopes).
-pub fn officer_condition(scope: &Scope, commune_column: impl ColumnTrait, province_column: impl ColumnTrait) -> Condition {
+pub fn officer_condition(
+    scope: &Scope,
+    commune_column: impl ColumnTrait,
+    province_column: impl ColumnTrait,
+) -> Condition {
     match scope {
         Scope::Everything => Condition::all(),
         Scope::Province(province) => Condition::all().add(province_column.eq(province.as_str())),
-        Scope::Communes(codes) => Condition::all().add(commune_column.is_in(codes.iter().map(String::as_str))),
+        Scope::Communes(codes) => {
+            Condition::all().add(commune_column.is_in(codes.iter().map(String::as_str)))
+        }
     }
 }

@@ -80,18 +80,27 @@ impl Settings {
             (Some(url), _) => url,
             (None, Environment::Embedded) => "sqlite://data/donghanh.db".to_owned(),
             (None, Environment::Production) => {
-                return Err(ConfigError { var: "DATABASE_URL", reason: "required when APP_ENV=production".into() });
+                return Err(ConfigError {
+                    var: "DATABASE_URL",
+                    reason: "required when APP_ENV=production".into(),
+                });
             }
         };
         if !(database_url.starts_with("sqlite:") || database_url.starts_with("postgres")) {
-            return Err(ConfigError { var: "DATABASE_URL", reason: "must start with sqlite:// or postgres://".into() });
+            return Err(ConfigError {
+                var: "DATABASE_URL",
+                reason: "must start with sqlite:// or postgres://".into(),
+            });
         }
         let log_json = match env::optional("LOG_FORMAT").as_deref() {
             None => !embedded,
             Some("json") => true,
             Some("pretty") => false,
             Some(other) => {
-                return Err(ConfigError { var: "LOG_FORMAT", reason: format!("expected pretty or json, got {other:?}") });
+                return Err(ConfigError {
+                    var: "LOG_FORMAT",
+                    reason: format!("expected pretty or json, got {other:?}"),
+                });
             }
         };
         let limits = GraphqlLimits {
@@ -110,7 +119,10 @@ impl Settings {
         }
         let access_token_ttl_days = env::parse_or("ACCESS_TOKEN_TTL_DAYS", 30)?;
         if !(1..=365).contains(&access_token_ttl_days) {
-            return Err(ConfigError { var: "ACCESS_TOKEN_TTL_DAYS", reason: "must be between 1 and 365".into() });
+            return Err(ConfigError {
+                var: "ACCESS_TOKEN_TTL_DAYS",
+                reason: "must be between 1 and 365".into(),
+            });
         }
         Ok(Self {
             environment,

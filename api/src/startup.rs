@@ -63,12 +63,21 @@ pub struct Application {
 }
 
 /// Opens the database, migrates it if asked, and loads reference (and demo) data.
-pub async fn prepare_database(settings: &Settings, clock: &dyn Clock) -> Result<DatabaseConnection, StartupError> {
+pub async fn prepare_database(
+    settings: &Settings,
+    clock: &dyn Clock,
+) -> Result<DatabaseConnection, StartupError> {
     let db = worker::db::connect(&settings.database_url, settings.database_max_connections).await?;
     if settings.run_migrations {
         worker::db::migrate(&db).await?;
-        seed::ensure_reference_data(&db, clock.now()).await.map_err(|e| StartupError::Seed(e.message()))?;
-        if settings.seed_demo_data && seed::load_demo_sample(&db, clock.now()).await.map_err(|e| StartupError::Seed(e.message()))? {
+        seed::ensure_reference_data(&db, clock.now())
+            .await
+            .map_err(|e| StartupError::Seed(e.message()))?;
+        if settings.seed_demo_data
+            && seed::load_demo_sample(&db, clock.now())
+                .await
+                .map_err(|e| StartupError::Seed(e.message()))?
+        {
             tracing::info!("loaded the bundled sample of provinces and communes");
         }
     }
@@ -81,14 +90,28 @@ impl Application {
         let db = prepare_database(&settings, clock.as_ref()).await?;
         let listener = TcpListener::bind(settings.bind_addr)
             .await
-            .map_err(|source| StartupError::Bind { addr: settings.bind_addr, source })?;
+            .map_err(|source| StartupError::Bind {
+                addr: settings.bind_addr,
+                source,
+            })?;
         let schema = graphql::build_schema(&settings, db.clone());
-        Ok(Self { state: AppState(Arc::new(App { db, schema, clock, settings })), listener })
+        Ok(Self {
+            state: AppState(Arc::new(App {
+                db,
+                schema,
+                clock,
+                settings,
+            })),
+            listener,
+        })
     }
 
     /// The bound port (useful with port 0 in tests).
     pub fn port(&self) -> u16 {
-        self.listener.local_addr().map(|a| a.port()).unwrap_or_default()
+        self.listener
+            .local_addr()
+            .map(|a| a.port())
+            .unwrap_or_default()
     }
 
     /// The database handle, for tests and the embedded worker.
@@ -99,7 +122,9 @@ impl Application {
     /// Serves until `shutdown` is cancelled, then drains in-flight requests.
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> std::io::Result<()> {
         let router = http::router(self.state.clone());
-        axum::serve(self.listener, router).with_graceful_shutdown(shutdown.cancelled_owned()).await
+        axum::serve(self.listener, router)
+            .with_graceful_shutdown(shutdown.cancelled_owned())
+            .await
     }
 }
 

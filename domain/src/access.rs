@@ -66,7 +66,9 @@ impl OfficerRole {
     pub fn permissions(self) -> BTreeSet<Permission> {
         use Permission::*;
         match self {
-            Self::CommunePoliceOfficer | Self::CommunePoliceChief => Permission::ALL.into_iter().collect(),
+            Self::CommunePoliceOfficer | Self::CommunePoliceChief => {
+                Permission::ALL.into_iter().collect()
+            }
             Self::CommuneChairman => [
                 OfficersRead,
                 ClientsRead,
@@ -77,8 +79,12 @@ impl OfficerRole {
             ]
             .into_iter()
             .collect(),
-            Self::ProvincePc04Officer => [OfficersRead, ClientsRead, OrdersRead, SchedulesRead].into_iter().collect(),
-            Self::SocialWorkVolunteer | Self::MassOrganisationMember | Self::FamilyMember => BTreeSet::new(),
+            Self::ProvincePc04Officer => [OfficersRead, ClientsRead, OrdersRead, SchedulesRead]
+                .into_iter()
+                .collect(),
+            Self::SocialWorkVolunteer | Self::MassOrganisationMember | Self::FamilyMember => {
+                BTreeSet::new()
+            }
         }
     }
 

@@ -6,11 +6,13 @@
 
 pub mod access;
 pub mod clock;
+pub mod messaging;
 pub mod national_id;
 pub mod order;
 pub mod person;
 pub mod phone;
 pub mod place;
+pub mod schedule;
 pub mod search;
 pub mod time;
 

@@ -28,7 +28,9 @@ pub enum CccdError {
     #[error("national ID (CCCD) starts with an unknown province code")]
     UnknownProvince,
     /// Digits 4–6 disagree with the date of birth or sex given.
-    #[error("national ID (CCCD) does not match the date of birth and sex given (digits 4–6 encode them)")]
+    #[error(
+        "national ID (CCCD) does not match the date of birth and sex given (digits 4–6 encode them)"
+    )]
     MismatchWithPerson,
 }
 
@@ -61,7 +63,8 @@ impl Cccd {
         let expected_code = century_index * 2 + sex_offset;
         let code = i32::from(self.0.as_bytes()[3] - b'0');
         let yy: i32 = self.0[4..6].parse().map_err(|_| CccdError::Format)?;
-        if !(0..=9).contains(&expected_code) || code != expected_code || yy != year.rem_euclid(100) {
+        if !(0..=9).contains(&expected_code) || code != expected_code || yy != year.rem_euclid(100)
+        {
             return Err(CccdError::MismatchWithPerson);
         }
         Ok(())
@@ -90,7 +93,10 @@ mod tests {
 
     #[test]
     fn accepts_twelve_digits_with_a_known_province() {
-        assert_eq!(Cccd::parse("001 090 012345").unwrap().as_str(), "001090012345");
+        assert_eq!(
+            Cccd::parse("001 090 012345").unwrap().as_str(),
+            "001090012345"
+        );
     }
 
     #[test]
@@ -106,14 +112,27 @@ mod tests {
     fn century_sex_and_year_digits_must_match_the_person() {
         let male_1990 = Cccd::parse("001090012345").unwrap();
         assert!(male_1990.check_person(date(1990, 5, 1), Sex::Male).is_ok());
-        assert_eq!(male_1990.check_person(date(1990, 5, 1), Sex::Female), Err(CccdError::MismatchWithPerson));
-        assert_eq!(male_1990.check_person(date(1991, 5, 1), Sex::Male), Err(CccdError::MismatchWithPerson));
+        assert_eq!(
+            male_1990.check_person(date(1990, 5, 1), Sex::Female),
+            Err(CccdError::MismatchWithPerson)
+        );
+        assert_eq!(
+            male_1990.check_person(date(1991, 5, 1), Sex::Male),
+            Err(CccdError::MismatchWithPerson)
+        );
         let female_2004 = Cccd::parse("079304000001").unwrap();
-        assert!(female_2004.check_person(date(2004, 1, 1), Sex::Female).is_ok());
+        assert!(
+            female_2004
+                .check_person(date(2004, 1, 1), Sex::Female)
+                .is_ok()
+        );
     }
 
     #[test]
     fn display_masks_all_but_the_last_three_digits() {
-        assert_eq!(Cccd::parse("001090012345").unwrap().to_string(), "*********345");
+        assert_eq!(
+            Cccd::parse("001090012345").unwrap().to_string(),
+            "*********345"
+        );
     }
 }

@@ -23,8 +23,12 @@ pub enum RehabKind {
 
 impl RehabKind {
     /// All kinds, for tables and seeds.
-    pub const ALL: [RehabKind; 4] =
-        [Self::VoluntaryAtHome, Self::VoluntaryAtFacility, Self::Compulsory, Self::Methadone];
+    pub const ALL: [RehabKind; 4] = [
+        Self::VoluntaryAtHome,
+        Self::VoluntaryAtFacility,
+        Self::Compulsory,
+        Self::Methadone,
+    ];
 
     /// Stored form.
     pub fn as_str(self) -> &'static str {
@@ -65,7 +69,9 @@ impl AgeGroup {
 
     /// Parses the stored form.
     pub fn from_stored(s: &str) -> Option<Self> {
-        [Self::Any, Self::Minor, Self::Adult].into_iter().find(|g| g.as_str() == s)
+        [Self::Any, Self::Minor, Self::Adult]
+            .into_iter()
+            .find(|g| g.as_str() == s)
     }
 
     fn matches(self, is_minor: bool) -> bool {
@@ -130,7 +136,10 @@ impl LegalRegime {
 }
 
 /// Picks the regime in force on a decision date (the latest one starting on or before it).
-pub fn regime_on(regimes: &[LegalRegime], decision_date: NaiveDate) -> Result<&LegalRegime, PeriodError> {
+pub fn regime_on(
+    regimes: &[LegalRegime],
+    decision_date: NaiveDate,
+) -> Result<&LegalRegime, PeriodError> {
     regimes
         .iter()
         .filter(|r| r.covers(decision_date))
@@ -140,7 +149,11 @@ pub fn regime_on(regimes: &[LegalRegime], decision_date: NaiveDate) -> Result<&L
 
 /// The built-in regime of Law 73/2021 (Art. 40), in force until 30 June 2026.
 pub fn law_73_2021() -> LegalRegime {
-    let rule = |rehab_kind, age_group, months| RegimeRule { rehab_kind, age_group, months };
+    let rule = |rehab_kind, age_group, months| RegimeRule {
+        rehab_kind,
+        age_group,
+        months,
+    };
     LegalRegime {
         code: "LAW_73_2021".into(),
         effective_from: NaiveDate::from_ymd_opt(2022, 1, 1).unwrap_or_default(),
@@ -260,7 +273,10 @@ pub fn check_transition(
             | (Suspended, Terminated)
     );
     if !allowed {
-        return Err(TransitionError::NotAllowed { from: from.as_str(), to: to.as_str() });
+        return Err(TransitionError::NotAllowed {
+            from: from.as_str(),
+            to: to.as_str(),
+        });
     }
     if to == Completed && certificate_number.is_none_or(|c| c.trim().is_empty()) {
         return Err(TransitionError::CertificateRequired);
@@ -292,9 +308,18 @@ mod tests {
         later.effective_from = d(2026, 7, 1);
         later.effective_to = None;
         let regimes = vec![law_73_2021(), later];
-        assert_eq!(regime_on(&regimes, d(2026, 6, 30)).unwrap().code, "LAW_73_2021");
-        assert_eq!(regime_on(&regimes, d(2026, 7, 1)).unwrap().code, "LAW_120_2025");
-        assert_eq!(regime_on(&regimes, d(2021, 12, 31)), Err(PeriodError::NoRegime(d(2021, 12, 31))));
+        assert_eq!(
+            regime_on(&regimes, d(2026, 6, 30)).unwrap().code,
+            "LAW_73_2021"
+        );
+        assert_eq!(
+            regime_on(&regimes, d(2026, 7, 1)).unwrap().code,
+            "LAW_120_2025"
+        );
+        assert_eq!(
+            regime_on(&regimes, d(2021, 12, 31)),
+            Err(PeriodError::NoRegime(d(2021, 12, 31)))
+        );
     }
 
     #[test]
@@ -309,8 +334,14 @@ mod tests {
         use OrderStatus::*;
         assert!(check_transition(PendingDecision, Active, None).is_ok());
         assert!(check_transition(Active, Completed, Some("54/2026")).is_ok());
-        assert_eq!(check_transition(Active, Completed, Some(" ")), Err(TransitionError::CertificateRequired));
+        assert_eq!(
+            check_transition(Active, Completed, Some(" ")),
+            Err(TransitionError::CertificateRequired)
+        );
         assert!(check_transition(Completed, Active, None).is_err());
-        assert_eq!(check_transition(Active, TransferredOut, None), Err(TransitionError::UseTransfer));
+        assert_eq!(
+            check_transition(Active, TransferredOut, None),
+            Err(TransitionError::UseTransfer)
+        );
     }
 }

@@ -101,15 +101,27 @@ mod tests {
 
     #[test]
     fn names_are_trimmed_and_collapsed() {
-        assert_eq!(PersonName::parse("  Nguyễn   Văn An ").unwrap().as_str(), "Nguyễn Văn An");
+        assert_eq!(
+            PersonName::parse("  Nguyễn   Văn An ").unwrap().as_str(),
+            "Nguyễn Văn An"
+        );
         assert_eq!(PersonName::parse(" \t"), Err(PersonError::EmptyName));
-        assert_eq!(PersonName::parse(&"a".repeat(101)), Err(PersonError::NameTooLong));
+        assert_eq!(
+            PersonName::parse(&"a".repeat(101)),
+            Err(PersonError::NameTooLong)
+        );
     }
 
     #[test]
     fn birth_dates_must_be_plausible() {
-        assert_eq!(check_date_of_birth(d(2030, 1, 1), d(2026, 11, 26)), Err(PersonError::BirthInFuture));
-        assert_eq!(check_date_of_birth(d(1899, 12, 31), d(2026, 11, 26)), Err(PersonError::BirthTooEarly));
+        assert_eq!(
+            check_date_of_birth(d(2030, 1, 1), d(2026, 11, 26)),
+            Err(PersonError::BirthInFuture)
+        );
+        assert_eq!(
+            check_date_of_birth(d(1899, 12, 31), d(2026, 11, 26)),
+            Err(PersonError::BirthTooEarly)
+        );
         assert!(check_date_of_birth(d(1990, 2, 28), d(2026, 11, 26)).is_ok());
     }
 

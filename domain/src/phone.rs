@@ -51,7 +51,10 @@ impl Phone {
         if national.len() == 10 && national.starts_with('1') {
             return Err(PhoneError::OldElevenDigit);
         }
-        let valid_prefix = matches!(national.as_bytes().first(), Some(b'3' | b'5' | b'7' | b'8' | b'9'));
+        let valid_prefix = matches!(
+            national.as_bytes().first(),
+            Some(b'3' | b'5' | b'7' | b'8' | b'9')
+        );
         if national.len() != 9 || !valid_prefix || !national.bytes().all(|b| b.is_ascii_digit()) {
             return Err(PhoneError::Invalid);
         }
@@ -101,7 +104,11 @@ mod tests {
             "0912.345.678",
             " 0912345678 ",
         ] {
-            assert_eq!(Phone::parse(input).unwrap().canonical(), "84912345678", "{input}");
+            assert_eq!(
+                Phone::parse(input).unwrap().canonical(),
+                "84912345678",
+                "{input}"
+            );
         }
     }
 
@@ -115,12 +122,23 @@ mod tests {
     #[test]
     fn rejects_old_eleven_digit_numbers_with_a_hint() {
         assert_eq!(Phone::parse("01652345678"), Err(PhoneError::OldElevenDigit));
-        assert_eq!(Phone::parse("+841652345678"), Err(PhoneError::OldElevenDigit));
+        assert_eq!(
+            Phone::parse("+841652345678"),
+            Err(PhoneError::OldElevenDigit)
+        );
     }
 
     #[test]
     fn rejects_landlines_short_long_and_garbage() {
-        for input in ["0241234567", "091234567", "09123456789", "abc", "0912x45678", "+0912345678", "0612345678"] {
+        for input in [
+            "0241234567",
+            "091234567",
+            "09123456789",
+            "abc",
+            "0912x45678",
+            "+0912345678",
+            "0612345678",
+        ] {
             assert!(Phone::parse(input).is_err(), "{input}");
         }
         assert_eq!(Phone::parse("  "), Err(PhoneError::Empty));

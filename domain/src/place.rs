@@ -25,7 +25,11 @@ impl ProvinceCode {
     /// Parses a two-digit province code.
     pub fn parse(input: &str) -> Result<Self, PlaceCodeError> {
         let s = input.trim();
-        if all_digits(s, 2) { Ok(Self(s.to_owned())) } else { Err(PlaceCodeError::Province) }
+        if all_digits(s, 2) {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(PlaceCodeError::Province)
+        }
     }
 
     /// The code as stored.
@@ -42,7 +46,11 @@ impl CommuneCode {
     /// Parses a five-digit commune code.
     pub fn parse(input: &str) -> Result<Self, PlaceCodeError> {
         let s = input.trim();
-        if all_digits(s, 5) { Ok(Self(s.to_owned())) } else { Err(PlaceCodeError::Commune) }
+        if all_digits(s, 5) {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(PlaceCodeError::Commune)
+        }
     }
 
     /// The code as stored.

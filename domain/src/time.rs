@@ -28,7 +28,10 @@ mod tests {
     #[test]
     fn local_date_crosses_midnight_at_17_utc() {
         let at = Utc.with_ymd_and_hms(2026, 11, 29, 17, 30, 0).unwrap();
-        assert_eq!(local_date(at), NaiveDate::from_ymd_opt(2026, 11, 30).unwrap());
+        assert_eq!(
+            local_date(at),
+            NaiveDate::from_ymd_opt(2026, 11, 30).unwrap()
+        );
     }
 
     #[test]
@@ -37,6 +40,9 @@ mod tests {
             .unwrap()
             .and_hms_opt(8, 0, 0)
             .unwrap();
-        assert_eq!(from_local(local), Utc.with_ymd_and_hms(2026, 11, 30, 1, 0, 0).unwrap());
+        assert_eq!(
+            from_local(local),
+            Utc.with_ymd_and_hms(2026, 11, 30, 1, 0, 0).unwrap()
+        );
     }
 }

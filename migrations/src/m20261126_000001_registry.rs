@@ -5,7 +5,12 @@ use sea_orm_migration::{prelude::*, schema::*};
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-fn fk(from_table: &'static str, from_col: &'static str, to_table: &'static str, to_col: &'static str) -> ForeignKeyCreateStatement {
+fn fk(
+    from_table: &'static str,
+    from_col: &'static str,
+    to_table: &'static str,
+    to_col: &'static str,
+) -> ForeignKeyCreateStatement {
     ForeignKey::create()
         .from(from_table, from_col)
         .to(to_table, to_col)
@@ -51,7 +56,12 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("communes", "ix_communes_province", &["province_code", "code"])).await?;
+        m.create_index(index(
+            "communes",
+            "ix_communes_province",
+            &["province_code", "code"],
+        ))
+        .await?;
 
         m.create_table(
             Table::create()
@@ -73,12 +83,23 @@ impl MigrationTrait for Migration {
                 .col(string("rehab_kind"))
                 .col(string("age_group"))
                 .col(integer("months"))
-                .foreign_key(&mut fk("legal_regime_rules", "regime_id", "legal_regimes", "id"))
+                .foreign_key(&mut fk(
+                    "legal_regime_rules",
+                    "regime_id",
+                    "legal_regimes",
+                    "id",
+                ))
                 .to_owned(),
         )
         .await?;
         m.create_index(
-            index("legal_regime_rules", "ux_regime_rules", &["regime_id", "rehab_kind", "age_group"]).unique().to_owned(),
+            index(
+                "legal_regime_rules",
+                "ux_regime_rules",
+                &["regime_id", "rehab_kind", "age_group"],
+            )
+            .unique()
+            .to_owned(),
         )
         .await?;
 
@@ -101,7 +122,12 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("officers", "ix_officers_commune", &["commune_code", "id"])).await?;
+        m.create_index(index(
+            "officers",
+            "ix_officers_commune",
+            &["commune_code", "id"],
+        ))
+        .await?;
 
         m.create_table(
             Table::create()
@@ -129,10 +155,22 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("clients", "ux_clients_national_id", &["national_id"]).unique().to_owned()).await?;
-        m.create_index(index("clients", "ix_clients_commune", &["commune_code", "id"])).await?;
-        m.create_index(index("clients", "ix_clients_phone", &["phone"])).await?;
-        m.create_index(index("clients", "ix_clients_zalo", &["zalo_user_id"])).await?;
+        m.create_index(
+            index("clients", "ux_clients_national_id", &["national_id"])
+                .unique()
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index(
+            "clients",
+            "ix_clients_commune",
+            &["commune_code", "id"],
+        ))
+        .await?;
+        m.create_index(index("clients", "ix_clients_phone", &["phone"]))
+            .await?;
+        m.create_index(index("clients", "ix_clients_zalo", &["zalo_user_id"]))
+            .await?;
 
         m.create_table(
             Table::create()
@@ -159,15 +197,41 @@ impl MigrationTrait for Migration {
                 .col(timestamp_with_time_zone("created_at"))
                 .col(timestamp_with_time_zone("updated_at"))
                 .foreign_key(&mut fk("supervision_orders", "client_id", "clients", "id"))
-                .foreign_key(&mut fk("supervision_orders", "commune_code", "communes", "code"))
-                .foreign_key(&mut fk("supervision_orders", "legal_regime_id", "legal_regimes", "id"))
+                .foreign_key(&mut fk(
+                    "supervision_orders",
+                    "commune_code",
+                    "communes",
+                    "code",
+                ))
+                .foreign_key(&mut fk(
+                    "supervision_orders",
+                    "legal_regime_id",
+                    "legal_regimes",
+                    "id",
+                ))
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("supervision_orders", "ix_orders_client", &["client_id"])).await?;
-        m.create_index(index("supervision_orders", "ix_orders_commune", &["commune_code", "id"])).await?;
+        m.create_index(index(
+            "supervision_orders",
+            "ix_orders_client",
+            &["client_id"],
+        ))
+        .await?;
+        m.create_index(index(
+            "supervision_orders",
+            "ix_orders_commune",
+            &["commune_code", "id"],
+        ))
+        .await?;
         m.create_index(
-            index("supervision_orders", "ux_orders_decision", &["commune_code", "decision_number"]).unique().to_owned(),
+            index(
+                "supervision_orders",
+                "ux_orders_decision",
+                &["commune_code", "decision_number"],
+            )
+            .unique()
+            .to_owned(),
         )
         .await?;
         // At most one open order per client, even under concurrent writes (partial index:
@@ -188,11 +252,17 @@ impl MigrationTrait for Migration {
                 .col(date("ends_on"))
                 .col(string("reason"))
                 .col(timestamp_with_time_zone("created_at"))
-                .foreign_key(&mut fk("order_pauses", "order_id", "supervision_orders", "id"))
+                .foreign_key(&mut fk(
+                    "order_pauses",
+                    "order_id",
+                    "supervision_orders",
+                    "id",
+                ))
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("order_pauses", "ix_pauses_order", &["order_id"])).await?;
+        m.create_index(index("order_pauses", "ix_pauses_order", &["order_id"]))
+            .await?;
 
         m.create_table(
             Table::create()
@@ -204,13 +274,28 @@ impl MigrationTrait for Migration {
                 .col(date("assigned_on"))
                 .col(date_null("ended_on"))
                 .col(timestamp_with_time_zone("created_at"))
-                .foreign_key(&mut fk("order_assignments", "order_id", "supervision_orders", "id"))
+                .foreign_key(&mut fk(
+                    "order_assignments",
+                    "order_id",
+                    "supervision_orders",
+                    "id",
+                ))
                 .foreign_key(&mut fk("order_assignments", "officer_id", "officers", "id"))
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("order_assignments", "ix_assignments_order", &["order_id"])).await?;
-        m.create_index(index("order_assignments", "ix_assignments_officer", &["officer_id"])).await?;
+        m.create_index(index(
+            "order_assignments",
+            "ix_assignments_order",
+            &["order_id"],
+        ))
+        .await?;
+        m.create_index(index(
+            "order_assignments",
+            "ix_assignments_officer",
+            &["officer_id"],
+        ))
+        .await?;
 
         m.create_table(
             Table::create()
@@ -224,12 +309,27 @@ impl MigrationTrait for Migration {
                 .col(string("reason"))
                 .col(timestamp_with_time_zone("created_at"))
                 .foreign_key(&mut fk("client_transfers", "client_id", "clients", "id"))
-                .foreign_key(&mut fk("client_transfers", "from_commune_code", "communes", "code"))
-                .foreign_key(&mut fk("client_transfers", "to_commune_code", "communes", "code"))
+                .foreign_key(&mut fk(
+                    "client_transfers",
+                    "from_commune_code",
+                    "communes",
+                    "code",
+                ))
+                .foreign_key(&mut fk(
+                    "client_transfers",
+                    "to_commune_code",
+                    "communes",
+                    "code",
+                ))
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("client_transfers", "ix_transfers_client", &["client_id"])).await?;
+        m.create_index(index(
+            "client_transfers",
+            "ix_transfers_client",
+            &["client_id"],
+        ))
+        .await?;
 
         m.create_table(
             Table::create()
@@ -277,7 +377,12 @@ impl MigrationTrait for Migration {
                 .col(char_len("commune_code", 5))
                 .primary_key(Index::create().col("api_key_id").col("commune_code"))
                 .foreign_key(&mut fk("api_key_communes", "api_key_id", "api_keys", "id"))
-                .foreign_key(&mut fk("api_key_communes", "commune_code", "communes", "code"))
+                .foreign_key(&mut fk(
+                    "api_key_communes",
+                    "commune_code",
+                    "communes",
+                    "code",
+                ))
                 .to_owned(),
         )
         .await?;
@@ -298,8 +403,14 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("audit_log", "ix_audit_entity", &["entity_type", "entity_id"])).await?;
-        m.create_index(index("audit_log", "ix_audit_actor", &["actor_id"])).await?;
+        m.create_index(index(
+            "audit_log",
+            "ix_audit_entity",
+            &["entity_type", "entity_id"],
+        ))
+        .await?;
+        m.create_index(index("audit_log", "ix_audit_actor", &["actor_id"]))
+            .await?;
         Ok(())
     }
 

@@ -2,6 +2,7 @@
 
 use std::{str::FromStr, time::Duration};
 
+use migrations::MigratorTrait;
 use sea_orm::{
     DatabaseConnection, SqlxPostgresConnector, SqlxSqliteConnector,
     sqlx::{
@@ -9,7 +10,6 @@ use sea_orm::{
         sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
     },
 };
-use migrations::MigratorTrait;
 
 /// Why the database could not be opened.
 #[derive(Debug, thiserror::Error)]
@@ -39,7 +39,11 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10));
-        if let Some(dir) = options.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) {
+        if let Some(dir) = options
+            .get_filename()
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+        {
             std::fs::create_dir_all(dir).map_err(DbOpenError::Directory)?;
         }
         let pool = SqlitePoolOptions::new()
@@ -66,5 +70,7 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
 /// Brings the schema up to date. Safe to run from several processes on PostgreSQL: the
 /// migrator records each step, and a failed race only repeats an idempotent check.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbOpenError> {
-    migrations::Migrator::up(db, None).await.map_err(DbOpenError::Migrate)
+    migrations::Migrator::up(db, None)
+        .await
+        .map_err(DbOpenError::Migrate)
 }

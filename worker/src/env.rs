@@ -22,7 +22,10 @@ pub fn load_dotenv() {
 
 /// A variable's value, if set and not empty.
 pub fn optional(var: &'static str) -> Option<String> {
-    std::env::var(var).ok().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+    std::env::var(var)
+        .ok()
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
 }
 
 /// A parsed variable with a default.
@@ -32,7 +35,10 @@ where
 {
     match optional(var) {
         None => Ok(default),
-        Some(raw) => raw.parse().map_err(|e: T::Err| ConfigError { var, reason: format!("cannot parse {raw:?}: {e}") }),
+        Some(raw) => raw.parse().map_err(|e: T::Err| ConfigError {
+            var,
+            reason: format!("cannot parse {raw:?}: {e}"),
+        }),
     }
 }
 
@@ -42,6 +48,9 @@ pub fn bool_or(var: &'static str, default: bool) -> Result<bool, ConfigError> {
         None => Ok(default),
         Some(v) if matches!(v.as_str(), "1" | "true" | "yes" | "on") => Ok(true),
         Some(v) if matches!(v.as_str(), "0" | "false" | "no" | "off") => Ok(false),
-        Some(v) => Err(ConfigError { var, reason: format!("expected true or false, got {v:?}") }),
+        Some(v) => Err(ConfigError {
+            var,
+            reason: format!("expected true or false, got {v:?}"),
+        }),
     }
 }

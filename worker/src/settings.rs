@@ -16,13 +16,20 @@ impl WorkerSettings {
     pub fn from_env() -> Result<Self, ConfigError> {
         let tick_seconds: u64 = env::parse_or("WORKER_TICK_SECONDS", 30)?;
         if tick_seconds == 0 {
-            return Err(ConfigError { var: "WORKER_TICK_SECONDS", reason: "must be at least 1".into() });
+            return Err(ConfigError {
+                var: "WORKER_TICK_SECONDS",
+                reason: "must be at least 1".into(),
+            });
         }
-        Ok(Self { tick: Duration::from_secs(tick_seconds) })
+        Ok(Self {
+            tick: Duration::from_secs(tick_seconds),
+        })
     }
 
     /// Settings for tests.
     pub fn for_tests() -> Self {
-        Self { tick: Duration::from_millis(200) }
+        Self {
+            tick: Duration::from_millis(200),
+        }
     }
 }

@@ -26,7 +26,10 @@ pub const API_KEY_PREFIX: &str = "dhk_";
 pub fn new_secret(prefix: &str) -> String {
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
-    format!("{prefix}{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+    format!(
+        "{prefix}{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    )
 }
 
 /// The stored form of a secret.
@@ -35,7 +38,11 @@ pub fn hash_secret(secret: &str) -> String {
 }
 
 /// Resolves a presented secret to a principal; `None` when it is unknown, revoked or expired.
-pub async fn authenticate(db: &impl ConnectionTrait, secret: &str, now: DateTime<Utc>) -> AppResult<Option<Principal>> {
+pub async fn authenticate(
+    db: &impl ConnectionTrait,
+    secret: &str,
+    now: DateTime<Utc>,
+) -> AppResult<Option<Principal>> {
     if secret.starts_with(API_KEY_PREFIX) {
         authenticate_key(db, secret).await
     } else if secret.starts_with(TOKEN_PREFIX) {
@@ -54,7 +61,11 @@ async fn authenticate_key(db: &impl ConnectionTrait, secret: &str) -> AppResult<
     else {
         return Ok(None);
     };
-    let permissions = key.scopes.split_whitespace().filter_map(Permission::from_stored).collect();
+    let permissions = key
+        .scopes
+        .split_whitespace()
+        .filter_map(Permission::from_stored)
+        .collect();
     let communes = api_key_commune::Entity::find()
         .filter(api_key_commune::Column::ApiKeyId.eq(key.id))
         .all(db)
@@ -62,10 +73,18 @@ async fn authenticate_key(db: &impl ConnectionTrait, secret: &str) -> AppResult<
         .into_iter()
         .map(|c| c.commune_code)
         .collect();
-    Ok(Some(Principal::Partner { key_id: key.id, permissions, communes }))
+    Ok(Some(Principal::Partner {
+        key_id: key.id,
+        permissions,
+        communes,
+    }))
 }
 
-async fn authenticate_token(db: &impl ConnectionTrait, secret: &str, now: DateTime<Utc>) -> AppResult<Option<Principal>> {
+async fn authenticate_token(
+    db: &impl ConnectionTrait,
+    secret: &str,
+    now: DateTime<Utc>,
+) -> AppResult<Option<Principal>> {
     let Some(token) = access_token::Entity::find()
         .filter(access_token::Column::TokenHash.eq(hash_secret(secret)))
         .filter(access_token::Column::RevokedAt.is_null())
@@ -75,19 +94,26 @@ async fn authenticate_token(db: &impl ConnectionTrait, secret: &str, now: DateTi
     else {
         return Ok(None);
     };
-    let Some(account) = account::Entity::find_by_id(token.account_id).one(db).await? else {
+    let Some(account) = account::Entity::find_by_id(token.account_id)
+        .one(db)
+        .await?
+    else {
         return Ok(None);
     };
     if account.disabled_at.is_some() {
         return Ok(None);
     }
     match (account.kind.as_str(), account.officer_id) {
-        ("administrator", _) => Ok(Some(Principal::Administrator { account_id: account.id, province: account.province_code })),
+        ("administrator", _) => Ok(Some(Principal::Administrator {
+            account_id: account.id,
+            province: account.province_code,
+        })),
         ("officer", Some(officer_id)) => {
             let Some(officer) = officer::Entity::find_by_id(officer_id).one(db).await? else {
                 return Ok(None);
             };
-            let Some(role) = OfficerRole::from_stored(&officer.role).filter(|r| r.may_sign_in()) else {
+            let Some(role) = OfficerRole::from_stored(&officer.role).filter(|r| r.may_sign_in())
+            else {
                 return Ok(None);
             };
             if !officer.active {
@@ -161,7 +187,10 @@ pub fn parse_scopes(scopes: &[String]) -> AppResult<BTreeSet<Permission>> {
         .map(|s| {
             Permission::from_stored(s.trim()).ok_or_else(|| {
                 let known: Vec<_> = Permission::ALL.iter().map(|p| p.as_str()).collect();
-                AppError::field("scopes", format!("unknown scope {s:?}; known scopes: {}", known.join(", ")))
+                AppError::field(
+                    "scopes",
+                    format!("unknown scope {s:?}; known scopes: {}", known.join(", ")),
+                )
             })
         })
         .collect()

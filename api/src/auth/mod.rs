@@ -48,9 +48,17 @@ impl Principal {
     pub fn scope(&self) -> Scope {
         match self {
             Principal::Administrator { province: None, .. } => Scope::Everything,
-            Principal::Administrator { province: Some(p), .. } => Scope::Province(p.clone()),
-            Principal::Officer { commune: Some(c), .. } => Scope::Communes(vec![c.clone()]),
-            Principal::Officer { commune: None, province, .. } => Scope::Province(province.clone()),
+            Principal::Administrator {
+                province: Some(p), ..
+            } => Scope::Province(p.clone()),
+            Principal::Officer {
+                commune: Some(c), ..
+            } => Scope::Communes(vec![c.clone()]),
+            Principal::Officer {
+                commune: None,
+                province,
+                ..
+            } => Scope::Province(province.clone()),
             Principal::Partner { communes, .. } => Scope::Communes(communes.clone()),
         }
     }
@@ -69,7 +77,10 @@ impl Principal {
         if self.can(permission) {
             Ok(())
         } else {
-            Err(AppError::forbidden(format!("this operation needs the permission {}", permission.as_str())))
+            Err(AppError::forbidden(format!(
+                "this operation needs the permission {}",
+                permission.as_str()
+            )))
         }
     }
 
@@ -77,8 +88,12 @@ impl Principal {
     pub fn require_admin(&self, national: bool) -> AppResult<()> {
         match self {
             Principal::Administrator { province: None, .. } => Ok(()),
-            Principal::Administrator { province: Some(_), .. } if !national => Ok(()),
-            _ if national => Err(AppError::forbidden("only a national administrator may do this")),
+            Principal::Administrator {
+                province: Some(_), ..
+            } if !national => Ok(()),
+            _ if national => Err(AppError::forbidden(
+                "only a national administrator may do this",
+            )),
             _ => Err(AppError::forbidden("only an administrator may do this")),
         }
     }
@@ -95,7 +110,9 @@ impl Principal {
     /// Id of the actor (account or key), as written to the audit log.
     pub fn actor_id(&self) -> Uuid {
         match self {
-            Principal::Administrator { account_id, .. } | Principal::Officer { account_id, .. } => *account_id,
+            Principal::Administrator { account_id, .. } | Principal::Officer { account_id, .. } => {
+                *account_id
+            }
             Principal::Partner { key_id, .. } => *key_id,
         }
     }

@@ -37,7 +37,13 @@ impl From<api_keys::ApiKeyView> for ApiKey {
         Self {
             id: ids::encode("ApiKey", v.key.id),
             name: v.key.name,
-            scopes: v.key.scopes.split_whitespace().filter_map(domain::access::Permission::from_stored).map(Into::into).collect(),
+            scopes: v
+                .key
+                .scopes
+                .split_whitespace()
+                .filter_map(domain::access::Permission::from_stored)
+                .map(Into::into)
+                .collect(),
             commune_codes: v.communes,
             created_at: v.key.created_at,
             revoked_at: v.key.revoked_at,
@@ -86,7 +92,11 @@ impl From<regimes::StoredRegime> for LegalRegime {
                 .regime
                 .rules
                 .into_iter()
-                .map(|r| RegimeRule { rehab_kind: r.rehab_kind.into(), age_group: r.age_group.into(), months: r.months })
+                .map(|r| RegimeRule {
+                    rehab_kind: r.rehab_kind.into(),
+                    age_group: r.age_group.into(),
+                    months: r.months,
+                })
                 .collect(),
         }
     }
@@ -143,7 +153,13 @@ pub struct AuditFilter {
 }
 
 fn any_entity_id(id: &ID) -> Result<uuid::Uuid> {
-    for kind in ["Client", "Officer", "SupervisionOrder", "ApiKey", "LegalRegime"] {
+    for kind in [
+        "Client",
+        "Officer",
+        "SupervisionOrder",
+        "ApiKey",
+        "LegalRegime",
+    ] {
         if let Ok(uuid) = ids::decode(kind, "filter.entityId", id) {
             return Ok(uuid);
         }
@@ -158,7 +174,12 @@ pub struct AdminQuery;
 #[Object]
 impl AdminQuery {
     /// API keys (administrators).
-    async fn api_keys(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<CountedConnection<ApiKey>> {
+    async fn api_keys(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<CountedConnection<ApiKey>> {
         let (db, rc) = env(ctx);
         let page = uuid_page(resolver_settings(ctx), first, after)?;
         let page = api_keys::list(db, rc, page).await?;
@@ -169,11 +190,21 @@ impl AdminQuery {
     async fn legal_regimes(&self, ctx: &Context<'_>) -> Result<Vec<LegalRegime>> {
         let (db, rc) = env(ctx);
         rc.principal()?;
-        Ok(regimes::all(db).await?.into_iter().map(Into::into).collect())
+        Ok(regimes::all(db)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect())
     }
 
     /// The audit log, oldest first (administrators).
-    async fn audit_log(&self, ctx: &Context<'_>, filter: Option<AuditFilter>, first: Option<i32>, after: Option<String>) -> Result<CountedConnection<AuditEntry>> {
+    async fn audit_log(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<AuditFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<CountedConnection<AuditEntry>> {
         let (db, rc) = env(ctx);
         let page = uuid_page(resolver_settings(ctx), first, after)?;
         let f = filter.unwrap_or_default();
@@ -251,22 +282,40 @@ pub struct AdminMutation;
 #[Object]
 impl AdminMutation {
     /// Creates a partner API key (administrators).
-    async fn create_api_key(&self, ctx: &Context<'_>, input: CreateApiKeyInput) -> Result<CreateApiKeyPayload> {
+    async fn create_api_key(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateApiKeyInput,
+    ) -> Result<CreateApiKeyPayload> {
         let (db, rc) = env(ctx);
         let scopes = input.scopes.into_iter().map(Into::into).collect();
-        let (view, secret) = api_keys::create(db, rc, &input.name, scopes, &input.commune_codes).await?;
-        Ok(CreateApiKeyPayload { api_key: view.into(), secret })
+        let (view, secret) =
+            api_keys::create(db, rc, &input.name, scopes, &input.commune_codes).await?;
+        Ok(CreateApiKeyPayload {
+            api_key: view.into(),
+            secret,
+        })
     }
 
     /// Revokes a partner API key at once (administrators).
-    async fn revoke_api_key(&self, ctx: &Context<'_>, input: RevokeApiKeyInput) -> Result<ApiKeyPayload> {
+    async fn revoke_api_key(
+        &self,
+        ctx: &Context<'_>,
+        input: RevokeApiKeyInput,
+    ) -> Result<ApiKeyPayload> {
         let (db, rc) = env(ctx);
         let id = ids::decode("ApiKey", "id", &input.id)?;
-        Ok(ApiKeyPayload { api_key: api_keys::revoke(db, rc, id).await?.into() })
+        Ok(ApiKeyPayload {
+            api_key: api_keys::revoke(db, rc, id).await?.into(),
+        })
     }
 
     /// Adds a legal regime, e.g. the rules of Law 120/2025 (national administrators).
-    async fn create_legal_regime(&self, ctx: &Context<'_>, input: CreateLegalRegimeInput) -> Result<LegalRegimePayload> {
+    async fn create_legal_regime(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateLegalRegimeInput,
+    ) -> Result<LegalRegimePayload> {
         let (db, rc) = env(ctx);
         let new = regimes::NewRegime {
             code: input.code,
@@ -276,9 +325,15 @@ impl AdminMutation {
             rules: input
                 .rules
                 .into_iter()
-                .map(|r| domain::order::RegimeRule { rehab_kind: r.rehab_kind.into(), age_group: r.age_group.into(), months: r.months })
+                .map(|r| domain::order::RegimeRule {
+                    rehab_kind: r.rehab_kind.into(),
+                    age_group: r.age_group.into(),
+                    months: r.months,
+                })
                 .collect(),
         };
-        Ok(LegalRegimePayload { legal_regime: regimes::create(db, rc, new).await?.into() })
+        Ok(LegalRegimePayload {
+            legal_regime: regimes::create(db, rc, new).await?.into(),
+        })
     }
 }

@@ -69,7 +69,10 @@ pub struct Consent {
 
 impl From<Consent> for clients::Consent {
     fn from(c: Consent) -> Self {
-        Self { given_at: c.given_at, method: c.method.into() }
+        Self {
+            given_at: c.given_at,
+            method: c.method.into(),
+        }
     }
 }
 
@@ -81,7 +84,10 @@ fn stored_consent(at: Option<DateTime<Utc>>, method: Option<&str>) -> Option<Con
         "message_reply" => ConsentMethod::MessageReply,
         _ => return None,
     };
-    Some(Consent { given_at: at?, method })
+    Some(Consent {
+        given_at: at?,
+        method,
+    })
 }
 
 /// A person after rehab, managed at their place of residence.
@@ -132,7 +138,10 @@ impl Client {
     }
     /// Consent to Zalo.
     async fn zalo_consent(&self) -> Option<Consent> {
-        stored_consent(self.0.zalo_consent_at, self.0.zalo_consent_method.as_deref())
+        stored_consent(
+            self.0.zalo_consent_at,
+            self.0.zalo_consent_method.as_deref(),
+        )
     }
     /// Preferred channel.
     async fn preferred_channel(&self) -> Option<PreferredChannel> {
@@ -162,7 +171,12 @@ impl Client {
     /// Mobile number, `0912 345 678`. Sensitive: needs `clients:sensitive`; audited.
     async fn phone(&self, ctx: &Context<'_>) -> Result<Option<String>> {
         self.sensitive(ctx, "phone")?;
-        Ok(self.0.phone.as_deref().and_then(|p| domain::Phone::from_canonical(p).ok()).map(|p| p.display()))
+        Ok(self
+            .0
+            .phone
+            .as_deref()
+            .and_then(|p| domain::Phone::from_canonical(p).ok())
+            .map(|p| p.display()))
     }
     /// Zalo user id. Sensitive: needs `clients:sensitive`; audited.
     async fn zalo_user_id(&self, ctx: &Context<'_>) -> Result<Option<String>> {
@@ -171,12 +185,18 @@ impl Client {
     }
     /// Supervision orders, oldest first (only those in the caller's scope).
     async fn orders(&self, ctx: &Context<'_>) -> Result<Vec<SupervisionOrder>> {
-        let orders = loader(ctx).load_one(OrdersOfClient(self.0.id)).await?.unwrap_or_default();
+        let orders = loader(ctx)
+            .load_one(OrdersOfClient(self.0.id))
+            .await?
+            .unwrap_or_default();
         Ok(orders.into_iter().map(SupervisionOrder).collect())
     }
     /// Moves between communes.
     async fn transfers(&self, ctx: &Context<'_>) -> Result<Vec<ClientTransfer>> {
-        let rows = loader(ctx).load_one(TransfersOfClient(self.0.id)).await?.unwrap_or_default();
+        let rows = loader(ctx)
+            .load_one(TransfersOfClient(self.0.id))
+            .await?
+            .unwrap_or_default();
         Ok(rows.into_iter().map(ClientTransfer).collect())
     }
 }
@@ -247,12 +267,26 @@ pub struct ClientsQuery;
 #[Object]
 impl ClientsQuery {
     /// Clients in the caller's scope.
-    async fn clients(&self, ctx: &Context<'_>, filter: Option<ClientFilter>, first: Option<i32>, after: Option<String>) -> Result<CountedConnection<Client>> {
+    async fn clients(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ClientFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<CountedConnection<Client>> {
         let (db, rc) = env(ctx);
         let page = uuid_page(resolver_settings(ctx), first, after)?;
         let f = filter.unwrap_or_default();
-        let officer_id = f.officer_id.map(|id| ids::decode("Officer", "filter.officerId", &id)).transpose()?;
-        let filter = clients::ClientFilter { commune_code: f.commune_code, status: f.status.map(Into::into), officer_id, search: f.search };
+        let officer_id = f
+            .officer_id
+            .map(|id| ids::decode("Officer", "filter.officerId", &id))
+            .transpose()?;
+        let filter = clients::ClientFilter {
+            commune_code: f.commune_code,
+            status: f.status.map(Into::into),
+            officer_id,
+            search: f.search,
+        };
         let page = clients::list(db, rc, filter, page).await?;
         Ok(connection(page, |c| c.id.to_string(), Client))
     }
@@ -358,7 +392,11 @@ pub struct ClientsMutation;
 #[Object]
 impl ClientsMutation {
     /// Registers a client.
-    async fn create_client(&self, ctx: &Context<'_>, input: CreateClientInput) -> Result<ClientPayload> {
+    async fn create_client(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateClientInput,
+    ) -> Result<ClientPayload> {
         let (db, rc) = env(ctx);
         let new = clients::NewClient {
             commune_code: input.commune_code,
@@ -373,11 +411,17 @@ impl ClientsMutation {
             zalo_consent: input.zalo_consent.map(Into::into),
             preferred_channel: input.preferred_channel.map(Into::into),
         };
-        Ok(ClientPayload { client: Client(clients::create(db, rc, new).await?) })
+        Ok(ClientPayload {
+            client: Client(clients::create(db, rc, new).await?),
+        })
     }
 
     /// Changes a client.
-    async fn update_client(&self, ctx: &Context<'_>, input: UpdateClientInput) -> Result<ClientPayload> {
+    async fn update_client(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateClientInput,
+    ) -> Result<ClientPayload> {
         let (db, rc) = env(ctx);
         let id = ids::decode("Client", "id", &input.id)?;
         let changes = clients::ClientChanges {
@@ -393,14 +437,28 @@ impl ClientsMutation {
             preferred_channel: change(input.preferred_channel).map(|c| c.map(Into::into)),
             status: input.status.map(Into::into),
         };
-        Ok(ClientPayload { client: Client(clients::update(db, rc, id, changes).await?) })
+        Ok(ClientPayload {
+            client: Client(clients::update(db, rc, id, changes).await?),
+        })
     }
 
     /// Moves a client to another commune, keeping the history.
-    async fn transfer_client(&self, ctx: &Context<'_>, input: TransferClientInput) -> Result<TransferClientPayload> {
+    async fn transfer_client(
+        &self,
+        ctx: &Context<'_>,
+        input: TransferClientInput,
+    ) -> Result<TransferClientPayload> {
         let (db, rc) = env(ctx);
         let id = ids::decode("Client", "clientId", &input.client_id)?;
-        let out = transfers::transfer(db, rc, id, &input.to_commune_code, input.decided_on, input.reason).await?;
+        let out = transfers::transfer(
+            db,
+            rc,
+            id,
+            &input.to_commune_code,
+            input.decided_on,
+            input.reason,
+        )
+        .await?;
         Ok(TransferClientPayload {
             client: Client(out.client),
             transfer: ClientTransfer(out.transfer),

@@ -3,8 +3,14 @@
 
 use std::{collections::HashMap, sync::Arc};
 
-use async_graphql::{Context, dataloader::{DataLoader, Loader}};
-use entities::{client, client_transfer, commune, officer, order_assignment, order_pause, province, supervision_order};
+use async_graphql::{
+    Context,
+    dataloader::{DataLoader, Loader},
+};
+use entities::{
+    client, client_transfer, commune, officer, order_assignment, order_pause, province,
+    supervision_order,
+};
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
@@ -30,7 +36,8 @@ impl RegistryLoader {
 /// The request's loader.
 pub(crate) fn loader<'a>(ctx: &'a Context<'_>) -> &'a DataLoader<RegistryLoader> {
     #[allow(clippy::expect_used)]
-    ctx.data::<DataLoader<RegistryLoader>>().expect("loader in request data")
+    ctx.data::<DataLoader<RegistryLoader>>()
+        .expect("loader in request data")
 }
 
 type LoadResult<K, V> = Result<HashMap<K, V>, async_graphql::Error>;
@@ -73,7 +80,9 @@ impl Loader<ClientKey> for RegistryLoader {
     type Value = client::Model;
     type Error = async_graphql::Error;
     async fn load(&self, keys: &[ClientKey]) -> LoadResult<ClientKey, Self::Value> {
-        let rows = clients::by_ids(&self.db, &self.rc, &unwrap_keys(keys, |k| k.0)).await.map_err(gql)?;
+        let rows = clients::by_ids(&self.db, &self.rc, &unwrap_keys(keys, |k| k.0))
+            .await
+            .map_err(gql)?;
         Ok(rows.into_iter().map(|r| (ClientKey(r.id), r)).collect())
     }
 }
@@ -82,7 +91,9 @@ impl Loader<OfficerKey> for RegistryLoader {
     type Value = officer::Model;
     type Error = async_graphql::Error;
     async fn load(&self, keys: &[OfficerKey]) -> LoadResult<OfficerKey, Self::Value> {
-        let rows = officers::by_ids(&self.db, &self.rc, &unwrap_keys(keys, |k| k.0)).await.map_err(gql)?;
+        let rows = officers::by_ids(&self.db, &self.rc, &unwrap_keys(keys, |k| k.0))
+            .await
+            .map_err(gql)?;
         Ok(rows.into_iter().map(|r| (OfficerKey(r.id), r)).collect())
     }
 }
@@ -91,7 +102,9 @@ impl Loader<OrderKey> for RegistryLoader {
     type Value = supervision_order::Model;
     type Error = async_graphql::Error;
     async fn load(&self, keys: &[OrderKey]) -> LoadResult<OrderKey, Self::Value> {
-        let rows = orders::by_ids(&self.db, &self.rc, &unwrap_keys(keys, |k| k.0)).await.map_err(gql)?;
+        let rows = orders::by_ids(&self.db, &self.rc, &unwrap_keys(keys, |k| k.0))
+            .await
+            .map_err(gql)?;
         Ok(rows.into_iter().map(|r| (OrderKey(r.id), r)).collect())
     }
 }
@@ -100,7 +113,9 @@ impl Loader<OrdersOfClient> for RegistryLoader {
     type Value = Vec<supervision_order::Model>;
     type Error = async_graphql::Error;
     async fn load(&self, keys: &[OrdersOfClient]) -> LoadResult<OrdersOfClient, Self::Value> {
-        let rows = orders::by_client_ids(&self.db, &self.rc, &unwrap_keys(keys, |k| k.0)).await.map_err(gql)?;
+        let rows = orders::by_client_ids(&self.db, &self.rc, &unwrap_keys(keys, |k| k.0))
+            .await
+            .map_err(gql)?;
         Ok(group(rows, |r| OrdersOfClient(r.client_id)))
     }
 }
@@ -109,7 +124,9 @@ impl Loader<PausesOfOrder> for RegistryLoader {
     type Value = Vec<order_pause::Model>;
     type Error = async_graphql::Error;
     async fn load(&self, keys: &[PausesOfOrder]) -> LoadResult<PausesOfOrder, Self::Value> {
-        let rows = orders::pauses_by_order_ids(&self.db, &self.rc, &unwrap_keys(keys, |k| k.0)).await.map_err(gql)?;
+        let rows = orders::pauses_by_order_ids(&self.db, &self.rc, &unwrap_keys(keys, |k| k.0))
+            .await
+            .map_err(gql)?;
         Ok(group(rows, |r| PausesOfOrder(r.order_id)))
     }
 }
@@ -117,8 +134,14 @@ impl Loader<PausesOfOrder> for RegistryLoader {
 impl Loader<AssignmentsOfOrder> for RegistryLoader {
     type Value = Vec<order_assignment::Model>;
     type Error = async_graphql::Error;
-    async fn load(&self, keys: &[AssignmentsOfOrder]) -> LoadResult<AssignmentsOfOrder, Self::Value> {
-        let rows = orders::assignments_by_order_ids(&self.db, &self.rc, &unwrap_keys(keys, |k| k.0)).await.map_err(gql)?;
+    async fn load(
+        &self,
+        keys: &[AssignmentsOfOrder],
+    ) -> LoadResult<AssignmentsOfOrder, Self::Value> {
+        let rows =
+            orders::assignments_by_order_ids(&self.db, &self.rc, &unwrap_keys(keys, |k| k.0))
+                .await
+                .map_err(gql)?;
         Ok(group(rows, |r| AssignmentsOfOrder(r.order_id)))
     }
 }
@@ -127,7 +150,9 @@ impl Loader<TransfersOfClient> for RegistryLoader {
     type Value = Vec<client_transfer::Model>;
     type Error = async_graphql::Error;
     async fn load(&self, keys: &[TransfersOfClient]) -> LoadResult<TransfersOfClient, Self::Value> {
-        let rows = transfers::by_client_ids(&self.db, &self.rc, &unwrap_keys(keys, |k| k.0)).await.map_err(gql)?;
+        let rows = transfers::by_client_ids(&self.db, &self.rc, &unwrap_keys(keys, |k| k.0))
+            .await
+            .map_err(gql)?;
         Ok(group(rows, |r| TransfersOfClient(r.client_id)))
     }
 }
@@ -136,8 +161,13 @@ impl Loader<CommuneKey> for RegistryLoader {
     type Value = commune::Model;
     type Error = async_graphql::Error;
     async fn load(&self, keys: &[CommuneKey]) -> LoadResult<CommuneKey, Self::Value> {
-        let rows = places::communes_by_codes(&self.db, &unwrap_keys(keys, |k| k.0.clone())).await.map_err(gql)?;
-        Ok(rows.into_iter().map(|r| (CommuneKey(r.code.clone()), r)).collect())
+        let rows = places::communes_by_codes(&self.db, &unwrap_keys(keys, |k| k.0.clone()))
+            .await
+            .map_err(gql)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (CommuneKey(r.code.clone()), r))
+            .collect())
     }
 }
 
@@ -145,7 +175,12 @@ impl Loader<ProvinceKey> for RegistryLoader {
     type Value = province::Model;
     type Error = async_graphql::Error;
     async fn load(&self, keys: &[ProvinceKey]) -> LoadResult<ProvinceKey, Self::Value> {
-        let rows = places::provinces_by_codes(&self.db, &unwrap_keys(keys, |k| k.0.clone())).await.map_err(gql)?;
-        Ok(rows.into_iter().map(|r| (ProvinceKey(r.code.clone()), r)).collect())
+        let rows = places::provinces_by_codes(&self.db, &unwrap_keys(keys, |k| k.0.clone()))
+            .await
+            .map_err(gql)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (ProvinceKey(r.code.clone()), r))
+            .collect())
     }
 }

@@ -5,8 +5,8 @@ pub mod admin;
 pub mod clients;
 pub mod ids;
 pub mod loaders;
-pub mod orders;
 pub mod officers;
+pub mod orders;
 pub mod pagination;
 pub mod places;
 pub mod scalars;
@@ -56,17 +56,21 @@ pub struct ResolverSettings {
 
 /// Builds the schema with the limits from the settings.
 pub fn build_schema(settings: &Settings, db: DatabaseConnection) -> AppSchema {
-    let mut builder = Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
-        .data(db)
-        .data(ResolverSettings {
-            default_page_size: settings.limits.default_page_size,
-            max_page_size: settings.limits.max_page_size,
-            access_token_ttl_days: settings.access_token_ttl_days,
-        })
-        .limit_depth(settings.limits.max_depth)
-        .limit_complexity(settings.limits.max_complexity)
-        .limit_recursive_depth(32)
-        .limit_directives(20);
+    let mut builder = Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .data(db)
+    .data(ResolverSettings {
+        default_page_size: settings.limits.default_page_size,
+        max_page_size: settings.limits.max_page_size,
+        access_token_ttl_days: settings.access_token_ttl_days,
+    })
+    .limit_depth(settings.limits.max_depth)
+    .limit_complexity(settings.limits.max_complexity)
+    .limit_recursive_depth(32)
+    .limit_directives(20);
     if !settings.introspection {
         builder = builder.disable_introspection();
     }
@@ -75,7 +79,13 @@ pub fn build_schema(settings: &Settings, db: DatabaseConnection) -> AppSchema {
 
 /// The SDL of the schema, as committed in `schema.graphql`.
 pub fn sdl() -> String {
-    Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription).finish().sdl()
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .finish()
+    .sdl()
 }
 
 /// The database and the request context of a resolver.
@@ -83,14 +93,19 @@ pub(crate) fn env<'a>(ctx: &'a Context<'_>) -> (&'a DatabaseConnection, &'a Requ
     // Both are inserted by the HTTP handler for every request; their absence is a wiring bug
     // caught by every integration test, so the resolvers can rely on them.
     #[allow(clippy::expect_used)]
-    let db = ctx.data::<DatabaseConnection>().expect("database in schema data");
+    let db = ctx
+        .data::<DatabaseConnection>()
+        .expect("database in schema data");
     #[allow(clippy::expect_used)]
-    let rc = ctx.data::<Arc<RequestContext>>().expect("request context in request data");
+    let rc = ctx
+        .data::<Arc<RequestContext>>()
+        .expect("request context in request data");
     (db, rc.as_ref())
 }
 
 /// Resolver settings.
 pub(crate) fn resolver_settings<'a>(ctx: &'a Context<'_>) -> &'a ResolverSettings {
     #[allow(clippy::expect_used)]
-    ctx.data::<ResolverSettings>().expect("resolver settings in schema data")
+    ctx.data::<ResolverSettings>()
+        .expect("resolver settings in schema data")
 }

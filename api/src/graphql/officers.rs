@@ -1,6 +1,8 @@
 //! Officers and supporters.
 
-use async_graphql::{ComplexObject, Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
+use async_graphql::{
+    ComplexObject, Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject,
+};
 use chrono::{DateTime, Utc};
 use entities::officer;
 
@@ -41,12 +43,16 @@ pub struct Officer {
 impl TryFrom<officer::Model> for Officer {
     type Error = async_graphql::Error;
     fn try_from(m: officer::Model) -> Result<Self> {
-        let role = domain::access::OfficerRole::from_stored(&m.role).ok_or("corrupt officer role")?;
+        let role =
+            domain::access::OfficerRole::from_stored(&m.role).ok_or("corrupt officer role")?;
         Ok(Self {
             id: ids::encode("Officer", m.id),
             full_name: m.full_name,
             role: role.into(),
-            phone: m.phone.and_then(|p| domain::Phone::from_canonical(&p).ok()).map(|p| p.display()),
+            phone: m
+                .phone
+                .and_then(|p| domain::Phone::from_canonical(&p).ok())
+                .map(|p| p.display()),
             zalo_user_id: m.zalo_user_id,
             active: m.active,
             province_code: m.province_code,
@@ -69,7 +75,11 @@ impl Officer {
 
 /// Loads an officer for a nested field; `None` when outside the caller's scope.
 pub(crate) async fn officer_field(ctx: &Context<'_>, id: uuid::Uuid) -> Result<Option<Officer>> {
-    loader(ctx).load_one(OfficerKey(id)).await?.map(Officer::try_from).transpose()
+    loader(ctx)
+        .load_one(OfficerKey(id))
+        .await?
+        .map(Officer::try_from)
+        .transpose()
 }
 
 /// Filter of `officers`.
@@ -92,11 +102,22 @@ pub struct OfficersQuery;
 #[Object]
 impl OfficersQuery {
     /// Officers and supporters in the caller's scope.
-    async fn officers(&self, ctx: &Context<'_>, filter: Option<OfficerFilter>, first: Option<i32>, after: Option<String>) -> Result<CountedConnection<Officer>> {
+    async fn officers(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<OfficerFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<CountedConnection<Officer>> {
         let (db, rc) = env(ctx);
         let page = uuid_page(resolver_settings(ctx), first, after)?;
         let f = filter.unwrap_or_default();
-        let filter = officers::OfficerFilter { commune_code: f.commune_code, role: f.role.map(Into::into), active: f.active, search: f.search };
+        let filter = officers::OfficerFilter {
+            commune_code: f.commune_code,
+            role: f.role.map(Into::into),
+            active: f.active,
+            search: f.search,
+        };
         let page = officers::list(db, rc, filter, page).await?;
         try_connection(page, |o| o.id.to_string(), Officer::try_from)
     }
@@ -181,7 +202,11 @@ pub struct OfficersMutation;
 #[Object]
 impl OfficersMutation {
     /// Registers an officer or supporter.
-    async fn create_officer(&self, ctx: &Context<'_>, input: CreateOfficerInput) -> Result<OfficerPayload> {
+    async fn create_officer(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateOfficerInput,
+    ) -> Result<OfficerPayload> {
         let (db, rc) = env(ctx);
         let new = officers::NewOfficer {
             full_name: input.full_name,
@@ -192,11 +217,17 @@ impl OfficersMutation {
             zalo_user_id: input.zalo_user_id,
         };
         let officer = officers::create(db, rc, new).await?;
-        Ok(OfficerPayload { officer: officer.try_into()? })
+        Ok(OfficerPayload {
+            officer: officer.try_into()?,
+        })
     }
 
     /// Changes an officer or supporter.
-    async fn update_officer(&self, ctx: &Context<'_>, input: UpdateOfficerInput) -> Result<OfficerPayload> {
+    async fn update_officer(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateOfficerInput,
+    ) -> Result<OfficerPayload> {
         let (db, rc) = env(ctx);
         let id = ids::decode("Officer", "id", &input.id)?;
         let changes = officers::OfficerChanges {
@@ -207,11 +238,17 @@ impl OfficersMutation {
             active: input.active,
         };
         let officer = officers::update(db, rc, id, changes).await?;
-        Ok(OfficerPayload { officer: officer.try_into()? })
+        Ok(OfficerPayload {
+            officer: officer.try_into()?,
+        })
     }
 
     /// Issues a bearer token to an officer (administrators).
-    async fn issue_officer_token(&self, ctx: &Context<'_>, input: IssueOfficerTokenInput) -> Result<IssueTokenPayload> {
+    async fn issue_officer_token(
+        &self,
+        ctx: &Context<'_>,
+        input: IssueOfficerTokenInput,
+    ) -> Result<IssueTokenPayload> {
         let (db, rc) = env(ctx);
         let id = ids::decode("Officer", "officerId", &input.officer_id)?;
         let ttl = chrono::Duration::days(resolver_settings(ctx).access_token_ttl_days);

@@ -95,17 +95,28 @@ impl SupervisionOrder {
     }
     /// The order this one continues after a transfer.
     async fn previous_order(&self, ctx: &Context<'_>) -> Result<Option<SupervisionOrder>> {
-        let Some(id) = self.0.previous_order_id else { return Ok(None) };
-        Ok(loader(ctx).load_one(OrderKey(id)).await?.map(SupervisionOrder))
+        let Some(id) = self.0.previous_order_id else {
+            return Ok(None);
+        };
+        Ok(loader(ctx)
+            .load_one(OrderKey(id))
+            .await?
+            .map(SupervisionOrder))
     }
     /// Pauses, in date order.
     async fn pauses(&self, ctx: &Context<'_>) -> Result<Vec<OrderPause>> {
-        let rows = loader(ctx).load_one(PausesOfOrder(self.0.id)).await?.unwrap_or_default();
+        let rows = loader(ctx)
+            .load_one(PausesOfOrder(self.0.id))
+            .await?
+            .unwrap_or_default();
         Ok(rows.into_iter().map(OrderPause).collect())
     }
     /// Assigned officers and supporters, current and past.
     async fn assignments(&self, ctx: &Context<'_>) -> Result<Vec<Assignment>> {
-        let rows = loader(ctx).load_one(AssignmentsOfOrder(self.0.id)).await?.unwrap_or_default();
+        let rows = loader(ctx)
+            .load_one(AssignmentsOfOrder(self.0.id))
+            .await?
+            .unwrap_or_default();
         Ok(rows.into_iter().map(Assignment).collect())
     }
 }
@@ -150,7 +161,11 @@ impl Assignment {
     }
     /// Role in the case.
     async fn role(&self) -> AssignmentRole {
-        if self.0.role == "case_officer" { AssignmentRole::CaseOfficer } else { AssignmentRole::Supporter }
+        if self.0.role == "case_officer" {
+            AssignmentRole::CaseOfficer
+        } else {
+            AssignmentRole::Supporter
+        }
     }
     /// Since when.
     async fn assigned_on(&self) -> NaiveDate {
@@ -186,24 +201,43 @@ pub struct OrdersQuery;
 #[Object]
 impl OrdersQuery {
     /// Supervision orders in the caller's scope.
-    async fn supervision_orders(&self, ctx: &Context<'_>, filter: Option<OrderFilter>, first: Option<i32>, after: Option<String>) -> Result<CountedConnection<SupervisionOrder>> {
+    async fn supervision_orders(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<OrderFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<CountedConnection<SupervisionOrder>> {
         let (db, rc) = env(ctx);
         let page = uuid_page(resolver_settings(ctx), first, after)?;
         let f = filter.unwrap_or_default();
         let filter = orders::OrderFilter {
             commune_code: f.commune_code,
             status: f.status.map(Into::into),
-            officer_id: f.officer_id.map(|id| ids::decode("Officer", "filter.officerId", &id)).transpose()?,
-            client_id: f.client_id.map(|id| ids::decode("Client", "filter.clientId", &id)).transpose()?,
+            officer_id: f
+                .officer_id
+                .map(|id| ids::decode("Officer", "filter.officerId", &id))
+                .transpose()?,
+            client_id: f
+                .client_id
+                .map(|id| ids::decode("Client", "filter.clientId", &id))
+                .transpose()?,
         };
         let page = orders::list(db, rc, filter, page).await?;
         Ok(connection(page, |o| o.id.to_string(), SupervisionOrder))
     }
 
     /// One order by id; null when unknown or outside the caller's scope.
-    async fn supervision_order(&self, ctx: &Context<'_>, id: ID) -> Result<Option<SupervisionOrder>> {
+    async fn supervision_order(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> Result<Option<SupervisionOrder>> {
         let uuid = ids::decode("SupervisionOrder", "id", &id)?;
-        Ok(loader(ctx).load_one(OrderKey(uuid)).await?.map(SupervisionOrder))
+        Ok(loader(ctx)
+            .load_one(OrderKey(uuid))
+            .await?
+            .map(SupervisionOrder))
     }
 }
 
@@ -224,7 +258,13 @@ pub struct DecisionInput {
 
 impl From<DecisionInput> for orders::Decision {
     fn from(d: DecisionInput) -> Self {
-        Self { number: d.number, date: d.date, signer_name: d.signer_name, signer_title: d.signer_title, start_date: d.start_date }
+        Self {
+            number: d.number,
+            date: d.date,
+            signer_name: d.signer_name,
+            signer_title: d.signer_title,
+            start_date: d.start_date,
+        }
     }
 }
 
@@ -317,7 +357,11 @@ pub struct OrdersMutation;
 #[Object]
 impl OrdersMutation {
     /// Records a supervision order, with its decision or pending it.
-    async fn create_supervision_order(&self, ctx: &Context<'_>, input: CreateSupervisionOrderInput) -> Result<SupervisionOrderPayload> {
+    async fn create_supervision_order(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateSupervisionOrderInput,
+    ) -> Result<SupervisionOrderPayload> {
         let (db, rc) = env(ctx);
         let new = orders::NewOrder {
             client_id: ids::decode("Client", "clientId", &input.client_id)?,
@@ -326,45 +370,86 @@ impl OrdersMutation {
             rehab_completed_on: input.rehab_completed_on,
             decision: input.decision.map(Into::into),
         };
-        Ok(SupervisionOrderPayload { order: SupervisionOrder(orders::create(db, rc, new).await?) })
+        Ok(SupervisionOrderPayload {
+            order: SupervisionOrder(orders::create(db, rc, new).await?),
+        })
     }
 
     /// Records the signed decision of a pending order.
-    async fn decide_supervision_order(&self, ctx: &Context<'_>, input: DecideSupervisionOrderInput) -> Result<SupervisionOrderPayload> {
+    async fn decide_supervision_order(
+        &self,
+        ctx: &Context<'_>,
+        input: DecideSupervisionOrderInput,
+    ) -> Result<SupervisionOrderPayload> {
         let (db, rc) = env(ctx);
         let id = ids::decode("SupervisionOrder", "orderId", &input.order_id)?;
-        Ok(SupervisionOrderPayload { order: SupervisionOrder(orders::decide(db, rc, id, input.decision.into()).await?) })
+        Ok(SupervisionOrderPayload {
+            order: SupervisionOrder(orders::decide(db, rc, id, input.decision.into()).await?),
+        })
     }
 
     /// Suspends, resumes, completes, marks relapse, or terminates an order.
-    async fn change_supervision_order_status(&self, ctx: &Context<'_>, input: ChangeSupervisionOrderStatusInput) -> Result<SupervisionOrderPayload> {
+    async fn change_supervision_order_status(
+        &self,
+        ctx: &Context<'_>,
+        input: ChangeSupervisionOrderStatusInput,
+    ) -> Result<SupervisionOrderPayload> {
         let (db, rc) = env(ctx);
         let id = ids::decode("SupervisionOrder", "orderId", &input.order_id)?;
-        let order = orders::change_status(db, rc, id, input.status.into(), input.reason, input.certificate_number).await?;
-        Ok(SupervisionOrderPayload { order: SupervisionOrder(order) })
+        let order = orders::change_status(
+            db,
+            rc,
+            id,
+            input.status.into(),
+            input.reason,
+            input.certificate_number,
+        )
+        .await?;
+        Ok(SupervisionOrderPayload {
+            order: SupervisionOrder(order),
+        })
     }
 
     /// Adds a pause; the term's end moves back by its length.
-    async fn add_order_pause(&self, ctx: &Context<'_>, input: AddOrderPauseInput) -> Result<SupervisionOrderPayload> {
+    async fn add_order_pause(
+        &self,
+        ctx: &Context<'_>,
+        input: AddOrderPauseInput,
+    ) -> Result<SupervisionOrderPayload> {
         let (db, rc) = env(ctx);
         let id = ids::decode("SupervisionOrder", "orderId", &input.order_id)?;
-        let order = orders::add_pause(db, rc, id, input.starts_on, input.ends_on, input.reason).await?;
-        Ok(SupervisionOrderPayload { order: SupervisionOrder(order) })
+        let order =
+            orders::add_pause(db, rc, id, input.starts_on, input.ends_on, input.reason).await?;
+        Ok(SupervisionOrderPayload {
+            order: SupervisionOrder(order),
+        })
     }
 
     /// Assigns an officer or supporter of the order's commune.
-    async fn assign_to_order(&self, ctx: &Context<'_>, input: AssignToOrderInput) -> Result<AssignmentPayload> {
+    async fn assign_to_order(
+        &self,
+        ctx: &Context<'_>,
+        input: AssignToOrderInput,
+    ) -> Result<AssignmentPayload> {
         let (db, rc) = env(ctx);
         let order_id = ids::decode("SupervisionOrder", "orderId", &input.order_id)?;
         let officer_id = ids::decode("Officer", "officerId", &input.officer_id)?;
         let a = orders::assign(db, rc, order_id, officer_id, input.role.into()).await?;
-        Ok(AssignmentPayload { assignment: Assignment(a) })
+        Ok(AssignmentPayload {
+            assignment: Assignment(a),
+        })
     }
 
     /// Ends an assignment.
-    async fn end_assignment(&self, ctx: &Context<'_>, input: EndAssignmentInput) -> Result<AssignmentPayload> {
+    async fn end_assignment(
+        &self,
+        ctx: &Context<'_>,
+        input: EndAssignmentInput,
+    ) -> Result<AssignmentPayload> {
         let (db, rc) = env(ctx);
         let id = ids::decode("Assignment", "assignmentId", &input.assignment_id)?;
-        Ok(AssignmentPayload { assignment: Assignment(orders::end_assignment(db, rc, id).await?) })
+        Ok(AssignmentPayload {
+            assignment: Assignment(orders::end_assignment(db, rc, id).await?),
+        })
     }
 }

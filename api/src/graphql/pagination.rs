@@ -35,17 +35,40 @@ fn decode_cursor(cursor: &str) -> AppResult<String> {
 }
 
 /// A page request keyed by uuid.
-pub fn uuid_page(settings: &ResolverSettings, first: Option<i32>, after: Option<String>) -> AppResult<PageRequest<Uuid>> {
+pub fn uuid_page(
+    settings: &ResolverSettings,
+    first: Option<i32>,
+    after: Option<String>,
+) -> AppResult<PageRequest<Uuid>> {
     let after = after
-        .map(|c| decode_cursor(&c).and_then(|k| Uuid::parse_str(&k).map_err(|_| AppError::field("after", "not a cursor returned by this API"))))
+        .map(|c| {
+            decode_cursor(&c).and_then(|k| {
+                Uuid::parse_str(&k)
+                    .map_err(|_| AppError::field("after", "not a cursor returned by this API"))
+            })
+        })
         .transpose()?;
-    PageRequest::new(first, after, settings.default_page_size, settings.max_page_size)
+    PageRequest::new(
+        first,
+        after,
+        settings.default_page_size,
+        settings.max_page_size,
+    )
 }
 
 /// A page request keyed by code.
-pub fn code_page(settings: &ResolverSettings, first: Option<i32>, after: Option<String>) -> AppResult<PageRequest<String>> {
+pub fn code_page(
+    settings: &ResolverSettings,
+    first: Option<i32>,
+    after: Option<String>,
+) -> AppResult<PageRequest<String>> {
     let after = after.map(|c| decode_cursor(&c)).transpose()?;
-    PageRequest::new(first, after, settings.default_page_size, settings.max_page_size)
+    PageRequest::new(
+        first,
+        after,
+        settings.default_page_size,
+        settings.max_page_size,
+    )
 }
 
 /// Builds a connection; `key` gives each row's cursor key, `node` its GraphQL node.
@@ -54,8 +77,18 @@ pub fn connection<M, N: OutputType>(
     key: impl Fn(&M) -> String,
     node: impl Fn(M) -> N,
 ) -> CountedConnection<N> {
-    let mut conn = Connection::with_additional_fields(false, page.has_next_page, ConnectionTotals { total_count: page.total_count });
-    conn.edges.extend(page.items.into_iter().map(|m| Edge::new(encode_cursor(&key(&m)), node(m))));
+    let mut conn = Connection::with_additional_fields(
+        false,
+        page.has_next_page,
+        ConnectionTotals {
+            total_count: page.total_count,
+        },
+    );
+    conn.edges.extend(
+        page.items
+            .into_iter()
+            .map(|m| Edge::new(encode_cursor(&key(&m)), node(m))),
+    );
     conn
 }
 
@@ -65,7 +98,13 @@ pub fn try_connection<M, N: OutputType>(
     key: impl Fn(&M) -> String,
     node: impl Fn(M) -> async_graphql::Result<N>,
 ) -> async_graphql::Result<CountedConnection<N>> {
-    let mut conn = Connection::with_additional_fields(false, page.has_next_page, ConnectionTotals { total_count: page.total_count });
+    let mut conn = Connection::with_additional_fields(
+        false,
+        page.has_next_page,
+        ConnectionTotals {
+            total_count: page.total_count,
+        },
+    );
     for m in page.items {
         let cursor = encode_cursor(&key(&m));
         conn.edges.push(Edge::new(cursor, node(m)?));

@@ -23,7 +23,10 @@ pub struct Province {
 
 impl From<province::Model> for Province {
     fn from(m: province::Model) -> Self {
-        Self { code: m.code, name: m.name }
+        Self {
+            code: m.code,
+            name: m.name,
+        }
     }
 }
 
@@ -65,19 +68,30 @@ impl From<commune::Model> for Commune {
 impl Commune {
     /// The province.
     async fn province(&self, ctx: &Context<'_>) -> Result<Option<Province>> {
-        Ok(loader(ctx).load_one(ProvinceKey(self.province_code.clone())).await?.map(Into::into))
+        Ok(loader(ctx)
+            .load_one(ProvinceKey(self.province_code.clone()))
+            .await?
+            .map(Into::into))
     }
 
     /// The current unit that replaced this one, if it was merged.
     async fn successor(&self, ctx: &Context<'_>) -> Result<Option<Commune>> {
-        let Some(code) = &self.successor_code else { return Ok(None) };
-        Ok(loader(ctx).load_one(CommuneKey(code.clone())).await?.map(Into::into))
+        let Some(code) = &self.successor_code else {
+            return Ok(None);
+        };
+        Ok(loader(ctx)
+            .load_one(CommuneKey(code.clone()))
+            .await?
+            .map(Into::into))
     }
 }
 
 /// Loads a commune by code for a nested field.
 pub(crate) async fn commune_field(ctx: &Context<'_>, code: &str) -> Result<Option<Commune>> {
-    Ok(loader(ctx).load_one(CommuneKey(code.to_owned())).await?.map(Into::into))
+    Ok(loader(ctx)
+        .load_one(CommuneKey(code.to_owned()))
+        .await?
+        .map(Into::into))
 }
 
 /// Filter of `communes`.
@@ -99,7 +113,12 @@ pub struct PlacesQuery;
 #[Object]
 impl PlacesQuery {
     /// Provinces, by code.
-    async fn provinces(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<CountedConnection<Province>> {
+    async fn provinces(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<CountedConnection<Province>> {
         let (db, rc) = env(ctx);
         let page = code_page(resolver_settings(ctx), first, after)?;
         let page = places::list_provinces(db, rc, page).await?;
@@ -117,7 +136,11 @@ impl PlacesQuery {
         let (db, rc) = env(ctx);
         let page = code_page(resolver_settings(ctx), first, after)?;
         let f = filter.unwrap_or_default();
-        let filter = places::CommuneFilter { province_code: f.province_code, search: f.search, include_former: f.include_former };
+        let filter = places::CommuneFilter {
+            province_code: f.province_code,
+            search: f.search,
+            include_former: f.include_former,
+        };
         let page = places::list_communes(db, rc, filter, page).await?;
         Ok(connection(page, |c| c.code.clone(), Commune::from))
     }
@@ -155,9 +178,17 @@ pub struct PlacesMutation;
 #[Object]
 impl PlacesMutation {
     /// Imports the official list of provinces and communes (national administrators).
-    async fn import_communes(&self, ctx: &Context<'_>, input: ImportCommunesInput) -> Result<ImportCommunesPayload> {
+    async fn import_communes(
+        &self,
+        ctx: &Context<'_>,
+        input: ImportCommunesInput,
+    ) -> Result<ImportCommunesPayload> {
         let (db, rc) = env(ctx);
         let s = import::import_with_audit(db, rc, &input.csv).await?;
-        Ok(ImportCommunesPayload { provinces: s.provinces, communes: s.communes, former_communes: s.former_communes })
+        Ok(ImportCommunesPayload {
+            provinces: s.provinces,
+            communes: s.communes,
+            former_communes: s.former_communes,
+        })
     }
 }

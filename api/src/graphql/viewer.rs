@@ -28,7 +28,11 @@ impl ViewerQuery {
     async fn me(&self, ctx: &Context<'_>) -> Result<Viewer> {
         let (_, rc) = env(ctx);
         let p = rc.principal()?;
-        let permissions = domain::access::Permission::ALL.into_iter().filter(|perm| p.can(*perm)).map(Into::into).collect();
+        let permissions = domain::access::Permission::ALL
+            .into_iter()
+            .filter(|perm| p.can(*perm))
+            .map(Into::into)
+            .collect();
         let (province_code, commune_codes) = match p.scope() {
             domain::access::Scope::Everything => (None, None),
             domain::access::Scope::Province(code) => (Some(code), None),
@@ -40,6 +44,11 @@ impl ViewerQuery {
                 (province, Some(list))
             }
         };
-        Ok(Viewer { kind: p.actor_kind().to_owned(), province_code, commune_codes, permissions })
+        Ok(Viewer {
+            kind: p.actor_kind().to_owned(),
+            province_code,
+            commune_codes,
+            permissions,
+        })
     }
 }

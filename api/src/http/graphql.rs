@@ -25,18 +25,32 @@ use crate::{
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 
 fn wants_graphql_response(headers: &HeaderMap) -> bool {
-    headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains(GRAPHQL_RESPONSE))
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains(GRAPHQL_RESPONSE))
 }
 
-fn json_response(status: StatusCode, headers: &HeaderMap, body: &impl serde::Serialize) -> Response {
-    let content_type = if wants_graphql_response(headers) { GRAPHQL_RESPONSE } else { "application/json" };
-    let body = serde_json::to_vec(body).unwrap_or_else(|_| br#"{"errors":[{"message":"internal error"}]}"#.to_vec());
+fn json_response(
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &impl serde::Serialize,
+) -> Response {
+    let content_type = if wants_graphql_response(headers) {
+        GRAPHQL_RESPONSE
+    } else {
+        "application/json"
+    };
+    let body = serde_json::to_vec(body)
+        .unwrap_or_else(|_| br#"{"errors":[{"message":"internal error"}]}"#.to_vec());
     (status, [(header::CONTENT_TYPE, content_type)], body).into_response()
 }
 
 fn error_response(status: StatusCode, headers: &HeaderMap, code: &str, message: &str) -> Response {
     let err = async_graphql::Error::new(message).extend_with(|_, e| e.set("code", code));
-    let body = async_graphql::Response::from_errors(vec![err.into_server_error(async_graphql::Pos::default())]);
+    let body = async_graphql::Response::from_errors(vec![
+        err.into_server_error(async_graphql::Pos::default()),
+    ]);
     json_response(status, headers, &body)
 }
 
@@ -47,7 +61,9 @@ fn presented_secret(headers: &HeaderMap) -> Option<String> {
     }
     let auth = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = auth.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_owned())
 }
 
 async fn principal(state: &AppState, headers: &HeaderMap) -> Result<Option<Principal>, Response> {
@@ -64,14 +80,27 @@ async fn principal(state: &AppState, headers: &HeaderMap) -> Result<Option<Princ
         )),
         Err(e) => {
             tracing::error!(error = ?e, "authentication failed");
-            Err(error_response(StatusCode::INTERNAL_SERVER_ERROR, headers, "INTERNAL", "internal error"))
+            Err(error_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                headers,
+                "INTERNAL",
+                "internal error",
+            ))
         }
     }
 }
 
 /// GET: GraphiQL for browsers (when enabled), otherwise a query from the URL (never a mutation).
-pub async fn get_handler(state: State<AppState>, method: Method, headers: HeaderMap, request: Result<GraphQLRequest, async_graphql_axum::rejection::GraphQLRejection>) -> Response {
-    let wants_html = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"));
+pub async fn get_handler(
+    state: State<AppState>,
+    method: Method,
+    headers: HeaderMap,
+    request: Result<GraphQLRequest, async_graphql_axum::rejection::GraphQLRejection>,
+) -> Response {
+    let wants_html = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
     if wants_html && state.settings.graphiql {
         return Html(GraphiQLSource::build().endpoint("/graphql").finish()).into_response();
     }
@@ -79,7 +108,12 @@ pub async fn get_handler(state: State<AppState>, method: Method, headers: Header
 }
 
 /// POST: a GraphQL request.
-pub async fn post_handler(state: State<AppState>, method: Method, headers: HeaderMap, request: Result<GraphQLRequest, async_graphql_axum::rejection::GraphQLRejection>) -> Response {
+pub async fn post_handler(
+    state: State<AppState>,
+    method: Method,
+    headers: HeaderMap,
+    request: Result<GraphQLRequest, async_graphql_axum::rejection::GraphQLRejection>,
+) -> Response {
     execute(state, method, headers, request).await
 }
 
@@ -92,7 +126,12 @@ async fn execute(
     let mut request = match request {
         Ok(r) => r.into_inner(),
         Err(e) => {
-            return error_response(StatusCode::BAD_REQUEST, &headers, "BAD_REQUEST", &format!("not a GraphQL request: {}", e.0));
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                &headers,
+                "BAD_REQUEST",
+                &format!("not a GraphQL request: {}", e.0),
+            );
         }
     };
     let principal = match principal(&state, &headers).await {
@@ -103,37 +142,69 @@ async fn execute(
     match request.parsed_query() {
         Ok(doc) => {
             if method == Method::GET && limits::is_mutation(doc, operation_name.as_deref()) {
-                return error_response(StatusCode::METHOD_NOT_ALLOWED, &headers, "BAD_REQUEST", "mutations must be sent with POST");
+                return error_response(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    &headers,
+                    "BAD_REQUEST",
+                    "mutations must be sent with POST",
+                );
             }
             let aliases = limits::count_aliases(doc);
             if aliases > state.settings.limits.max_aliases {
-                let message = format!("the query uses {aliases} aliases; at most {} are allowed", state.settings.limits.max_aliases);
-                return error_response(StatusCode::BAD_REQUEST, &headers, "GRAPHQL_VALIDATION_FAILED", &message);
+                let message = format!(
+                    "the query uses {aliases} aliases; at most {} are allowed",
+                    state.settings.limits.max_aliases
+                );
+                return error_response(
+                    StatusCode::BAD_REQUEST,
+                    &headers,
+                    "GRAPHQL_VALIDATION_FAILED",
+                    &message,
+                );
             }
         }
         Err(e) => {
             let message = format!("syntax error: {}", e.message);
-            return error_response(StatusCode::BAD_REQUEST, &headers, "GRAPHQL_PARSE_FAILED", &message);
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                &headers,
+                "GRAPHQL_PARSE_FAILED",
+                &message,
+            );
         }
     }
-    let rc = Arc::new(RequestContext::new(principal, request_id(&headers), state.clock.now()));
+    let rc = Arc::new(RequestContext::new(
+        principal,
+        request_id(&headers),
+        state.clock.now(),
+    ));
     let loader = RegistryLoader::for_request(state.db.clone(), rc.clone());
-    let mut response = state.schema.execute(request.data(rc.clone()).data(loader)).await;
+    let mut response = state
+        .schema
+        .execute(request.data(rc.clone()).data(loader))
+        .await;
     // Fail closed: a sensitive read that cannot be audited is not sent.
     if let Err(e) = audit::flush_sensitive_reads(&state.db, &rc).await {
         let err: async_graphql::Error = e_into_internal(e).into();
         return json_response(
             StatusCode::INTERNAL_SERVER_ERROR,
             &headers,
-            &async_graphql::Response::from_errors(vec![err.into_server_error(async_graphql::Pos::default())]),
+            &async_graphql::Response::from_errors(vec![
+                err.into_server_error(async_graphql::Pos::default()),
+            ]),
         );
     }
-    let validation_failed = response.data == async_graphql::Value::Null && !response.errors.is_empty();
+    let validation_failed =
+        response.data == async_graphql::Value::Null && !response.errors.is_empty();
     for err in &mut response.errors {
         tag_engine_error(err);
     }
     // graphql-over-http: with the new media type, a request that could not run is a 400.
-    let status = if validation_failed && wants_graphql_response(&headers) { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let status = if validation_failed && wants_graphql_response(&headers) {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
     json_response(status, &headers, &response)
 }
 
@@ -146,17 +217,21 @@ fn e_into_internal(e: AppError) -> AppError {
 
 /// Errors raised by the engine itself (validation, depth, complexity) carry no code: give them one.
 fn tag_engine_error(err: &mut ServerError) {
-    let has_code = err.extensions.as_ref().is_some_and(|e| e.get("code").is_some());
+    let has_code = err
+        .extensions
+        .as_ref()
+        .is_some_and(|e| e.get("code").is_some());
     if has_code {
         return;
     }
-    let code = if err.message.starts_with("Failed to parse") || err.message.starts_with("Invalid value") {
-        "BAD_USER_INPUT"
-    } else if err.path.is_empty() {
-        "GRAPHQL_VALIDATION_FAILED"
-    } else {
-        "INTERNAL"
-    };
+    let code =
+        if err.message.starts_with("Failed to parse") || err.message.starts_with("Invalid value") {
+            "BAD_USER_INPUT"
+        } else if err.path.is_empty() {
+            "GRAPHQL_VALIDATION_FAILED"
+        } else {
+            "INTERNAL"
+        };
     let mut ext = err.extensions.take().unwrap_or_default();
     ext.set("code", code);
     err.extensions = Some(ext);

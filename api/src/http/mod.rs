@@ -45,5 +45,9 @@ pub fn router(state: AppState) -> Router {
 
 /// The request id set by the middleware.
 pub(crate) fn request_id(headers: &axum::http::HeaderMap) -> String {
-    headers.get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-").to_owned()
+    headers
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-")
+        .to_owned()
 }

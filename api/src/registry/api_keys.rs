@@ -4,7 +4,10 @@ use std::collections::BTreeSet;
 
 use domain::access::{Permission, Scope};
 use entities::{api_key, api_key_commune};
-use sea_orm::{DatabaseConnection, ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set, TransactionTrait,
+};
 use uuid::Uuid;
 
 use super::places;
@@ -43,14 +46,20 @@ pub async fn create(
         return Err(AppError::field("scopes", "a key needs at least one scope"));
     }
     if commune_codes.is_empty() {
-        return Err(AppError::field("communeCodes", "a key needs at least one commune"));
+        return Err(AppError::field(
+            "communeCodes",
+            "a key needs at least one commune",
+        ));
     }
     let scope = principal.scope();
     let mut communes = Vec::new();
     for code in commune_codes {
         let c = places::current_commune(db, "communeCodes", code).await?;
         if !scope.allows(&c.code, &c.province_code) {
-            return Err(AppError::forbidden(format!("commune {} is outside your province", c.code)));
+            return Err(AppError::forbidden(format!(
+                "commune {} is outside your province",
+                c.code
+            )));
         }
         if !communes.contains(&c.code) {
             communes.push(c.code);
@@ -62,23 +71,42 @@ pub async fn create(
         id: Set(Uuid::now_v7()),
         name: Set(name.to_owned()),
         key_hash: Set(credentials::hash_secret(&secret)),
-        scopes: Set(scopes.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(" ")),
+        scopes: Set(scopes
+            .iter()
+            .map(|p| p.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")),
         created_at: Set(ctx.now),
         revoked_at: Set(None),
     }
     .insert(&txn)
     .await?;
-    api_key_commune::Entity::insert_many(
-        communes.iter().map(|c| api_key_commune::ActiveModel { api_key_id: Set(key.id), commune_code: Set(c.clone()) }),
-    )
+    api_key_commune::Entity::insert_many(communes.iter().map(|c| api_key_commune::ActiveModel {
+        api_key_id: Set(key.id),
+        commune_code: Set(c.clone()),
+    }))
     .exec(&txn)
     .await?;
-    audit::record(&txn, ctx, "api_key.create", Subject { entity_type: "api_key", entity_id: Some(key.id), commune_code: None }, Some(key.scopes.clone())).await?;
+    audit::record(
+        &txn,
+        ctx,
+        "api_key.create",
+        Subject {
+            entity_type: "api_key",
+            entity_id: Some(key.id),
+            commune_code: None,
+        },
+        Some(key.scopes.clone()),
+    )
+    .await?;
     txn.commit().await?;
     Ok((ApiKeyView { key, communes }, secret))
 }
 
-async fn with_communes(db: &impl ConnectionTrait, keys: Vec<api_key::Model>) -> AppResult<Vec<ApiKeyView>> {
+async fn with_communes(
+    db: &impl ConnectionTrait,
+    keys: Vec<api_key::Model>,
+) -> AppResult<Vec<ApiKeyView>> {
     let links = api_key_commune::Entity::find()
         .filter(api_key_commune::Column::ApiKeyId.is_in(keys.iter().map(|k| k.id)))
         .all(db)
@@ -86,7 +114,11 @@ async fn with_communes(db: &impl ConnectionTrait, keys: Vec<api_key::Model>) -> 
     Ok(keys
         .into_iter()
         .map(|key| {
-            let communes = links.iter().filter(|l| l.api_key_id == key.id).map(|l| l.commune_code.clone()).collect();
+            let communes = links
+                .iter()
+                .filter(|l| l.api_key_id == key.id)
+                .map(|l| l.commune_code.clone())
+                .collect();
             ApiKeyView { key, communes }
         })
         .collect())
@@ -98,11 +130,18 @@ async fn visible(db: &impl ConnectionTrait, scope: &Scope, view: &ApiKeyView) ->
         return Ok(true);
     }
     let communes = places::communes_by_codes(db, &view.communes).await?;
-    Ok(!communes.is_empty() && communes.iter().all(|c| scope.allows(&c.code, &c.province_code)))
+    Ok(!communes.is_empty()
+        && communes
+            .iter()
+            .all(|c| scope.allows(&c.code, &c.province_code)))
 }
 
 /// Lists keys (administrators; province administrators see keys of their province only).
-pub async fn list(db: &impl ConnectionTrait, ctx: &RequestContext, page: PageRequest<Uuid>) -> AppResult<Page<ApiKeyView>> {
+pub async fn list(
+    db: &impl ConnectionTrait,
+    ctx: &RequestContext,
+    page: PageRequest<Uuid>,
+) -> AppResult<Page<ApiKeyView>> {
     let principal = ctx.principal()?;
     principal.require_admin(false)?;
     let scope = principal.scope();
@@ -113,15 +152,26 @@ pub async fn list(db: &impl ConnectionTrait, ctx: &RequestContext, page: PageReq
             items.push(view);
         }
     }
-    Ok(Page { items, has_next_page: page.has_next_page, total_count: page.total_count })
+    Ok(Page {
+        items,
+        has_next_page: page.has_next_page,
+        total_count: page.total_count,
+    })
 }
 
 /// Revokes a key at once.
-pub async fn revoke(db: &DatabaseConnection, ctx: &RequestContext, id: Uuid) -> AppResult<ApiKeyView> {
+pub async fn revoke(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    id: Uuid,
+) -> AppResult<ApiKeyView> {
     let principal = ctx.principal()?;
     principal.require_admin(false)?;
     let txn = db.begin().await?;
-    let key = api_key::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::NotFound("API key"))?;
+    let key = api_key::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound("API key"))?;
     let view = with_communes(&txn, vec![key]).await?.remove(0);
     if !visible(&txn, &principal.scope(), &view).await? {
         return Err(AppError::NotFound("API key"));
@@ -132,7 +182,21 @@ pub async fn revoke(db: &DatabaseConnection, ctx: &RequestContext, id: Uuid) -> 
     let mut m: api_key::ActiveModel = view.key.into();
     m.revoked_at = Set(Some(ctx.now));
     let key = m.update(&txn).await?;
-    audit::record(&txn, ctx, "api_key.revoke", Subject { entity_type: "api_key", entity_id: Some(key.id), commune_code: None }, None).await?;
+    audit::record(
+        &txn,
+        ctx,
+        "api_key.revoke",
+        Subject {
+            entity_type: "api_key",
+            entity_id: Some(key.id),
+            commune_code: None,
+        },
+        None,
+    )
+    .await?;
     txn.commit().await?;
-    Ok(ApiKeyView { key, communes: view.communes })
+    Ok(ApiKeyView {
+        key,
+        communes: view.communes,
+    })
 }

@@ -9,8 +9,9 @@ use domain::{
     time::local_date,
 };
 use entities::{client, order_assignment, supervision_order};
-use sea_orm::{DatabaseConnection, 
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set, TransactionTrait,
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    QueryFilter, QuerySelect, Set, TransactionTrait,
     sea_query::{Expr, ExprTrait, Query},
 };
 use uuid::Uuid;
@@ -115,11 +116,19 @@ pub struct ClientFilter {
 fn scoped(ctx: &RequestContext, permission: Permission) -> AppResult<Condition> {
     let principal = ctx.principal()?;
     principal.require(permission)?;
-    Ok(commune_condition(&principal.scope(), client::Column::CommuneCode))
+    Ok(commune_condition(
+        &principal.scope(),
+        client::Column::CommuneCode,
+    ))
 }
 
 /// Lists clients inside the caller's scope.
-pub async fn list(db: &impl ConnectionTrait, ctx: &RequestContext, filter: ClientFilter, page: PageRequest<Uuid>) -> AppResult<Page<client::Model>> {
+pub async fn list(
+    db: &impl ConnectionTrait,
+    ctx: &RequestContext,
+    filter: ClientFilter,
+    page: PageRequest<Uuid>,
+) -> AppResult<Page<client::Model>> {
     let mut cond = scoped(ctx, Permission::ClientsRead)?;
     if let Some(c) = filter.commune_code {
         cond = cond.add(client::Column::CommuneCode.eq(c));
@@ -129,34 +138,68 @@ pub async fn list(db: &impl ConnectionTrait, ctx: &RequestContext, filter: Clien
     }
     if let Some(officer_id) = filter.officer_id {
         let assigned = Query::select()
-            .column((supervision_order::Entity, supervision_order::Column::ClientId))
+            .column((
+                supervision_order::Entity,
+                supervision_order::Column::ClientId,
+            ))
             .from(supervision_order::Entity)
             .inner_join(
                 order_assignment::Entity,
                 Expr::col((order_assignment::Entity, order_assignment::Column::OrderId))
                     .equals((supervision_order::Entity, supervision_order::Column::Id)),
             )
-            .and_where(Expr::col((order_assignment::Entity, order_assignment::Column::OfficerId)).eq(officer_id))
-            .and_where(Expr::col((order_assignment::Entity, order_assignment::Column::EndedOn)).is_null())
+            .and_where(
+                Expr::col((
+                    order_assignment::Entity,
+                    order_assignment::Column::OfficerId,
+                ))
+                .eq(officer_id),
+            )
+            .and_where(
+                Expr::col((order_assignment::Entity, order_assignment::Column::EndedOn)).is_null(),
+            )
             .to_owned();
         cond = cond.add(client::Column::Id.in_subquery(assigned));
     }
     if let Some(s) = filter.search.filter(|s| !s.trim().is_empty()) {
         cond = cond.add(client::Column::NameSearch.like(search::contains_pattern(&s)));
     }
-    paginate(db, client::Entity::find().filter(cond), client::Column::Id, page).await
+    paginate(
+        db,
+        client::Entity::find().filter(cond),
+        client::Column::Id,
+        page,
+    )
+    .await
 }
 
 /// Clients by id, those outside the caller's scope left out (DataLoader batch).
-pub async fn by_ids(db: &impl ConnectionTrait, ctx: &RequestContext, ids: &[Uuid]) -> AppResult<Vec<client::Model>> {
+pub async fn by_ids(
+    db: &impl ConnectionTrait,
+    ctx: &RequestContext,
+    ids: &[Uuid],
+) -> AppResult<Vec<client::Model>> {
     let cond = scoped(ctx, Permission::ClientsRead)?;
-    Ok(client::Entity::find().filter(cond).filter(client::Column::Id.is_in(ids.iter().copied())).all(db).await?)
+    Ok(client::Entity::find()
+        .filter(cond)
+        .filter(client::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?)
 }
 
 /// One client inside the caller's scope, locked for a change on PostgreSQL.
-pub(crate) async fn for_update(db: &impl ConnectionTrait, ctx: &RequestContext, id: Uuid) -> AppResult<client::Model> {
+pub(crate) async fn for_update(
+    db: &impl ConnectionTrait,
+    ctx: &RequestContext,
+    id: Uuid,
+) -> AppResult<client::Model> {
     let cond = scoped(ctx, Permission::ClientsWrite)?;
-    client::Entity::find_by_id(id).filter(cond).lock_exclusive().one(db).await?.ok_or(AppError::NotFound("client"))
+    client::Entity::find_by_id(id)
+        .filter(cond)
+        .lock_exclusive()
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("client"))
 }
 
 /// A new client as received from the edge; [`create`] parses every field.
@@ -197,46 +240,76 @@ fn parse_address(raw: &str) -> AppResult<String> {
     Ok(address)
 }
 
-fn check_consent(field: &'static str, consent: Option<Consent>, now: DateTime<Utc>) -> AppResult<Option<Consent>> {
+fn check_consent(
+    field: &'static str,
+    consent: Option<Consent>,
+    now: DateTime<Utc>,
+) -> AppResult<Option<Consent>> {
     match consent {
-        Some(c) if c.given_at > now => Err(AppError::field(field, "consent cannot be given in the future")),
+        Some(c) if c.given_at > now => Err(AppError::field(
+            field,
+            "consent cannot be given in the future",
+        )),
         other => Ok(other),
     }
 }
 
-fn parse_national_id(raw: Option<&str>, date_of_birth: NaiveDate, sex: Sex) -> AppResult<Option<String>> {
+fn parse_national_id(
+    raw: Option<&str>,
+    date_of_birth: NaiveDate,
+    sex: Sex,
+) -> AppResult<Option<String>> {
     let Some(raw) = raw.filter(|s| !s.trim().is_empty()) else {
         return Ok(None);
     };
     let cccd = Cccd::parse(raw).map_err(|e| AppError::field("nationalId", e))?;
-    cccd.check_person(date_of_birth, sex).map_err(|e| AppError::field("nationalId", e))?;
+    cccd.check_person(date_of_birth, sex)
+        .map_err(|e| AppError::field("nationalId", e))?;
     Ok(Some(cccd.as_str().to_owned()))
 }
 
 fn parse_phone(raw: Option<&str>) -> AppResult<Option<String>> {
     raw.filter(|p| !p.trim().is_empty())
-        .map(|p| Phone::parse(p).map(|p| p.canonical().to_owned()).map_err(|e| AppError::field("phone", e)))
+        .map(|p| {
+            Phone::parse(p)
+                .map(|p| p.canonical().to_owned())
+                .map_err(|e| AppError::field("phone", e))
+        })
         .transpose()
 }
 
 /// Registers a client in a commune inside the caller's scope.
-pub async fn create(db: &DatabaseConnection, ctx: &RequestContext, input: NewClient) -> AppResult<client::Model> {
+pub async fn create(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    input: NewClient,
+) -> AppResult<client::Model> {
     let principal = ctx.principal()?;
     principal.require(Permission::ClientsWrite)?;
     let name = PersonName::parse(&input.full_name).map_err(|e| AppError::field("fullName", e))?;
-    check_date_of_birth(input.date_of_birth, local_date(ctx.now)).map_err(|e| AppError::field("dateOfBirth", e))?;
-    let national_id = parse_national_id(input.national_id.as_deref(), input.date_of_birth, input.sex)?;
+    check_date_of_birth(input.date_of_birth, local_date(ctx.now))
+        .map_err(|e| AppError::field("dateOfBirth", e))?;
+    let national_id =
+        parse_national_id(input.national_id.as_deref(), input.date_of_birth, input.sex)?;
     let phone = parse_phone(input.phone.as_deref())?;
     let zalo_user_id = parse_zalo_user_id(input.zalo_user_id)?;
     let address = parse_address(&input.address)?;
     let sms = check_consent("smsConsent", input.sms_consent, ctx.now)?;
     let zalo = check_consent("zaloConsent", input.zalo_consent, ctx.now)?;
     if sms.is_some() && phone.is_none() {
-        return Err(AppError::field("smsConsent", "SMS consent needs a phone number"));
+        return Err(AppError::field(
+            "smsConsent",
+            "SMS consent needs a phone number",
+        ));
     }
     let commune = places::current_commune(db, "communeCode", &input.commune_code).await?;
-    if !principal.scope().allows(&commune.code, &commune.province_code) {
-        return Err(AppError::forbidden("you may not register clients in this commune"));
+    if !principal
+        .scope()
+        .allows(&commune.code, &commune.province_code)
+    {
+        return Err(AppError::forbidden(
+            "you may not register clients in this commune",
+        ));
     }
     let txn = db.begin().await?;
     let model = client::ActiveModel {
@@ -269,7 +342,11 @@ pub async fn create(db: &DatabaseConnection, ctx: &RequestContext, input: NewCli
 
 /// The audit subject of a client.
 pub fn subject(c: &client::Model) -> Subject<'_> {
-    Subject { entity_type: "client", entity_id: Some(c.id), commune_code: Some(&c.commune_code) }
+    Subject {
+        entity_type: "client",
+        entity_id: Some(c.id),
+        commune_code: Some(&c.commune_code),
+    }
 }
 
 /// Changes to a client; `None` leaves a field as it is, `Some(None)` clears an optional one.
@@ -300,7 +377,12 @@ pub struct ClientChanges {
 }
 
 /// Updates a client inside the caller's scope; the fields changed are audited by name.
-pub async fn update(db: &DatabaseConnection, ctx: &RequestContext, id: Uuid, ch: ClientChanges) -> AppResult<client::Model> {
+pub async fn update(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    id: Uuid,
+    ch: ClientChanges,
+) -> AppResult<client::Model> {
     let txn = db.begin().await?;
     let current = for_update(&txn, ctx, id).await?;
     let mut changed = Vec::new();
@@ -313,7 +395,8 @@ pub async fn update(db: &DatabaseConnection, ctx: &RequestContext, id: Uuid, ch:
     }
     let dob = ch.date_of_birth.unwrap_or(current.date_of_birth);
     if ch.date_of_birth.is_some() {
-        check_date_of_birth(dob, local_date(ctx.now)).map_err(|e| AppError::field("dateOfBirth", e))?;
+        check_date_of_birth(dob, local_date(ctx.now))
+            .map_err(|e| AppError::field("dateOfBirth", e))?;
         m.date_of_birth = Set(dob);
         changed.push("dateOfBirth");
     }
@@ -323,7 +406,9 @@ pub async fn update(db: &DatabaseConnection, ctx: &RequestContext, id: Uuid, ch:
             changed.push("sex");
             s
         }
-        None => Sex::from_stored(&current.sex).ok_or_else(|| AppError::Internal("bad sex".into()))?,
+        None => {
+            Sex::from_stored(&current.sex).ok_or_else(|| AppError::Internal("bad sex".into()))?
+        }
     };
     let national_id = match ch.national_id {
         Some(raw) => {
@@ -360,7 +445,10 @@ pub async fn update(db: &DatabaseConnection, ctx: &RequestContext, id: Uuid, ch:
         changed.push("smsConsent");
     }
     if sms_consent_at.is_some() && phone.is_none() {
-        return Err(AppError::field("phone", "cannot remove the phone while SMS consent stands; withdraw it first"));
+        return Err(AppError::field(
+            "phone",
+            "cannot remove the phone while SMS consent stands; withdraw it first",
+        ));
     }
     if let Some(c) = ch.zalo_consent {
         let c = check_consent("zaloConsent", c, ctx.now)?;
@@ -381,7 +469,14 @@ pub async fn update(db: &DatabaseConnection, ctx: &RequestContext, id: Uuid, ch:
     }
     m.updated_at = Set(ctx.now);
     let updated = m.update(&txn).await?;
-    audit::record(&txn, ctx, "client.update", subject(&updated), Some(changed.join(","))).await?;
+    audit::record(
+        &txn,
+        ctx,
+        "client.update",
+        subject(&updated),
+        Some(changed.join(",")),
+    )
+    .await?;
     txn.commit().await?;
     Ok(updated)
 }

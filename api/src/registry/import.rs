@@ -11,10 +11,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::{CommuneCode, ProvinceCode, search::search_key};
 use entities::{commune, province};
-use sea_orm::{
-    ConnectionTrait, EntityTrait, Set,
-    sea_query::OnConflict,
-};
+use sea_orm::{ConnectionTrait, EntityTrait, Set, sea_query::OnConflict};
 
 use crate::error::{AppError, AppResult};
 
@@ -45,7 +42,15 @@ struct Row {
 
 const COLUMNS: [(&str, &[&str]); 7] = [
     ("province_code", &["province_code", "ma tinh", "ma tp"]),
-    ("province_name", &["province_name", "ten tinh", "tinh / thanh pho", "tinh/thanh pho"]),
+    (
+        "province_name",
+        &[
+            "province_name",
+            "ten tinh",
+            "tinh / thanh pho",
+            "tinh/thanh pho",
+        ],
+    ),
     ("commune_code", &["commune_code", "ma xa", "ma"]),
     ("commune_name", &["commune_name", "ten xa", "ten"]),
     ("kind", &["kind", "cap"]),
@@ -69,16 +74,30 @@ fn parse_kind(raw: &str, name: &str) -> Option<&'static str> {
 }
 
 fn parse_rows(csv_text: &str) -> AppResult<Vec<Row>> {
-    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(true).from_reader(csv_text.as_bytes());
-    let headers = reader.headers().map_err(|e| AppError::input(format!("CSV header: {e}")))?.clone();
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .flexible(true)
+        .from_reader(csv_text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| AppError::input(format!("CSV header: {e}")))?
+        .clone();
     let mut index = BTreeMap::new();
     for (i, h) in headers.iter().enumerate() {
         let key = search_key(h.trim_start_matches('\u{feff}'));
-        if let Some((name, _)) = COLUMNS.iter().find(|(_, aliases)| aliases.contains(&key.as_str())) {
+        if let Some((name, _)) = COLUMNS
+            .iter()
+            .find(|(_, aliases)| aliases.contains(&key.as_str()))
+        {
             index.entry(*name).or_insert(i);
         }
     }
-    for required in ["province_code", "province_name", "commune_code", "commune_name"] {
+    for required in [
+        "province_code",
+        "province_name",
+        "commune_code",
+        "commune_name",
+    ] {
         if !index.contains_key(required) {
             return Err(AppError::input(format!("CSV lacks the column {required}")));
         }
@@ -87,24 +106,42 @@ fn parse_rows(csv_text: &str) -> AppResult<Vec<Row>> {
     for (n, record) in reader.records().enumerate() {
         let line = n + 2;
         let record = record.map_err(|e| AppError::input(format!("CSV line {line}: {e}")))?;
-        let get = |col: &str| index.get(col).and_then(|&i| record.get(i)).unwrap_or("").trim().to_owned();
+        let get = |col: &str| {
+            index
+                .get(col)
+                .and_then(|&i| record.get(i))
+                .unwrap_or("")
+                .trim()
+                .to_owned()
+        };
         let bad = |msg: String| AppError::input(format!("CSV line {line}: {msg}"));
-        let province_code = ProvinceCode::parse(&get("province_code")).map_err(|e| bad(e.to_string()))?;
-        let commune_code = CommuneCode::parse(&get("commune_code")).map_err(|e| bad(e.to_string()))?;
+        let province_code =
+            ProvinceCode::parse(&get("province_code")).map_err(|e| bad(e.to_string()))?;
+        let commune_code =
+            CommuneCode::parse(&get("commune_code")).map_err(|e| bad(e.to_string()))?;
         let commune_name = get("commune_name");
         let province_name = get("province_name");
         if commune_name.is_empty() || province_name.is_empty() {
             return Err(bad("names must not be empty".into()));
         }
-        let kind = parse_kind(&get("kind"), &commune_name)
-            .ok_or_else(|| bad("kind must be Xã, Phường or Đặc khu (commune, ward, special_zone)".into()))?;
+        let kind = parse_kind(&get("kind"), &commune_name).ok_or_else(|| {
+            bad("kind must be Xã, Phường or Đặc khu (commune, ward, special_zone)".into())
+        })?;
         let successor_code = match get("successor_code") {
             s if s.is_empty() => None,
-            s => Some(CommuneCode::parse(&s).map_err(|e| bad(format!("successor: {e}")))?.as_str().to_owned()),
+            s => Some(
+                CommuneCode::parse(&s)
+                    .map_err(|e| bad(format!("successor: {e}")))?
+                    .as_str()
+                    .to_owned(),
+            ),
         };
         let abolished_on = match get("abolished_on") {
             s if s.is_empty() => None,
-            s => Some(NaiveDate::parse_from_str(&s, "%Y-%m-%d").map_err(|_| bad("abolished_on must be YYYY-MM-DD".into()))?),
+            s => Some(
+                NaiveDate::parse_from_str(&s, "%Y-%m-%d")
+                    .map_err(|_| bad("abolished_on must be YYYY-MM-DD".into()))?,
+            ),
         };
         rows.push(Row {
             province_code: province_code.as_str().to_owned(),
@@ -120,26 +157,42 @@ fn parse_rows(csv_text: &str) -> AppResult<Vec<Row>> {
 }
 
 /// Upserts the rows of an official list; the caller runs it inside a transaction.
-pub async fn import_communes(db: &impl ConnectionTrait, csv_text: &str, now: DateTime<Utc>) -> AppResult<ImportSummary> {
+pub async fn import_communes(
+    db: &impl ConnectionTrait,
+    csv_text: &str,
+    now: DateTime<Utc>,
+) -> AppResult<ImportSummary> {
     let rows = parse_rows(csv_text)?;
     if rows.is_empty() {
         return Err(AppError::input("the CSV has no rows"));
     }
     let mut provinces = BTreeMap::new();
     for r in &rows {
-        provinces.entry(r.province_code.clone()).or_insert_with(|| r.province_name.clone());
+        provinces
+            .entry(r.province_code.clone())
+            .or_insert_with(|| r.province_name.clone());
     }
-    let mut summary = ImportSummary { provinces: provinces.len() as u64, ..Default::default() };
-    province::Entity::insert_many(provinces.into_iter().map(|(code, name)| province::ActiveModel {
-        code: Set(code),
-        name: Set(name),
-        created_at: Set(now),
+    let mut summary = ImportSummary {
+        provinces: provinces.len() as u64,
+        ..Default::default()
+    };
+    province::Entity::insert_many(provinces.into_iter().map(|(code, name)| {
+        province::ActiveModel {
+            code: Set(code),
+            name: Set(name),
+            created_at: Set(now),
+        }
     }))
-    .on_conflict(OnConflict::column(province::Column::Code).update_column(province::Column::Name).to_owned())
+    .on_conflict(
+        OnConflict::column(province::Column::Code)
+            .update_column(province::Column::Name)
+            .to_owned(),
+    )
     .exec(db)
     .await?;
     // Current units first, so pre-merger rows can point at their successors.
-    let (current, former): (Vec<_>, Vec<_>) = rows.into_iter().partition(|r| r.successor_code.is_none());
+    let (current, former): (Vec<_>, Vec<_>) =
+        rows.into_iter().partition(|r| r.successor_code.is_none());
     summary.communes = current.len() as u64;
     summary.former_communes = former.len() as u64;
     for batch in [current, former] {
@@ -191,8 +244,15 @@ pub async fn import_with_audit(
     ctx.principal()?.require_admin(true)?;
     let txn = sea_orm::TransactionTrait::begin(db).await?;
     let summary = import_communes(&txn, csv_text, ctx.now).await?;
-    let subject = crate::audit::Subject { entity_type: "commune", entity_id: None, commune_code: None };
-    let detail = format!("{} provinces, {} communes, {} former", summary.provinces, summary.communes, summary.former_communes);
+    let subject = crate::audit::Subject {
+        entity_type: "commune",
+        entity_id: None,
+        commune_code: None,
+    };
+    let detail = format!(
+        "{} provinces, {} communes, {} former",
+        summary.provinces, summary.communes, summary.former_communes
+    );
     crate::audit::record(&txn, ctx, "communes.import", subject, Some(detail)).await?;
     txn.commit().await?;
     Ok(summary)

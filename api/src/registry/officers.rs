@@ -8,8 +8,9 @@ use domain::{
     search,
 };
 use entities::{account, officer};
-use sea_orm::{DatabaseConnection, 
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set, TransactionTrait,
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    QueryFilter, QuerySelect, Set, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -39,7 +40,11 @@ pub struct OfficerFilter {
 fn scoped(ctx: &RequestContext, permission: Permission) -> AppResult<Condition> {
     let principal = ctx.principal()?;
     principal.require(permission)?;
-    Ok(officer_condition(&principal.scope(), officer::Column::CommuneCode, officer::Column::ProvinceCode))
+    Ok(officer_condition(
+        &principal.scope(),
+        officer::Column::CommuneCode,
+        officer::Column::ProvinceCode,
+    ))
 }
 
 /// Lists officers inside the caller's scope.
@@ -62,19 +67,42 @@ pub async fn list(
     if let Some(s) = filter.search.filter(|s| !s.trim().is_empty()) {
         cond = cond.add(officer::Column::NameSearch.like(search::contains_pattern(&s)));
     }
-    paginate(db, officer::Entity::find().filter(cond), officer::Column::Id, page).await
+    paginate(
+        db,
+        officer::Entity::find().filter(cond),
+        officer::Column::Id,
+        page,
+    )
+    .await
 }
 
 /// Officers by id, those outside the caller's scope left out (DataLoader batch).
-pub async fn by_ids(db: &impl ConnectionTrait, ctx: &RequestContext, ids: &[Uuid]) -> AppResult<Vec<officer::Model>> {
+pub async fn by_ids(
+    db: &impl ConnectionTrait,
+    ctx: &RequestContext,
+    ids: &[Uuid],
+) -> AppResult<Vec<officer::Model>> {
     let cond = scoped(ctx, Permission::OfficersRead)?;
-    Ok(officer::Entity::find().filter(cond).filter(officer::Column::Id.is_in(ids.iter().copied())).all(db).await?)
+    Ok(officer::Entity::find()
+        .filter(cond)
+        .filter(officer::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?)
 }
 
 /// One officer inside the caller's scope, for a change (locked on PostgreSQL).
-async fn for_update(db: &impl ConnectionTrait, ctx: &RequestContext, id: Uuid) -> AppResult<officer::Model> {
+async fn for_update(
+    db: &impl ConnectionTrait,
+    ctx: &RequestContext,
+    id: Uuid,
+) -> AppResult<officer::Model> {
     let cond = scoped(ctx, Permission::OfficersWrite)?;
-    officer::Entity::find_by_id(id).filter(cond).lock_exclusive().one(db).await?.ok_or(AppError::NotFound("officer"))
+    officer::Entity::find_by_id(id)
+        .filter(cond)
+        .lock_exclusive()
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("officer"))
 }
 
 /// Input of a new officer or supporter, as received.
@@ -96,7 +124,11 @@ pub struct NewOfficer {
 
 fn parse_phone(raw: Option<String>) -> AppResult<Option<String>> {
     raw.filter(|p| !p.trim().is_empty())
-        .map(|p| Phone::parse(&p).map(|p| p.canonical().to_owned()).map_err(|e| AppError::field("phone", e)))
+        .map(|p| {
+            Phone::parse(&p)
+                .map(|p| p.canonical().to_owned())
+                .map_err(|e| AppError::field("phone", e))
+        })
         .transpose()
 }
 
@@ -105,12 +137,19 @@ pub fn parse_zalo_user_id(raw: Option<String>) -> AppResult<Option<String>> {
     match raw.map(|z| z.trim().to_owned()).filter(|z| !z.is_empty()) {
         None => Ok(None),
         Some(z) if z.len() <= 32 && z.bytes().all(|b| b.is_ascii_digit()) => Ok(Some(z)),
-        Some(_) => Err(AppError::field("zaloUserId", "a Zalo user id is up to 32 digits")),
+        Some(_) => Err(AppError::field(
+            "zaloUserId",
+            "a Zalo user id is up to 32 digits",
+        )),
     }
 }
 
 /// Registers an officer or supporter in a commune inside the caller's scope.
-pub async fn create(db: &DatabaseConnection, ctx: &RequestContext, input: NewOfficer) -> AppResult<officer::Model> {
+pub async fn create(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    input: NewOfficer,
+) -> AppResult<officer::Model> {
     let principal = ctx.principal()?;
     principal.require(Permission::OfficersWrite)?;
     let name = PersonName::parse(&input.full_name).map_err(|e| AppError::field("fullName", e))?;
@@ -119,24 +158,42 @@ pub async fn create(db: &DatabaseConnection, ctx: &RequestContext, input: NewOff
     let scope = principal.scope();
     let (commune_code, province_code) = if input.role.is_province_level() {
         if input.commune_code.is_some() {
-            return Err(AppError::field("communeCode", "a province-level officer belongs to no commune"));
+            return Err(AppError::field(
+                "communeCode",
+                "a province-level officer belongs to no commune",
+            ));
         }
-        let province = input.province_code.ok_or_else(|| AppError::field("provinceCode", "required for province-level roles"))?;
-        let province = domain::ProvinceCode::parse(&province).map_err(|e| AppError::field("provinceCode", e))?;
-        if places::provinces_by_codes(db, &[province.as_str().to_owned()]).await?.is_empty() {
-            return Err(AppError::field("provinceCode", format!("unknown province code {province}")));
+        let province = input
+            .province_code
+            .ok_or_else(|| AppError::field("provinceCode", "required for province-level roles"))?;
+        let province = domain::ProvinceCode::parse(&province)
+            .map_err(|e| AppError::field("provinceCode", e))?;
+        if places::provinces_by_codes(db, &[province.as_str().to_owned()])
+            .await?
+            .is_empty()
+        {
+            return Err(AppError::field(
+                "provinceCode",
+                format!("unknown province code {province}"),
+            ));
         }
         if !matches!(&scope, domain::access::Scope::Everything)
             && scope != domain::access::Scope::Province(province.as_str().to_owned())
         {
-            return Err(AppError::forbidden("province-level officers can only be registered by that province's administrators"));
+            return Err(AppError::forbidden(
+                "province-level officers can only be registered by that province's administrators",
+            ));
         }
         (None, province.as_str().to_owned())
     } else {
-        let code = input.commune_code.ok_or_else(|| AppError::field("communeCode", "required for commune roles"))?;
+        let code = input
+            .commune_code
+            .ok_or_else(|| AppError::field("communeCode", "required for commune roles"))?;
         let commune = places::current_commune(db, "communeCode", &code).await?;
         if !scope.allows(&commune.code, &commune.province_code) {
-            return Err(AppError::forbidden("you may not register officers in this commune"));
+            return Err(AppError::forbidden(
+                "you may not register officers in this commune",
+            ));
         }
         (Some(commune.code), commune.province_code)
     };
@@ -162,7 +219,11 @@ pub async fn create(db: &DatabaseConnection, ctx: &RequestContext, input: NewOff
 }
 
 fn subject(o: &officer::Model) -> Subject<'_> {
-    Subject { entity_type: "officer", entity_id: Some(o.id), commune_code: o.commune_code.as_deref() }
+    Subject {
+        entity_type: "officer",
+        entity_id: Some(o.id),
+        commune_code: o.commune_code.as_deref(),
+    }
 }
 
 /// Changes to an officer; `None` leaves a field as it is.
@@ -181,7 +242,12 @@ pub struct OfficerChanges {
 }
 
 /// Updates an officer inside the caller's scope.
-pub async fn update(db: &DatabaseConnection, ctx: &RequestContext, id: Uuid, changes: OfficerChanges) -> AppResult<officer::Model> {
+pub async fn update(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    id: Uuid,
+    changes: OfficerChanges,
+) -> AppResult<officer::Model> {
     let txn = db.begin().await?;
     let current = for_update(&txn, ctx, id).await?;
     let mut model: officer::ActiveModel = current.clone().into();
@@ -197,9 +263,13 @@ pub async fn update(db: &DatabaseConnection, ctx: &RequestContext, id: Uuid, cha
         model.zalo_user_id = Set(parse_zalo_user_id(z)?);
     }
     if let Some(role) = changes.role {
-        let was_province = OfficerRole::from_stored(&current.role).is_some_and(OfficerRole::is_province_level);
+        let was_province =
+            OfficerRole::from_stored(&current.role).is_some_and(OfficerRole::is_province_level);
         if role.is_province_level() != was_province {
-            return Err(AppError::field("role", "cannot move an officer between commune and province level; register a new record"));
+            return Err(AppError::field(
+                "role",
+                "cannot move an officer between commune and province level; register a new record",
+            ));
         }
         model.role = Set(role.as_str().to_owned());
     }
@@ -225,18 +295,28 @@ pub async fn issue_token(
     let scope = principal.scope();
     let txn = db.begin().await?;
     let officer = officer::Entity::find_by_id(officer_id)
-        .filter(officer_condition(&scope, officer::Column::CommuneCode, officer::Column::ProvinceCode))
+        .filter(officer_condition(
+            &scope,
+            officer::Column::CommuneCode,
+            officer::Column::ProvinceCode,
+        ))
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound("officer"))?;
-    let role = OfficerRole::from_stored(&officer.role).ok_or_else(|| AppError::Internal("bad role".into()))?;
+    let role = OfficerRole::from_stored(&officer.role)
+        .ok_or_else(|| AppError::Internal("bad role".into()))?;
     if !role.may_sign_in() {
-        return Err(AppError::forbidden("supporters (volunteers, mass organisations, family) do not sign in in this version"));
+        return Err(AppError::forbidden(
+            "supporters (volunteers, mass organisations, family) do not sign in in this version",
+        ));
     }
     if !officer.active {
         return Err(AppError::input("the officer is inactive"));
     }
-    let existing = account::Entity::find().filter(account::Column::OfficerId.eq(officer.id)).one(&txn).await?;
+    let existing = account::Entity::find()
+        .filter(account::Column::OfficerId.eq(officer.id))
+        .one(&txn)
+        .await?;
     let account_id = match existing {
         Some(a) => a.id,
         None => {

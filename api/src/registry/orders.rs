@@ -8,9 +8,9 @@ use domain::{
     time::local_date,
 };
 use entities::{client, order_assignment, order_pause, supervision_order};
-use sea_orm::{DatabaseConnection, 
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    TransactionTrait, sea_query::Query,
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait, sea_query::Query,
 };
 use uuid::Uuid;
 
@@ -39,17 +39,29 @@ pub struct OrderFilter {
 fn scoped(ctx: &RequestContext, permission: Permission) -> AppResult<Condition> {
     let principal = ctx.principal()?;
     principal.require(permission)?;
-    Ok(commune_condition(&principal.scope(), supervision_order::Column::CommuneCode))
+    Ok(commune_condition(
+        &principal.scope(),
+        supervision_order::Column::CommuneCode,
+    ))
 }
 
 /// Ids of the orders inside the caller's scope, as a subquery for child tables.
 fn scoped_order_ids(ctx: &RequestContext) -> AppResult<sea_orm::sea_query::SelectStatement> {
     let cond = scoped(ctx, Permission::OrdersRead)?;
-    Ok(Query::select().column(supervision_order::Column::Id).from(supervision_order::Entity).cond_where(cond).to_owned())
+    Ok(Query::select()
+        .column(supervision_order::Column::Id)
+        .from(supervision_order::Entity)
+        .cond_where(cond)
+        .to_owned())
 }
 
 /// Lists orders inside the caller's scope.
-pub async fn list(db: &impl ConnectionTrait, ctx: &RequestContext, filter: OrderFilter, page: PageRequest<Uuid>) -> AppResult<Page<supervision_order::Model>> {
+pub async fn list(
+    db: &impl ConnectionTrait,
+    ctx: &RequestContext,
+    filter: OrderFilter,
+    page: PageRequest<Uuid>,
+) -> AppResult<Page<supervision_order::Model>> {
     let mut cond = scoped(ctx, Permission::OrdersRead)?;
     if let Some(c) = filter.commune_code {
         cond = cond.add(supervision_order::Column::CommuneCode.eq(c));
@@ -69,17 +81,35 @@ pub async fn list(db: &impl ConnectionTrait, ctx: &RequestContext, filter: Order
             .to_owned();
         cond = cond.add(supervision_order::Column::Id.in_subquery(assigned));
     }
-    paginate(db, supervision_order::Entity::find().filter(cond), supervision_order::Column::Id, page).await
+    paginate(
+        db,
+        supervision_order::Entity::find().filter(cond),
+        supervision_order::Column::Id,
+        page,
+    )
+    .await
 }
 
 /// Orders by id inside the caller's scope (DataLoader batch).
-pub async fn by_ids(db: &impl ConnectionTrait, ctx: &RequestContext, ids: &[Uuid]) -> AppResult<Vec<supervision_order::Model>> {
+pub async fn by_ids(
+    db: &impl ConnectionTrait,
+    ctx: &RequestContext,
+    ids: &[Uuid],
+) -> AppResult<Vec<supervision_order::Model>> {
     let cond = scoped(ctx, Permission::OrdersRead)?;
-    Ok(supervision_order::Entity::find().filter(cond).filter(supervision_order::Column::Id.is_in(ids.iter().copied())).all(db).await?)
+    Ok(supervision_order::Entity::find()
+        .filter(cond)
+        .filter(supervision_order::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?)
 }
 
 /// Orders of these clients inside the caller's scope, oldest first (DataLoader batch).
-pub async fn by_client_ids(db: &impl ConnectionTrait, ctx: &RequestContext, ids: &[Uuid]) -> AppResult<Vec<supervision_order::Model>> {
+pub async fn by_client_ids(
+    db: &impl ConnectionTrait,
+    ctx: &RequestContext,
+    ids: &[Uuid],
+) -> AppResult<Vec<supervision_order::Model>> {
     let cond = scoped(ctx, Permission::OrdersRead)?;
     Ok(supervision_order::Entity::find()
         .filter(cond)
@@ -90,7 +120,11 @@ pub async fn by_client_ids(db: &impl ConnectionTrait, ctx: &RequestContext, ids:
 }
 
 /// Pauses of these orders (DataLoader batch), only of orders in scope.
-pub async fn pauses_by_order_ids(db: &impl ConnectionTrait, ctx: &RequestContext, ids: &[Uuid]) -> AppResult<Vec<order_pause::Model>> {
+pub async fn pauses_by_order_ids(
+    db: &impl ConnectionTrait,
+    ctx: &RequestContext,
+    ids: &[Uuid],
+) -> AppResult<Vec<order_pause::Model>> {
     Ok(order_pause::Entity::find()
         .filter(order_pause::Column::OrderId.is_in(ids.iter().copied()))
         .filter(order_pause::Column::OrderId.in_subquery(scoped_order_ids(ctx)?))
@@ -100,7 +134,11 @@ pub async fn pauses_by_order_ids(db: &impl ConnectionTrait, ctx: &RequestContext
 }
 
 /// Assignments of these orders (DataLoader batch), only of orders in scope.
-pub async fn assignments_by_order_ids(db: &impl ConnectionTrait, ctx: &RequestContext, ids: &[Uuid]) -> AppResult<Vec<order_assignment::Model>> {
+pub async fn assignments_by_order_ids(
+    db: &impl ConnectionTrait,
+    ctx: &RequestContext,
+    ids: &[Uuid],
+) -> AppResult<Vec<order_assignment::Model>> {
     Ok(order_assignment::Entity::find()
         .filter(order_assignment::Column::OrderId.is_in(ids.iter().copied()))
         .filter(order_assignment::Column::OrderId.in_subquery(scoped_order_ids(ctx)?))
@@ -110,9 +148,18 @@ pub async fn assignments_by_order_ids(db: &impl ConnectionTrait, ctx: &RequestCo
 }
 
 /// One order inside the caller's scope, locked for a change on PostgreSQL.
-pub(crate) async fn for_update(db: &impl ConnectionTrait, ctx: &RequestContext, id: Uuid) -> AppResult<supervision_order::Model> {
+pub(crate) async fn for_update(
+    db: &impl ConnectionTrait,
+    ctx: &RequestContext,
+    id: Uuid,
+) -> AppResult<supervision_order::Model> {
     let cond = scoped(ctx, Permission::OrdersWrite)?;
-    supervision_order::Entity::find_by_id(id).filter(cond).lock_exclusive().one(db).await?.ok_or(AppError::NotFound("supervision order"))
+    supervision_order::Entity::find_by_id(id)
+        .filter(cond)
+        .lock_exclusive()
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("supervision order"))
 }
 
 /// The chairman's decision.
@@ -151,7 +198,10 @@ fn non_empty(field: &'static str, value: &str, max: usize) -> AppResult<String> 
         return Err(AppError::field(field, "must not be empty"));
     }
     if v.chars().count() > max {
-        return Err(AppError::field(field, format!("must be at most {max} characters")));
+        return Err(AppError::field(
+            field,
+            format!("must be at most {max} characters"),
+        ));
     }
     Ok(v)
 }
@@ -170,26 +220,45 @@ async fn apply_decision(
     let signer_name = non_empty("decision.signerName", &decision.signer_name, 100)?;
     let signer_title = non_empty("decision.signerTitle", &decision.signer_title, 100)?;
     if decision.date > today {
-        return Err(AppError::field("decision.date", "a decision cannot be dated in the future"));
+        return Err(AppError::field(
+            "decision.date",
+            "a decision cannot be dated in the future",
+        ));
     }
-    let start = decision.start_date.unwrap_or(decision.date.max(current.rehab_completed_on));
+    let start = decision
+        .start_date
+        .unwrap_or(decision.date.max(current.rehab_completed_on));
     if start < current.rehab_completed_on {
-        return Err(AppError::field("decision.startDate", "management cannot start before the rehab was completed"));
+        return Err(AppError::field(
+            "decision.startDate",
+            "management cannot start before the rehab was completed",
+        ));
     }
     let stored = regimes::all(db).await?;
     let list: Vec<_> = stored.iter().map(|s| s.regime.clone()).collect();
-    let regime = regime_on(&list, decision.date).map_err(|e| AppError::field("decision.date", e))?;
-    let regime_id = stored.iter().find(|s| s.regime.code == regime.code).map(|s| s.id);
-    let kind = RehabKind::from_stored(&current.rehab_kind).ok_or_else(|| AppError::Internal("bad rehab kind".into()))?;
+    let regime =
+        regime_on(&list, decision.date).map_err(|e| AppError::field("decision.date", e))?;
+    let regime_id = stored
+        .iter()
+        .find(|s| s.regime.code == regime.code)
+        .map(|s| s.id);
+    let kind = RehabKind::from_stored(&current.rehab_kind)
+        .ok_or_else(|| AppError::Internal("bad rehab kind".into()))?;
     let is_minor = age_on(date_of_birth, decision.date) < 18;
-    let months = regime.months_for(kind, is_minor).map_err(|e| AppError::field("rehabKind", e))?;
+    let months = regime
+        .months_for(kind, is_minor)
+        .map_err(|e| AppError::field("rehabKind", e))?;
     // A transferred order continues the term decided in the first commune.
     let end = match (current.previous_order_id, current.end_date) {
         (Some(_), Some(end)) => end,
-        _ => end_date(start, months, 0).ok_or_else(|| AppError::field("decision.startDate", "date out of range"))?,
+        _ => end_date(start, months, 0)
+            .ok_or_else(|| AppError::field("decision.startDate", "date out of range"))?,
     };
     if end < start {
-        return Err(AppError::field("decision.startDate", "the term would end before it starts"));
+        return Err(AppError::field(
+            "decision.startDate",
+            "the term would end before it starts",
+        ));
     }
     m.decision_number = Set(Some(number));
     m.decision_date = Set(Some(decision.date));
@@ -206,24 +275,44 @@ async fn apply_decision(
 
 /// The audit subject of an order.
 pub fn subject(o: &supervision_order::Model) -> Subject<'_> {
-    Subject { entity_type: "supervision_order", entity_id: Some(o.id), commune_code: Some(&o.commune_code) }
+    Subject {
+        entity_type: "supervision_order",
+        entity_id: Some(o.id),
+        commune_code: Some(&o.commune_code),
+    }
 }
 
 /// Records an order for a client in the caller's scope, with or without the signed decision.
-pub async fn create(db: &DatabaseConnection, ctx: &RequestContext, input: NewOrder) -> AppResult<supervision_order::Model> {
+pub async fn create(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    input: NewOrder,
+) -> AppResult<supervision_order::Model> {
     ctx.principal()?.require(Permission::OrdersWrite)?;
-    let facility = input.rehab_facility.map(|f| non_empty("rehabFacility", &f, 200)).transpose()?;
+    let facility = input
+        .rehab_facility
+        .map(|f| non_empty("rehabFacility", &f, 200))
+        .transpose()?;
     if input.rehab_completed_on > local_date(ctx.now) + chrono::Days::new(90) {
-        return Err(AppError::field("rehabCompletedOn", "more than 90 days ahead; record the order closer to release"));
+        return Err(AppError::field(
+            "rehabCompletedOn",
+            "more than 90 days ahead; record the order closer to release",
+        ));
     }
     let txn = db.begin().await?;
     let client = client::Entity::find_by_id(input.client_id)
-        .filter(commune_condition(&ctx.principal()?.scope(), client::Column::CommuneCode))
+        .filter(commune_condition(
+            &ctx.principal()?.scope(),
+            client::Column::CommuneCode,
+        ))
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound("client"))?;
     if client.date_of_birth > input.rehab_completed_on {
-        return Err(AppError::field("rehabCompletedOn", "is before the client's date of birth"));
+        return Err(AppError::field(
+            "rehabCompletedOn",
+            "is before the client's date of birth",
+        ));
     }
     let draft = supervision_order::Model {
         id: Uuid::now_v7(),
@@ -252,20 +341,32 @@ pub async fn create(db: &DatabaseConnection, ctx: &RequestContext, input: NewOrd
     if let Some(decision) = input.decision {
         apply_decision(&txn, ctx, &mut m, &draft, client.date_of_birth, decision).await?;
     }
-    let order = supervision_order::Entity::insert(m).exec_with_returning(&txn).await?;
+    let order = supervision_order::Entity::insert(m)
+        .exec_with_returning(&txn)
+        .await?;
     audit::record(&txn, ctx, "supervision_order.create", subject(&order), None).await?;
     txn.commit().await?;
     Ok(order)
 }
 
 /// Records the signed decision of a pending order: it becomes active with its legal period.
-pub async fn decide(db: &DatabaseConnection, ctx: &RequestContext, order_id: Uuid, decision: Decision) -> AppResult<supervision_order::Model> {
+pub async fn decide(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    order_id: Uuid,
+    decision: Decision,
+) -> AppResult<supervision_order::Model> {
     let txn = db.begin().await?;
     let current = for_update(&txn, ctx, order_id).await?;
     if current.status != OrderStatus::PendingDecision.as_str() {
-        return Err(AppError::Conflict("only an order pending its decision can be decided".into()));
+        return Err(AppError::Conflict(
+            "only an order pending its decision can be decided".into(),
+        ));
     }
-    let client = client::Entity::find_by_id(current.client_id).one(&txn).await?.ok_or(AppError::NotFound("client"))?;
+    let client = client::Entity::find_by_id(current.client_id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound("client"))?;
     let mut m: supervision_order::ActiveModel = current.clone().into();
     apply_decision(&txn, ctx, &mut m, &current, client.date_of_birth, decision).await?;
     m.updated_at = Set(ctx.now);
@@ -285,16 +386,27 @@ pub async fn change_status(
     certificate_number: Option<String>,
 ) -> AppResult<supervision_order::Model> {
     let reason = reason.map(|r| non_empty("reason", &r, 500)).transpose()?;
-    let certificate_number = certificate_number.map(|c| non_empty("certificateNumber", &c, 50)).transpose()?;
+    let certificate_number = certificate_number
+        .map(|c| non_empty("certificateNumber", &c, 50))
+        .transpose()?;
     let txn = db.begin().await?;
     let current = for_update(&txn, ctx, order_id).await?;
-    let from = OrderStatus::from_stored(&current.status).ok_or_else(|| AppError::Internal("bad status".into()))?;
+    let from = OrderStatus::from_stored(&current.status)
+        .ok_or_else(|| AppError::Internal("bad status".into()))?;
     check_transition(from, to, certificate_number.as_deref()).map_err(|e| match e {
-        domain::order::TransitionError::CertificateRequired => AppError::field("certificateNumber", e),
+        domain::order::TransitionError::CertificateRequired => {
+            AppError::field("certificateNumber", e)
+        }
         other => AppError::Conflict(other.to_string()),
     })?;
-    if to == OrderStatus::Completed && current.end_date.is_some_and(|end| end > local_date(ctx.now)) {
-        return Err(AppError::Conflict("the term has not ended yet; terminate the order if it ends early".into()));
+    if to == OrderStatus::Completed
+        && current
+            .end_date
+            .is_some_and(|end| end > local_date(ctx.now))
+    {
+        return Err(AppError::Conflict(
+            "the term has not ended yet; terminate the order if it ends early".into(),
+        ));
     }
     let mut m: supervision_order::ActiveModel = current.into();
     m.status = Set(to.as_str().to_owned());
@@ -305,7 +417,14 @@ pub async fn change_status(
     m.status_changed_at = Set(ctx.now);
     m.updated_at = Set(ctx.now);
     let order = m.update(&txn).await?;
-    audit::record(&txn, ctx, "supervision_order.change_status", subject(&order), Some(to.as_str().to_owned())).await?;
+    audit::record(
+        &txn,
+        ctx,
+        "supervision_order.change_status",
+        subject(&order),
+        Some(to.as_str().to_owned()),
+    )
+    .await?;
     txn.commit().await?;
     Ok(order)
 }
@@ -321,22 +440,38 @@ pub async fn add_pause(
 ) -> AppResult<supervision_order::Model> {
     let reason = non_empty("reason", &reason, 500)?;
     if ends_on < starts_on {
-        return Err(AppError::field("endsOn", "a pause cannot end before it starts"));
+        return Err(AppError::field(
+            "endsOn",
+            "a pause cannot end before it starts",
+        ));
     }
     let txn = db.begin().await?;
     let current = for_update(&txn, ctx, order_id).await?;
     let (Some(start), Some(end)) = (current.start_date, current.end_date) else {
-        return Err(AppError::Conflict("record the decision before adding pauses".into()));
+        return Err(AppError::Conflict(
+            "record the decision before adding pauses".into(),
+        ));
     };
     if !OrderStatus::from_stored(&current.status).is_some_and(OrderStatus::is_open) {
         return Err(AppError::Conflict("the order is closed".into()));
     }
     if starts_on < start || starts_on > end {
-        return Err(AppError::field("startsOn", "a pause must start within the order's term"));
+        return Err(AppError::field(
+            "startsOn",
+            "a pause must start within the order's term",
+        ));
     }
-    let existing = order_pause::Entity::find().filter(order_pause::Column::OrderId.eq(order_id)).all(&txn).await?;
-    if existing.iter().any(|p| p.starts_on <= ends_on && starts_on <= p.ends_on) {
-        return Err(AppError::Conflict("the pause overlaps another pause".into()));
+    let existing = order_pause::Entity::find()
+        .filter(order_pause::Column::OrderId.eq(order_id))
+        .all(&txn)
+        .await?;
+    if existing
+        .iter()
+        .any(|p| p.starts_on <= ends_on && starts_on <= p.ends_on)
+    {
+        return Err(AppError::Conflict(
+            "the pause overlaps another pause".into(),
+        ));
     }
     order_pause::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -350,10 +485,19 @@ pub async fn add_pause(
     .await?;
     let days = (ends_on - starts_on).num_days() + 1;
     let mut m: supervision_order::ActiveModel = current.into();
-    m.end_date = Set(Some(end + chrono::Days::new(u64::try_from(days).unwrap_or(0))));
+    m.end_date = Set(Some(
+        end + chrono::Days::new(u64::try_from(days).unwrap_or(0)),
+    ));
     m.updated_at = Set(ctx.now);
     let order = m.update(&txn).await?;
-    audit::record(&txn, ctx, "supervision_order.add_pause", subject(&order), None).await?;
+    audit::record(
+        &txn,
+        ctx,
+        "supervision_order.add_pause",
+        subject(&order),
+        None,
+    )
+    .await?;
     txn.commit().await?;
     Ok(order)
 }
@@ -390,9 +534,16 @@ pub async fn assign(
     if !OrderStatus::from_stored(&order.status).is_some_and(OrderStatus::is_open) {
         return Err(AppError::Conflict("the order is closed".into()));
     }
-    let officer = officers::by_ids(&txn, ctx, &[officer_id]).await?.into_iter().next().ok_or(AppError::NotFound("officer"))?;
+    let officer = officers::by_ids(&txn, ctx, &[officer_id])
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(AppError::NotFound("officer"))?;
     if officer.commune_code.as_deref() != Some(order.commune_code.as_str()) {
-        return Err(AppError::field("officerId", "the officer must belong to the order's commune"));
+        return Err(AppError::field(
+            "officerId",
+            "the officer must belong to the order's commune",
+        ));
     }
     if !officer.active {
         return Err(AppError::field("officerId", "the officer is inactive"));
@@ -404,7 +555,9 @@ pub async fn assign(
         .one(&txn)
         .await?;
     if open.is_some() {
-        return Err(AppError::Conflict("this person is already assigned to the order".into()));
+        return Err(AppError::Conflict(
+            "this person is already assigned to the order".into(),
+        ));
     }
     let assignment = order_assignment::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -417,30 +570,51 @@ pub async fn assign(
     }
     .insert(&txn)
     .await?;
-    audit::record(&txn, ctx, "supervision_order.assign", subject(&order), Some(role.as_str().to_owned())).await?;
+    audit::record(
+        &txn,
+        ctx,
+        "supervision_order.assign",
+        subject(&order),
+        Some(role.as_str().to_owned()),
+    )
+    .await?;
     txn.commit().await?;
     Ok(assignment)
 }
 
 /// Ends an assignment (the history stays).
-pub async fn end_assignment(db: &DatabaseConnection, ctx: &RequestContext, assignment_id: Uuid) -> AppResult<order_assignment::Model> {
+pub async fn end_assignment(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    assignment_id: Uuid,
+) -> AppResult<order_assignment::Model> {
     let txn = db.begin().await?;
     let assignment = order_assignment::Entity::find_by_id(assignment_id)
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound("assignment"))?;
-    let order = for_update(&txn, ctx, assignment.order_id).await.map_err(|e| match e {
-        AppError::NotFound(_) => AppError::NotFound("assignment"),
-        other => other,
-    })?;
+    let order = for_update(&txn, ctx, assignment.order_id)
+        .await
+        .map_err(|e| match e {
+            AppError::NotFound(_) => AppError::NotFound("assignment"),
+            other => other,
+        })?;
     if assignment.ended_on.is_some() {
-        return Err(AppError::Conflict("the assignment has already ended".into()));
+        return Err(AppError::Conflict(
+            "the assignment has already ended".into(),
+        ));
     }
     let mut m: order_assignment::ActiveModel = assignment.into();
     m.ended_on = Set(Some(local_date(ctx.now)));
     let ended = m.update(&txn).await?;
-    audit::record(&txn, ctx, "supervision_order.end_assignment", subject(&order), None).await?;
+    audit::record(
+        &txn,
+        ctx,
+        "supervision_order.end_assignment",
+        subject(&order),
+        None,
+    )
+    .await?;
     txn.commit().await?;
     Ok(ended)
 }
-

@@ -3,7 +3,10 @@
 use chrono::NaiveDate;
 use domain::order::{AgeGroup, LegalRegime, RegimeRule, RehabKind};
 use entities::{legal_regime, legal_regime_rule};
-use sea_orm::{DatabaseConnection, ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
+};
 use uuid::Uuid;
 
 use crate::{
@@ -25,7 +28,10 @@ pub struct StoredRegime {
 
 /// Every regime, oldest first.
 pub async fn all(db: &impl ConnectionTrait) -> AppResult<Vec<StoredRegime>> {
-    let regimes = legal_regime::Entity::find().order_by_asc(legal_regime::Column::EffectiveFrom).all(db).await?;
+    let regimes = legal_regime::Entity::find()
+        .order_by_asc(legal_regime::Column::EffectiveFrom)
+        .all(db)
+        .await?;
     let rules = legal_regime_rule::Entity::find().all(db).await?;
     regimes
         .into_iter()
@@ -35,10 +41,12 @@ pub async fn all(db: &impl ConnectionTrait) -> AppResult<Vec<StoredRegime>> {
                 .filter(|rule| rule.regime_id == r.id)
                 .map(|rule| {
                     Ok(RegimeRule {
-                        rehab_kind: RehabKind::from_stored(&rule.rehab_kind)
-                            .ok_or_else(|| AppError::Internal(format!("bad rehab kind {}", rule.rehab_kind).into()))?,
-                        age_group: AgeGroup::from_stored(&rule.age_group)
-                            .ok_or_else(|| AppError::Internal(format!("bad age group {}", rule.age_group).into()))?,
+                        rehab_kind: RehabKind::from_stored(&rule.rehab_kind).ok_or_else(|| {
+                            AppError::Internal(format!("bad rehab kind {}", rule.rehab_kind).into())
+                        })?,
+                        age_group: AgeGroup::from_stored(&rule.age_group).ok_or_else(|| {
+                            AppError::Internal(format!("bad age group {}", rule.age_group).into())
+                        })?,
                         months: u32::try_from(rule.months).unwrap_or(0),
                     })
                 })
@@ -46,7 +54,12 @@ pub async fn all(db: &impl ConnectionTrait) -> AppResult<Vec<StoredRegime>> {
             Ok(StoredRegime {
                 id: r.id,
                 name: r.name,
-                regime: LegalRegime { code: r.code, effective_from: r.effective_from, effective_to: r.effective_to, rules },
+                regime: LegalRegime {
+                    code: r.code,
+                    effective_from: r.effective_from,
+                    effective_to: r.effective_to,
+                    rules,
+                },
             })
         })
         .collect()
@@ -68,23 +81,39 @@ pub struct NewRegime {
 }
 
 /// Stores a regime (national administrators only).
-pub async fn create(db: &DatabaseConnection, ctx: &RequestContext, input: NewRegime) -> AppResult<StoredRegime> {
+pub async fn create(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    input: NewRegime,
+) -> AppResult<StoredRegime> {
     ctx.principal()?.require_admin(true)?;
     let code = input.code.trim().to_uppercase();
     if code.is_empty() || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-        return Err(AppError::field("code", "use letters, digits and underscores, e.g. LAW_120_2025"));
+        return Err(AppError::field(
+            "code",
+            "use letters, digits and underscores, e.g. LAW_120_2025",
+        ));
     }
     if input.name.trim().is_empty() {
         return Err(AppError::field("name", "must not be empty"));
     }
-    if input.effective_to.is_some_and(|to| to < input.effective_from) {
-        return Err(AppError::field("effectiveTo", "must not be before effectiveFrom"));
+    if input
+        .effective_to
+        .is_some_and(|to| to < input.effective_from)
+    {
+        return Err(AppError::field(
+            "effectiveTo",
+            "must not be before effectiveFrom",
+        ));
     }
     if input.rules.is_empty() {
         return Err(AppError::field("rules", "a regime needs at least one rule"));
     }
     if let Some(bad) = input.rules.iter().find(|r| r.months == 0 || r.months > 120) {
-        return Err(AppError::field("rules", format!("months must be between 1 and 120 (got {})", bad.months)));
+        return Err(AppError::field(
+            "rules",
+            format!("months must be between 1 and 120 (got {})", bad.months),
+        ));
     }
     let txn = db.begin().await?;
     let id = Uuid::now_v7();
@@ -99,16 +128,36 @@ pub async fn create(db: &DatabaseConnection, ctx: &RequestContext, input: NewReg
     .insert(&txn)
     .await?;
     insert_rules(&txn, id, &input.rules).await?;
-    audit::record(&txn, ctx, "legal_regime.create", Subject { entity_type: "legal_regime", entity_id: Some(id), commune_code: None }, Some(code.clone())).await?;
+    audit::record(
+        &txn,
+        ctx,
+        "legal_regime.create",
+        Subject {
+            entity_type: "legal_regime",
+            entity_id: Some(id),
+            commune_code: None,
+        },
+        Some(code.clone()),
+    )
+    .await?;
     txn.commit().await?;
     Ok(StoredRegime {
         id,
         name: input.name.trim().to_owned(),
-        regime: LegalRegime { code, effective_from: input.effective_from, effective_to: input.effective_to, rules: input.rules },
+        regime: LegalRegime {
+            code,
+            effective_from: input.effective_from,
+            effective_to: input.effective_to,
+            rules: input.rules,
+        },
     })
 }
 
-async fn insert_rules(db: &impl ConnectionTrait, regime_id: Uuid, rules: &[RegimeRule]) -> AppResult<()> {
+async fn insert_rules(
+    db: &impl ConnectionTrait,
+    regime_id: Uuid,
+    rules: &[RegimeRule],
+) -> AppResult<()> {
     legal_regime_rule::Entity::insert_many(rules.iter().map(|r| legal_regime_rule::ActiveModel {
         id: Set(Uuid::now_v7()),
         regime_id: Set(regime_id),
@@ -122,8 +171,16 @@ async fn insert_rules(db: &impl ConnectionTrait, regime_id: Uuid, rules: &[Regim
 }
 
 /// Stores a built-in regime if its code is not there yet (start-up reference data).
-pub async fn ensure(db: &impl ConnectionTrait, name: &str, regime: &LegalRegime, now: chrono::DateTime<chrono::Utc>) -> AppResult<()> {
-    let exists = legal_regime::Entity::find().filter(legal_regime::Column::Code.eq(regime.code.as_str())).one(db).await?;
+pub async fn ensure(
+    db: &impl ConnectionTrait,
+    name: &str,
+    regime: &LegalRegime,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<()> {
+    let exists = legal_regime::Entity::find()
+        .filter(legal_regime::Column::Code.eq(regime.code.as_str()))
+        .one(db)
+        .await?;
     if exists.is_some() {
         return Ok(());
     }

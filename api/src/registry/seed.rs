@@ -10,7 +10,13 @@ use crate::error::AppResult;
 /// Adds the built-in legal regime (Law 73/2021) if missing. Idempotent.
 pub async fn ensure_reference_data(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResult<()> {
     let txn = db.begin().await?;
-    regimes::ensure(&txn, "Luật Phòng, chống ma túy 2021 (73/2021/QH14)", &domain::order::law_73_2021(), now).await?;
+    regimes::ensure(
+        &txn,
+        "Luật Phòng, chống ma túy 2021 (73/2021/QH14)",
+        &domain::order::law_73_2021(),
+        now,
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }

@@ -5,9 +5,9 @@
 use chrono::NaiveDate;
 use domain::{access::Permission, order::OrderStatus, time::local_date};
 use entities::{client, client_transfer, order_assignment, supervision_order};
-use sea_orm::{DatabaseConnection, 
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
-    sea_query::Expr,
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -54,13 +54,21 @@ pub async fn transfer(
     let txn = db.begin().await?;
     let current = clients::for_update(&txn, ctx, client_id).await?;
     if current.commune_code == to.code {
-        return Err(AppError::field("toCommuneCode", "the client already lives in this commune"));
+        return Err(AppError::field(
+            "toCommuneCode",
+            "the client already lives in this commune",
+        ));
     }
     let open = supervision_order::Entity::find()
         .filter(supervision_order::Column::ClientId.eq(client_id))
-        .filter(supervision_order::Column::Status.is_in(
-            OrderStatus::ALL.iter().filter(|s| s.is_open()).map(|s| s.as_str()),
-        ))
+        .filter(
+            supervision_order::Column::Status.is_in(
+                OrderStatus::ALL
+                    .iter()
+                    .filter(|s| s.is_open())
+                    .map(|s| s.as_str()),
+            ),
+        )
         .one(&txn)
         .await?;
     let mut new_order = None;
@@ -78,7 +86,14 @@ pub async fn transfer(
             .filter(order_assignment::Column::EndedOn.is_null())
             .exec(&txn)
             .await?;
-        audit::record(&txn, ctx, "supervision_order.transfer_out", orders::subject(&closed), Some(to.code.clone())).await?;
+        audit::record(
+            &txn,
+            ctx,
+            "supervision_order.transfer_out",
+            orders::subject(&closed),
+            Some(to.code.clone()),
+        )
+        .await?;
         let continued = supervision_order::Model {
             id: Uuid::now_v7(),
             commune_code: to.code.clone(),
@@ -99,9 +114,10 @@ pub async fn transfer(
             updated_at: ctx.now,
             ..old
         };
-        let inserted = supervision_order::Entity::insert(supervision_order::ActiveModel::from(continued))
-            .exec_with_returning(&txn)
-            .await?;
+        let inserted =
+            supervision_order::Entity::insert(supervision_order::ActiveModel::from(continued))
+                .exec_with_returning(&txn)
+                .await?;
         new_order = Some(inserted);
     }
     let transfer = client_transfer::ActiveModel {
@@ -120,19 +136,37 @@ pub async fn transfer(
     moving.commune_code = Set(to.code.clone());
     moving.updated_at = Set(ctx.now);
     let client = moving.update(&txn).await?;
-    audit::record(&txn, ctx, "client.transfer", clients::subject(&client), Some(to.code)).await?;
+    audit::record(
+        &txn,
+        ctx,
+        "client.transfer",
+        clients::subject(&client),
+        Some(to.code),
+    )
+    .await?;
     txn.commit().await?;
-    Ok(TransferOutcome { client, transfer, new_order })
+    Ok(TransferOutcome {
+        client,
+        transfer,
+        new_order,
+    })
 }
 
 /// Transfers of these clients, for clients in scope (DataLoader batch).
-pub async fn by_client_ids(db: &impl ConnectionTrait, ctx: &RequestContext, ids: &[Uuid]) -> AppResult<Vec<client_transfer::Model>> {
+pub async fn by_client_ids(
+    db: &impl ConnectionTrait,
+    ctx: &RequestContext,
+    ids: &[Uuid],
+) -> AppResult<Vec<client_transfer::Model>> {
     let principal = ctx.principal()?;
     principal.require(Permission::ClientsRead)?;
     let in_scope = sea_orm::sea_query::Query::select()
         .column(client::Column::Id)
         .from(client::Entity)
-        .cond_where(commune_condition(&principal.scope(), client::Column::CommuneCode))
+        .cond_where(commune_condition(
+            &principal.scope(),
+            client::Column::CommuneCode,
+        ))
         .to_owned();
     Ok(client_transfer::Entity::find()
         .filter(client_transfer::Column::ClientId.is_in(ids.iter().copied()))

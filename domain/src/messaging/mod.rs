@@ -1,0 +1,32 @@
+//! Messaging rules for reminders and check-ins: pure functions, no network,
+//! no database. The job layer asks these functions what to send, when, over
+//! which channel, and what a gateway's answer means; then it does the I/O.
+//!
+//! - [`text`]: folding Vietnamese to ASCII, SMS encodings and segments.
+//! - [`local_time`]: times, dates and phone numbers as people read them.
+//! - [`templates`]: message texts as data, rendering, stigma-safe wording.
+//! - [`quiet_hours`]: when non-urgent messages wait.
+//! - [`outcome`]: classifying ZNS, Zalo OA and eSMS answers.
+//! - [`channel`]: which channels to try and where to fall back.
+//! - [`backoff`]: retry timing with full jitter.
+//! - [`reply`]: understanding inbound replies.
+
+pub mod backoff;
+pub mod channel;
+pub mod local_time;
+pub mod outcome;
+pub mod quiet_hours;
+pub mod reply;
+pub mod templates;
+pub mod text;
+
+pub use self::backoff::{RetryPolicy, retry_delay};
+pub use self::channel::{Channel, ContactProfile, PreferredChannel, channel_plan, next_channel};
+pub use self::local_time::{format_local, format_local_date, format_phone_display};
+pub use self::outcome::{
+    OutcomeClass, classify_esms, classify_transport_error, classify_zalo_oa, classify_zns,
+};
+pub use self::quiet_hours::{QuietHours, ZNS_NIGHT};
+pub use self::reply::{Reply, Wellbeing, parse_reply};
+pub use self::templates::{TemplateError, TemplateKey, Vars, render, render_sms};
+pub use self::text::{Encoding, SegmentCount, encoding_for, fold_to_ascii, segments};

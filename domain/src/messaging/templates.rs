@@ -1,0 +1,425 @@
+//! Vietnamese message templates, kept as data, and their rendering.
+//!
+//! Texts are written once with diacritics (Zalo shows them as written); the
+//! SMS variant folds them to ASCII and must fit a segment budget. Anything a
+//! client can see is checked against [`FORBIDDEN_CLIENT_WORDS`]: a phone
+//! screen is read by family, employers and neighbours, so no client message
+//! may say why the person is contacted.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use thiserror::Error;
+use unicode_normalization::UnicodeNormalization;
+
+use super::text::{SegmentCount, fold_to_ascii, segments};
+
+/// Every message the product sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TemplateKey {
+    /// Reminder of an appointment with the commune officer.
+    AppointmentReminder,
+    /// Periodic request to confirm the person is reachable and well.
+    CheckInPrompt,
+    /// Second request when a check-in prompt went unanswered.
+    CheckInNudge,
+    /// Thanks for a check-in.
+    CheckInConfirmed,
+    /// Sent once when a person opts out, saying how to opt back in.
+    OptOutConfirmed,
+    /// Tells the officer in charge that a client missed a check-in.
+    OfficerMissedCheckInAlert,
+    /// Tells the officer in charge that a client asked for help.
+    OfficerHelpRequested,
+}
+
+/// Who reads a template; decides which words are forbidden in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Audience {
+    /// The supervised person; the text must not reveal why they are contacted.
+    Client,
+    /// A commune officer or supporter; may name the case, not substances or results.
+    Officer,
+}
+
+/// Maps one placeholder to the `template_data` field of the ZNS template
+/// registered with Zalo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ZnsField {
+    /// Placeholder name in our text, without braces.
+    pub placeholder: &'static str,
+    /// Parameter name in the ZNS template.
+    pub field: &'static str,
+}
+
+/// One template: its text with `{placeholder}`s and its sending rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Template {
+    /// Which message this is.
+    pub key: TemplateKey,
+    /// Who reads it.
+    pub audience: Audience,
+    /// Text with diacritics, as Zalo shows it.
+    pub text: &'static str,
+    /// Most SMS segments the folded text may take once rendered.
+    pub sms_segment_budget: usize,
+    /// ZNS parameters, or `None` when the message never goes out via ZNS.
+    pub zns_fields: Option<&'static [ZnsField]>,
+}
+
+/// Placeholders a template may use.
+pub const KNOWN_PLACEHOLDERS: &[&str] = &["name", "time", "place", "link", "code", "case"];
+
+/// Words no client-facing text may contain, each with and without
+/// diacritics (matching folds as well, so this is belt and braces).
+#[rustfmt::skip]
+pub const FORBIDDEN_CLIENT_WORDS: &[&str] = &[
+    "ma túy", "ma tuý", "ma tuy",
+    "cai nghiện", "cai nghien",
+    "sau cai",
+    "nghiện", "nghien",
+    "tái nghiện", "tai nghien",
+    "xét nghiệm", "xet nghiem",
+    "methadone", "heroin",
+    "công an", "cong an",
+    "quản lý", "quan ly",
+    "giám sát", "giam sat",
+    "police", "drug", "rehab",
+];
+
+/// Words no officer alert may contain: officers may see the case, but an
+/// alert on a phone still must not name a substance or a test result.
+#[rustfmt::skip]
+pub const FORBIDDEN_OFFICER_WORDS: &[&str] = &[
+    "ma túy", "ma tuy",
+    "methadone", "heroin",
+    "xét nghiệm", "xet nghiem",
+    "dương tính", "duong tinh",
+    "âm tính",
+    "drug",
+];
+
+/// Shorthand that keeps the ZNS mapping tables one line per field.
+const fn zns(placeholder: &'static str, field: &'static str) -> ZnsField {
+    ZnsField { placeholder, field }
+}
+
+const NAME_TIME_PLACE: &[ZnsField] = &[
+    zns("name", "customer_name"),
+    zns("time", "appointment_time"),
+    zns("place", "location"),
+];
+const NAME_LINK: &[ZnsField] = &[zns("name", "customer_name"), zns("link", "confirm_link")];
+const NAME_ONLY: &[ZnsField] = &[zns("name", "customer_name")];
+
+/// All templates. Keywords the client may answer (CO, 2, TU CHOI, DONG Y)
+/// are written in ASCII so the person can type exactly what they read.
+pub const TEMPLATES: &[Template] = &[
+    Template {
+        key: TemplateKey::AppointmentReminder,
+        audience: Audience::Client,
+        text: "Chào anh/chị {name}, anh/chị có lịch hẹn với cán bộ xã lúc {time} tại {place}. \
+               Trả lời TU CHOI để ngừng nhận tin.",
+        sms_segment_budget: 2,
+        zns_fields: Some(NAME_TIME_PLACE),
+    },
+    Template {
+        key: TemplateKey::CheckInPrompt,
+        audience: Audience::Client,
+        text: "Chào anh/chị {name}, cán bộ xã gửi lời hỏi thăm. Anh/chị vui lòng bấm {link} \
+               hoặc trả lời CO để xác nhận, trả lời 2 nếu cần hỗ trợ. \
+               Trả lời TU CHOI để ngừng nhận tin.",
+        sms_segment_budget: 2,
+        zns_fields: Some(NAME_LINK),
+    },
+    Template {
+        key: TemplateKey::CheckInNudge,
+        audience: Audience::Client,
+        text: "Chào anh/chị {name}, cán bộ xã chưa nhận được xác nhận của anh/chị. \
+               Vui lòng bấm {link} hoặc trả lời CO; trả lời 2 nếu cần hỗ trợ. \
+               Trả lời TU CHOI để ngừng nhận tin.",
+        sms_segment_budget: 2,
+        zns_fields: Some(NAME_LINK),
+    },
+    Template {
+        key: TemplateKey::CheckInConfirmed,
+        audience: Audience::Client,
+        text: "Cảm ơn anh/chị {name}, cán bộ xã đã nhận được xác nhận của anh/chị.",
+        sms_segment_budget: 1,
+        zns_fields: Some(NAME_ONLY),
+    },
+    Template {
+        key: TemplateKey::OptOutConfirmed,
+        audience: Audience::Client,
+        text: "Anh/chị đã ngừng nhận tin nhắn từ cán bộ xã. \
+               Trả lời DONG Y nếu muốn nhận tin trở lại.",
+        sms_segment_budget: 1,
+        zns_fields: Some(&[]),
+    },
+    // Officer alerts go by Zalo OA or SMS only: ZNS templates are reviewed by
+    // Zalo and case wording does not belong in a third party's template store.
+    Template {
+        key: TemplateKey::OfficerMissedCheckInAlert,
+        audience: Audience::Officer,
+        text: "Đồng Hành: {name} (hồ sơ {case}) chưa xác nhận lịch hẹn lúc {time}. \
+               Vui lòng liên hệ và cập nhật hồ sơ: {link}",
+        sms_segment_budget: 2,
+        zns_fields: None,
+    },
+    Template {
+        key: TemplateKey::OfficerHelpRequested,
+        audience: Audience::Officer,
+        text: "Đồng Hành: {name} (hồ sơ {case}) vừa báo cần hỗ trợ lúc {time}. \
+               Vui lòng liên hệ sớm: {link}",
+        sms_segment_budget: 2,
+        zns_fields: None,
+    },
+];
+
+/// Why a template could not be rendered. Carries names only, never values,
+/// so it can be logged.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum TemplateError {
+    /// The template has no entry in [`TEMPLATES`].
+    #[error("template {0:?} is not defined")]
+    NotDefined(TemplateKey),
+    /// A placeholder has no value in the variables.
+    #[error("template {template:?} needs variable `{name}`")]
+    MissingVariable { template: TemplateKey, name: String },
+    /// The text uses a placeholder outside [`KNOWN_PLACEHOLDERS`].
+    #[error("template {template:?} uses unknown placeholder `{name}`")]
+    UnknownPlaceholder { template: TemplateKey, name: String },
+    /// Unbalanced braces in the template text.
+    #[error("template {template:?} has unbalanced braces")]
+    Malformed { template: TemplateKey },
+    /// The rendered SMS would cost more segments than its budget.
+    #[error("template {template:?} needs {segments} SMS segments, budget is {budget}")]
+    OverBudget {
+        template: TemplateKey,
+        segments: usize,
+        budget: usize,
+    },
+    /// The rendered text (usually through a variable such as a place name)
+    /// contains a word its audience must not see.
+    #[error("template {template:?} would show the forbidden word `{word}`")]
+    ForbiddenWord {
+        template: TemplateKey,
+        word: &'static str,
+    },
+    /// The template is never sent through ZNS.
+    #[error("template {0:?} has no ZNS template")]
+    NotOnZns(TemplateKey),
+}
+
+/// Values for placeholders. `Debug` shows names only: values are personal data.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Vars {
+    values: BTreeMap<String, String>,
+}
+
+impl Vars {
+    /// Empty set of variables.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a value, builder style.
+    pub fn with(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.set(name, value);
+        self
+    }
+
+    /// Sets a value, replacing any previous one.
+    pub fn set(&mut self, name: &str, value: impl Into<String>) {
+        self.values.insert(name.to_owned(), value.into());
+    }
+
+    /// The value of a placeholder, if set.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.values.get(name).map(String::as_str)
+    }
+}
+
+impl fmt::Debug for Vars {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set().entries(self.values.keys()).finish()
+    }
+}
+
+/// An SMS body ready for the gateway, with its measured size.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmsText {
+    /// Folded ASCII text.
+    pub text: String,
+    /// Encoding, units and billed segments of `text`.
+    pub count: SegmentCount,
+}
+
+/// Looks a template up by key.
+pub fn template(key: TemplateKey) -> Result<&'static Template, TemplateError> {
+    TEMPLATES
+        .iter()
+        .find(|t| t.key == key)
+        .ok_or(TemplateError::NotDefined(key))
+}
+
+/// Placeholder names in a template text, in order, checked against
+/// [`KNOWN_PLACEHOLDERS`].
+pub fn placeholders(key: TemplateKey) -> Result<Vec<&'static str>, TemplateError> {
+    let mut names = Vec::new();
+    scan(key, template(key)?.text, |piece| {
+        if let Piece::Placeholder(name) = piece {
+            names.push(name);
+        }
+        Ok(())
+    })?;
+    Ok(names)
+}
+
+/// Renders the text with diacritics (for Zalo OA). Missing variables, unknown
+/// placeholders and forbidden words are errors.
+pub fn render(key: TemplateKey, vars: &Vars) -> Result<String, TemplateError> {
+    let tpl = template(key)?;
+    let mut out = String::with_capacity(tpl.text.len() + 64);
+    scan(key, tpl.text, |piece| {
+        match piece {
+            Piece::Literal(s) => out.push_str(s),
+            Piece::Placeholder(name) => {
+                out.push_str(
+                    vars.get(name)
+                        .ok_or_else(|| TemplateError::MissingVariable {
+                            template: key,
+                            name: name.to_owned(),
+                        })?,
+                )
+            }
+        }
+        Ok(())
+    })?;
+    check_words(tpl, &out)?;
+    Ok(out)
+}
+
+/// Renders the SMS variant: folded to ASCII (GSM-7) and within the template's
+/// segment budget, so an over-long message fails here instead of on the bill.
+pub fn render_sms(key: TemplateKey, vars: &Vars) -> Result<SmsText, TemplateError> {
+    let tpl = template(key)?;
+    let text = fold_to_ascii(&render(key, vars)?);
+    let count = segments(&text);
+    if count.segments > tpl.sms_segment_budget {
+        return Err(TemplateError::OverBudget {
+            template: key,
+            segments: count.segments,
+            budget: tpl.sms_segment_budget,
+        });
+    }
+    Ok(SmsText { text, count })
+}
+
+/// Builds the ZNS `template_data` object: only the values travel, the text
+/// itself is registered with Zalo. Values are checked like rendered text.
+pub fn zns_template_data(
+    key: TemplateKey,
+    vars: &Vars,
+) -> Result<Map<String, Value>, TemplateError> {
+    let tpl = template(key)?;
+    let fields = tpl.zns_fields.ok_or(TemplateError::NotOnZns(key))?;
+    let mut data = Map::new();
+    for f in fields {
+        let value = vars
+            .get(f.placeholder)
+            .ok_or_else(|| TemplateError::MissingVariable {
+                template: key,
+                name: f.placeholder.to_owned(),
+            })?;
+        check_words(tpl, value)?;
+        data.insert(f.field.to_owned(), Value::String(value.to_owned()));
+    }
+    Ok(data)
+}
+
+/// Forbidden words (from `words`) found in `text`, matched case-insensitively
+/// on the folded text with punctuation runs treated as spaces, so "MA-TUY"
+/// and "ma túy" are both caught. Errs towards false positives on purpose.
+pub fn forbidden_words_in(text: &str, words: &'static [&'static str]) -> Vec<&'static str> {
+    let haystack = normalize_for_match(text);
+    words
+        .iter()
+        .copied()
+        .filter(|w| haystack.contains(&normalize_for_match(w)))
+        .collect()
+}
+
+fn check_words(tpl: &Template, text: &str) -> Result<(), TemplateError> {
+    let words = match tpl.audience {
+        Audience::Client => FORBIDDEN_CLIENT_WORDS,
+        Audience::Officer => FORBIDDEN_OFFICER_WORDS,
+    };
+    match forbidden_words_in(text, words).first() {
+        Some(word) => Err(TemplateError::ForbiddenWord {
+            template: tpl.key,
+            word,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Lower-case folded text with every run of non-alphanumerics as one space,
+/// padded with spaces at both ends.
+fn normalize_for_match(text: &str) -> String {
+    let folded = fold_to_ascii(&text.nfc().collect::<String>()).to_ascii_lowercase();
+    let mut out = String::from(" ");
+    for c in folded.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with(' ') {
+            out.push(' ');
+        }
+    }
+    if !out.ends_with(' ') {
+        out.push(' ');
+    }
+    out
+}
+
+enum Piece<'a> {
+    Literal(&'a str),
+    Placeholder(&'a str),
+}
+
+/// Splits a template text into literals and known placeholders.
+fn scan<'a>(
+    key: TemplateKey,
+    text: &'a str,
+    mut each: impl FnMut(Piece<'a>) -> Result<(), TemplateError>,
+) -> Result<(), TemplateError> {
+    let malformed = TemplateError::Malformed { template: key };
+    let mut rest = text;
+    while let Some(open) = rest.find(['{', '}']) {
+        let (literal, tail) = rest.split_at(open);
+        let after = tail.strip_prefix('{').ok_or_else(|| malformed.clone())?;
+        let close = after.find('}').ok_or_else(|| malformed.clone())?;
+        let name = &after[..close];
+        if name.contains('{') {
+            return Err(malformed);
+        }
+        if !KNOWN_PLACEHOLDERS.contains(&name) {
+            return Err(TemplateError::UnknownPlaceholder {
+                template: key,
+                name: name.to_owned(),
+            });
+        }
+        each(Piece::Literal(literal))?;
+        each(Piece::Placeholder(name))?;
+        rest = &after[close + 1..];
+    }
+    each(Piece::Literal(rest))
+}
+
+// Tests live in templates/tests.rs: the template table needs many of them.
+#[cfg(test)]
+mod tests;
