@@ -48,7 +48,7 @@ fn flag(args: &[String], name: &str) -> Option<String> {
 pub async fn run(args: Vec<String>) -> Result<(), CliError> {
     let command = args.first().map(String::as_str).unwrap_or("serve");
     if command == "print-schema" {
-        println!("{}", crate::graphql::sdl());
+        print!("{}", crate::graphql::sdl());
         return Ok(());
     }
     if matches!(command, "-h" | "--help" | "help") {

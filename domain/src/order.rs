@@ -168,6 +168,19 @@ pub fn law_73_2021() -> LegalRegime {
     }
 }
 
+/// A provisional regime for Law 120/2025/QH15 (in force from 1 July 2026): its post-rehab
+/// article and guiding decree could not be confirmed, so it carries Law 73/2021's periods over
+/// until an administrator records the confirmed rules (a newer regime with the same start
+/// date supersedes this one).
+pub fn law_120_2025_provisional() -> LegalRegime {
+    LegalRegime {
+        code: "LAW_120_2025_PROVISIONAL".into(),
+        effective_from: NaiveDate::from_ymd_opt(2026, 7, 1).unwrap_or_default(),
+        effective_to: None,
+        rules: law_73_2021().rules,
+    }
+}
+
 /// Last day of management: start plus the legal months, pushed back by paused days.
 pub fn end_date(start: NaiveDate, months: u32, paused_days: u64) -> Option<NaiveDate> {
     start

@@ -14,6 +14,7 @@ use axum::{
 };
 use tower_http::{
     catch_panic::CatchPanicLayer,
+    limit::RequestBodyLimitLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     timeout::TimeoutLayer,
     trace::TraceLayer,
@@ -32,6 +33,8 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .with_state(state)
         .layer(DefaultBodyLimit::max(body_limit))
+        // Answers 413 before the body is read when Content-Length is too large.
+        .layer(RequestBodyLimitLayer::new(body_limit))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
         .layer(CatchPanicLayer::new())
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))

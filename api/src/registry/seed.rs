@@ -7,13 +7,20 @@ use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait, TransactionTrait}
 use super::{import, regimes};
 use crate::error::AppResult;
 
-/// Adds the built-in legal regime (Law 73/2021) if missing. Idempotent.
+/// Adds the built-in legal regimes (Law 73/2021, provisional Law 120/2025) if missing. Idempotent.
 pub async fn ensure_reference_data(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResult<()> {
     let txn = db.begin().await?;
     regimes::ensure(
         &txn,
         "Luật Phòng, chống ma túy 2021 (73/2021/QH14)",
         &domain::order::law_73_2021(),
+        now,
+    )
+    .await?;
+    regimes::ensure(
+        &txn,
+        "Luật Phòng, chống ma túy 2025 (120/2025/QH15) — tạm tính theo Luật 73/2021, chờ xác nhận",
+        &domain::order::law_120_2025_provisional(),
         now,
     )
     .await?;
