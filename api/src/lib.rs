@@ -12,6 +12,7 @@ pub mod graphql;
 pub mod http;
 pub mod pagination;
 pub mod registry;
+pub mod schedules;
 pub mod scope;
 pub mod settings;
 pub mod startup;

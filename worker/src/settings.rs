@@ -9,6 +9,8 @@ use crate::env::{self, ConfigError};
 pub struct WorkerSettings {
     /// `WORKER_TICK_SECONDS`: how often the planner looks for due work.
     pub tick: Duration,
+    /// Deployment-wide policy defaults (communes may override them).
+    pub policy: crate::policy::Policy,
 }
 
 impl WorkerSettings {

@@ -103,6 +103,12 @@ pub(crate) fn env<'a>(ctx: &'a Context<'_>) -> (&'a DatabaseConnection, &'a Requ
     (db, rc.as_ref())
 }
 
+/// Deployment policy defaults (communes may override them).
+pub(crate) fn policy_defaults<'a>(ctx: &'a Context<'_>) -> &'a worker::policy::Policy {
+    #[allow(clippy::expect_used)]
+    ctx.data::<worker::policy::Policy>().expect("policy in schema data")
+}
+
 /// Resolver settings.
 pub(crate) fn resolver_settings<'a>(ctx: &'a Context<'_>) -> &'a ResolverSettings {
     #[allow(clippy::expect_used)]

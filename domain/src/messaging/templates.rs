@@ -36,6 +36,37 @@ pub enum TemplateKey {
     OfficerHelpRequested,
 }
 
+impl TemplateKey {
+    /// Every key.
+    pub const ALL: [TemplateKey; 7] = [
+        Self::AppointmentReminder,
+        Self::CheckInPrompt,
+        Self::CheckInNudge,
+        Self::CheckInConfirmed,
+        Self::OptOutConfirmed,
+        Self::OfficerMissedCheckInAlert,
+        Self::OfficerHelpRequested,
+    ];
+
+    /// Stored form (snake case, as serialised).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AppointmentReminder => "appointment_reminder",
+            Self::CheckInPrompt => "check_in_prompt",
+            Self::CheckInNudge => "check_in_nudge",
+            Self::CheckInConfirmed => "check_in_confirmed",
+            Self::OptOutConfirmed => "opt_out_confirmed",
+            Self::OfficerMissedCheckInAlert => "officer_missed_check_in_alert",
+            Self::OfficerHelpRequested => "officer_help_requested",
+        }
+    }
+
+    /// Parses the stored form.
+    pub fn from_stored(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
 /// Who reads a template; decides which words are forbidden in it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -216,7 +247,8 @@ pub enum TemplateError {
 }
 
 /// Values for placeholders. `Debug` shows names only: values are personal data.
-#[derive(Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct Vars {
     values: BTreeMap<String, String>,
 }

@@ -1,0 +1,1 @@
+//! Schedules: check-in plans and their occurrences, check-ins, appointments.

@@ -1,0 +1,162 @@
+//! Writing to the outbox. Callers add messages inside the transaction of the business change
+//! that causes them; the deterministic dedupe key makes re-planning idempotent.
+
+use chrono::{DateTime, Utc};
+use domain::messaging::templates::{TemplateKey, Vars};
+use entities::outbox_message;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+    sea_query::{Expr, OnConflict},
+};
+use uuid::Uuid;
+
+/// Where a message stands. Stored as the `as_str` form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MessageStatus {
+    /// Waiting for its due time.
+    Queued,
+    /// Held back (quiet hours, gateway rate limit or night rule) until `next_attempt_at`.
+    Deferred,
+    /// Leased by a worker that is calling a gateway.
+    Sending,
+    /// Accepted by a gateway; waiting for a delivery receipt.
+    Sent,
+    /// The gateway reported delivery.
+    Delivered,
+    /// Could not be sent; `last_reason` says why.
+    Failed,
+    /// Its cause went away (appointment moved or cancelled, check-in already made).
+    Cancelled,
+    /// Not sent because the person opted out or gave no consent for any channel.
+    Suppressed,
+    /// A gateway without deduplication may or may not have sent it; awaiting a receipt.
+    Unconfirmed,
+}
+
+impl MessageStatus {
+    /// All statuses.
+    pub const ALL: [MessageStatus; 9] = [
+        Self::Queued,
+        Self::Deferred,
+        Self::Sending,
+        Self::Sent,
+        Self::Delivered,
+        Self::Failed,
+        Self::Cancelled,
+        Self::Suppressed,
+        Self::Unconfirmed,
+    ];
+
+    /// Stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Deferred => "deferred",
+            Self::Sending => "sending",
+            Self::Sent => "sent",
+            Self::Delivered => "delivered",
+            Self::Failed => "failed",
+            Self::Cancelled => "cancelled",
+            Self::Suppressed => "suppressed",
+            Self::Unconfirmed => "unconfirmed",
+        }
+    }
+
+    /// Parses the stored form.
+    pub fn from_stored(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.as_str() == s)
+    }
+}
+
+/// Who receives a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recipient {
+    /// A client (person after rehab).
+    Client(Uuid),
+    /// An officer or supporter.
+    Officer(Uuid),
+}
+
+/// A message to add to the outbox.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    /// Deterministic key, unique across the outbox.
+    pub dedupe_key: String,
+    /// Recipient.
+    pub recipient: Recipient,
+    /// Commune the message belongs to (for scope and per-commune policy).
+    pub commune_code: String,
+    /// Which template.
+    pub template: TemplateKey,
+    /// Template values.
+    pub vars: Vars,
+    /// Earliest instant to send.
+    pub due_at: DateTime<Utc>,
+    /// Urgent officer alerts may pass quiet hours.
+    pub urgent: bool,
+    /// What caused it: `appointment`, `check_in_occurrence`, `client`, …
+    pub source_type: &'static str,
+    /// The causing record.
+    pub source_id: Option<Uuid>,
+}
+
+/// Adds a message unless one with the same dedupe key exists; returns whether it was added.
+/// Uses `ON CONFLICT DO NOTHING`, so a PostgreSQL transaction is not aborted by a duplicate.
+pub async fn enqueue(db: &impl ConnectionTrait, message: NewMessage, now: DateTime<Utc>) -> Result<bool, DbErr> {
+    let (recipient_kind, client_id, officer_id) = match message.recipient {
+        Recipient::Client(id) => ("client", Some(id), None),
+        Recipient::Officer(id) => ("officer", None, Some(id)),
+    };
+    let vars = serde_json::to_string(&message.vars).map_err(|e| DbErr::Custom(format!("vars: {e}")))?;
+    let row = outbox_message::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        dedupe_key: Set(message.dedupe_key),
+        recipient_kind: Set(recipient_kind.to_owned()),
+        client_id: Set(client_id),
+        officer_id: Set(officer_id),
+        commune_code: Set(message.commune_code),
+        template: Set(message.template.as_str().to_owned()),
+        vars: Set(vars),
+        due_at: Set(message.due_at),
+        urgent: Set(message.urgent),
+        status: Set(MessageStatus::Queued.as_str().to_owned()),
+        channel: Set(None),
+        channel_index: Set(0),
+        attempts: Set(0),
+        next_attempt_at: Set(message.due_at),
+        lease_token: Set(None),
+        lease_until: Set(None),
+        last_outcome: Set(None),
+        last_reason: Set(None),
+        provider_message_id: Set(None),
+        source_type: Set(message.source_type.to_owned()),
+        source_id: Set(message.source_id),
+        sent_at: Set(None),
+        delivered_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    let inserted = outbox_message::Entity::insert(row)
+        .on_conflict(OnConflict::column(outbox_message::Column::DedupeKey).do_nothing().to_owned())
+        .exec_without_returning(db)
+        .await?;
+    Ok(inserted > 0)
+}
+
+/// Cancels the not-yet-sent messages caused by a record (e.g. an appointment that moved).
+pub async fn cancel_for_source(
+    db: &impl ConnectionTrait,
+    source_type: &str,
+    source_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let result = outbox_message::Entity::update_many()
+        .col_expr(outbox_message::Column::Status, Expr::value(MessageStatus::Cancelled.as_str()))
+        .col_expr(outbox_message::Column::UpdatedAt, Expr::value(now))
+        .filter(outbox_message::Column::SourceType.eq(source_type))
+        .filter(outbox_message::Column::SourceId.eq(source_id))
+        .filter(outbox_message::Column::Status.is_in([MessageStatus::Queued.as_str(), MessageStatus::Deferred.as_str()]))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}

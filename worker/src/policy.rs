@@ -1,0 +1,161 @@
+//! Per-commune policy: every duration is data. Deployment defaults come from the environment;
+//! a commune may override any of them (table `commune_policies`, JSON of [`PolicyOverrides`]).
+
+use chrono::{Duration, NaiveTime};
+use domain::{messaging::quiet_hours::QuietHours, schedule::HolidayPolicy};
+use entities::commune_policy;
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait};
+use serde::{Deserialize, Serialize};
+
+use crate::env::{self, ConfigError};
+
+/// The effective policy of one commune.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Policy {
+    /// Appointment reminders go out this long before the start (default: 1 day and 2 hours).
+    pub reminder_offsets: Vec<Duration>,
+    /// An appointment with no outcome this long after its end becomes missed.
+    pub appointment_grace: Duration,
+    /// One nudge this long before a check-in window closes, if the client has not checked in.
+    pub nudge_before_close: Duration,
+    /// No message to a person inside these local hours, unless urgent.
+    pub quiet_hours: QuietHours,
+    /// What a check-in on a public holiday does by default.
+    pub holiday_policy: HolidayPolicy,
+    /// How far ahead check-in occurrences are materialised.
+    pub planning_horizon: Duration,
+}
+
+/// Overrides a commune may set; absent fields keep the deployment default.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PolicyOverrides {
+    /// Minutes before an appointment.
+    pub reminder_offsets_minutes: Option<Vec<u32>>,
+    /// Minutes after an appointment's end.
+    pub appointment_grace_minutes: Option<u32>,
+    /// Minutes before a window closes.
+    pub nudge_before_close_minutes: Option<u32>,
+    /// Local `HH:MM`.
+    pub quiet_hours_start: Option<String>,
+    /// Local `HH:MM`.
+    pub quiet_hours_end: Option<String>,
+    /// `skip` or `move_to_next_working_day`.
+    pub holiday_policy: Option<String>,
+}
+
+fn parse_time(var: &'static str, raw: &str) -> Result<NaiveTime, ConfigError> {
+    NaiveTime::parse_from_str(raw, "%H:%M").map_err(|_| ConfigError { var, reason: format!("expected HH:MM, got {raw:?}") })
+}
+
+fn parse_holiday_policy(var: &'static str, raw: &str) -> Result<HolidayPolicy, ConfigError> {
+    match raw {
+        "skip" => Ok(HolidayPolicy::Skip),
+        "move_to_next_working_day" => Ok(HolidayPolicy::MoveToNextWorkingDay),
+        other => Err(ConfigError { var, reason: format!("expected skip or move_to_next_working_day, got {other:?}") }),
+    }
+}
+
+fn minutes_list(var: &'static str, raw: &str) -> Result<Vec<Duration>, ConfigError> {
+    raw.split(',')
+        .map(|m| {
+            m.trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|m| (1..=60 * 24 * 14).contains(m))
+                .map(|m| Duration::minutes(i64::from(m)))
+                .ok_or_else(|| ConfigError { var, reason: format!("expected minutes between 1 and 20160, got {m:?}") })
+        })
+        .collect()
+}
+
+impl Policy {
+    /// Deployment defaults, from `REMINDER_OFFSETS_MINUTES` (1440,120),
+    /// `APPOINTMENT_GRACE_MINUTES` (120), `NUDGE_BEFORE_CLOSE_MINUTES` (120),
+    /// `QUIET_HOURS_START`/`QUIET_HOURS_END` (21:00/07:00), `HOLIDAY_POLICY` (skip),
+    /// `PLANNING_HORIZON_DAYS` (14).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let offsets = env::optional("REMINDER_OFFSETS_MINUTES").unwrap_or_else(|| "1440,120".into());
+        let start = env::optional("QUIET_HOURS_START").unwrap_or_else(|| "21:00".into());
+        let end = env::optional("QUIET_HOURS_END").unwrap_or_else(|| "07:00".into());
+        let holiday = env::optional("HOLIDAY_POLICY").unwrap_or_else(|| "skip".into());
+        Ok(Self {
+            reminder_offsets: minutes_list("REMINDER_OFFSETS_MINUTES", &offsets)?,
+            appointment_grace: Duration::minutes(env::parse_or("APPOINTMENT_GRACE_MINUTES", 120)?),
+            nudge_before_close: Duration::minutes(env::parse_or("NUDGE_BEFORE_CLOSE_MINUTES", 120)?),
+            quiet_hours: QuietHours::new(parse_time("QUIET_HOURS_START", &start)?, parse_time("QUIET_HOURS_END", &end)?),
+            holiday_policy: parse_holiday_policy("HOLIDAY_POLICY", &holiday)?,
+            planning_horizon: Duration::days(env::parse_or("PLANNING_HORIZON_DAYS", 14)?),
+        })
+    }
+
+    /// The built-in defaults (what `from_env` gives with nothing set).
+    pub fn defaults() -> Self {
+        Self {
+            reminder_offsets: vec![Duration::minutes(1440), Duration::minutes(120)],
+            appointment_grace: Duration::minutes(120),
+            nudge_before_close: Duration::minutes(120),
+            quiet_hours: QuietHours::default(),
+            holiday_policy: HolidayPolicy::Skip,
+            planning_horizon: Duration::days(14),
+        }
+    }
+
+    /// These defaults with a commune's overrides applied; invalid overrides are refused.
+    pub fn with_overrides(&self, o: &PolicyOverrides) -> Result<Self, ConfigError> {
+        let mut p = self.clone();
+        if let Some(list) = &o.reminder_offsets_minutes {
+            let joined = list.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
+            p.reminder_offsets = if list.is_empty() { Vec::new() } else { minutes_list("reminderOffsetsMinutes", &joined)? };
+        }
+        if let Some(m) = o.appointment_grace_minutes {
+            p.appointment_grace = Duration::minutes(i64::from(m));
+        }
+        if let Some(m) = o.nudge_before_close_minutes {
+            p.nudge_before_close = Duration::minutes(i64::from(m));
+        }
+        let start = o.quiet_hours_start.as_deref().map(|s| parse_time("quietHoursStart", s)).transpose()?;
+        let end = o.quiet_hours_end.as_deref().map(|s| parse_time("quietHoursEnd", s)).transpose()?;
+        if start.is_some() || end.is_some() {
+            p.quiet_hours = QuietHours::new(start.unwrap_or(p.quiet_hours.start), end.unwrap_or(p.quiet_hours.end));
+        }
+        if let Some(h) = &o.holiday_policy {
+            p.holiday_policy = parse_holiday_policy("holidayPolicy", h)?;
+        }
+        Ok(p)
+    }
+}
+
+/// The effective policy of a commune: defaults plus its stored overrides.
+pub async fn policy_for(db: &impl ConnectionTrait, defaults: &Policy, commune_code: &str) -> Result<Policy, DbErr> {
+    let Some(row) = commune_policy::Entity::find_by_id(commune_code.to_owned()).one(db).await? else {
+        return Ok(defaults.clone());
+    };
+    let overrides: PolicyOverrides =
+        serde_json::from_str(&row.overrides).map_err(|e| DbErr::Custom(format!("commune policy {commune_code}: {e}")))?;
+    defaults.with_overrides(&overrides).map_err(|e| DbErr::Custom(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overrides_replace_only_what_they_name() {
+        let defaults = Policy::defaults();
+        let o = PolicyOverrides { appointment_grace_minutes: Some(30), quiet_hours_start: Some("22:00".into()), ..Default::default() };
+        let p = defaults.with_overrides(&o).unwrap();
+        assert_eq!(p.appointment_grace, Duration::minutes(30));
+        assert_eq!(p.quiet_hours.start, NaiveTime::from_hms_opt(22, 0, 0).unwrap());
+        assert_eq!(p.quiet_hours.end, defaults.quiet_hours.end);
+        assert_eq!(p.reminder_offsets, defaults.reminder_offsets);
+    }
+
+    #[test]
+    fn bad_overrides_are_refused() {
+        let o = PolicyOverrides { quiet_hours_end: Some("7am".into()), ..Default::default() };
+        assert!(Policy::defaults().with_overrides(&o).is_err());
+        let o = PolicyOverrides { holiday_policy: Some("ignore".into()), ..Default::default() };
+        assert!(Policy::defaults().with_overrides(&o).is_err());
+    }
+}
