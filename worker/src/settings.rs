@@ -25,6 +25,7 @@ impl WorkerSettings {
         }
         Ok(Self {
             tick: Duration::from_secs(tick_seconds),
+            policy: crate::policy::Policy::from_env()?,
         })
     }
 
@@ -32,6 +33,7 @@ impl WorkerSettings {
     pub fn for_tests() -> Self {
         Self {
             tick: Duration::from_millis(200),
+            policy: crate::policy::Policy::defaults(),
         }
     }
 }
