@@ -18,6 +18,7 @@ pub struct Model {
     pub ends_on: Date,
     pub holiday_policy: String,
     pub replaced_by: Option<Uuid>,
+    pub planned_until: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -3,6 +3,10 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261126_000001_registry;
+mod m20261126_000004_zalo_tokens;
+mod m20261126_000005_outbox;
+mod m20261126_000006_check_ins;
+mod m20261126_000007_appointments;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -10,6 +14,12 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261126_000001_registry::Migration)]
+        vec![
+            Box::new(m20261126_000001_registry::Migration),
+            Box::new(m20261126_000004_zalo_tokens::Migration),
+            Box::new(m20261126_000005_outbox::Migration),
+            Box::new(m20261126_000006_check_ins::Migration),
+            Box::new(m20261126_000007_appointments::Migration),
+        ]
     }
 }

@@ -41,6 +41,7 @@ impl MigrationTrait for Migration {
                 .col(date("ends_on"))
                 .col(string("holiday_policy"))
                 .col(uuid_null("replaced_by"))
+                .col(timestamp_with_time_zone_null("planned_until"))
                 .col(timestamp_with_time_zone("created_at"))
                 .col(timestamp_with_time_zone("updated_at"))
                 .foreign_key(ForeignKey::create().from("check_in_plans", "order_id").to("supervision_orders", "id"))

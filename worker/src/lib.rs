@@ -3,9 +3,16 @@
 //! The API crate runs it in-process in the embedded default; the `worker` binary runs it
 //! alone in production, in as many copies as the load needs.
 
+pub mod appointments;
 pub mod db;
 pub mod env;
+pub mod links;
+pub mod occurrences;
+pub mod outbox;
+pub mod policy;
+pub mod gateways;
 pub mod settings;
+pub mod zalo_tokens;
 
 use std::sync::Arc;
 

@@ -11,6 +11,28 @@ pub struct WorkerSettings {
     pub tick: Duration,
     /// Deployment-wide policy defaults (communes may override them).
     pub policy: crate::policy::Policy,
+    /// `PUBLIC_BASE_URL`: where people open check-in links (default `http://127.0.0.1:8080`).
+    pub public_base_url: String,
+    /// `EXTRA_HOLIDAYS`: comma-separated `YYYY-MM-DD` days off the government declared (bridge
+    /// days, the second National Day day, extra Tết days).
+    pub extra_holidays: Vec<chrono::NaiveDate>,
+}
+
+impl WorkerSettings {
+    /// The public-holiday calendar: the legal holidays plus `EXTRA_HOLIDAYS`.
+    pub fn calendar(&self) -> domain::schedule::HolidayCalendar {
+        domain::schedule::HolidayCalendar::new(self.extra_holidays.clone(), Vec::new())
+    }
+}
+
+fn parse_dates(raw: &str) -> Result<Vec<chrono::NaiveDate>, ConfigError> {
+    raw.split(',')
+        .filter(|d| !d.trim().is_empty())
+        .map(|d| {
+            chrono::NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
+                .map_err(|_| ConfigError { var: "EXTRA_HOLIDAYS", reason: format!("expected YYYY-MM-DD, got {d:?}") })
+        })
+        .collect()
 }
 
 impl WorkerSettings {
@@ -26,6 +48,8 @@ impl WorkerSettings {
         Ok(Self {
             tick: Duration::from_secs(tick_seconds),
             policy: crate::policy::Policy::from_env()?,
+            public_base_url: env::optional("PUBLIC_BASE_URL").unwrap_or_else(|| "http://127.0.0.1:8080".into()),
+            extra_holidays: parse_dates(&env::optional("EXTRA_HOLIDAYS").unwrap_or_default())?,
         })
     }
 
@@ -34,6 +58,8 @@ impl WorkerSettings {
         Self {
             tick: Duration::from_millis(200),
             policy: crate::policy::Policy::defaults(),
+            public_base_url: "http://127.0.0.1:8080".into(),
+            extra_holidays: Vec::new(),
         }
     }
 }
