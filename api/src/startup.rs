@@ -24,6 +24,8 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     /// Settings.
     pub settings: Settings,
+    /// Calendar, link key and policy defaults.
+    pub planning: worker::occurrences::PlanningContext,
 }
 
 /// Cheap-to-clone handle on the application.
@@ -84,6 +86,23 @@ pub async fn prepare_database(
     Ok(db)
 }
 
+/// What planning needs: calendar, link key (created once per database), policy defaults.
+pub async fn planning_context(
+    db: &DatabaseConnection,
+    settings: &Settings,
+    clock: &dyn Clock,
+) -> Result<worker::occurrences::PlanningContext, StartupError> {
+    let link_key = worker::links::key(db, clock.now())
+        .await
+        .map_err(|e| StartupError::Seed(e.to_string()))?;
+    Ok(worker::occurrences::PlanningContext {
+        calendar: settings.worker.calendar(),
+        link_key,
+        public_base_url: settings.worker.public_base_url.clone(),
+        policy_defaults: settings.worker.policy.clone(),
+    })
+}
+
 impl Application {
     /// Prepares the database and binds the HTTP port.
     pub async fn build(settings: Settings, clock: Arc<dyn Clock>) -> Result<Self, StartupError> {
@@ -94,13 +113,15 @@ impl Application {
                 addr: settings.bind_addr,
                 source,
             })?;
-        let schema = graphql::build_schema(&settings, db.clone());
+        let planning = planning_context(&db, &settings, clock.as_ref()).await?;
+        let schema = graphql::build_schema(&settings, db.clone(), planning.clone());
         Ok(Self {
             state: AppState(Arc::new(App {
                 db,
                 schema,
                 clock,
                 settings,
+                planning,
             })),
             listener,
         })
@@ -129,31 +150,4 @@ impl Application {
 }
 
 /// Cancels `token` on SIGTERM or Ctrl-C.
-pub async fn cancel_on_signal(token: CancellationToken) {
-    let ctrl_c = async {
-        if let Err(e) = tokio::signal::ctrl_c().await {
-            tracing::error!(error = %e, "cannot listen for Ctrl-C");
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
-    }
-    tracing::info!("shutting down");
-    token.cancel();
-}
+pub use worker::signals::cancel_on_signal;

@@ -44,17 +44,38 @@ impl MigrationTrait for Migration {
         )
         .await?;
         m.create_index(
-            Index::create().name("ix_outbox_due").table("outbox_messages").col("status").col("next_attempt_at").to_owned(),
+            Index::create()
+                .name("ix_outbox_due")
+                .table("outbox_messages")
+                .col("status")
+                .col("next_attempt_at")
+                .to_owned(),
         )
         .await?;
-        m.create_index(Index::create().name("ix_outbox_client").table("outbox_messages").col("client_id").col("id").to_owned())
-            .await?;
         m.create_index(
-            Index::create().name("ix_outbox_source").table("outbox_messages").col("source_type").col("source_id").to_owned(),
+            Index::create()
+                .name("ix_outbox_client")
+                .table("outbox_messages")
+                .col("client_id")
+                .col("id")
+                .to_owned(),
         )
         .await?;
         m.create_index(
-            Index::create().name("ix_outbox_provider").table("outbox_messages").col("provider_message_id").to_owned(),
+            Index::create()
+                .name("ix_outbox_source")
+                .table("outbox_messages")
+                .col("source_type")
+                .col("source_id")
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ix_outbox_provider")
+                .table("outbox_messages")
+                .col("provider_message_id")
+                .to_owned(),
         )
         .await?;
         m.create_table(
@@ -67,17 +88,29 @@ impl MigrationTrait for Migration {
                 .col(string("outcome"))
                 .col(string_null("reason"))
                 .col(string_null("provider_message_id"))
-                .foreign_key(ForeignKey::create().from("outbox_attempts", "message_id").to("outbox_messages", "id"))
+                .foreign_key(
+                    ForeignKey::create()
+                        .from("outbox_attempts", "message_id")
+                        .to("outbox_messages", "id"),
+                )
                 .to_owned(),
         )
         .await?;
-        m.create_index(Index::create().name("ix_attempts_message").table("outbox_attempts").col("message_id").to_owned())
-            .await?;
+        m.create_index(
+            Index::create()
+                .name("ix_attempts_message")
+                .table("outbox_attempts")
+                .col("message_id")
+                .to_owned(),
+        )
+        .await?;
         Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_table(Table::drop().table("outbox_attempts").to_owned()).await?;
-        m.drop_table(Table::drop().table("outbox_messages").to_owned()).await
+        m.drop_table(Table::drop().table("outbox_attempts").to_owned())
+            .await?;
+        m.drop_table(Table::drop().table("outbox_messages").to_owned())
+            .await
     }
 }

@@ -128,6 +128,8 @@ pub struct TestApp {
     pub backend: Backend,
     /// A national administrator's token.
     pub admin_token: String,
+    /// The planning context the app uses (same link key), for driving the planner in tests.
+    pub planning: worker::occurrences::PlanningContext,
     shutdown: CancellationToken,
     _database: TestDatabase,
 }
@@ -152,9 +154,12 @@ pub async fn spawn_app_with(
     settings.seed_demo_data = true;
     adjust(&mut settings);
     let clock = ManualClock::new(test_start());
-    let app = Application::build(settings, Arc::new(clock.clone()))
+    let app = Application::build(settings.clone(), Arc::new(clock.clone()))
         .await
         .expect("application starts");
+    let planning = api::startup::planning_context(&app.db(), &settings, &clock)
+        .await
+        .expect("planning context");
     let address = format!("http://127.0.0.1:{}", app.port());
     let db = app.db();
     let shutdown = CancellationToken::new();
@@ -181,6 +186,7 @@ pub async fn spawn_app_with(
         clock,
         backend,
         admin_token,
+        planning,
         shutdown,
         _database: database,
     })
@@ -201,6 +207,13 @@ impl TestApp {
     /// The app's current instant.
     pub fn clock_now(&self) -> DateTime<Utc> {
         clock_now(&self.clock)
+    }
+
+    /// Runs one planner tick at the app's current instant.
+    pub async fn tick(&self) -> worker::planner::TickReport {
+        worker::planner::tick(&self.db, &self.planning, self.clock_now())
+            .await
+            .expect("planner tick")
     }
 
     /// POSTs a GraphQL request with an optional bearer secret; returns status and JSON body.

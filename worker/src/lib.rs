@@ -6,20 +6,31 @@
 pub mod appointments;
 pub mod db;
 pub mod env;
+pub mod gateways;
 pub mod links;
 pub mod occurrences;
 pub mod outbox;
+pub mod planner;
 pub mod policy;
-pub mod gateways;
+pub mod sender;
 pub mod settings;
+pub mod signals;
 pub mod zalo_tokens;
 
-use std::sync::Arc;
+use std::{str::FromStr, sync::Arc};
 
+use apalis::prelude::{BoxDynError, Data, WorkerBuilder};
+use apalis_cron::{CronScheduler, Tick};
 use domain::Clock;
 use sea_orm::DatabaseConnection;
 pub use settings::WorkerSettings;
 use tokio_util::sync::CancellationToken;
+
+use crate::{
+    gateways::Gateways,
+    occurrences::PlanningContext,
+    sender::{Sender, SenderSettings},
+};
 
 /// Why the worker stopped.
 #[derive(Debug, thiserror::Error)]
@@ -27,21 +38,73 @@ pub enum WorkerError {
     /// Database failure that the worker could not ride out.
     #[error("database: {0}")]
     Database(#[from] sea_orm::DbErr),
+    /// A gateway could not be built.
+    #[error(transparent)]
+    Gateway(#[from] gateways::GatewayBuildError),
+    /// The planner schedule is not a valid cron expression.
+    #[error("PLANNER_CRON: {0}")]
+    Schedule(String),
 }
 
-/// Runs the worker until `shutdown` is cancelled.
+struct PlannerState {
+    db: DatabaseConnection,
+    planning: PlanningContext,
+    clock: Arc<dyn Clock>,
+}
+
+async fn planner_tick(_tick: Tick, state: Data<Arc<PlannerState>>) -> Result<(), BoxDynError> {
+    let report = planner::tick(&state.db, &state.planning, state.clock.now()).await?;
+    if report != planner::TickReport::default() {
+        tracing::info!(?report, "planner tick");
+    }
+    Ok(())
+}
+
+/// Runs the worker until `shutdown` is cancelled: the planner on an apalis-cron schedule and
+/// the sender draining the outbox. Several copies may run against one PostgreSQL.
 pub async fn run(
     db: DatabaseConnection,
     clock: Arc<dyn Clock>,
     settings: WorkerSettings,
     shutdown: CancellationToken,
 ) -> Result<(), WorkerError> {
-    let _ = (&db, &clock);
-    let mut interval = tokio::time::interval(settings.tick);
-    loop {
-        tokio::select! {
-            () = shutdown.cancelled() => return Ok(()),
-            _ = interval.tick() => {}
+    let gateways = Gateways::from_settings(&settings.gateways, db.clone())?;
+    let link_key = links::key(&db, clock.now()).await?;
+    let planning = PlanningContext {
+        calendar: settings.calendar(),
+        link_key,
+        public_base_url: settings.public_base_url.clone(),
+        policy_defaults: settings.policy.clone(),
+    };
+    let sender = Sender::new(
+        db.clone(),
+        gateways,
+        clock.clone(),
+        settings.policy.clone(),
+        SenderSettings::default(),
+    );
+    let sending = tokio::spawn(sender::run(sender, settings.tick, shutdown.clone()));
+    let schedule = cron::Schedule::from_str(&settings.planner_cron)
+        .map_err(|e| WorkerError::Schedule(e.to_string()))?;
+    let state = Arc::new(PlannerState {
+        db,
+        planning,
+        clock,
+    });
+    let planner = WorkerBuilder::new("planner")
+        .backend(CronScheduler::new(schedule))
+        .data(state)
+        .build(planner_tick);
+    tracing::info!(cron = %settings.planner_cron, "worker started");
+    tokio::select! {
+        result = planner.run() => {
+            if let Err(e) = result {
+                tracing::error!(error = %e, "planner stopped");
+            }
         }
+        () = shutdown.cancelled() => {}
     }
+    shutdown.cancel();
+    let _ = sending.await;
+    Ok(())
 }

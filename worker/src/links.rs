@@ -39,7 +39,10 @@ pub enum LinkError {
 
 /// Loads the key, creating it on first use (concurrent creators agree on the stored one).
 pub async fn key(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<LinkKey, DbErr> {
-    if let Some(row) = app_secret::Entity::find_by_id(KEY_NAME.to_owned()).one(db).await? {
+    if let Some(row) = app_secret::Entity::find_by_id(KEY_NAME.to_owned())
+        .one(db)
+        .await?
+    {
         return decode_key(&row.value);
     }
     let mut bytes = [0u8; 32];
@@ -50,7 +53,11 @@ pub async fn key(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<LinkKe
         created_at: Set(now),
     };
     app_secret::Entity::insert(row)
-        .on_conflict(OnConflict::column(app_secret::Column::Name).do_nothing().to_owned())
+        .on_conflict(
+            OnConflict::column(app_secret::Column::Name)
+                .do_nothing()
+                .to_owned(),
+        )
         .exec_without_returning(db)
         .await?;
     let row = app_secret::Entity::find_by_id(KEY_NAME.to_owned())
@@ -61,12 +68,15 @@ pub async fn key(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<LinkKe
 }
 
 fn decode_key(hex_value: &str) -> Result<LinkKey, DbErr> {
-    hex::decode(hex_value).map(LinkKey).map_err(|_| DbErr::Custom("corrupt link key".into()))
+    hex::decode(hex_value)
+        .map(LinkKey)
+        .map_err(|_| DbErr::Custom("corrupt link key".into()))
 }
 
 fn mac(key: &LinkKey, payload: &[u8]) -> Vec<u8> {
     // HMAC accepts keys of any length; this cannot fail.
-    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(&key.0).unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(&key.0)
+        .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
     m.update(payload);
     m.finalize().into_bytes()[..MAC_LEN].to_vec()
 }
@@ -82,14 +92,19 @@ pub fn sign(key: &LinkKey, occurrence_id: Uuid, expires_at: DateTime<Utc>) -> St
 
 /// Checks a token: the occurrence it names, if genuine and not expired at `now`.
 pub fn verify(key: &LinkKey, token: &str, now: DateTime<Utc>) -> Result<Uuid, LinkError> {
-    let raw = URL_SAFE_NO_PAD.decode(token).map_err(|_| LinkError::Invalid)?;
+    let raw = URL_SAFE_NO_PAD
+        .decode(token)
+        .map_err(|_| LinkError::Invalid)?;
     if raw.len() != 16 + 8 + MAC_LEN {
         return Err(LinkError::Invalid);
     }
     let (payload, tag) = raw.split_at(24);
     let expected = mac(key, payload);
     // Constant-time comparison: the tag must not be guessable byte by byte.
-    let diff = expected.iter().zip(tag).fold(0u8, |acc, (a, b)| acc | (a ^ b));
+    let diff = expected
+        .iter()
+        .zip(tag)
+        .fold(0u8, |acc, (a, b)| acc | (a ^ b));
     if diff != 0 {
         return Err(LinkError::Invalid);
     }
@@ -118,12 +133,21 @@ mod tests {
         let id = Uuid::now_v7();
         let expires = Utc.with_ymd_and_hms(2026, 11, 30, 3, 0, 0).unwrap();
         let token = sign(&key, id, expires);
-        assert_eq!(verify(&key, &token, expires - chrono::Duration::seconds(1)), Ok(id));
+        assert_eq!(
+            verify(&key, &token, expires - chrono::Duration::seconds(1)),
+            Ok(id)
+        );
         assert_eq!(verify(&key, &token, expires), Err(LinkError::Expired));
         let mut bytes = URL_SAFE_NO_PAD.decode(&token).unwrap();
         bytes[20] ^= 1;
-        assert_eq!(verify(&key, &URL_SAFE_NO_PAD.encode(&bytes), expires), Err(LinkError::Invalid));
-        assert_eq!(verify(&LinkKey(vec![8; 32]), &token, expires), Err(LinkError::Invalid));
+        assert_eq!(
+            verify(&key, &URL_SAFE_NO_PAD.encode(&bytes), expires),
+            Err(LinkError::Invalid)
+        );
+        assert_eq!(
+            verify(&LinkKey(vec![8; 32]), &token, expires),
+            Err(LinkError::Invalid)
+        );
         assert_eq!(verify(&key, "garbage", expires), Err(LinkError::Invalid));
     }
 }

@@ -4,7 +4,9 @@
 use chrono::{DateTime, Duration, NaiveTime, Utc};
 use domain::{
     messaging::templates::{TemplateKey, Vars},
-    schedule::{CheckInRule, CheckInWindow, HolidayCalendar, HolidayPolicy, Pause, Plan, PlanError, expand},
+    schedule::{
+        CheckInRule, CheckInWindow, HolidayCalendar, HolidayPolicy, Pause, Plan, PlanError, expand,
+    },
 };
 use entities::{check_in_occurrence, check_in_plan, client, order_pause};
 use sea_orm::{
@@ -36,7 +38,13 @@ pub enum OccurrenceStatus {
 
 impl OccurrenceStatus {
     /// All states.
-    pub const ALL: [OccurrenceStatus; 5] = [Self::Scheduled, Self::CheckedIn, Self::Late, Self::Missed, Self::Cancelled];
+    pub const ALL: [OccurrenceStatus; 5] = [
+        Self::Scheduled,
+        Self::CheckedIn,
+        Self::Late,
+        Self::Missed,
+        Self::Cancelled,
+    ];
 
     /// Stored form.
     pub fn as_str(self) -> &'static str {
@@ -65,11 +73,17 @@ pub fn holiday_policy_str(p: HolidayPolicy) -> &'static str {
 
 /// Rebuilds the domain plan of a stored plan, with the order's pauses.
 pub fn domain_plan(row: &check_in_plan::Model, pauses: Vec<Pause>) -> Result<Plan, PlanError> {
-    let rule: CheckInRule = serde_json::from_str(&row.rule).map_err(|_| PlanError::NoOccurrences)?;
-    let opens_at = NaiveTime::parse_from_str(&row.window_opens_at, "%H:%M").map_err(|_| PlanError::NoOccurrences)?;
+    let rule: CheckInRule =
+        serde_json::from_str(&row.rule).map_err(|_| PlanError::NoOccurrences)?;
+    let opens_at = NaiveTime::parse_from_str(&row.window_opens_at, "%H:%M")
+        .map_err(|_| PlanError::NoOccurrences)?;
     let minutes = u32::try_from(row.window_minutes).map_err(|_| PlanError::NoOccurrences)?;
     let window = CheckInWindow::new(opens_at, minutes).map_err(|_| PlanError::NoOccurrences)?;
-    let policy = if row.holiday_policy == "move_to_next_working_day" { HolidayPolicy::MoveToNextWorkingDay } else { HolidayPolicy::Skip };
+    let policy = if row.holiday_policy == "move_to_next_working_day" {
+        HolidayPolicy::MoveToNextWorkingDay
+    } else {
+        HolidayPolicy::Skip
+    };
     Plan::new(rule, window, row.starts_on, row.ends_on, pauses, policy)
 }
 
@@ -80,7 +94,10 @@ pub async fn order_pauses(db: &impl ConnectionTrait, order_id: Uuid) -> Result<V
         .all(db)
         .await?
         .into_iter()
-        .map(|p| Pause { from: p.starts_on, to: p.ends_on })
+        .map(|p| Pause {
+            from: p.starts_on,
+            to: p.ends_on,
+        })
         .collect())
 }
 
@@ -108,10 +125,14 @@ pub async fn materialize(
 ) -> Result<usize, DbErr> {
     let policy = crate::policy::policy_for(db, &ctx.policy_defaults, &row.commune_code).await?;
     let pauses = order_pauses(db, row.order_id).await?;
-    let plan = domain_plan(row, pauses).map_err(|e| DbErr::Custom(format!("plan {}: {e}", row.id)))?;
+    let plan =
+        domain_plan(row, pauses).map_err(|e| DbErr::Custom(format!("plan {}: {e}", row.id)))?;
     let until = now + policy.planning_horizon;
     // Start a week back so a window that is open right now is not missed.
-    let due: Vec<_> = expand(&plan, &ctx.calendar, now - Duration::days(8), until).into_iter().filter(|o| o.closes_at > now).collect();
+    let due: Vec<_> = expand(&plan, &ctx.calendar, now - Duration::days(8), until)
+        .into_iter()
+        .filter(|o| o.closes_at > now)
+        .collect();
     if !due.is_empty() {
         let rows = due.iter().map(|o| check_in_occurrence::ActiveModel {
             id: Set(Uuid::now_v7()),
@@ -128,9 +149,12 @@ pub async fn materialize(
         });
         check_in_occurrence::Entity::insert_many(rows)
             .on_conflict(
-                OnConflict::columns([check_in_occurrence::Column::PlanId, check_in_occurrence::Column::ScheduledOn])
-                    .do_nothing()
-                    .to_owned(),
+                OnConflict::columns([
+                    check_in_occurrence::Column::PlanId,
+                    check_in_occurrence::Column::ScheduledOn,
+                ])
+                .do_nothing()
+                .to_owned(),
             )
             .exec_without_returning(db)
             .await?;
@@ -143,7 +167,11 @@ pub async fn materialize(
         .all(db)
         .await?;
     if !stored.is_empty() {
-        let name = client::Entity::find_by_id(row.client_id).one(db).await?.map(|c| c.full_name).unwrap_or_default();
+        let name = client::Entity::find_by_id(row.client_id)
+            .one(db)
+            .await?
+            .map(|c| c.full_name)
+            .unwrap_or_default();
         for occ in &stored {
             queue_prompts(db, ctx, &policy, occ, &name, now).await?;
         }
@@ -163,7 +191,9 @@ async fn queue_prompts(
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     let token = links::sign(&ctx.link_key, occ.id, occ.closes_at);
-    let vars = Vars::new().with("name", name).with("link", links::url(&ctx.public_base_url, &token));
+    let vars = Vars::new()
+        .with("name", name)
+        .with("link", links::url(&ctx.public_base_url, &token));
     let message = |template: TemplateKey, kind: &str, due_at| NewMessage {
         dedupe_key: format!("{kind}:{}", occ.id),
         recipient: Recipient::Client(occ.client_id),
@@ -175,10 +205,20 @@ async fn queue_prompts(
         source_type: "check_in_occurrence",
         source_id: Some(occ.id),
     };
-    outbox::enqueue(db, message(TemplateKey::CheckInPrompt, "check_in_prompt", occ.opens_at), now).await?;
+    outbox::enqueue(
+        db,
+        message(TemplateKey::CheckInPrompt, "check_in_prompt", occ.opens_at),
+        now,
+    )
+    .await?;
     let nudge_at = occ.closes_at - policy.nudge_before_close;
     if nudge_at > occ.opens_at {
-        outbox::enqueue(db, message(TemplateKey::CheckInNudge, "check_in_nudge", nudge_at), now).await?;
+        outbox::enqueue(
+            db,
+            message(TemplateKey::CheckInNudge, "check_in_nudge", nudge_at),
+            now,
+        )
+        .await?;
     }
     Ok(())
 }
@@ -186,10 +226,19 @@ async fn queue_prompts(
 /// Marks every scheduled occurrence whose window closed at or before `now` as missed, at the
 /// deterministic instant `closes_at`. One guarded UPDATE: running it twice, or on two workers
 /// at once, marks each occurrence once; the returned rows are exactly the newly missed ones.
-pub async fn mark_missed(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<Vec<check_in_occurrence::Model>, DbErr> {
+pub async fn mark_missed(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+) -> Result<Vec<check_in_occurrence::Model>, DbErr> {
     let missed = check_in_occurrence::Entity::update_many()
-        .col_expr(check_in_occurrence::Column::Status, Expr::value(OccurrenceStatus::Missed.as_str()))
-        .col_expr(check_in_occurrence::Column::MissedAt, Expr::col(check_in_occurrence::Column::ClosesAt))
+        .col_expr(
+            check_in_occurrence::Column::Status,
+            Expr::value(OccurrenceStatus::Missed.as_str()),
+        )
+        .col_expr(
+            check_in_occurrence::Column::MissedAt,
+            Expr::col(check_in_occurrence::Column::ClosesAt),
+        )
         .filter(check_in_occurrence::Column::Status.eq(OccurrenceStatus::Scheduled.as_str()))
         .filter(check_in_occurrence::Column::ClosesAt.lte(now))
         .exec_with_returning(db)

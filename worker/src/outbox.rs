@@ -102,12 +102,17 @@ pub struct NewMessage {
 
 /// Adds a message unless one with the same dedupe key exists; returns whether it was added.
 /// Uses `ON CONFLICT DO NOTHING`, so a PostgreSQL transaction is not aborted by a duplicate.
-pub async fn enqueue(db: &impl ConnectionTrait, message: NewMessage, now: DateTime<Utc>) -> Result<bool, DbErr> {
+pub async fn enqueue(
+    db: &impl ConnectionTrait,
+    message: NewMessage,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
     let (recipient_kind, client_id, officer_id) = match message.recipient {
         Recipient::Client(id) => ("client", Some(id), None),
         Recipient::Officer(id) => ("officer", None, Some(id)),
     };
-    let vars = serde_json::to_string(&message.vars).map_err(|e| DbErr::Custom(format!("vars: {e}")))?;
+    let vars =
+        serde_json::to_string(&message.vars).map_err(|e| DbErr::Custom(format!("vars: {e}")))?;
     let row = outbox_message::ActiveModel {
         id: Set(Uuid::now_v7()),
         dedupe_key: Set(message.dedupe_key),
@@ -137,7 +142,11 @@ pub async fn enqueue(db: &impl ConnectionTrait, message: NewMessage, now: DateTi
         updated_at: Set(now),
     };
     let inserted = outbox_message::Entity::insert(row)
-        .on_conflict(OnConflict::column(outbox_message::Column::DedupeKey).do_nothing().to_owned())
+        .on_conflict(
+            OnConflict::column(outbox_message::Column::DedupeKey)
+                .do_nothing()
+                .to_owned(),
+        )
         .exec_without_returning(db)
         .await?;
     Ok(inserted > 0)
@@ -151,11 +160,17 @@ pub async fn cancel_for_source(
     now: DateTime<Utc>,
 ) -> Result<u64, DbErr> {
     let result = outbox_message::Entity::update_many()
-        .col_expr(outbox_message::Column::Status, Expr::value(MessageStatus::Cancelled.as_str()))
+        .col_expr(
+            outbox_message::Column::Status,
+            Expr::value(MessageStatus::Cancelled.as_str()),
+        )
         .col_expr(outbox_message::Column::UpdatedAt, Expr::value(now))
         .filter(outbox_message::Column::SourceType.eq(source_type))
         .filter(outbox_message::Column::SourceId.eq(source_id))
-        .filter(outbox_message::Column::Status.is_in([MessageStatus::Queued.as_str(), MessageStatus::Deferred.as_str()]))
+        .filter(outbox_message::Column::Status.is_in([
+            MessageStatus::Queued.as_str(),
+            MessageStatus::Deferred.as_str(),
+        ]))
         .exec(db)
         .await?;
     Ok(result.rows_affected)

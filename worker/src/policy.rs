@@ -45,14 +45,20 @@ pub struct PolicyOverrides {
 }
 
 fn parse_time(var: &'static str, raw: &str) -> Result<NaiveTime, ConfigError> {
-    NaiveTime::parse_from_str(raw, "%H:%M").map_err(|_| ConfigError { var, reason: format!("expected HH:MM, got {raw:?}") })
+    NaiveTime::parse_from_str(raw, "%H:%M").map_err(|_| ConfigError {
+        var,
+        reason: format!("expected HH:MM, got {raw:?}"),
+    })
 }
 
 fn parse_holiday_policy(var: &'static str, raw: &str) -> Result<HolidayPolicy, ConfigError> {
     match raw {
         "skip" => Ok(HolidayPolicy::Skip),
         "move_to_next_working_day" => Ok(HolidayPolicy::MoveToNextWorkingDay),
-        other => Err(ConfigError { var, reason: format!("expected skip or move_to_next_working_day, got {other:?}") }),
+        other => Err(ConfigError {
+            var,
+            reason: format!("expected skip or move_to_next_working_day, got {other:?}"),
+        }),
     }
 }
 
@@ -64,7 +70,10 @@ fn minutes_list(var: &'static str, raw: &str) -> Result<Vec<Duration>, ConfigErr
                 .ok()
                 .filter(|m| (1..=60 * 24 * 14).contains(m))
                 .map(|m| Duration::minutes(i64::from(m)))
-                .ok_or_else(|| ConfigError { var, reason: format!("expected minutes between 1 and 20160, got {m:?}") })
+                .ok_or_else(|| ConfigError {
+                    var,
+                    reason: format!("expected minutes between 1 and 20160, got {m:?}"),
+                })
         })
         .collect()
 }
@@ -75,15 +84,22 @@ impl Policy {
     /// `QUIET_HOURS_START`/`QUIET_HOURS_END` (21:00/07:00), `HOLIDAY_POLICY` (skip),
     /// `PLANNING_HORIZON_DAYS` (14).
     pub fn from_env() -> Result<Self, ConfigError> {
-        let offsets = env::optional("REMINDER_OFFSETS_MINUTES").unwrap_or_else(|| "1440,120".into());
+        let offsets =
+            env::optional("REMINDER_OFFSETS_MINUTES").unwrap_or_else(|| "1440,120".into());
         let start = env::optional("QUIET_HOURS_START").unwrap_or_else(|| "21:00".into());
         let end = env::optional("QUIET_HOURS_END").unwrap_or_else(|| "07:00".into());
         let holiday = env::optional("HOLIDAY_POLICY").unwrap_or_else(|| "skip".into());
         Ok(Self {
             reminder_offsets: minutes_list("REMINDER_OFFSETS_MINUTES", &offsets)?,
             appointment_grace: Duration::minutes(env::parse_or("APPOINTMENT_GRACE_MINUTES", 120)?),
-            nudge_before_close: Duration::minutes(env::parse_or("NUDGE_BEFORE_CLOSE_MINUTES", 120)?),
-            quiet_hours: QuietHours::new(parse_time("QUIET_HOURS_START", &start)?, parse_time("QUIET_HOURS_END", &end)?),
+            nudge_before_close: Duration::minutes(env::parse_or(
+                "NUDGE_BEFORE_CLOSE_MINUTES",
+                120,
+            )?),
+            quiet_hours: QuietHours::new(
+                parse_time("QUIET_HOURS_START", &start)?,
+                parse_time("QUIET_HOURS_END", &end)?,
+            ),
             holiday_policy: parse_holiday_policy("HOLIDAY_POLICY", &holiday)?,
             planning_horizon: Duration::days(env::parse_or("PLANNING_HORIZON_DAYS", 14)?),
         })
@@ -105,8 +121,16 @@ impl Policy {
     pub fn with_overrides(&self, o: &PolicyOverrides) -> Result<Self, ConfigError> {
         let mut p = self.clone();
         if let Some(list) = &o.reminder_offsets_minutes {
-            let joined = list.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
-            p.reminder_offsets = if list.is_empty() { Vec::new() } else { minutes_list("reminderOffsetsMinutes", &joined)? };
+            let joined = list
+                .iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join(",");
+            p.reminder_offsets = if list.is_empty() {
+                Vec::new()
+            } else {
+                minutes_list("reminderOffsetsMinutes", &joined)?
+            };
         }
         if let Some(m) = o.appointment_grace_minutes {
             p.appointment_grace = Duration::minutes(i64::from(m));
@@ -114,10 +138,21 @@ impl Policy {
         if let Some(m) = o.nudge_before_close_minutes {
             p.nudge_before_close = Duration::minutes(i64::from(m));
         }
-        let start = o.quiet_hours_start.as_deref().map(|s| parse_time("quietHoursStart", s)).transpose()?;
-        let end = o.quiet_hours_end.as_deref().map(|s| parse_time("quietHoursEnd", s)).transpose()?;
+        let start = o
+            .quiet_hours_start
+            .as_deref()
+            .map(|s| parse_time("quietHoursStart", s))
+            .transpose()?;
+        let end = o
+            .quiet_hours_end
+            .as_deref()
+            .map(|s| parse_time("quietHoursEnd", s))
+            .transpose()?;
         if start.is_some() || end.is_some() {
-            p.quiet_hours = QuietHours::new(start.unwrap_or(p.quiet_hours.start), end.unwrap_or(p.quiet_hours.end));
+            p.quiet_hours = QuietHours::new(
+                start.unwrap_or(p.quiet_hours.start),
+                end.unwrap_or(p.quiet_hours.end),
+            );
         }
         if let Some(h) = &o.holiday_policy {
             p.holiday_policy = parse_holiday_policy("holidayPolicy", h)?;
@@ -127,13 +162,22 @@ impl Policy {
 }
 
 /// The effective policy of a commune: defaults plus its stored overrides.
-pub async fn policy_for(db: &impl ConnectionTrait, defaults: &Policy, commune_code: &str) -> Result<Policy, DbErr> {
-    let Some(row) = commune_policy::Entity::find_by_id(commune_code.to_owned()).one(db).await? else {
+pub async fn policy_for(
+    db: &impl ConnectionTrait,
+    defaults: &Policy,
+    commune_code: &str,
+) -> Result<Policy, DbErr> {
+    let Some(row) = commune_policy::Entity::find_by_id(commune_code.to_owned())
+        .one(db)
+        .await?
+    else {
         return Ok(defaults.clone());
     };
-    let overrides: PolicyOverrides =
-        serde_json::from_str(&row.overrides).map_err(|e| DbErr::Custom(format!("commune policy {commune_code}: {e}")))?;
-    defaults.with_overrides(&overrides).map_err(|e| DbErr::Custom(e.to_string()))
+    let overrides: PolicyOverrides = serde_json::from_str(&row.overrides)
+        .map_err(|e| DbErr::Custom(format!("commune policy {commune_code}: {e}")))?;
+    defaults
+        .with_overrides(&overrides)
+        .map_err(|e| DbErr::Custom(e.to_string()))
 }
 
 #[cfg(test)]
@@ -143,19 +187,32 @@ mod tests {
     #[test]
     fn overrides_replace_only_what_they_name() {
         let defaults = Policy::defaults();
-        let o = PolicyOverrides { appointment_grace_minutes: Some(30), quiet_hours_start: Some("22:00".into()), ..Default::default() };
+        let o = PolicyOverrides {
+            appointment_grace_minutes: Some(30),
+            quiet_hours_start: Some("22:00".into()),
+            ..Default::default()
+        };
         let p = defaults.with_overrides(&o).unwrap();
         assert_eq!(p.appointment_grace, Duration::minutes(30));
-        assert_eq!(p.quiet_hours.start, NaiveTime::from_hms_opt(22, 0, 0).unwrap());
+        assert_eq!(
+            p.quiet_hours.start,
+            NaiveTime::from_hms_opt(22, 0, 0).unwrap()
+        );
         assert_eq!(p.quiet_hours.end, defaults.quiet_hours.end);
         assert_eq!(p.reminder_offsets, defaults.reminder_offsets);
     }
 
     #[test]
     fn bad_overrides_are_refused() {
-        let o = PolicyOverrides { quiet_hours_end: Some("7am".into()), ..Default::default() };
+        let o = PolicyOverrides {
+            quiet_hours_end: Some("7am".into()),
+            ..Default::default()
+        };
         assert!(Policy::defaults().with_overrides(&o).is_err());
-        let o = PolicyOverrides { holiday_policy: Some("ignore".into()), ..Default::default() };
+        let o = PolicyOverrides {
+            holiday_policy: Some("ignore".into()),
+            ..Default::default()
+        };
         assert!(Policy::defaults().with_overrides(&o).is_err());
     }
 }

@@ -16,6 +16,10 @@ pub struct WorkerSettings {
     /// `EXTRA_HOLIDAYS`: comma-separated `YYYY-MM-DD` days off the government declared (bridge
     /// days, the second National Day day, extra Tết days).
     pub extra_holidays: Vec<chrono::NaiveDate>,
+    /// `PLANNER_CRON`: when the planner runs (seconds field first; default every 30 seconds).
+    pub planner_cron: String,
+    /// Gateway providers and credentials.
+    pub gateways: crate::gateways::GatewaySettings,
 }
 
 impl WorkerSettings {
@@ -29,8 +33,10 @@ fn parse_dates(raw: &str) -> Result<Vec<chrono::NaiveDate>, ConfigError> {
     raw.split(',')
         .filter(|d| !d.trim().is_empty())
         .map(|d| {
-            chrono::NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
-                .map_err(|_| ConfigError { var: "EXTRA_HOLIDAYS", reason: format!("expected YYYY-MM-DD, got {d:?}") })
+            chrono::NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").map_err(|_| ConfigError {
+                var: "EXTRA_HOLIDAYS",
+                reason: format!("expected YYYY-MM-DD, got {d:?}"),
+            })
         })
         .collect()
 }
@@ -48,8 +54,11 @@ impl WorkerSettings {
         Ok(Self {
             tick: Duration::from_secs(tick_seconds),
             policy: crate::policy::Policy::from_env()?,
-            public_base_url: env::optional("PUBLIC_BASE_URL").unwrap_or_else(|| "http://127.0.0.1:8080".into()),
+            public_base_url: env::optional("PUBLIC_BASE_URL")
+                .unwrap_or_else(|| "http://127.0.0.1:8080".into()),
             extra_holidays: parse_dates(&env::optional("EXTRA_HOLIDAYS").unwrap_or_default())?,
+            planner_cron: env::optional("PLANNER_CRON").unwrap_or_else(|| "*/30 * * * * *".into()),
+            gateways: crate::gateways::GatewaySettings::from_env()?,
         })
     }
 
@@ -60,6 +69,8 @@ impl WorkerSettings {
             policy: crate::policy::Policy::defaults(),
             public_base_url: "http://127.0.0.1:8080".into(),
             extra_holidays: Vec::new(),
+            planner_cron: "* * * * * *".into(),
+            gateways: crate::gateways::GatewaySettings::console_only(),
         }
     }
 }

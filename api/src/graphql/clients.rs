@@ -191,6 +191,22 @@ impl Client {
             .unwrap_or_default();
         Ok(orders.into_iter().map(SupervisionOrder).collect())
     }
+    /// Check-ins due next (windows not yet closed), soonest first.
+    async fn upcoming_check_ins(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 5)] first: usize,
+    ) -> Result<Vec<super::check_ins::CheckInOccurrence>> {
+        let rows = loader(ctx)
+            .load_one(super::loaders::UpcomingOfClient(self.0.id))
+            .await?
+            .unwrap_or_default();
+        Ok(rows
+            .into_iter()
+            .take(first.min(50))
+            .map(super::check_ins::CheckInOccurrence)
+            .collect())
+    }
     /// Moves between communes.
     async fn transfers(&self, ctx: &Context<'_>) -> Result<Vec<ClientTransfer>> {
         let rows = loader(ctx)

@@ -8,8 +8,8 @@ use async_graphql::{
     dataloader::{DataLoader, Loader},
 };
 use entities::{
-    client, client_transfer, commune, officer, order_assignment, order_pause, province,
-    supervision_order,
+    check_in, check_in_occurrence, check_in_plan, client, client_transfer, commune, officer,
+    order_assignment, order_pause, province, supervision_order,
 };
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
@@ -18,6 +18,7 @@ use crate::{
     context::RequestContext,
     error::AppError,
     registry::{clients, officers, orders, places, transfers},
+    schedules::{check_ins, plans},
 };
 
 /// The one loader of a request; each key type below is one relation.
@@ -63,6 +64,13 @@ key!(AssignmentsOfOrder, Uuid, "The assignments of an order.");
 key!(TransfersOfClient, Uuid, "The transfers of a client.");
 key!(CommuneKey, String, "A commune by code.");
 key!(ProvinceKey, String, "A province by code.");
+key!(CheckInOfOccurrence, Uuid, "The check-in of an occurrence.");
+key!(PlansOfOrder, Uuid, "The check-in plans of an order.");
+key!(
+    UpcomingOfClient,
+    Uuid,
+    "The upcoming check-in occurrences of a client."
+);
 
 fn unwrap_keys<K, I: Clone>(keys: &[K], f: impl Fn(&K) -> I) -> Vec<I> {
     keys.iter().map(f).collect()
@@ -182,5 +190,46 @@ impl Loader<ProvinceKey> for RegistryLoader {
             .into_iter()
             .map(|r| (ProvinceKey(r.code.clone()), r))
             .collect())
+    }
+}
+
+impl Loader<CheckInOfOccurrence> for RegistryLoader {
+    type Value = check_in::Model;
+    type Error = async_graphql::Error;
+    async fn load(
+        &self,
+        keys: &[CheckInOfOccurrence],
+    ) -> LoadResult<CheckInOfOccurrence, Self::Value> {
+        let rows =
+            check_ins::check_ins_by_occurrence_ids(&self.db, &self.rc, &unwrap_keys(keys, |k| k.0))
+                .await
+                .map_err(gql)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (CheckInOfOccurrence(r.occurrence_id), r))
+            .collect())
+    }
+}
+
+impl Loader<PlansOfOrder> for RegistryLoader {
+    type Value = Vec<check_in_plan::Model>;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[PlansOfOrder]) -> LoadResult<PlansOfOrder, Self::Value> {
+        let rows = plans::by_order_ids(&self.db, &self.rc, &unwrap_keys(keys, |k| k.0))
+            .await
+            .map_err(gql)?;
+        Ok(group(rows, |r| PlansOfOrder(r.order_id)))
+    }
+}
+
+impl Loader<UpcomingOfClient> for RegistryLoader {
+    type Value = Vec<check_in_occurrence::Model>;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[UpcomingOfClient]) -> LoadResult<UpcomingOfClient, Self::Value> {
+        let rows =
+            check_ins::upcoming_by_client_ids(&self.db, &self.rc, &unwrap_keys(keys, |k| k.0))
+                .await
+                .map_err(gql)?;
+        Ok(group(rows, |r| UpcomingOfClient(r.client_id)))
     }
 }

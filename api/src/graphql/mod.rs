@@ -2,6 +2,8 @@
 //! the result. Authorization and scope live in the services, not here.
 
 pub mod admin;
+pub mod appointments;
+pub mod check_ins;
 pub mod clients;
 pub mod ids;
 pub mod loaders;
@@ -27,6 +29,8 @@ pub struct QueryRoot(
     officers::OfficersQuery,
     clients::ClientsQuery,
     orders::OrdersQuery,
+    check_ins::CheckInsQuery,
+    appointments::AppointmentsQuery,
     admin::AdminQuery,
 );
 
@@ -37,6 +41,8 @@ pub struct MutationRoot(
     officers::OfficersMutation,
     clients::ClientsMutation,
     orders::OrdersMutation,
+    check_ins::CheckInsMutation,
+    appointments::AppointmentsMutation,
     admin::AdminMutation,
 );
 
@@ -55,13 +61,19 @@ pub struct ResolverSettings {
 }
 
 /// Builds the schema with the limits from the settings.
-pub fn build_schema(settings: &Settings, db: DatabaseConnection) -> AppSchema {
+pub fn build_schema(
+    settings: &Settings,
+    db: DatabaseConnection,
+    planning: worker::occurrences::PlanningContext,
+) -> AppSchema {
     let mut builder = Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
         EmptySubscription,
     )
     .data(db)
+    .data(settings.worker.policy.clone())
+    .data(planning)
     .data(ResolverSettings {
         default_page_size: settings.limits.default_page_size,
         max_page_size: settings.limits.max_page_size,
@@ -106,7 +118,8 @@ pub(crate) fn env<'a>(ctx: &'a Context<'_>) -> (&'a DatabaseConnection, &'a Requ
 /// Deployment policy defaults (communes may override them).
 pub(crate) fn policy_defaults<'a>(ctx: &'a Context<'_>) -> &'a worker::policy::Policy {
     #[allow(clippy::expect_used)]
-    ctx.data::<worker::policy::Policy>().expect("policy in schema data")
+    ctx.data::<worker::policy::Policy>()
+        .expect("policy in schema data")
 }
 
 /// Resolver settings.

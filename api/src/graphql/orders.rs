@@ -111,6 +111,20 @@ impl SupervisionOrder {
             .unwrap_or_default();
         Ok(rows.into_iter().map(OrderPause).collect())
     }
+    /// Check-in plans, oldest first (a changed plan is followed by its replacement).
+    async fn check_in_plans(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<super::check_ins::CheckInPlan>> {
+        let rows = loader(ctx)
+            .load_one(super::loaders::PlansOfOrder(self.0.id))
+            .await?
+            .unwrap_or_default();
+        Ok(rows
+            .into_iter()
+            .map(super::check_ins::CheckInPlan)
+            .collect())
+    }
     /// Assigned officers and supporters, current and past.
     async fn assignments(&self, ctx: &Context<'_>) -> Result<Vec<Assignment>> {
         let rows = loader(ctx)

@@ -3,6 +3,7 @@
 pub mod graphql;
 pub mod health;
 pub mod limits;
+pub mod links;
 
 use std::time::Duration;
 
@@ -29,6 +30,7 @@ pub fn router(state: AppState) -> Router {
     let body_limit = state.settings.limits.max_body_bytes;
     Router::new()
         .route("/graphql", get(graphql::get_handler).post(graphql::post_handler))
+        .route("/c/{token}", get(links::show).post(links::confirm))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .with_state(state)

@@ -1,1 +1,5 @@
 //! Schedules: check-in plans and their occurrences, check-ins, appointments.
+
+pub mod appointments;
+pub mod check_ins;
+pub mod plans;

@@ -1,7 +1,9 @@
 //! API tests over real HTTP: registry workflows, authorization matrix, bad input, schema.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod appointments;
 mod authorization;
 mod bad_input;
+mod check_ins;
 mod registry;
 mod schema;

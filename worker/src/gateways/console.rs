@@ -61,6 +61,17 @@ impl ConsoleGateway {
     }
 
     fn attempt(&self, message: &OutgoingMessage) -> OutcomeClass {
+        // Like eSMS's RequestId: a message id seen before is not printed again.
+        if self
+            .outbox
+            .records()
+            .iter()
+            .any(|r| r.message_id == message.message_id)
+        {
+            return OutcomeClass::Duplicate {
+                provider_id: Some(format!("console-{}", message.message_id)),
+            };
+        }
         let recipient = match self.channel {
             Channel::ZaloOa => message.zalo_user_id.as_deref().map(mask_user_id),
             Channel::ZaloZns | Channel::Sms => message.phone.as_ref().map(ToString::to_string),
@@ -110,6 +121,11 @@ impl ConsoleGateway {
 
 #[async_trait::async_trait]
 impl Gateway for ConsoleGateway {
+    /// A message id already printed is answered as a duplicate, like eSMS.
+    fn deduplicates(&self) -> bool {
+        true
+    }
+
     fn channel(&self) -> Channel {
         self.channel
     }

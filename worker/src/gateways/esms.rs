@@ -71,6 +71,11 @@ impl EsmsGateway {
 
 #[async_trait::async_trait]
 impl Gateway for EsmsGateway {
+    /// eSMS answers code 124 to a repeated `RequestId` (our message id) and sends nothing.
+    fn deduplicates(&self) -> bool {
+        true
+    }
+
     fn channel(&self) -> Channel {
         Channel::Sms
     }

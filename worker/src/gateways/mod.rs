@@ -71,6 +71,13 @@ pub trait Gateway: Send + Sync {
     /// The channel this gateway delivers on.
     fn channel(&self) -> Channel;
 
+    /// Whether sending the same message id twice delivers it once (eSMS `RequestId`). Where it
+    /// does not (Zalo: `tracking_id` is only echoed), an ambiguous attempt is reconciled by
+    /// receipt before any resend.
+    fn deduplicates(&self) -> bool {
+        false
+    }
+
     /// Sends one message. Never panics; every outcome, transport errors included, is
     /// classified.
     async fn send(&self, message: &OutgoingMessage, now: DateTime<Utc>) -> OutcomeClass;
@@ -154,6 +161,11 @@ impl Gateways {
             Channel::ZaloOa => self.zalo_oa.is_some(),
             Channel::Sms => self.sms.is_some(),
         }
+    }
+
+    /// Whether any real provider is configured (otherwise the console sink stands in for all).
+    pub fn any_configured(&self) -> bool {
+        self.zns.is_some() || self.zalo_oa.is_some() || self.sms.is_some()
     }
 
     /// What the console sinks have sent.

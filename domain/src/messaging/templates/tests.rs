@@ -255,6 +255,9 @@ fn vars_debug_hides_values() {
 fn template_keys_round_trip_through_their_stored_form() {
     for key in TemplateKey::ALL {
         assert_eq!(TemplateKey::from_stored(key.as_str()), Some(key));
-        assert_eq!(serde_json::to_value(key).unwrap(), serde_json::Value::String(key.as_str().into()));
+        assert_eq!(
+            serde_json::to_value(key).unwrap(),
+            serde_json::Value::String(key.as_str().into())
+        );
     }
 }

@@ -1,0 +1,718 @@
+//! Appointments of a client: kinds, lifecycle, outcomes, and the reminders they cause.
+//!
+//! Reminders are outbox rows written in the same transaction as the appointment change, one per
+//! policy offset, under a deterministic dedupe key; moving, cancelling or closing an appointment
+//! cancels the reminders not yet sent.
+
+use chrono::{DateTime, Duration, Utc};
+use domain::{
+    access::Permission,
+    messaging::{TemplateKey, Vars, format_local},
+};
+use entities::{appointment, client, officer, supervision_order};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    QueryFilter, QuerySelect, Set, TransactionTrait,
+};
+use uuid::Uuid;
+pub use worker::appointments::AppointmentStatus;
+use worker::{
+    outbox::{self, NewMessage, Recipient},
+    policy::{Policy, policy_for},
+};
+
+use crate::{
+    audit::{self, Subject},
+    context::RequestContext,
+    error::{AppError, AppResult},
+    pagination::{Page, PageRequest, paginate},
+    scope::{commune_condition, officer_condition},
+};
+
+/// What an appointment is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppointmentKind {
+    /// Counselling session (tư vấn).
+    CounsellingSession,
+    /// Drug test; its result is health data.
+    DrugTest,
+    /// Meeting with the case officer.
+    CaseOfficerMeeting,
+    /// Health or methadone visit.
+    HealthVisit,
+    /// Vocational class.
+    VocationalClass,
+    /// Job interview.
+    JobInterview,
+    /// Meeting about a loan (social policy bank).
+    LoanMeeting,
+    /// Anything else; the notes say what.
+    Other,
+}
+
+impl AppointmentKind {
+    /// All kinds.
+    pub const ALL: [AppointmentKind; 8] = [
+        Self::CounsellingSession,
+        Self::DrugTest,
+        Self::CaseOfficerMeeting,
+        Self::HealthVisit,
+        Self::VocationalClass,
+        Self::JobInterview,
+        Self::LoanMeeting,
+        Self::Other,
+    ];
+
+    /// Stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::CounsellingSession => "counselling_session",
+            Self::DrugTest => "drug_test",
+            Self::CaseOfficerMeeting => "case_officer_meeting",
+            Self::HealthVisit => "health_visit",
+            Self::VocationalClass => "vocational_class",
+            Self::JobInterview => "job_interview",
+            Self::LoanMeeting => "loan_meeting",
+            Self::Other => "other",
+        }
+    }
+
+    /// Parses the stored form.
+    pub fn from_stored(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// Result of a drug test (health data: read with `health:read` only, every read audited).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DrugTestResult {
+    /// No substance found.
+    Negative,
+    /// Substance found.
+    Positive,
+    /// The sample could not be read.
+    Invalid,
+    /// The client refused the test.
+    Refused,
+}
+
+impl DrugTestResult {
+    /// All results.
+    pub const ALL: [DrugTestResult; 4] =
+        [Self::Negative, Self::Positive, Self::Invalid, Self::Refused];
+
+    /// Stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Negative => "negative",
+            Self::Positive => "positive",
+            Self::Invalid => "invalid",
+            Self::Refused => "refused",
+        }
+    }
+
+    /// Parses the stored form.
+    pub fn from_stored(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+/// What a person records once an appointment has taken place (or not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The client came.
+    Attended,
+    /// The client did not come.
+    Missed,
+}
+
+impl Outcome {
+    fn status(self) -> AppointmentStatus {
+        match self {
+            Self::Attended => AppointmentStatus::Attended,
+            Self::Missed => AppointmentStatus::Missed,
+        }
+    }
+}
+
+/// Longest appointment accepted: a working day.
+const MAX_LENGTH: Duration = Duration::hours(12);
+/// How far back an appointment may be entered (recorded the day after it took place).
+const MAX_BACKDATING: Duration = Duration::days(1);
+
+/// Checks the times of a new or moved appointment.
+pub fn check_times(
+    starts_at: DateTime<Utc>,
+    ends_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    if ends_at <= starts_at {
+        return Err(AppError::field("endsAt", "must be after startsAt"));
+    }
+    if ends_at - starts_at > MAX_LENGTH {
+        return Err(AppError::field(
+            "endsAt",
+            "an appointment lasts at most 12 hours",
+        ));
+    }
+    if starts_at < now - MAX_BACKDATING {
+        return Err(AppError::field(
+            "startsAt",
+            "cannot be more than one day in the past",
+        ));
+    }
+    Ok(())
+}
+
+/// The reminders still to send: `(offset in minutes, due instant)` for each offset whose due
+/// instant is after `now`.
+pub fn reminder_times(
+    starts_at: DateTime<Utc>,
+    offsets: &[Duration],
+    now: DateTime<Utc>,
+) -> Vec<(i64, DateTime<Utc>)> {
+    offsets
+        .iter()
+        .map(|o| (o.num_minutes(), starts_at - *o))
+        .filter(|(_, due)| *due > now)
+        .collect()
+}
+
+/// Checks that an outcome fits the appointment: a drug test result only on an attended drug test.
+pub fn check_outcome(
+    kind: AppointmentKind,
+    outcome: Outcome,
+    result: Option<DrugTestResult>,
+) -> AppResult<()> {
+    match result {
+        Some(_) if kind != AppointmentKind::DrugTest => Err(AppError::field(
+            "drugTestResult",
+            "only a drug test appointment has a test result",
+        )),
+        Some(_) if outcome != Outcome::Attended => Err(AppError::field(
+            "drugTestResult",
+            "a missed appointment has no test result",
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn text(field: &'static str, value: &str, max: usize) -> AppResult<String> {
+    let v = value.split_whitespace().collect::<Vec<_>>().join(" ");
+    if v.is_empty() {
+        return Err(AppError::field(field, "must not be empty"));
+    }
+    if v.chars().count() > max {
+        return Err(AppError::field(
+            field,
+            format!("must be at most {max} characters"),
+        ));
+    }
+    Ok(v)
+}
+
+/// An optional free text: blank means absent.
+fn optional_text(
+    field: &'static str,
+    value: Option<String>,
+    max: usize,
+) -> AppResult<Option<String>> {
+    value
+        .filter(|v| !v.trim().is_empty())
+        .map(|v| text(field, &v, max))
+        .transpose()
+}
+
+/// Filter of the appointments list.
+#[derive(Debug, Default, Clone)]
+pub struct AppointmentFilter {
+    /// Only this client's appointments.
+    pub client_id: Option<Uuid>,
+    /// Only this commune.
+    pub commune_code: Option<String>,
+    /// Only appointments with this officer.
+    pub officer_id: Option<Uuid>,
+    /// Only this status.
+    pub status: Option<AppointmentStatus>,
+    /// Only this kind.
+    pub kind: Option<AppointmentKind>,
+    /// Only appointments starting at or after this instant.
+    pub from: Option<DateTime<Utc>>,
+    /// Only appointments starting before this instant.
+    pub to: Option<DateTime<Utc>>,
+}
+
+fn scoped(ctx: &RequestContext, permission: Permission) -> AppResult<Condition> {
+    let principal = ctx.principal()?;
+    principal.require(permission)?;
+    Ok(commune_condition(
+        &principal.scope(),
+        appointment::Column::CommuneCode,
+    ))
+}
+
+/// Lists appointments inside the caller's scope.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    ctx: &RequestContext,
+    filter: AppointmentFilter,
+    page: PageRequest<Uuid>,
+) -> AppResult<Page<appointment::Model>> {
+    let mut cond = scoped(ctx, Permission::SchedulesRead)?;
+    if let (Some(from), Some(to)) = (filter.from, filter.to)
+        && to <= from
+    {
+        return Err(AppError::field("filter.to", "must be after filter.from"));
+    }
+    if let Some(c) = filter.client_id {
+        cond = cond.add(appointment::Column::ClientId.eq(c));
+    }
+    if let Some(c) = filter.commune_code {
+        cond = cond.add(appointment::Column::CommuneCode.eq(c));
+    }
+    if let Some(o) = filter.officer_id {
+        cond = cond.add(appointment::Column::OfficerId.eq(o));
+    }
+    if let Some(s) = filter.status {
+        cond = cond.add(appointment::Column::Status.eq(s.as_str()));
+    }
+    if let Some(k) = filter.kind {
+        cond = cond.add(appointment::Column::Kind.eq(k.as_str()));
+    }
+    if let Some(from) = filter.from {
+        cond = cond.add(appointment::Column::StartsAt.gte(from));
+    }
+    if let Some(to) = filter.to {
+        cond = cond.add(appointment::Column::StartsAt.lt(to));
+    }
+    paginate(
+        db,
+        appointment::Entity::find().filter(cond),
+        appointment::Column::Id,
+        page,
+    )
+    .await
+}
+
+/// Appointments by id inside the caller's scope (DataLoader batch).
+pub async fn by_ids(
+    db: &impl ConnectionTrait,
+    ctx: &RequestContext,
+    ids: &[Uuid],
+) -> AppResult<Vec<appointment::Model>> {
+    let cond = scoped(ctx, Permission::SchedulesRead)?;
+    Ok(appointment::Entity::find()
+        .filter(cond)
+        .filter(appointment::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?)
+}
+
+/// One appointment inside the caller's scope, locked for a change on PostgreSQL.
+async fn for_update(
+    db: &impl ConnectionTrait,
+    ctx: &RequestContext,
+    id: Uuid,
+) -> AppResult<appointment::Model> {
+    let cond = scoped(ctx, Permission::SchedulesWrite)?;
+    appointment::Entity::find_by_id(id)
+        .filter(cond)
+        .lock_exclusive()
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("appointment"))
+}
+
+/// The audit subject of an appointment.
+pub fn subject(a: &appointment::Model) -> Subject<'_> {
+    Subject {
+        entity_type: "appointment",
+        entity_id: Some(a.id),
+        commune_code: Some(&a.commune_code),
+    }
+}
+
+/// The client of an appointment, inside the caller's scope.
+async fn client_in_scope(
+    db: &impl ConnectionTrait,
+    ctx: &RequestContext,
+    id: Uuid,
+) -> AppResult<client::Model> {
+    let client = client::Entity::find_by_id(id)
+        .filter(commune_condition(
+            &ctx.principal()?.scope(),
+            client::Column::CommuneCode,
+        ))
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("client"))?;
+    if client.status == "deceased" {
+        return Err(AppError::field("clientId", "the client is deceased"));
+    }
+    Ok(client)
+}
+
+/// Checks that an officer is active and works in `commune_code`.
+async fn check_officer(
+    db: &impl ConnectionTrait,
+    ctx: &RequestContext,
+    id: Uuid,
+    commune_code: &str,
+) -> AppResult<()> {
+    let officer = officer::Entity::find_by_id(id)
+        .filter(officer_condition(
+            &ctx.principal()?.scope(),
+            officer::Column::CommuneCode,
+            officer::Column::ProvinceCode,
+        ))
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("officer"))?;
+    if officer.commune_code.as_deref() != Some(commune_code) {
+        return Err(AppError::field(
+            "officerId",
+            "the officer must belong to the client's commune",
+        ));
+    }
+    if !officer.active {
+        return Err(AppError::field("officerId", "the officer is inactive"));
+    }
+    Ok(())
+}
+
+/// Writes the reminders of a scheduled appointment to the outbox (caller's transaction).
+async fn enqueue_reminders(
+    db: &impl ConnectionTrait,
+    defaults: &Policy,
+    client: &client::Model,
+    a: &appointment::Model,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let policy = policy_for(db, defaults, &a.commune_code).await?;
+    let vars = Vars::new()
+        .with("name", &client.full_name)
+        .with("time", format_local(a.starts_at))
+        .with("place", &a.place);
+    for (minutes, due_at) in reminder_times(a.starts_at, &policy.reminder_offsets, now) {
+        let message = NewMessage {
+            dedupe_key: format!("appointment_reminder:{}:{minutes}", a.id),
+            recipient: Recipient::Client(client.id),
+            commune_code: a.commune_code.clone(),
+            template: TemplateKey::AppointmentReminder,
+            vars: vars.clone(),
+            due_at,
+            urgent: false,
+            source_type: "appointment",
+            source_id: Some(a.id),
+        };
+        outbox::enqueue(db, message, now).await?;
+    }
+    Ok(())
+}
+
+/// A new appointment as received from the edge.
+#[derive(Debug, Clone)]
+pub struct NewAppointment {
+    /// The client.
+    pub client_id: Uuid,
+    /// The supervision order it belongs to, if any (must be the client's).
+    pub order_id: Option<Uuid>,
+    /// What it is for.
+    pub kind: AppointmentKind,
+    /// Start.
+    pub starts_at: DateTime<Utc>,
+    /// End.
+    pub ends_at: DateTime<Utc>,
+    /// Where.
+    pub place: String,
+    /// The commune officer involved.
+    pub officer_id: Option<Uuid>,
+    /// The outside provider involved (clinic, employer, bank, …).
+    pub provider_name: Option<String>,
+    /// Notes for officers.
+    pub notes: Option<String>,
+}
+
+/// Schedules an appointment for a client in the caller's scope, with its reminders.
+pub async fn create(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    defaults: &Policy,
+    input: NewAppointment,
+) -> AppResult<appointment::Model> {
+    ctx.principal()?.require(Permission::SchedulesWrite)?;
+    check_times(input.starts_at, input.ends_at, ctx.now)?;
+    let place = text("place", &input.place, 300)?;
+    let provider_name = optional_text("providerName", input.provider_name, 200)?;
+    let notes = optional_text("notes", input.notes, 2000)?;
+    let txn = db.begin().await?;
+    let client = client_in_scope(&txn, ctx, input.client_id).await?;
+    if let Some(order_id) = input.order_id {
+        supervision_order::Entity::find_by_id(order_id)
+            .filter(supervision_order::Column::ClientId.eq(client.id))
+            .one(&txn)
+            .await?
+            .ok_or_else(|| AppError::field("orderId", "is not an order of this client"))?;
+    }
+    if let Some(officer_id) = input.officer_id {
+        check_officer(&txn, ctx, officer_id, &client.commune_code).await?;
+    }
+    let model = appointment::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        client_id: Set(client.id),
+        order_id: Set(input.order_id),
+        commune_code: Set(client.commune_code.clone()),
+        kind: Set(input.kind.as_str().to_owned()),
+        starts_at: Set(input.starts_at),
+        ends_at: Set(input.ends_at),
+        place: Set(place),
+        officer_id: Set(input.officer_id),
+        provider_name: Set(provider_name),
+        notes: Set(notes),
+        status: Set(AppointmentStatus::Scheduled.as_str().to_owned()),
+        rescheduled_from_id: Set(None),
+        outcome_note: Set(None),
+        drug_test_result: Set(None),
+        outcome_recorded_at: Set(None),
+        created_at: Set(ctx.now),
+        updated_at: Set(ctx.now),
+    }
+    .insert(&txn)
+    .await?;
+    enqueue_reminders(&txn, defaults, &client, &model, ctx.now).await?;
+    audit::record(&txn, ctx, "appointment.create", subject(&model), None).await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+fn require_scheduled(a: &appointment::Model, action: &str) -> AppResult<()> {
+    if a.status != AppointmentStatus::Scheduled.as_str() {
+        return Err(AppError::Conflict(format!(
+            "only a scheduled appointment can be {action}; this one is {}",
+            a.status
+        )));
+    }
+    Ok(())
+}
+
+/// New times (and optionally place, officer, notes) for an appointment.
+#[derive(Debug, Clone)]
+pub struct Reschedule {
+    /// New start.
+    pub starts_at: DateTime<Utc>,
+    /// New end.
+    pub ends_at: DateTime<Utc>,
+    /// New place; `None` keeps the old one.
+    pub place: Option<String>,
+    /// New officer; `None` keeps the old one.
+    pub officer_id: Option<Uuid>,
+    /// New notes; `None` keeps the old ones.
+    pub notes: Option<String>,
+    /// Why it moved (kept on the old appointment).
+    pub reason: Option<String>,
+}
+
+/// Moves a scheduled appointment: the old one becomes `rescheduled`, a new one points back to
+/// it, and the reminders move with it. Returns `(old, new)`.
+pub async fn reschedule(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    defaults: &Policy,
+    id: Uuid,
+    change: Reschedule,
+) -> AppResult<(appointment::Model, appointment::Model)> {
+    check_times(change.starts_at, change.ends_at, ctx.now)?;
+    let place = change.place.map(|p| text("place", &p, 300)).transpose()?;
+    let notes = optional_text("notes", change.notes, 2000)?;
+    let reason = optional_text("reason", change.reason, 500)?;
+    let txn = db.begin().await?;
+    let old = for_update(&txn, ctx, id).await?;
+    require_scheduled(&old, "rescheduled")?;
+    let client = client_in_scope(&txn, ctx, old.client_id).await?;
+    if let Some(officer_id) = change.officer_id {
+        check_officer(&txn, ctx, officer_id, &client.commune_code).await?;
+    }
+    let new = appointment::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        client_id: Set(client.id),
+        order_id: Set(old.order_id),
+        commune_code: Set(client.commune_code.clone()),
+        kind: Set(old.kind.clone()),
+        starts_at: Set(change.starts_at),
+        ends_at: Set(change.ends_at),
+        place: Set(place.unwrap_or_else(|| old.place.clone())),
+        officer_id: Set(change.officer_id.or(old.officer_id)),
+        provider_name: Set(old.provider_name.clone()),
+        notes: Set(notes.or_else(|| old.notes.clone())),
+        status: Set(AppointmentStatus::Scheduled.as_str().to_owned()),
+        rescheduled_from_id: Set(Some(old.id)),
+        outcome_note: Set(None),
+        drug_test_result: Set(None),
+        outcome_recorded_at: Set(None),
+        created_at: Set(ctx.now),
+        updated_at: Set(ctx.now),
+    }
+    .insert(&txn)
+    .await?;
+    let mut m: appointment::ActiveModel = old.into();
+    m.status = Set(AppointmentStatus::Rescheduled.as_str().to_owned());
+    m.outcome_note = Set(reason);
+    m.updated_at = Set(ctx.now);
+    let old = m.update(&txn).await?;
+    outbox::cancel_for_source(&txn, "appointment", old.id, ctx.now).await?;
+    enqueue_reminders(&txn, defaults, &client, &new, ctx.now).await?;
+    audit::record(&txn, ctx, "appointment.reschedule", subject(&old), None).await?;
+    audit::record(&txn, ctx, "appointment.create", subject(&new), None).await?;
+    txn.commit().await?;
+    Ok((old, new))
+}
+
+/// Cancels a scheduled appointment and its pending reminders.
+pub async fn cancel(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    id: Uuid,
+    reason: Option<String>,
+) -> AppResult<appointment::Model> {
+    let reason = optional_text("reason", reason, 500)?;
+    let txn = db.begin().await?;
+    let current = for_update(&txn, ctx, id).await?;
+    require_scheduled(&current, "cancelled")?;
+    let mut m: appointment::ActiveModel = current.into();
+    m.status = Set(AppointmentStatus::Cancelled.as_str().to_owned());
+    m.outcome_note = Set(reason);
+    m.updated_at = Set(ctx.now);
+    let cancelled = m.update(&txn).await?;
+    outbox::cancel_for_source(&txn, "appointment", cancelled.id, ctx.now).await?;
+    audit::record(&txn, ctx, "appointment.cancel", subject(&cancelled), None).await?;
+    txn.commit().await?;
+    Ok(cancelled)
+}
+
+/// An outcome as recorded by a person.
+#[derive(Debug, Clone)]
+pub struct RecordedOutcome {
+    /// Attended or missed.
+    pub outcome: Outcome,
+    /// A short note.
+    pub note: Option<String>,
+    /// Drug tests only.
+    pub drug_test_result: Option<DrugTestResult>,
+}
+
+/// Records whether the client came (and a drug test's result). Allowed once the appointment has
+/// started, on a scheduled appointment or on one the detector marked missed: a person's record
+/// replaces the automatic mark.
+pub async fn record_outcome(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    id: Uuid,
+    input: RecordedOutcome,
+) -> AppResult<appointment::Model> {
+    let note = optional_text("note", input.note, 2000)?;
+    if input.drug_test_result.is_some() {
+        // Health data: only those who may read it may write it.
+        ctx.principal()?.require(Permission::HealthRead)?;
+    }
+    let txn = db.begin().await?;
+    let current = for_update(&txn, ctx, id).await?;
+    let automatic_miss = current.status == AppointmentStatus::Missed.as_str()
+        && current.outcome_recorded_at.is_none();
+    if !automatic_miss {
+        require_scheduled(&current, "given an outcome")?;
+    }
+    let kind = AppointmentKind::from_stored(&current.kind)
+        .ok_or_else(|| AppError::Internal("bad appointment kind".into()))?;
+    check_outcome(kind, input.outcome, input.drug_test_result)?;
+    if ctx.now < current.starts_at {
+        return Err(AppError::Conflict(
+            "the appointment has not started yet".into(),
+        ));
+    }
+    let status = input.outcome.status();
+    let mut m: appointment::ActiveModel = current.into();
+    m.status = Set(status.as_str().to_owned());
+    m.outcome_note = Set(note);
+    m.drug_test_result = Set(input.drug_test_result.map(|r| r.as_str().to_owned()));
+    m.outcome_recorded_at = Set(Some(ctx.now));
+    m.updated_at = Set(ctx.now);
+    let recorded = m.update(&txn).await?;
+    outbox::cancel_for_source(&txn, "appointment", recorded.id, ctx.now).await?;
+    // Field names only, never the result itself.
+    let detail = match input.drug_test_result {
+        Some(_) => format!("{}; drugTestResult", status.as_str()),
+        None => status.as_str().to_owned(),
+    };
+    audit::record(
+        &txn,
+        ctx,
+        "appointment.record_outcome",
+        subject(&recorded),
+        Some(detail),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(recorded)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn at(h: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 12, 1, h, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn times_must_be_ordered_short_and_recent() {
+        let now = at(1);
+        assert!(check_times(at(3), at(4), now).is_ok());
+        assert!(check_times(at(4), at(3), now).is_err());
+        assert!(check_times(at(4), at(4), now).is_err());
+        assert!(check_times(at(2), at(2) + Duration::minutes(12 * 60 + 1), now).is_err());
+        assert!(check_times(at(2), at(14), now).is_ok());
+        let long_ago = now - Duration::days(1) - Duration::minutes(1);
+        assert!(check_times(long_ago, long_ago + Duration::hours(1), now).is_err());
+        let yesterday = now - Duration::hours(23);
+        assert!(check_times(yesterday, yesterday + Duration::hours(1), now).is_ok());
+    }
+
+    #[test]
+    fn reminders_whose_time_has_passed_are_left_out() {
+        let offsets = [Duration::minutes(1440), Duration::minutes(120)];
+        let starts = at(10);
+        let all = reminder_times(starts, &offsets, starts - Duration::days(2));
+        assert_eq!(
+            all,
+            vec![
+                (1440, starts - Duration::days(1)),
+                (120, starts - Duration::hours(2))
+            ]
+        );
+        let late = reminder_times(starts, &offsets, starts - Duration::hours(5));
+        assert_eq!(late, vec![(120, starts - Duration::hours(2))]);
+        assert!(reminder_times(starts, &offsets, starts - Duration::hours(2)).is_empty());
+    }
+
+    #[test]
+    fn only_attended_drug_tests_carry_a_result() {
+        use AppointmentKind::*;
+        let r = Some(DrugTestResult::Negative);
+        assert!(check_outcome(DrugTest, Outcome::Attended, r).is_ok());
+        assert!(check_outcome(DrugTest, Outcome::Missed, r).is_err());
+        assert!(check_outcome(CounsellingSession, Outcome::Attended, r).is_err());
+        assert!(check_outcome(CounsellingSession, Outcome::Missed, None).is_ok());
+    }
+
+    #[test]
+    fn stored_forms_round_trip() {
+        for k in AppointmentKind::ALL {
+            assert_eq!(AppointmentKind::from_stored(k.as_str()), Some(k));
+        }
+        for r in DrugTestResult::ALL {
+            assert_eq!(DrugTestResult::from_stored(r.as_str()), Some(r));
+        }
+    }
+}

@@ -1,0 +1,53 @@
+//! `worker`: the Đồng Hành worker alone (production: any number of copies on PostgreSQL).
+
+use std::{process::ExitCode, sync::Arc};
+
+use domain::SystemClock;
+use tokio_util::sync::CancellationToken;
+use worker::{WorkerSettings, env};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    env::load_dotenv();
+    let json = env::optional("LOG_FORMAT").as_deref() == Some("json");
+    init_logging(json);
+    let result = async {
+        let settings = WorkerSettings::from_env().map_err(|e| e.to_string())?;
+        let url =
+            env::optional("DATABASE_URL").unwrap_or_else(|| "sqlite://data/donghanh.db".into());
+        let pool_size = env::parse_or("DATABASE_MAX_CONNECTIONS", 10).map_err(|e| e.to_string())?;
+        let db = worker::db::connect(&url, pool_size)
+            .await
+            .map_err(|e| e.to_string())?;
+        if env::bool_or("RUN_MIGRATIONS", false).map_err(|e| e.to_string())? {
+            worker::db::migrate(&db).await.map_err(|e| e.to_string())?;
+        }
+        let shutdown = CancellationToken::new();
+        tokio::spawn(worker::signals::cancel_on_signal(shutdown.clone()));
+        worker::run(db, Arc::new(SystemClock), settings, shutdown)
+            .await
+            .map_err(|e| e.to_string())
+    }
+    .await;
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn init_logging(json: bool) {
+    use tracing_subscriber::{EnvFilter, fmt, prelude::*};
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    let registry = tracing_subscriber::registry().with(filter);
+    let _ = if json {
+        registry
+            .with(fmt::layer().json().flatten_event(true))
+            .try_init()
+    } else {
+        registry.with(fmt::layer().compact()).try_init()
+    };
+}

@@ -1,0 +1,50 @@
+//! The planner: every tick, turn schedules into due work, idempotently. Each step is one
+//! transaction or one guarded statement, so a tick killed halfway loses nothing and a tick run
+//! twice (or on two workers) changes nothing more.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
+
+use crate::occurrences::{self, PlanningContext};
+
+/// What one tick did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TickReport {
+    /// Plans whose occurrences were extended.
+    pub plans_planned: usize,
+    /// Occurrences that became missed in this tick.
+    pub occurrences_missed: usize,
+    /// Appointments that became missed in this tick.
+    pub appointments_missed: u64,
+}
+
+/// Plans processed per tick at most (the next tick continues).
+const PLANS_PER_TICK: u64 = 500;
+
+/// One planner tick at `now`.
+pub async fn tick(
+    db: &DatabaseConnection,
+    ctx: &PlanningContext,
+    now: DateTime<Utc>,
+) -> Result<TickReport, DbErr> {
+    let mut report = TickReport::default();
+    for plan in
+        occurrences::plans_needing_materialisation(db, &ctx.policy_defaults, now, PLANS_PER_TICK)
+            .await?
+    {
+        let txn = db.begin().await?;
+        match occurrences::materialize(&txn, ctx, &plan, now).await {
+            Ok(_) => {
+                txn.commit().await?;
+                report.plans_planned += 1;
+            }
+            Err(e) => {
+                tracing::error!(plan_id = %plan.id, error = %e, "cannot plan check-ins; skipping this plan")
+            }
+        }
+    }
+    report.occurrences_missed = occurrences::mark_missed(db, now).await?.len();
+    report.appointments_missed =
+        crate::appointments::mark_overdue(db, &ctx.policy_defaults, now).await?;
+    Ok(report)
+}

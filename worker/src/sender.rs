@@ -1,0 +1,689 @@
+//! The sender: claims due outbox rows under a lease, picks the channel, calls the gateway, and
+//! records the classified outcome.
+//!
+//! Crash safety (see `docs/outbox.md`): a row is claimed (status `sending`, a lease token and
+//! an expiry) before any gateway call and finalised after it, guarded by the token. A worker
+//! killed between the two leaves the row `sending`; when the lease expires another worker
+//! reclaims it. If the claimed channel deduplicates (eSMS `RequestId` = our message id, the
+//! console), the message is simply sent again: the gateway drops the repeat. If it does not
+//! (Zalo), the message becomes `unconfirmed` and waits for a delivery receipt before anything
+//! is resent.
+
+use std::{sync::Arc, time::Duration as StdDuration};
+
+use chrono::{DateTime, Duration, Utc};
+use domain::{
+    Clock, Phone,
+    messaging::{
+        backoff::RetryPolicy,
+        channel::{Channel, ContactProfile, PreferredChannel, channel_plan, next_channel},
+        outcome::OutcomeClass,
+        templates::{TemplateKey, Vars},
+    },
+};
+use entities::{client, officer, outbox_attempt, outbox_message};
+use futures::StreamExt;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, FromQueryResult,
+    PaginatorTrait, QueryFilter, Set, Statement,
+    sea_query::{Expr, ExprTrait},
+};
+use uuid::Uuid;
+
+use crate::{
+    gateways::{Gateways, OutgoingMessage},
+    outbox::MessageStatus,
+    policy::{Policy, policy_for},
+};
+
+/// Tuning of the sender.
+#[derive(Debug, Clone)]
+pub struct SenderSettings {
+    /// How long a claim holds a message before another worker may take it over.
+    pub lease: Duration,
+    /// Messages claimed per round.
+    pub batch: u64,
+    /// Gateway calls in flight at once per worker.
+    pub concurrency: usize,
+    /// How long an ambiguous Zalo send waits for a receipt before falling back.
+    pub reconcile_after: Duration,
+    /// Backoff of retryable failures.
+    pub retry: RetryPolicy,
+}
+
+impl Default for SenderSettings {
+    fn default() -> Self {
+        Self {
+            lease: Duration::seconds(120),
+            batch: 100,
+            concurrency: 8,
+            reconcile_after: Duration::minutes(30),
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+/// Sends due messages.
+#[derive(Clone)]
+pub struct Sender {
+    db: sea_orm::DatabaseConnection,
+    gateways: Gateways,
+    clock: Arc<dyn Clock>,
+    policy_defaults: Policy,
+    settings: SenderSettings,
+}
+
+impl Sender {
+    /// A sender over `db` with these gateways.
+    pub fn new(
+        db: sea_orm::DatabaseConnection,
+        gateways: Gateways,
+        clock: Arc<dyn Clock>,
+        policy_defaults: Policy,
+        settings: SenderSettings,
+    ) -> Self {
+        Self {
+            db,
+            gateways,
+            clock,
+            policy_defaults,
+            settings,
+        }
+    }
+
+    /// Claims one batch of due messages and sends them; returns how many were processed.
+    pub async fn run_once(&self) -> Result<usize, DbErr> {
+        let now = self.clock.now();
+        let token = Uuid::now_v7();
+        let claimed = claim(
+            &self.db,
+            token,
+            now,
+            now + self.settings.lease,
+            self.settings.batch,
+        )
+        .await?;
+        let count = claimed.len();
+        let results: Vec<Result<(), DbErr>> = futures::stream::iter(claimed)
+            .map(|m| async move { self.process(m, token).await })
+            .buffer_unordered(self.settings.concurrency.max(1))
+            .collect()
+            .await;
+        for r in results {
+            if let Err(e) = r {
+                tracing::error!(error = %e, "sending a message failed; its lease will expire and it will be retried");
+            }
+        }
+        Ok(count)
+    }
+
+    async fn process(&self, m: outbox_message::Model, token: Uuid) -> Result<(), DbErr> {
+        let now = self.clock.now();
+        let Some(template) = TemplateKey::from_stored(&m.template) else {
+            return finish(
+                &self.db,
+                &m,
+                token,
+                Finish::failed("unknown template"),
+                now,
+                None,
+            )
+            .await;
+        };
+        let vars: Vars = serde_json::from_str(&m.vars).unwrap_or_default();
+        let Some(contact) = self.contact(&m, template).await? else {
+            return finish(
+                &self.db,
+                &m,
+                token,
+                Finish::status(MessageStatus::Suppressed, "recipient unknown"),
+                now,
+                None,
+            )
+            .await;
+        };
+        if contact.plan.is_empty() {
+            let why = if contact.opted_out {
+                "opted out"
+            } else {
+                "no consented channel"
+            };
+            return finish(
+                &self.db,
+                &m,
+                token,
+                Finish::status(MessageStatus::Suppressed, why),
+                now,
+                None,
+            )
+            .await;
+        }
+        let policy = policy_for(&self.db, &self.policy_defaults, &m.commune_code).await?;
+        let allowed = policy.quiet_hours.next_allowed(now, m.urgent);
+        if allowed > now {
+            return finish(
+                &self.db,
+                &m,
+                token,
+                Finish::defer(allowed, "quiet hours"),
+                now,
+                None,
+            )
+            .await;
+        }
+        let index = usize::try_from(m.channel_index).unwrap_or(0);
+        let Some(&channel) = contact.plan.get(index) else {
+            return finish(
+                &self.db,
+                &m,
+                token,
+                Finish::failed("every channel failed"),
+                now,
+                None,
+            )
+            .await;
+        };
+        let gateway = self.gateways.get(channel);
+        if m.last_outcome.as_deref() == Some("ambiguous") && !gateway.deduplicates() {
+            // The previous call may have delivered; no receipt came within the reconcile window.
+            // Move to the next channel rather than repeat on one that cannot deduplicate.
+            return match contact.plan.get(index + 1) {
+                Some(_) => {
+                    finish(
+                        &self.db,
+                        &m,
+                        token,
+                        Finish::next_channel(index + 1, now, "unconfirmed; trying next channel"),
+                        now,
+                        None,
+                    )
+                    .await
+                }
+                None => {
+                    finish(
+                        &self.db,
+                        &m,
+                        token,
+                        Finish::status(
+                            MessageStatus::Unconfirmed,
+                            "no receipt; not resent to avoid a duplicate",
+                        ),
+                        now,
+                        None,
+                    )
+                    .await
+                }
+            };
+        }
+        if self.interrupted(&m).await? && !gateway.deduplicates() {
+            let f = Finish {
+                status: MessageStatus::Unconfirmed,
+                next_attempt_at: Some(now + self.settings.reconcile_after),
+                outcome: "ambiguous",
+                reason: "worker stopped mid-send; awaiting receipt".into(),
+                ..Finish::default()
+            };
+            return finish(&self.db, &m, token, f, now, None).await;
+        }
+        let outgoing = OutgoingMessage {
+            message_id: m.id,
+            phone: contact.phone.clone(),
+            zalo_user_id: contact.zalo_user_id.clone(),
+            template,
+            vars,
+        };
+        let class = gateway.send(&outgoing, now).await;
+        let attempt = Attempt {
+            channel,
+            class: class.clone(),
+        };
+        let f = self.decide(
+            &m,
+            &contact.plan,
+            index,
+            channel,
+            class,
+            gateway.deduplicates(),
+            now,
+        );
+        finish(&self.db, &m, token, f, now, Some(attempt)).await
+    }
+
+    /// Whether an earlier claim of this message ended without a recorded attempt (a crash).
+    async fn interrupted(&self, m: &outbox_message::Model) -> Result<bool, DbErr> {
+        if m.attempts <= 1 {
+            return Ok(false);
+        }
+        let recorded = outbox_attempt::Entity::find()
+            .filter(outbox_attempt::Column::MessageId.eq(m.id))
+            .count(&self.db)
+            .await?;
+        Ok(recorded < u64::try_from(m.attempts - 1).unwrap_or(0))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn decide(
+        &self,
+        m: &outbox_message::Model,
+        plan: &[Channel],
+        index: usize,
+        channel: Channel,
+        class: OutcomeClass,
+        deduplicates: bool,
+        now: DateTime<Utc>,
+    ) -> Finish {
+        let attempts = u32::try_from(m.attempts).unwrap_or(u32::MAX);
+        match class {
+            OutcomeClass::Accepted { provider_id } => Finish::sent(Some(provider_id), now),
+            OutcomeClass::Duplicate { provider_id } => Finish::sent(provider_id, now),
+            OutcomeClass::Retryable { reason } => self.retry(attempts, reason, now),
+            OutcomeClass::AuthExpired => {
+                self.retry(attempts, "access token refused after refresh".into(), now)
+            }
+            OutcomeClass::Reschedule {
+                retry_after,
+                reason,
+            } => {
+                let wait = retry_after
+                    .and_then(|d| Duration::from_std(d).ok())
+                    .unwrap_or(Duration::minutes(5));
+                Finish {
+                    uncount_attempt: true,
+                    ..Finish::defer(now + wait, &reason)
+                }
+            }
+            OutcomeClass::Ambiguous { reason } if deduplicates => self.retry(attempts, reason, now),
+            OutcomeClass::Ambiguous { reason } => Finish {
+                status: MessageStatus::Unconfirmed,
+                next_attempt_at: Some(now + self.settings.reconcile_after),
+                outcome: "ambiguous",
+                reason,
+                ..Finish::default()
+            },
+            other @ (OutcomeClass::RecipientUnreachable { .. }
+            | OutcomeClass::ChannelUnavailable { .. }
+            | OutcomeClass::Permanent { .. }) => {
+                let reason = outcome_reason(&other);
+                match next_channel(plan, channel, &other)
+                    .and_then(|c| plan.iter().position(|p| *p == c))
+                    .filter(|i| *i > index)
+                {
+                    Some(next) => Finish::next_channel(next, now, &reason),
+                    None => Finish {
+                        outcome: outcome_name(&other),
+                        ..Finish::failed(&reason)
+                    },
+                }
+            }
+        }
+    }
+
+    fn retry(&self, attempts: u32, reason: String, now: DateTime<Utc>) -> Finish {
+        let mut rng = rand::thread_rng();
+        match self.settings.retry.next_delay(attempts, &mut rng) {
+            Some(delay) => {
+                let at = now + Duration::from_std(delay).unwrap_or(Duration::minutes(1));
+                Finish {
+                    status: MessageStatus::Queued,
+                    next_attempt_at: Some(at),
+                    outcome: "retryable",
+                    reason,
+                    ..Finish::default()
+                }
+            }
+            None => Finish {
+                outcome: "retryable",
+                ..Finish::failed(&format!("gave up after {attempts} attempts: {reason}"))
+            },
+        }
+    }
+
+    async fn contact(
+        &self,
+        m: &outbox_message::Model,
+        template: TemplateKey,
+    ) -> Result<Option<Contact>, DbErr> {
+        let now = self.clock.now();
+        if let Some(id) = m.client_id {
+            let Some(c) = client::Entity::find_by_id(id).one(&self.db).await? else {
+                return Ok(None);
+            };
+            let phone = c
+                .phone
+                .as_deref()
+                .and_then(|p| Phone::from_canonical(p).ok());
+            // The opt-out confirmation is the one message that goes after an opt-out, once.
+            let opted_out = c.opted_out_at.is_some() && template != TemplateKey::OptOutConfirmed;
+            let profile = ContactProfile {
+                sms_consent: c.sms_consent_at.is_some(),
+                zalo_consent: c.zalo_consent_at.is_some(),
+                opted_out,
+                has_phone: phone.is_some(),
+                zalo_user_id: c.zalo_user_id.clone(),
+                preferred: match c.preferred_channel.as_deref() {
+                    Some("sms") => Some(PreferredChannel::Sms),
+                    Some("zalo") => Some(PreferredChannel::Zalo),
+                    _ => None,
+                },
+                oa_last_interaction: None,
+            };
+            let plan = self.available(channel_plan(&profile, now));
+            return Ok(Some(Contact {
+                plan,
+                phone,
+                zalo_user_id: c.zalo_user_id,
+                opted_out,
+            }));
+        }
+        if let Some(id) = m.officer_id {
+            let Some(o) = officer::Entity::find_by_id(id).one(&self.db).await? else {
+                return Ok(None);
+            };
+            let phone = o
+                .phone
+                .as_deref()
+                .and_then(|p| Phone::from_canonical(p).ok());
+            // Officers receive work alerts on their work phone: no personal consent applies.
+            let profile = ContactProfile {
+                sms_consent: true,
+                zalo_consent: true,
+                opted_out: !o.active,
+                has_phone: phone.is_some(),
+                zalo_user_id: o.zalo_user_id.clone(),
+                preferred: None,
+                oa_last_interaction: None,
+            };
+            let plan = self.available(channel_plan(&profile, now));
+            return Ok(Some(Contact {
+                plan,
+                phone,
+                zalo_user_id: o.zalo_user_id,
+                opted_out: !o.active,
+            }));
+        }
+        Ok(None)
+    }
+
+    /// Keeps the channels with a real provider; with none configured (the embedded default),
+    /// the console stands in for every channel.
+    fn available(&self, plan: Vec<Channel>) -> Vec<Channel> {
+        if !self.gateways.any_configured() {
+            return plan;
+        }
+        plan.into_iter()
+            .filter(|c| self.gateways.is_configured(*c))
+            .collect()
+    }
+}
+
+struct Contact {
+    plan: Vec<Channel>,
+    phone: Option<Phone>,
+    zalo_user_id: Option<String>,
+    opted_out: bool,
+}
+
+struct Attempt {
+    channel: Channel,
+    class: OutcomeClass,
+}
+
+/// How a processed message is left.
+#[derive(Debug, Clone)]
+struct Finish {
+    status: MessageStatus,
+    next_attempt_at: Option<DateTime<Utc>>,
+    channel_index: Option<usize>,
+    provider_message_id: Option<String>,
+    sent_at: Option<DateTime<Utc>>,
+    outcome: &'static str,
+    reason: String,
+    uncount_attempt: bool,
+}
+
+impl Default for Finish {
+    fn default() -> Self {
+        Self {
+            status: MessageStatus::Failed,
+            next_attempt_at: None,
+            channel_index: None,
+            provider_message_id: None,
+            sent_at: None,
+            outcome: "",
+            reason: String::new(),
+            uncount_attempt: false,
+        }
+    }
+}
+
+impl Finish {
+    fn sent(provider_message_id: Option<String>, now: DateTime<Utc>) -> Self {
+        Self {
+            status: MessageStatus::Sent,
+            provider_message_id,
+            sent_at: Some(now),
+            outcome: "accepted",
+            ..Self::default()
+        }
+    }
+    fn failed(reason: &str) -> Self {
+        Self {
+            status: MessageStatus::Failed,
+            outcome: "permanent",
+            reason: reason.to_owned(),
+            ..Self::default()
+        }
+    }
+    fn status(status: MessageStatus, reason: &str) -> Self {
+        Self {
+            status,
+            outcome: status.as_str(),
+            reason: reason.to_owned(),
+            ..Self::default()
+        }
+    }
+    fn defer(until: DateTime<Utc>, reason: &str) -> Self {
+        Self {
+            status: MessageStatus::Deferred,
+            next_attempt_at: Some(until),
+            outcome: "deferred",
+            reason: reason.to_owned(),
+            uncount_attempt: true,
+            ..Self::default()
+        }
+    }
+    fn next_channel(index: usize, now: DateTime<Utc>, reason: &str) -> Self {
+        Self {
+            status: MessageStatus::Queued,
+            next_attempt_at: Some(now),
+            channel_index: Some(index),
+            outcome: "fallback",
+            reason: reason.to_owned(),
+            ..Self::default()
+        }
+    }
+}
+
+fn outcome_name(class: &OutcomeClass) -> &'static str {
+    match class {
+        OutcomeClass::Accepted { .. } => "accepted",
+        OutcomeClass::AuthExpired => "auth_expired",
+        OutcomeClass::Retryable { .. } => "retryable",
+        OutcomeClass::Reschedule { .. } => "reschedule",
+        OutcomeClass::RecipientUnreachable { .. } => "recipient_unreachable",
+        OutcomeClass::ChannelUnavailable { .. } => "channel_unavailable",
+        OutcomeClass::Permanent { .. } => "permanent",
+        OutcomeClass::Ambiguous { .. } => "ambiguous",
+        OutcomeClass::Duplicate { .. } => "duplicate",
+    }
+}
+
+fn outcome_reason(class: &OutcomeClass) -> String {
+    match class {
+        OutcomeClass::Retryable { reason }
+        | OutcomeClass::Reschedule { reason, .. }
+        | OutcomeClass::RecipientUnreachable { reason }
+        | OutcomeClass::ChannelUnavailable { reason }
+        | OutcomeClass::Permanent { reason }
+        | OutcomeClass::Ambiguous { reason } => reason.clone(),
+        OutcomeClass::AuthExpired => "access token expired".into(),
+        OutcomeClass::Accepted { .. } | OutcomeClass::Duplicate { .. } => String::new(),
+    }
+}
+
+fn channel_name(c: Channel) -> &'static str {
+    match c {
+        Channel::ZaloZns => "zalo_zns",
+        Channel::ZaloOa => "zalo_oa",
+        Channel::Sms => "sms",
+    }
+}
+
+/// Claims due messages: queued or deferred ones whose time has come, unconfirmed ones whose
+/// reconcile window passed, and `sending` ones whose lease expired (a worker died). PostgreSQL
+/// skips rows another worker holds; SQLite has one writer at a time.
+pub async fn claim(
+    db: &impl ConnectionTrait,
+    token: Uuid,
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<outbox_message::Model>, DbErr> {
+    let backend = db.get_database_backend();
+    let (lock, p) = match backend {
+        DatabaseBackend::Postgres => (" FOR UPDATE SKIP LOCKED", ["$1", "$2", "$3", "$4"]),
+        _ => ("", ["?", "?", "?", "?"]),
+    };
+    let sql = format!(
+        "UPDATE outbox_messages SET status = 'sending', lease_token = {p0}, lease_until = {p1}, \
+         attempts = attempts + 1, updated_at = {p2} \
+         WHERE id IN (SELECT id FROM outbox_messages WHERE \
+           ((status IN ('queued', 'deferred', 'unconfirmed') AND next_attempt_at <= {p2}) \
+            OR (status = 'sending' AND lease_until < {p2})) \
+           ORDER BY next_attempt_at LIMIT {p3}{lock}) \
+         RETURNING *",
+        p0 = p[0],
+        p1 = p[1],
+        p2 = p[2],
+        p3 = p[3],
+    );
+    let values: Vec<sea_orm::Value> = vec![
+        token.into(),
+        lease_until.into(),
+        now.into(),
+        i64::try_from(limit).unwrap_or(100).into(),
+    ];
+    let stmt = Statement::from_sql_and_values(backend, sql, values);
+    let rows = db.query_all_raw(stmt).await?;
+    rows.iter()
+        .map(|r| outbox_message::Model::from_query_result(r, ""))
+        .collect()
+}
+
+/// Records the outcome, only if this worker still holds the lease.
+async fn finish(
+    db: &impl ConnectionTrait,
+    m: &outbox_message::Model,
+    token: Uuid,
+    f: Finish,
+    now: DateTime<Utc>,
+    attempt: Option<Attempt>,
+) -> Result<(), DbErr> {
+    let mut update = outbox_message::Entity::update_many()
+        .col_expr(
+            outbox_message::Column::Status,
+            Expr::value(f.status.as_str()),
+        )
+        .col_expr(
+            outbox_message::Column::LeaseToken,
+            Expr::value(Option::<Uuid>::None),
+        )
+        .col_expr(
+            outbox_message::Column::LeaseUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(outbox_message::Column::LastOutcome, Expr::value(f.outcome))
+        .col_expr(
+            outbox_message::Column::LastReason,
+            Expr::value((!f.reason.is_empty()).then(|| f.reason.clone())),
+        )
+        .col_expr(outbox_message::Column::UpdatedAt, Expr::value(now));
+    if let Some(at) = f.next_attempt_at {
+        update = update.col_expr(outbox_message::Column::NextAttemptAt, Expr::value(at));
+    }
+    if let Some(i) = f.channel_index {
+        update = update.col_expr(
+            outbox_message::Column::ChannelIndex,
+            Expr::value(i32::try_from(i).unwrap_or(i32::MAX)),
+        );
+    }
+    if let Some(id) = &f.provider_message_id {
+        update = update.col_expr(
+            outbox_message::Column::ProviderMessageId,
+            Expr::value(id.clone()),
+        );
+    }
+    if let Some(at) = f.sent_at {
+        update = update.col_expr(outbox_message::Column::SentAt, Expr::value(at));
+    }
+    if let Some(a) = &attempt {
+        update = update.col_expr(
+            outbox_message::Column::Channel,
+            Expr::value(channel_name(a.channel)),
+        );
+    }
+    if f.uncount_attempt {
+        update = update.col_expr(
+            outbox_message::Column::Attempts,
+            Expr::col(outbox_message::Column::Attempts).sub(1),
+        );
+    }
+    let result = update
+        .filter(outbox_message::Column::Id.eq(m.id))
+        .filter(outbox_message::Column::LeaseToken.eq(token))
+        .exec(db)
+        .await?;
+    if result.rows_affected == 0 {
+        tracing::warn!(message_id = %m.id, "lease lost before the outcome was recorded; another worker owns the message");
+    }
+    if let Some(a) = attempt {
+        let provider = match &a.class {
+            OutcomeClass::Accepted { provider_id } => Some(provider_id.clone()),
+            OutcomeClass::Duplicate { provider_id } => provider_id.clone(),
+            _ => None,
+        };
+        outbox_attempt::Entity::insert(outbox_attempt::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            message_id: Set(m.id),
+            channel: Set(channel_name(a.channel).to_owned()),
+            attempted_at: Set(now),
+            outcome: Set(outcome_name(&a.class).to_owned()),
+            reason: Set(Some(outcome_reason(&a.class)).filter(|r| !r.is_empty())),
+            provider_message_id: Set(provider),
+        })
+        .exec_without_returning(db)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Runs the sender until `shutdown`, sleeping `idle` between empty rounds.
+pub async fn run(sender: Sender, idle: StdDuration, shutdown: tokio_util::sync::CancellationToken) {
+    loop {
+        let busy = match sender.run_once().await {
+            Ok(n) => n > 0,
+            Err(e) => {
+                tracing::error!(error = %e, "claiming messages failed");
+                false
+            }
+        };
+        if !busy {
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                () = tokio::time::sleep(idle) => {}
+            }
+        } else if shutdown.is_cancelled() {
+            return;
+        }
+    }
+}
