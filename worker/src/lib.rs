@@ -26,11 +26,7 @@ use sea_orm::DatabaseConnection;
 pub use settings::WorkerSettings;
 use tokio_util::sync::CancellationToken;
 
-use crate::{
-    gateways::Gateways,
-    occurrences::PlanningContext,
-    sender::{Sender, SenderSettings},
-};
+use crate::{gateways::Gateways, occurrences::PlanningContext, sender::Sender};
 
 /// Why the worker stopped.
 #[derive(Debug, thiserror::Error)]
@@ -81,7 +77,7 @@ pub async fn run(
         gateways,
         clock.clone(),
         settings.policy.clone(),
-        SenderSettings::default(),
+        settings.sender.clone(),
     );
     let sending = tokio::spawn(sender::run(sender, settings.tick, shutdown.clone()));
     let schedule = cron::Schedule::from_str(&settings.planner_cron)

@@ -552,7 +552,7 @@ pub async fn claim(
     let backend = db.get_database_backend();
     let (lock, p) = match backend {
         DatabaseBackend::Postgres => (" FOR UPDATE SKIP LOCKED", ["$1", "$2", "$3", "$4"]),
-        _ => ("", ["?", "?", "?", "?"]),
+        _ => ("", ["?1", "?2", "?3", "?4"]),
     };
     let sql = format!(
         "UPDATE outbox_messages SET status = 'sending', lease_token = {p0}, lease_until = {p1}, \
@@ -663,6 +663,12 @@ async fn finish(
         })
         .exec_without_returning(db)
         .await?;
+        metrics::counter!(
+            "donghanh_messages_total",
+            "channel" => channel_name(a.channel),
+            "outcome" => outcome_name(&a.class),
+        )
+        .increment(1);
     }
     Ok(())
 }

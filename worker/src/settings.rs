@@ -20,6 +20,8 @@ pub struct WorkerSettings {
     pub planner_cron: String,
     /// Gateway providers and credentials.
     pub gateways: crate::gateways::GatewaySettings,
+    /// `SENDER_LEASE_SECONDS` (120), `SENDER_BATCH` (100), `SENDER_CONCURRENCY` (8).
+    pub sender: crate::sender::SenderSettings,
 }
 
 impl WorkerSettings {
@@ -27,6 +29,23 @@ impl WorkerSettings {
     pub fn calendar(&self) -> domain::schedule::HolidayCalendar {
         domain::schedule::HolidayCalendar::new(self.extra_holidays.clone(), Vec::new())
     }
+}
+
+fn sender_from_env() -> Result<crate::sender::SenderSettings, ConfigError> {
+    let defaults = crate::sender::SenderSettings::default();
+    let lease: i64 = env::parse_or("SENDER_LEASE_SECONDS", defaults.lease.num_seconds())?;
+    if lease < 1 {
+        return Err(ConfigError {
+            var: "SENDER_LEASE_SECONDS",
+            reason: "must be at least 1".into(),
+        });
+    }
+    Ok(crate::sender::SenderSettings {
+        lease: chrono::Duration::seconds(lease),
+        batch: env::parse_or("SENDER_BATCH", defaults.batch)?,
+        concurrency: env::parse_or("SENDER_CONCURRENCY", defaults.concurrency)?,
+        ..defaults
+    })
 }
 
 fn parse_dates(raw: &str) -> Result<Vec<chrono::NaiveDate>, ConfigError> {
@@ -59,6 +78,7 @@ impl WorkerSettings {
             extra_holidays: parse_dates(&env::optional("EXTRA_HOLIDAYS").unwrap_or_default())?,
             planner_cron: env::optional("PLANNER_CRON").unwrap_or_else(|| "*/30 * * * * *".into()),
             gateways: crate::gateways::GatewaySettings::from_env()?,
+            sender: sender_from_env()?,
         })
     }
 
@@ -71,6 +91,7 @@ impl WorkerSettings {
             extra_holidays: Vec::new(),
             planner_cron: "* * * * * *".into(),
             gateways: crate::gateways::GatewaySettings::console_only(),
+            sender: crate::sender::SenderSettings::default(),
         }
     }
 }

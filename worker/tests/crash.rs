@@ -1,0 +1,260 @@
+//! Crash safety: a real `worker` process is SIGKILLed at random moments while messages are in
+//! flight, then restarted, over many rounds. In the end every due message was handed to the
+//! fake SMS gateway, and the gateway accepted each message id exactly once (a repeat after a
+//! crash carries the same `RequestId`, which eSMS answers with code 124 and does not send).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::{
+    collections::HashMap,
+    process::{Child, Command, Stdio},
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use chrono::Utc;
+use domain::messaging::templates::{TemplateKey, Vars};
+use entities::{client, commune, outbox_message, province};
+use rand::Rng;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, Set,
+};
+use uuid::Uuid;
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate, matchers::method};
+use worker::outbox::{self, NewMessage, Recipient};
+
+const MESSAGES: usize = 150;
+
+/// A fake eSMS that deduplicates `RequestId` like the real one and counts what it accepted.
+#[derive(Clone, Default)]
+struct FakeEsms {
+    seen: Arc<Mutex<HashMap<String, u32>>>,
+}
+
+impl Respond for FakeEsms {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let body: serde_json::Value = serde_json::from_slice(&request.body).unwrap_or_default();
+        let id = body["RequestId"].as_str().unwrap_or_default().to_owned();
+        let mut seen = self.seen.lock().unwrap();
+        let count = seen.entry(id.clone()).or_insert(0);
+        *count += 1;
+        // A little latency widens the window in which a kill lands mid-send.
+        let answer = if *count == 1 {
+            serde_json::json!({ "CodeResult": "100", "SMSID": format!("sms-{id}") })
+        } else {
+            serde_json::json!({ "CodeResult": "124", "ErrorMessage": "duplicate RequestId" })
+        };
+        ResponseTemplate::new(200)
+            .set_body_json(answer)
+            .set_delay(Duration::from_millis(40))
+    }
+}
+
+async fn seed(db: &DatabaseConnection) {
+    let now = Utc::now();
+    province::Entity::insert(province::ActiveModel {
+        code: Set("01".into()),
+        name: Set("Hà Nội".into()),
+        created_at: Set(now),
+    })
+    .exec(db)
+    .await
+    .unwrap();
+    commune::Entity::insert(commune::ActiveModel {
+        code: Set("00004".into()),
+        province_code: Set("01".into()),
+        name: Set("Phường Ba Đình".into()),
+        name_search: Set("phuong ba dinh".into()),
+        kind: Set("ward".into()),
+        is_current: Set(true),
+        successor_code: Set(None),
+        abolished_on: Set(None),
+        created_at: Set(now),
+    })
+    .exec(db)
+    .await
+    .unwrap();
+    let client_id = Uuid::now_v7();
+    client::Entity::insert(client::ActiveModel {
+        id: Set(client_id),
+        commune_code: Set("00004".into()),
+        full_name: Set("Nguyễn Văn An".into()),
+        name_search: Set("nguyen van an".into()),
+        date_of_birth: Set(chrono::NaiveDate::from_ymd_opt(1990, 5, 1).unwrap()),
+        sex: Set("male".into()),
+        national_id: Set(None),
+        phone: Set(Some("84912000001".into())),
+        zalo_user_id: Set(None),
+        address: Set("Hà Nội".into()),
+        sms_consent_at: Set(Some(now)),
+        sms_consent_method: Set(Some("in_person_signed".into())),
+        zalo_consent_at: Set(None),
+        zalo_consent_method: Set(None),
+        preferred_channel: Set(Some("sms".into())),
+        opted_out_at: Set(None),
+        status: Set("active".into()),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+    .exec(db)
+    .await
+    .unwrap();
+    for n in 0..MESSAGES {
+        let vars = Vars::new()
+            .with("name", "Nguyễn Văn An")
+            .with("time", "08:00 thứ Hai, 30/11/2026")
+            .with("place", "UBND phường");
+        let message = NewMessage {
+            dedupe_key: format!("crash-test:{n}"),
+            recipient: Recipient::Client(client_id),
+            commune_code: "00004".into(),
+            template: TemplateKey::AppointmentReminder,
+            vars,
+            due_at: now - chrono::Duration::minutes(1),
+            urgent: false,
+            source_type: "test",
+            source_id: None,
+        };
+        outbox::enqueue(db, message, now).await.unwrap();
+    }
+}
+
+fn spawn_worker(database_url: &str, esms: &str) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_worker"))
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", database_url)
+        .env("ESMS_BASE_URL", esms)
+        .env("ESMS_API_KEY", "key")
+        .env("ESMS_SECRET_KEY", "secret")
+        .env("ESMS_BRANDNAME", "DONGHANH")
+        .env("WORKER_TICK_SECONDS", "1")
+        .env("SENDER_LEASE_SECONDS", "1")
+        .env("SENDER_BATCH", "7")
+        .env("SENDER_CONCURRENCY", "3")
+        // No quiet hours: the test must not depend on the hour it runs at.
+        .env("QUIET_HOURS_START", "00:00")
+        .env("QUIET_HOURS_END", "00:00")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(
+            std::env::var("CRASH_TEST_LOG")
+                .ok()
+                .and_then(|p| {
+                    std::fs::OpenOptions::new()
+                        .create(true)
+                        .append(true)
+                        .open(p)
+                        .ok()
+                })
+                .map_or_else(Stdio::null, Stdio::from),
+        )
+        .spawn()
+        .expect("worker binary starts")
+}
+
+async fn unsent(db: &DatabaseConnection) -> u64 {
+    outbox_message::Entity::find()
+        .filter(outbox_message::Column::Status.ne("sent"))
+        .count(db)
+        .await
+        .unwrap()
+}
+
+async fn run_rounds(database_url: &str) {
+    let db = worker::db::connect(database_url, 2).await.unwrap();
+    worker::db::migrate(&db).await.unwrap();
+    seed(&db).await;
+    let server = MockServer::start().await;
+    let fake = FakeEsms::default();
+    Mock::given(method("POST"))
+        .respond_with(fake.clone())
+        .mount(&server)
+        .await;
+
+    let mut rng = rand::thread_rng();
+    let mut kills = 0;
+    for _round in 0..25 {
+        if unsent(&db).await == 0 {
+            break;
+        }
+        let mut child = spawn_worker(database_url, &server.uri());
+        tokio::time::sleep(Duration::from_millis(rng.gen_range(150..900))).await;
+        child.kill().expect("SIGKILL the worker");
+        child.wait().unwrap();
+        kills += 1;
+    }
+    // A last worker runs to completion (leases of killed workers expire after a second).
+    let mut child = spawn_worker(database_url, &server.uri());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while unsent(&db).await > 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    child.kill().ok();
+    child.wait().ok();
+
+    let left: Vec<_> = outbox_message::Entity::find()
+        .filter(outbox_message::Column::Status.ne("sent"))
+        .all(&db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| (m.status, m.attempts, m.last_outcome, m.last_reason))
+        .collect();
+    assert!(
+        left.is_empty(),
+        "every due message ended as sent; left: {left:?}"
+    );
+    let ids: Vec<String> = outbox_message::Entity::find()
+        .all(&db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.id.to_string())
+        .collect();
+    let seen = fake.seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), MESSAGES, "the gateway saw every message");
+    for id in &ids {
+        assert!(seen.contains_key(id), "message {id} reached the gateway");
+    }
+    let accepted_once = seen.values().filter(|&&n| n >= 1).count();
+    assert_eq!(
+        accepted_once, MESSAGES,
+        "each RequestId accepted once; repeats were refused as duplicates"
+    );
+    assert!(kills >= 1);
+    eprintln!(
+        "{kills} kills, {} requests for {MESSAGES} messages",
+        seen.values().sum::<u32>()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_workers_lose_nothing_and_send_nothing_twice_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("crash.db").display());
+    run_rounds(&url).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_workers_lose_nothing_and_send_nothing_twice_on_postgres() {
+    let Some(server) = ["TEST_DATABASE_URL", "DATABASE_URL"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .find(|u| u.starts_with("postgres"))
+    else {
+        eprintln!("skipped: set TEST_DATABASE_URL to a PostgreSQL server to run");
+        return;
+    };
+    let name = format!("dh_crash_{}", Uuid::new_v4().simple());
+    let admin = worker::db::connect(&server, 1).await.unwrap();
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
+    let base = server.rsplit_once('/').map_or(server.as_str(), |(b, _)| b);
+    run_rounds(&format!("{base}/{name}")).await;
+    admin
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .await
+        .ok();
+}
