@@ -47,6 +47,9 @@ pub struct Settings {
     pub run_migrations: bool,
     /// `SEED_DEMO_DATA`: load the bundled sample of provinces and communes into an empty database.
     pub seed_demo_data: bool,
+    /// `SEED_DEMO_CLIENTS`: with `SEED_DEMO_DATA`, also create demo clients whose check-in
+    /// prompts and reminders appear in the console at once (embedded default only).
+    pub seed_demo_clients: bool,
     /// `GRAPHIQL`: serve GraphiQL at the GraphQL URL on GET from a browser.
     pub graphiql: bool,
     /// `GRAPHQL_INTROSPECTION`: answer introspection queries.
@@ -59,6 +62,8 @@ pub struct Settings {
     pub log_json: bool,
     /// Settings of the in-process worker.
     pub worker: worker::WorkerSettings,
+    /// Secrets of the inbound webhooks (Zalo OA events, eSMS delivery callbacks).
+    pub webhooks: crate::http::webhook_settings::WebhookSettings,
 }
 
 impl Settings {
@@ -131,6 +136,7 @@ impl Settings {
             run_worker: env::bool_or("RUN_WORKER", embedded)?,
             run_migrations: env::bool_or("RUN_MIGRATIONS", embedded)?,
             seed_demo_data: env::bool_or("SEED_DEMO_DATA", embedded)?,
+            seed_demo_clients: env::bool_or("SEED_DEMO_CLIENTS", embedded)?,
             graphiql: env::bool_or("GRAPHIQL", embedded)?,
             introspection: env::bool_or("GRAPHQL_INTROSPECTION", embedded)?,
             limits,
@@ -138,6 +144,7 @@ impl Settings {
             log_json,
             database_url,
             worker: worker::WorkerSettings::from_env()?,
+            webhooks: crate::http::webhook_settings::WebhookSettings::from_env()?,
         })
     }
 
@@ -151,6 +158,7 @@ impl Settings {
             run_worker: false,
             run_migrations: true,
             seed_demo_data: false,
+            seed_demo_clients: false,
             graphiql: true,
             introspection: true,
             limits: GraphqlLimits {
@@ -164,6 +172,7 @@ impl Settings {
             access_token_ttl_days: 30,
             log_json: false,
             worker: worker::WorkerSettings::for_tests(),
+            webhooks: crate::http::webhook_settings::WebhookSettings::for_tests(),
         }
     }
 }

@@ -114,6 +114,15 @@ impl Application {
                 source,
             })?;
         let planning = planning_context(&db, &settings, clock.as_ref()).await?;
+        if settings.seed_demo_data && settings.run_migrations && settings.seed_demo_clients {
+            match crate::registry::demo::load(&db, &planning, clock.now()).await {
+                Ok(true) => {
+                    tracing::info!("loaded demo clients, orders, check-in plans and appointments")
+                }
+                Ok(false) => {}
+                Err(e) => return Err(StartupError::Seed(e.message())),
+            }
+        }
         let schema = graphql::build_schema(&settings, db.clone(), planning.clone());
         Ok(Self {
             state: AppState(Arc::new(App {

@@ -6,6 +6,7 @@
 
 pub mod api_keys;
 pub mod clients;
+pub mod demo;
 pub mod import;
 pub mod officers;
 pub mod orders;
