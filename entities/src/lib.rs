@@ -26,4 +26,5 @@ pub mod outbox_attempt;
 pub mod outbox_message;
 pub mod province;
 pub mod supervision_order;
+pub mod webhook_event;
 pub mod zalo_token;

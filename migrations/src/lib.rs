@@ -7,6 +7,7 @@ mod m20261126_000004_zalo_tokens;
 mod m20261126_000005_outbox;
 mod m20261126_000006_check_ins;
 mod m20261126_000007_appointments;
+mod m20261126_000008_webhook_events;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000005_outbox::Migration),
             Box::new(m20261126_000006_check_ins::Migration),
             Box::new(m20261126_000007_appointments::Migration),
+            Box::new(m20261126_000008_webhook_events::Migration),
         ]
     }
 }

@@ -274,3 +274,62 @@ pub async fn plans_needing_materialisation(
         .all(db)
         .await
 }
+
+/// Withdraws an order's occurrences that have not opened yet (all of them, or those due within
+/// `days`), cancelling their queued prompts. Used when an order is paused, suspended or closed.
+pub async fn withdraw_for_order(
+    db: &impl ConnectionTrait,
+    order_id: Uuid,
+    days: Option<(chrono::NaiveDate, chrono::NaiveDate)>,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let plan_ids: Vec<Uuid> = check_in_plan::Entity::find()
+        .filter(check_in_plan::Column::OrderId.eq(order_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    if plan_ids.is_empty() {
+        return Ok(0);
+    }
+    let mut query = check_in_occurrence::Entity::find()
+        .filter(check_in_occurrence::Column::PlanId.is_in(plan_ids))
+        .filter(check_in_occurrence::Column::Status.eq(OccurrenceStatus::Scheduled.as_str()))
+        .filter(check_in_occurrence::Column::OpensAt.gt(now));
+    if let Some((from, to)) = days {
+        query = query.filter(check_in_occurrence::Column::DueOn.between(from, to));
+    }
+    let withdrawn = query.all(db).await?;
+    for occ in &withdrawn {
+        outbox::cancel_for_source(db, "check_in_occurrence", occ.id, now).await?;
+    }
+    check_in_occurrence::Entity::update_many()
+        .col_expr(
+            check_in_occurrence::Column::Status,
+            Expr::value(OccurrenceStatus::Cancelled.as_str()),
+        )
+        .filter(check_in_occurrence::Column::Id.is_in(withdrawn.iter().map(|o| o.id)))
+        .exec(db)
+        .await?;
+    Ok(withdrawn.len() as u64)
+}
+
+/// Ends an order's running plans today (the order left `active`); a resumed order gets a new plan.
+pub async fn end_plans_for_order(
+    db: &impl ConnectionTrait,
+    order_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let today = domain::time::local_date(now);
+    check_in_plan::Entity::update_many()
+        .col_expr(check_in_plan::Column::EndsOn, Expr::value(today))
+        .col_expr(check_in_plan::Column::UpdatedAt, Expr::value(now))
+        .filter(check_in_plan::Column::OrderId.eq(order_id))
+        .filter(check_in_plan::Column::EndsOn.gt(today))
+        .exec(db)
+        .await?;
+    withdraw_for_order(db, order_id, None, now)
+        .await
+        .map(|_| ())
+}

@@ -18,7 +18,7 @@ use domain::{
         backoff::RetryPolicy,
         channel::{Channel, ContactProfile, PreferredChannel, channel_plan, next_channel},
         outcome::OutcomeClass,
-        templates::{TemplateKey, Vars},
+        templates::{self, TemplateKey, Vars},
     },
 };
 use entities::{client, officer, outbox_attempt, outbox_message};
@@ -204,10 +204,13 @@ impl Sender {
                         &self.db,
                         &m,
                         token,
-                        Finish::status(
-                            MessageStatus::Unconfirmed,
-                            "no receipt; not resent to avoid a duplicate",
-                        ),
+                        Finish {
+                            next_attempt_at: Some(parked_until()),
+                            ..Finish::status(
+                                MessageStatus::Unconfirmed,
+                                "no receipt; not resent to avoid a duplicate",
+                            )
+                        },
                         now,
                         None,
                     )
@@ -367,7 +370,7 @@ impl Sender {
                 },
                 oa_last_interaction: None,
             };
-            let plan = self.available(channel_plan(&profile, now));
+            let plan = self.available(channel_plan(&profile, now), template);
             return Ok(Some(Contact {
                 plan,
                 phone,
@@ -393,7 +396,7 @@ impl Sender {
                 preferred: None,
                 oa_last_interaction: None,
             };
-            let plan = self.available(channel_plan(&profile, now));
+            let plan = self.available(channel_plan(&profile, now), template);
             return Ok(Some(Contact {
                 plan,
                 phone,
@@ -405,14 +408,17 @@ impl Sender {
     }
 
     /// Keeps the channels with a real provider; with none configured (the embedded default),
-    /// the console stands in for every channel.
-    fn available(&self, plan: Vec<Channel>) -> Vec<Channel> {
+    /// the console stands in for every channel. A template with no ZNS form (officer alerts)
+    /// skips ZNS instead of recording a failed attempt on every send.
+    fn available(&self, plan: Vec<Channel>, template: TemplateKey) -> Vec<Channel> {
+        let on_zns = templates::template(template).is_ok_and(|t| t.zns_fields.is_some());
+        let plan = plan
+            .into_iter()
+            .filter(|c| *c != Channel::ZaloZns || on_zns);
         if !self.gateways.any_configured() {
-            return plan;
+            return plan.collect();
         }
-        plan.into_iter()
-            .filter(|c| self.gateways.is_configured(*c))
-            .collect()
+        plan.filter(|c| self.gateways.is_configured(*c)).collect()
     }
 }
 
@@ -502,6 +508,13 @@ impl Finish {
             ..Self::default()
         }
     }
+}
+
+/// The `next_attempt_at` of an unconfirmed message with no channel left: it rests for a
+/// receipt or an officer and is never claimed again. (A four-digit year: SQLite compares the
+/// stored text.)
+pub fn parked_until() -> DateTime<Utc> {
+    DateTime::from_timestamp(253_402_214_400, 0).unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
 fn outcome_name(class: &OutcomeClass) -> &'static str {

@@ -157,6 +157,9 @@ fn any_entity_id(id: &ID) -> Result<uuid::Uuid> {
         "Client",
         "Officer",
         "SupervisionOrder",
+        "Appointment",
+        "CheckInPlan",
+        "CheckInOccurrence",
         "ApiKey",
         "LegalRegime",
     ] {

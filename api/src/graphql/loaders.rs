@@ -233,3 +233,21 @@ impl Loader<UpcomingOfClient> for RegistryLoader {
         Ok(group(rows, |r| UpcomingOfClient(r.client_id)))
     }
 }
+
+key!(
+    AttemptsOfMessage,
+    Uuid,
+    "The gateway attempts of an outbox message."
+);
+
+impl Loader<AttemptsOfMessage> for RegistryLoader {
+    type Value = Vec<entities::outbox_attempt::Model>;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[AttemptsOfMessage]) -> LoadResult<AttemptsOfMessage, Self::Value> {
+        let ids = unwrap_keys(keys, |k| k.0);
+        let rows = crate::schedules::messages::attempts_by_message_ids(&self.db, &self.rc, &ids)
+            .await
+            .map_err(gql)?;
+        Ok(group(rows, |r| AttemptsOfMessage(r.message_id)))
+    }
+}

@@ -7,6 +7,7 @@ pub mod check_ins;
 pub mod clients;
 pub mod ids;
 pub mod loaders;
+pub mod messages;
 pub mod officers;
 pub mod orders;
 pub mod pagination;
@@ -31,6 +32,7 @@ pub struct QueryRoot(
     orders::OrdersQuery,
     check_ins::CheckInsQuery,
     appointments::AppointmentsQuery,
+    messages::MessagesQuery,
     admin::AdminQuery,
 );
 

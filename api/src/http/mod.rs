@@ -4,6 +4,9 @@ pub mod graphql;
 pub mod health;
 pub mod limits;
 pub mod links;
+pub mod metrics;
+pub mod webhook_settings;
+pub mod webhooks;
 
 use std::time::Duration;
 
@@ -11,7 +14,7 @@ use axum::{
     Router,
     extract::DefaultBodyLimit,
     http::{HeaderName, Request},
-    routing::get,
+    routing::{get, post},
 };
 use tower_http::{
     catch_panic::CatchPanicLayer,
@@ -28,11 +31,15 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// The application's routes with their middleware.
 pub fn router(state: AppState) -> Router {
     let body_limit = state.settings.limits.max_body_bytes;
+    metrics::install();
     Router::new()
         .route("/graphql", get(graphql::get_handler).post(graphql::post_handler))
         .route("/c/{token}", get(links::show).post(links::confirm))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::render))
+        .route("/webhooks/zalo", post(webhooks::zalo))
+        .route("/webhooks/esms/{secret}", get(webhooks::esms))
         .with_state(state)
         .layer(DefaultBodyLimit::max(body_limit))
         // Answers 413 before the body is read when Content-Length is too large.

@@ -417,6 +417,10 @@ pub async fn change_status(
     m.status_changed_at = Set(ctx.now);
     m.updated_at = Set(ctx.now);
     let order = m.update(&txn).await?;
+    if to != OrderStatus::Active {
+        // Check-ins stop with the order; a resumed order gets a new plan.
+        worker::occurrences::end_plans_for_order(&txn, order.id, ctx.now).await?;
+    }
     audit::record(
         &txn,
         ctx,
@@ -483,6 +487,9 @@ pub async fn add_pause(
     }
     .insert(&txn)
     .await?;
+    // Check-ins due during the pause are withdrawn (with their prompts).
+    worker::occurrences::withdraw_for_order(&txn, order_id, Some((starts_on, ends_on)), ctx.now)
+        .await?;
     let days = (ends_on - starts_on).num_days() + 1;
     let mut m: supervision_order::ActiveModel = current.into();
     m.end_date = Set(Some(

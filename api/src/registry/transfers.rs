@@ -80,6 +80,7 @@ pub async fn transfer(
         closing.status_changed_at = Set(ctx.now);
         closing.updated_at = Set(ctx.now);
         let closed = closing.update(&txn).await?;
+        worker::occurrences::end_plans_for_order(&txn, old.id, ctx.now).await?;
         order_assignment::Entity::update_many()
             .col_expr(order_assignment::Column::EndedOn, Expr::value(decided_on))
             .filter(order_assignment::Column::OrderId.eq(old.id))

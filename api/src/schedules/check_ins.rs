@@ -368,6 +368,18 @@ pub async fn record_reply(
     now: DateTime<Utc>,
 ) -> AppResult<ReplyOutcome> {
     let txn = db.begin().await?;
+    let outcome = record_reply_in(&txn, sender, text, now).await?;
+    txn.commit().await?;
+    Ok(outcome)
+}
+
+/// [`record_reply`] inside the caller's transaction (the webhook claims the event in the same one).
+pub async fn record_reply_in(
+    txn: &sea_orm::DatabaseTransaction,
+    sender: ReplySender,
+    text: &str,
+    now: DateTime<Utc>,
+) -> AppResult<ReplyOutcome> {
     let (column, value, method) = match &sender {
         ReplySender::Phone(p) => (
             client::Column::Phone,
@@ -382,7 +394,7 @@ pub async fn record_reply(
     };
     let clients = client::Entity::find()
         .filter(column.eq(value))
-        .all(&txn)
+        .all(txn)
         .await?;
     if clients.is_empty() {
         return Ok(ReplyOutcome::UnknownSender);
@@ -400,7 +412,7 @@ pub async fn record_reply(
                 .filter(check_in_occurrence::Column::ClosesAt.gt(now - Duration::days(1)))
                 .order_by_asc(check_in_occurrence::Column::OpensAt)
                 .lock_exclusive()
-                .one(&txn)
+                .one(txn)
                 .await?;
             match open {
                 Some(occ) => {
@@ -411,7 +423,7 @@ pub async fn record_reply(
                         note: None,
                     };
                     record_for(
-                        &txn,
+                        txn,
                         occ,
                         input,
                         RecordedBy {
@@ -432,7 +444,7 @@ pub async fn record_reply(
                     .col_expr(client::Column::OptedOutAt, Expr::value(now))
                     .filter(client::Column::Id.eq(c.id))
                     .filter(client::Column::OptedOutAt.is_null())
-                    .exec(&txn)
+                    .exec(txn)
                     .await?;
             }
             ReplyOutcome::OptedOut
@@ -445,14 +457,13 @@ pub async fn record_reply(
                         Expr::value(Option::<DateTime<Utc>>::None),
                     )
                     .filter(client::Column::Id.eq(c.id))
-                    .exec(&txn)
+                    .exec(txn)
                     .await?;
             }
             ReplyOutcome::OptedIn
         }
         Reply::Help | Reply::Acknowledge { .. } | Reply::Note(_) => ReplyOutcome::Note,
     };
-    txn.commit().await?;
     Ok(outcome)
 }
 

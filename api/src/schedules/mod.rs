@@ -2,4 +2,5 @@
 
 pub mod appointments;
 pub mod check_ins;
+pub mod messages;
 pub mod plans;

@@ -197,7 +197,7 @@ pub const TEMPLATES: &[Template] = &[
         key: TemplateKey::OfficerMissedCheckInAlert,
         audience: Audience::Officer,
         text: "Đồng Hành: {name} (hồ sơ {case}) chưa xác nhận lịch hẹn lúc {time}. \
-               Vui lòng liên hệ và cập nhật hồ sơ: {link}",
+               Vui lòng liên hệ và cập nhật hồ sơ.",
         sms_segment_budget: 2,
         zns_fields: None,
     },
@@ -205,7 +205,7 @@ pub const TEMPLATES: &[Template] = &[
         key: TemplateKey::OfficerHelpRequested,
         audience: Audience::Officer,
         text: "Đồng Hành: {name} (hồ sơ {case}) vừa báo cần hỗ trợ lúc {time}. \
-               Vui lòng liên hệ sớm: {link}",
+               Vui lòng liên hệ sớm.",
         sms_segment_budget: 2,
         zns_fields: None,
     },

@@ -10,6 +10,7 @@ db_tests!(
     missed_detection_runs_once_even_concurrently,
     plan_changes_move_only_future_occurrences,
     bad_plans_and_check_ins_are_refused,
+    pauses_and_suspension_withdraw_future_check_ins,
 );
 
 const CREATE_PLAN: &str = "mutation($input: CreateCheckInPlanInput!) { createCheckInPlan(input: $input) { plan { id startsOn endsOn opensAt rule { weekly { weekdays intervalWeeks } } } } }";
@@ -120,6 +121,20 @@ async fn check_in_by_mutation_link_and_reply_then_a_miss(app: TestApp) {
     );
     let alerts = "SELECT COUNT(*) AS n FROM outbox_messages WHERE template = 'officer_help_requested' AND urgent";
     assert_eq!(count_sql(&app, alerts).await, 1);
+    let sender = worker::sender::Sender::new(
+        app.db.clone(),
+        worker::gateways::Gateways::console_only(),
+        std::sync::Arc::new(app.clock.clone()),
+        worker::policy::Policy::defaults(),
+        worker::sender::SenderSettings::default(),
+    );
+    sender.run_once().await.unwrap();
+    let sent = "SELECT COUNT(*) AS n FROM outbox_messages WHERE template = 'officer_help_requested' AND status = 'sent'";
+    assert_eq!(
+        count_sql(&app, sent).await,
+        1,
+        "the alert renders and reaches the officer"
+    );
 
     // 4. Thursday 10 Dec: nobody checks in; at 12:00 local the window closes.
     app.clock
@@ -375,4 +390,49 @@ async fn bad_plans_and_check_ins_are_refused(app: TestApp) {
         "BAD_USER_INPUT"
     );
     assert_eq!(app.count("check_ins").await, 0);
+}
+
+async fn pauses_and_suspension_withdraw_future_check_ins(app: TestApp) {
+    let w = app.world().await;
+    app.ok(
+        &w.officer_a_token,
+        CREATE_PLAN,
+        json!({ "input": weekly_plan(&w.order_a) }),
+    )
+    .await;
+    let m = "mutation($input: AddOrderPauseInput!) { addOrderPause(input: $input) { order { endDate } } }";
+    let pause = json!({ "orderId": w.order_a, "startsOn": "2026-12-02", "endsOn": "2026-12-06", "reason": "Nằm viện" });
+    app.ok(&w.officer_a_token, m, json!({ "input": pause }))
+        .await;
+    let due: Vec<String> = upcoming(&app, &w.officer_a_token, &w.client_a)
+        .await
+        .iter()
+        .map(|o| o["dueOn"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        due,
+        ["2026-11-30", "2026-12-07", "2026-12-10"],
+        "Thursday 3 Dec falls in the pause"
+    );
+    let m = "mutation($input: ChangeSupervisionOrderStatusInput!) { changeSupervisionOrderStatus(input: $input) { order { status } } }";
+    app.ok(
+        &w.officer_a_token,
+        m,
+        json!({ "input": { "orderId": w.order_a, "status": "SUSPENDED", "reason": "Tạm giữ" } }),
+    )
+    .await;
+    let due = upcoming(&app, &w.officer_a_token, &w.client_a).await;
+    assert_eq!(due.len(), 1, "only today's open window stays: {due:?}");
+    app.clock.advance(Duration::days(3));
+    assert_eq!(
+        app.tick().await.plans_planned,
+        0,
+        "an ended plan is not planned further"
+    );
+    let queued = "SELECT COUNT(*) AS n FROM outbox_messages WHERE status = 'queued' AND source_type = 'check_in_occurrence'";
+    assert_eq!(
+        count_sql(&app, queued).await,
+        0,
+        "the withdrawn windows' prompts are cancelled"
+    );
 }

@@ -5,5 +5,7 @@ mod appointments;
 mod authorization;
 mod bad_input;
 mod check_ins;
+mod messages;
 mod registry;
 mod schema;
+mod webhooks;

@@ -1,0 +1,249 @@
+//! Message history: what was sent to whom, when, over which channel, and how each gateway
+//! answered. Never the text or its variables: they carry a name, a time and a place, and the
+//! history is read by more people than the message was meant for.
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
+use chrono::{DateTime, Utc};
+use entities::{outbox_attempt, outbox_message};
+use worker::outbox::MessageStatus as Status;
+
+use super::{
+    env, ids,
+    loaders::{AttemptsOfMessage, loader},
+    pagination::{CountedConnection, connection, uuid_page},
+    resolver_settings,
+};
+use crate::schedules::messages;
+
+/// Where a message stands.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "worker::outbox::MessageStatus")]
+pub enum MessageStatus {
+    /// Waiting for its due time.
+    Queued,
+    /// Held back (quiet hours, a gateway's rate limit or night rule) until `nextAttemptAt`.
+    Deferred,
+    /// A worker is handing it to a gateway right now.
+    Sending,
+    /// Accepted by a gateway; no delivery receipt yet.
+    Sent,
+    /// The gateway reported delivery to the phone.
+    Delivered,
+    /// Could not be sent; `lastReason` says why.
+    Failed,
+    /// Its cause went away (appointment moved or cancelled, check-in already made).
+    Cancelled,
+    /// Not sent: the person opted out or consented to no channel.
+    Suppressed,
+    /// A gateway may or may not have delivered it; waiting for a receipt before any resend.
+    Unconfirmed,
+}
+
+/// A way to reach a person.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "domain::messaging::channel::Channel")]
+pub enum MessageChannel {
+    /// Zalo Notification Service (a registered template to a phone number).
+    ZaloZns,
+    /// Zalo Official Account message to a follower.
+    ZaloOa,
+    /// Brandname SMS.
+    Sms,
+}
+
+/// Which text a message carries (the text itself is never shown here).
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "domain::messaging::templates::TemplateKey")]
+pub enum MessageTemplate {
+    /// Reminder of an appointment.
+    AppointmentReminder,
+    /// A check-in window opened.
+    CheckInPrompt,
+    /// A check-in window closes soon.
+    CheckInNudge,
+    /// Thanks for a check-in.
+    CheckInConfirmed,
+    /// Confirms an opt-out and says how to opt back in.
+    OptOutConfirmed,
+    /// Tells an officer that a client missed a check-in.
+    OfficerMissedCheckInAlert,
+    /// Tells an officer that a client asked for help.
+    OfficerHelpRequested,
+}
+
+/// How a gateway answered one attempt.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum AttemptOutcome {
+    /// Accepted for delivery.
+    Accepted,
+    /// The gateway had already accepted this message (eSMS `RequestId`); nothing was resent.
+    Duplicate,
+    /// The access token was refused even after a refresh.
+    AuthExpired,
+    /// A temporary failure; retried with backoff.
+    Retryable,
+    /// Rate limit, quota or night rule; tried again when the gateway allows.
+    Reschedule,
+    /// The person cannot be reached on this channel (e.g. not a Zalo user); the next is tried.
+    RecipientUnreachable,
+    /// The channel is misconfigured or refused the template; the next is tried.
+    ChannelUnavailable,
+    /// This message cannot be sent on this channel (e.g. a malformed number).
+    Permanent,
+    /// No answer after the request left: it may have been delivered.
+    Ambiguous,
+}
+
+impl AttemptOutcome {
+    fn from_stored(s: &str) -> Option<Self> {
+        Some(match s {
+            "accepted" => Self::Accepted,
+            "duplicate" => Self::Duplicate,
+            "auth_expired" => Self::AuthExpired,
+            "retryable" => Self::Retryable,
+            "reschedule" => Self::Reschedule,
+            "recipient_unreachable" => Self::RecipientUnreachable,
+            "channel_unavailable" => Self::ChannelUnavailable,
+            "permanent" => Self::Permanent,
+            "ambiguous" => Self::Ambiguous,
+            _ => return None,
+        })
+    }
+}
+
+/// One call to a gateway for a message.
+pub struct MessageAttempt(pub outbox_attempt::Model);
+
+#[Object]
+impl MessageAttempt {
+    /// The channel tried.
+    async fn channel(&self) -> Option<MessageChannel> {
+        messages::channel_from_stored(&self.0.channel).map(Into::into)
+    }
+    /// When.
+    async fn attempted_at(&self) -> DateTime<Utc> {
+        self.0.attempted_at
+    }
+    /// How the gateway answered.
+    async fn outcome(&self) -> Option<AttemptOutcome> {
+        AttemptOutcome::from_stored(&self.0.outcome)
+    }
+    /// Why it failed: a fixed text with the provider's code, never the provider's message.
+    async fn reason(&self) -> Option<&str> {
+        self.0.reason.as_deref()
+    }
+}
+
+/// A message to a client or an officer, as the outbox tracks it.
+pub struct Message(pub outbox_message::Model);
+
+impl Message {
+    fn status_value(&self) -> Option<Status> {
+        Status::from_stored(&self.0.status)
+    }
+}
+
+#[Object]
+impl Message {
+    /// Opaque id.
+    async fn id(&self) -> ID {
+        ids::encode("Message", self.0.id)
+    }
+    /// Which text.
+    async fn template(&self) -> Option<MessageTemplate> {
+        domain::messaging::templates::TemplateKey::from_stored(&self.0.template).map(Into::into)
+    }
+    /// Where it stands.
+    async fn status(&self) -> Option<MessageStatus> {
+        self.status_value().map(Into::into)
+    }
+    /// The channel of the last attempt (null before the first).
+    async fn channel(&self) -> Option<MessageChannel> {
+        self.0
+            .channel
+            .as_deref()
+            .and_then(messages::channel_from_stored)
+            .map(Into::into)
+    }
+    /// When it was due.
+    async fn due_at(&self) -> DateTime<Utc> {
+        self.0.due_at
+    }
+    /// When the next attempt may happen; null once the message is settled (an unconfirmed
+    /// message with no channel left waits for a receipt, not for a time).
+    async fn next_attempt_at(&self) -> Option<DateTime<Utc>> {
+        let pending = matches!(
+            self.status_value(),
+            Some(Status::Queued | Status::Deferred | Status::Sending | Status::Unconfirmed)
+        );
+        (pending && self.0.next_attempt_at != worker::sender::parked_until())
+            .then_some(self.0.next_attempt_at)
+    }
+    /// When a gateway accepted it.
+    async fn sent_at(&self) -> Option<DateTime<Utc>> {
+        self.0.sent_at
+    }
+    /// When the gateway reported delivery.
+    async fn delivered_at(&self) -> Option<DateTime<Utc>> {
+        self.0.delivered_at
+    }
+    /// What happened last, in the sender's words (`accepted`, `fallback`, `deferred`, …).
+    async fn last_outcome(&self) -> Option<&str> {
+        self.0.last_outcome.as_deref()
+    }
+    /// Why it failed, was deferred or suppressed.
+    async fn last_reason(&self) -> Option<&str> {
+        self.0.last_reason.as_deref()
+    }
+    /// Every gateway call for it, oldest first.
+    async fn attempts(&self, ctx: &Context<'_>) -> Result<Vec<MessageAttempt>> {
+        Ok(loader(ctx)
+            .load_one(AttemptsOfMessage(self.0.id))
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(MessageAttempt)
+            .collect())
+    }
+}
+
+/// Filter of `messages`.
+#[derive(InputObject, Default)]
+pub struct MessageFilter {
+    /// Messages to one client.
+    pub client_id: Option<ID>,
+    /// In one status.
+    pub status: Option<MessageStatus>,
+    /// Last tried on one channel.
+    pub channel: Option<MessageChannel>,
+}
+
+/// Message history queries.
+#[derive(Default)]
+pub struct MessagesQuery;
+
+#[Object]
+impl MessagesQuery {
+    /// Messages in the caller's communes, oldest first, with their status and attempts.
+    async fn messages(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<MessageFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<CountedConnection<Message>> {
+        let (db, rc) = env(ctx);
+        let page = uuid_page(resolver_settings(ctx), first, after)?;
+        let f = filter.unwrap_or_default();
+        let filter = messages::MessageFilter {
+            client_id: f
+                .client_id
+                .map(|id| ids::decode("Client", "filter.clientId", &id))
+                .transpose()?,
+            status: f.status.map(Into::into),
+            channel: f.channel.map(Into::into),
+        };
+        let page = messages::list(db, rc, filter, page).await?;
+        Ok(connection(page, |m| m.id.to_string(), Message))
+    }
+}

@@ -1,0 +1,115 @@
+//! A follower's text: recorded by `record_reply`, then confirmed to the person once.
+
+use chrono::{DateTime, Utc};
+use domain::messaging::templates::{TemplateKey, Vars};
+use entities::{check_in_occurrence, client};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, TransactionTrait};
+use uuid::Uuid;
+use worker::outbox::{self, NewMessage, Recipient};
+
+use super::{Processed, claim};
+use crate::{
+    error::AppResult,
+    schedules::check_ins::{self, ReplyOutcome, ReplySender},
+    startup::AppState,
+};
+
+/// A follower wrote to the OA. The event is claimed, the reply recorded and its confirmation
+/// queued in one transaction: a crash anywhere leaves nothing, and Zalo's retry does it all.
+pub(super) async fn reply(
+    state: &AppState,
+    digest: &str,
+    zalo_user_id: String,
+    text: &str,
+    now: DateTime<Utc>,
+) -> AppResult<Processed> {
+    let txn = state.db.begin().await?;
+    if !claim(&txn, digest, "zalo", now).await? {
+        return Ok(Processed::Before);
+    }
+    let sender = ReplySender::ZaloUser(zalo_user_id.clone());
+    let outcome = check_ins::record_reply_in(&txn, sender, text, now).await?;
+    let queued = match outcome {
+        ReplyOutcome::CheckedIn(occurrence) => confirm_check_in(&txn, occurrence, now).await?,
+        ReplyOutcome::OptedOut => confirm_opt_out(&txn, &zalo_user_id, now).await?,
+        _ => 0,
+    };
+    txn.commit().await?;
+    tracing::info!(
+        source = "zalo",
+        outcome = outcome_name(&outcome),
+        queued,
+        "reply recorded"
+    );
+    Ok(Processed::Now)
+}
+
+fn outcome_name(o: &ReplyOutcome) -> &'static str {
+    match o {
+        ReplyOutcome::CheckedIn(_) => "checked_in",
+        ReplyOutcome::NoOpenCheckIn => "no_open_check_in",
+        ReplyOutcome::OptedOut => "opted_out",
+        ReplyOutcome::OptedIn => "opted_in",
+        ReplyOutcome::Note => "note",
+        ReplyOutcome::UnknownSender => "unknown_sender",
+    }
+}
+
+/// Queues one "check-in received" to the client of the occurrence.
+async fn confirm_check_in(
+    db: &impl ConnectionTrait,
+    occurrence_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<u32, DbErr> {
+    let Some(occ) = check_in_occurrence::Entity::find_by_id(occurrence_id)
+        .one(db)
+        .await?
+    else {
+        return Ok(0);
+    };
+    let Some(c) = client::Entity::find_by_id(occ.client_id).one(db).await? else {
+        return Ok(0);
+    };
+    let message = NewMessage {
+        dedupe_key: format!("check_in_confirmed:{occurrence_id}"),
+        recipient: Recipient::Client(c.id),
+        commune_code: occ.commune_code,
+        template: TemplateKey::CheckInConfirmed,
+        vars: Vars::new().with("name", c.full_name),
+        due_at: now,
+        urgent: false,
+        source_type: "check_in",
+        source_id: Some(occurrence_id),
+    };
+    Ok(u32::from(outbox::enqueue(db, message, now).await?))
+}
+
+/// Queues one opt-out confirmation per opt-out: the key carries the instant of the opt-out,
+/// so "STOP" twice confirms once, and opting out again after opting in confirms again.
+async fn confirm_opt_out(
+    db: &impl ConnectionTrait,
+    zalo_user_id: &str,
+    now: DateTime<Utc>,
+) -> Result<u32, DbErr> {
+    let clients = client::Entity::find()
+        .filter(client::Column::ZaloUserId.eq(zalo_user_id))
+        .all(db)
+        .await?;
+    let mut queued = 0;
+    for c in clients {
+        let Some(at) = c.opted_out_at else { continue };
+        let message = NewMessage {
+            dedupe_key: format!("opt_out_confirmed:{}:{}", c.id, at.timestamp_millis()),
+            recipient: Recipient::Client(c.id),
+            commune_code: c.commune_code,
+            template: TemplateKey::OptOutConfirmed,
+            vars: Vars::new().with("name", c.full_name),
+            due_at: now,
+            urgent: false,
+            source_type: "client",
+            source_id: Some(c.id),
+        };
+        queued += u32::from(outbox::enqueue(db, message, now).await?);
+    }
+    Ok(queued)
+}

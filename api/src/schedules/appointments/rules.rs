@@ -1,0 +1,263 @@
+//! The rules of appointments as plain functions: kinds, outcomes, times, reminder instants.
+
+use chrono::{DateTime, Duration, Utc};
+use worker::appointments::AppointmentStatus;
+
+use crate::error::{AppError, AppResult};
+
+/// What an appointment is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppointmentKind {
+    /// Counselling session (tư vấn).
+    CounsellingSession,
+    /// Drug test; its result is health data.
+    DrugTest,
+    /// Meeting with the case officer.
+    CaseOfficerMeeting,
+    /// Health or methadone visit.
+    HealthVisit,
+    /// Vocational class.
+    VocationalClass,
+    /// Job interview.
+    JobInterview,
+    /// Meeting about a loan (social policy bank).
+    LoanMeeting,
+    /// Anything else; the notes say what.
+    Other,
+}
+
+impl AppointmentKind {
+    /// All kinds.
+    pub const ALL: [AppointmentKind; 8] = [
+        Self::CounsellingSession,
+        Self::DrugTest,
+        Self::CaseOfficerMeeting,
+        Self::HealthVisit,
+        Self::VocationalClass,
+        Self::JobInterview,
+        Self::LoanMeeting,
+        Self::Other,
+    ];
+
+    /// Stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::CounsellingSession => "counselling_session",
+            Self::DrugTest => "drug_test",
+            Self::CaseOfficerMeeting => "case_officer_meeting",
+            Self::HealthVisit => "health_visit",
+            Self::VocationalClass => "vocational_class",
+            Self::JobInterview => "job_interview",
+            Self::LoanMeeting => "loan_meeting",
+            Self::Other => "other",
+        }
+    }
+
+    /// Parses the stored form.
+    pub fn from_stored(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// Result of a drug test (health data: read with `health:read` only, every read audited).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DrugTestResult {
+    /// No substance found.
+    Negative,
+    /// Substance found.
+    Positive,
+    /// The sample could not be read.
+    Invalid,
+    /// The client refused the test.
+    Refused,
+}
+
+impl DrugTestResult {
+    /// All results.
+    pub const ALL: [DrugTestResult; 4] =
+        [Self::Negative, Self::Positive, Self::Invalid, Self::Refused];
+
+    /// Stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Negative => "negative",
+            Self::Positive => "positive",
+            Self::Invalid => "invalid",
+            Self::Refused => "refused",
+        }
+    }
+
+    /// Parses the stored form.
+    pub fn from_stored(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+/// What a person records once an appointment has taken place (or not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The client came.
+    Attended,
+    /// The client did not come.
+    Missed,
+}
+
+impl Outcome {
+    /// The status an appointment takes with this outcome.
+    pub fn status(self) -> AppointmentStatus {
+        match self {
+            Self::Attended => AppointmentStatus::Attended,
+            Self::Missed => AppointmentStatus::Missed,
+        }
+    }
+}
+
+/// Longest appointment accepted: a working day.
+const MAX_LENGTH: Duration = Duration::hours(12);
+/// How far back an appointment may be entered (recorded the day after it took place).
+const MAX_BACKDATING: Duration = Duration::days(1);
+
+/// Checks the times of a new or moved appointment.
+pub fn check_times(
+    starts_at: DateTime<Utc>,
+    ends_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    if ends_at <= starts_at {
+        return Err(AppError::field("endsAt", "must be after startsAt"));
+    }
+    if ends_at - starts_at > MAX_LENGTH {
+        return Err(AppError::field(
+            "endsAt",
+            "an appointment lasts at most 12 hours",
+        ));
+    }
+    if starts_at < now - MAX_BACKDATING {
+        return Err(AppError::field(
+            "startsAt",
+            "cannot be more than one day in the past",
+        ));
+    }
+    Ok(())
+}
+
+/// The reminders still to send: `(offset in minutes, due instant)` for each offset whose due
+/// instant is after `now`.
+pub fn reminder_times(
+    starts_at: DateTime<Utc>,
+    offsets: &[Duration],
+    now: DateTime<Utc>,
+) -> Vec<(i64, DateTime<Utc>)> {
+    offsets
+        .iter()
+        .map(|o| (o.num_minutes(), starts_at - *o))
+        .filter(|(_, due)| *due > now)
+        .collect()
+}
+
+/// Checks that an outcome fits the appointment: a drug test result only on an attended drug test.
+pub fn check_outcome(
+    kind: AppointmentKind,
+    outcome: Outcome,
+    result: Option<DrugTestResult>,
+) -> AppResult<()> {
+    match result {
+        Some(_) if kind != AppointmentKind::DrugTest => Err(AppError::field(
+            "drugTestResult",
+            "only a drug test appointment has a test result",
+        )),
+        Some(_) if outcome != Outcome::Attended => Err(AppError::field(
+            "drugTestResult",
+            "a missed appointment has no test result",
+        )),
+        _ => Ok(()),
+    }
+}
+
+pub(super) fn text(field: &'static str, value: &str, max: usize) -> AppResult<String> {
+    let v = value.split_whitespace().collect::<Vec<_>>().join(" ");
+    if v.is_empty() {
+        return Err(AppError::field(field, "must not be empty"));
+    }
+    if v.chars().count() > max {
+        return Err(AppError::field(
+            field,
+            format!("must be at most {max} characters"),
+        ));
+    }
+    Ok(v)
+}
+
+/// An optional free text: blank means absent.
+pub(super) fn optional_text(
+    field: &'static str,
+    value: Option<String>,
+    max: usize,
+) -> AppResult<Option<String>> {
+    value
+        .filter(|v| !v.trim().is_empty())
+        .map(|v| text(field, &v, max))
+        .transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn at(h: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 12, 1, h, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn times_must_be_ordered_short_and_recent() {
+        let now = at(1);
+        assert!(check_times(at(3), at(4), now).is_ok());
+        assert!(check_times(at(4), at(3), now).is_err());
+        assert!(check_times(at(4), at(4), now).is_err());
+        assert!(check_times(at(2), at(2) + Duration::minutes(12 * 60 + 1), now).is_err());
+        assert!(check_times(at(2), at(14), now).is_ok());
+        let long_ago = now - Duration::days(1) - Duration::minutes(1);
+        assert!(check_times(long_ago, long_ago + Duration::hours(1), now).is_err());
+        let yesterday = now - Duration::hours(23);
+        assert!(check_times(yesterday, yesterday + Duration::hours(1), now).is_ok());
+    }
+
+    #[test]
+    fn reminders_whose_time_has_passed_are_left_out() {
+        let offsets = [Duration::minutes(1440), Duration::minutes(120)];
+        let starts = at(10);
+        let all = reminder_times(starts, &offsets, starts - Duration::days(2));
+        assert_eq!(
+            all,
+            vec![
+                (1440, starts - Duration::days(1)),
+                (120, starts - Duration::hours(2))
+            ]
+        );
+        let late = reminder_times(starts, &offsets, starts - Duration::hours(5));
+        assert_eq!(late, vec![(120, starts - Duration::hours(2))]);
+        assert!(reminder_times(starts, &offsets, starts - Duration::hours(2)).is_empty());
+    }
+
+    #[test]
+    fn only_attended_drug_tests_carry_a_result() {
+        use AppointmentKind::*;
+        let r = Some(DrugTestResult::Negative);
+        assert!(check_outcome(DrugTest, Outcome::Attended, r).is_ok());
+        assert!(check_outcome(DrugTest, Outcome::Missed, r).is_err());
+        assert!(check_outcome(CounsellingSession, Outcome::Attended, r).is_err());
+        assert!(check_outcome(CounsellingSession, Outcome::Missed, None).is_ok());
+    }
+
+    #[test]
+    fn stored_forms_round_trip() {
+        for k in AppointmentKind::ALL {
+            assert_eq!(AppointmentKind::from_stored(k.as_str()), Some(k));
+        }
+        for r in DrugTestResult::ALL {
+            assert_eq!(DrugTestResult::from_stored(r.as_str()), Some(r));
+        }
+    }
+}

@@ -1,0 +1,13 @@
+//! The worker end to end: a change made through GraphQL writes the outbox, the real sender
+//! claims it and calls fake Zalo ZNS and eSMS gateways over real HTTP (wiremock), and the
+//! outbox row records what happened. Each test runs on SQLite and, with `TEST_DATABASE_URL`,
+//! on PostgreSQL; the clock is the app's manual clock, moved instead of slept.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod channels;
+mod concurrency;
+mod consent;
+mod metrics;
+mod quiet_hours;
+mod retries;
+mod support;
