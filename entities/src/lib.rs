@@ -25,6 +25,7 @@ pub mod order_pause;
 pub mod outbox_attempt;
 pub mod outbox_message;
 pub mod province;
+pub mod reply_note;
 pub mod supervision_order;
 pub mod webhook_event;
 pub mod zalo_token;

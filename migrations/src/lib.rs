@@ -8,6 +8,7 @@ mod m20261126_000005_outbox;
 mod m20261126_000006_check_ins;
 mod m20261126_000007_appointments;
 mod m20261126_000008_webhook_events;
+mod m20261126_000009_reply_notes;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000006_check_ins::Migration),
             Box::new(m20261126_000007_appointments::Migration),
             Box::new(m20261126_000008_webhook_events::Migration),
+            Box::new(m20261126_000009_reply_notes::Migration),
         ]
     }
 }

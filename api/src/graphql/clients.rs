@@ -207,6 +207,23 @@ impl Client {
             .map(super::check_ins::CheckInOccurrence)
             .collect())
     }
+    /// Replies the client wrote that were not keywords, newest first, for the officer to read.
+    /// Sensitive (the client may write anything): needs `clients:sensitive`; audited.
+    async fn reply_notes(&self, ctx: &Context<'_>) -> Result<Vec<ReplyNote>> {
+        self.sensitive(ctx, "replyNotes")?;
+        let rows = loader(ctx)
+            .load_one(super::loaders::RepliesOfClient(self.0.id))
+            .await?
+            .unwrap_or_default();
+        Ok(rows
+            .into_iter()
+            .map(|r| ReplyNote {
+                channel: r.channel,
+                text: r.text,
+                received_at: r.received_at,
+            })
+            .collect())
+    }
     /// Moves between communes.
     async fn transfers(&self, ctx: &Context<'_>) -> Result<Vec<ClientTransfer>> {
         let rows = loader(ctx)
@@ -481,4 +498,15 @@ impl ClientsMutation {
             new_order: out.new_order.map(SupervisionOrder),
         })
     }
+}
+
+/// A reply kept for the officer.
+#[derive(SimpleObject)]
+pub struct ReplyNote {
+    /// `sms` or `zalo`.
+    pub channel: String,
+    /// What the client wrote.
+    pub text: String,
+    /// When it arrived.
+    pub received_at: DateTime<Utc>,
 }

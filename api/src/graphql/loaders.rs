@@ -66,6 +66,7 @@ key!(CommuneKey, String, "A commune by code.");
 key!(ProvinceKey, String, "A province by code.");
 key!(CheckInOfOccurrence, Uuid, "The check-in of an occurrence.");
 key!(PlansOfOrder, Uuid, "The check-in plans of an order.");
+key!(RepliesOfClient, Uuid, "The reply notes of a client.");
 key!(
     UpcomingOfClient,
     Uuid,
@@ -249,5 +250,17 @@ impl Loader<AttemptsOfMessage> for RegistryLoader {
             .await
             .map_err(gql)?;
         Ok(group(rows, |r| AttemptsOfMessage(r.message_id)))
+    }
+}
+
+impl Loader<RepliesOfClient> for RegistryLoader {
+    type Value = Vec<entities::reply_note::Model>;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[RepliesOfClient]) -> LoadResult<RepliesOfClient, Self::Value> {
+        let rows =
+            check_ins::reply_notes_by_client_ids(&self.db, &self.rc, &unwrap_keys(keys, |k| k.0))
+                .await
+                .map_err(gql)?;
+        Ok(group(rows, |r| RepliesOfClient(r.client_id)))
     }
 }

@@ -12,6 +12,7 @@ pub mod officers;
 pub mod orders;
 pub mod pagination;
 pub mod places;
+pub mod policies;
 pub mod scalars;
 pub mod viewer;
 
@@ -31,6 +32,7 @@ pub struct QueryRoot(
     clients::ClientsQuery,
     orders::OrdersQuery,
     check_ins::CheckInsQuery,
+    policies::PoliciesQuery,
     appointments::AppointmentsQuery,
     messages::MessagesQuery,
     admin::AdminQuery,
@@ -44,6 +46,7 @@ pub struct MutationRoot(
     clients::ClientsMutation,
     orders::OrdersMutation,
     check_ins::CheckInsMutation,
+    policies::PoliciesMutation,
     appointments::AppointmentsMutation,
     admin::AdminMutation,
 );

@@ -11,6 +11,7 @@ pub mod import;
 pub mod officers;
 pub mod orders;
 pub mod places;
+pub mod policies;
 pub mod regimes;
 pub mod seed;
 pub mod transfers;

@@ -11,7 +11,9 @@ use domain::{
         templates::{TemplateKey, Vars},
     },
 };
-use entities::{check_in, check_in_occurrence, check_in_plan, client, order_assignment};
+use entities::{
+    check_in, check_in_occurrence, check_in_plan, client, order_assignment, reply_note,
+};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
     QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait, sea_query::Expr,
@@ -462,7 +464,28 @@ pub async fn record_reply_in(
             }
             ReplyOutcome::OptedIn
         }
-        Reply::Help | Reply::Acknowledge { .. } | Reply::Note(_) => ReplyOutcome::Note,
+        Reply::Help | Reply::Acknowledge { .. } | Reply::Note(_) => {
+            // Kept for the officer, as written (at most 1,000 characters), for each matching
+            // client (normally one).
+            let kept: String = text.trim().chars().take(1000).collect();
+            let channel = match method {
+                CheckInMethod::ZaloReply => "zalo",
+                _ => "sms",
+            };
+            for c in &clients {
+                reply_note::ActiveModel {
+                    id: Set(Uuid::now_v7()),
+                    client_id: Set(c.id),
+                    commune_code: Set(c.commune_code.clone()),
+                    channel: Set(channel.to_owned()),
+                    text: Set(kept.clone()),
+                    received_at: Set(now),
+                }
+                .insert(txn)
+                .await?;
+            }
+            ReplyOutcome::Note
+        }
     };
     Ok(outcome)
 }
@@ -595,4 +618,24 @@ pub async fn compliance(
     }
     c.due = c.on_time + c.late + c.missed;
     Ok(c)
+}
+
+/// Reply notes of these clients in scope, newest first (DataLoader batch).
+pub async fn reply_notes_by_client_ids(
+    db: &impl ConnectionTrait,
+    ctx: &RequestContext,
+    ids: &[Uuid],
+) -> AppResult<Vec<reply_note::Model>> {
+    let p = ctx.principal()?;
+    p.require(Permission::ClientsSensitiveRead)?;
+    Ok(reply_note::Entity::find()
+        .filter(commune_condition(
+            &p.scope(),
+            reply_note::Column::CommuneCode,
+        ))
+        .filter(reply_note::Column::ClientId.is_in(ids.iter().copied()))
+        .order_by_desc(reply_note::Column::ReceivedAt)
+        .limit(20 * ids.len() as u64)
+        .all(db)
+        .await?)
 }

@@ -11,6 +11,7 @@ db_tests!(
     plan_changes_move_only_future_occurrences,
     bad_plans_and_check_ins_are_refused,
     pauses_and_suspension_withdraw_future_check_ins,
+    free_text_replies_are_kept_for_the_officer,
 );
 
 const CREATE_PLAN: &str = "mutation($input: CreateCheckInPlanInput!) { createCheckInPlan(input: $input) { plan { id startsOn endsOn opensAt rule { weekly { weekdays intervalWeeks } } } } }";
@@ -434,5 +435,38 @@ async fn pauses_and_suspension_withdraw_future_check_ins(app: TestApp) {
         count_sql(&app, queued).await,
         0,
         "the withdrawn windows' prompts are cancelled"
+    );
+}
+
+async fn free_text_replies_are_kept_for_the_officer(app: TestApp) {
+    let w = app.world().await;
+    let phone = domain::Phone::parse("0912 000 001").unwrap();
+    let sender = api::schedules::check_ins::ReplySender::Phone(phone);
+    let outcome = api::schedules::check_ins::record_reply(
+        &app.db,
+        sender,
+        "Hôm nay tôi bị ốm, xin hẹn lại",
+        app.clock_now(),
+    )
+    .await
+    .map_err(|e| e.message())
+    .unwrap();
+    assert_eq!(outcome, api::schedules::check_ins::ReplyOutcome::Note);
+    let q = "query($c: ID!) { client(id: $c) { replyNotes { channel text } } }";
+    let data = app.ok(&w.key_a, q, json!({ "c": w.client_a })).await;
+    assert_eq!(
+        data["client"]["replyNotes"],
+        json!([{ "channel": "sms", "text": "Hôm nay tôi bị ốm, xin hẹn lại" }])
+    );
+    let body = app
+        .graphql(Some(&w.key_a_readonly), q, json!({ "c": w.client_a }))
+        .await;
+    assert_eq!(tests::first_error_code(&body).as_deref(), Some("FORBIDDEN"));
+    let data = app
+        .ok(&w.officer_a_token, q, json!({ "c": w.client_b }))
+        .await;
+    assert!(
+        data["client"].is_null(),
+        "another commune's client and notes stay hidden"
     );
 }

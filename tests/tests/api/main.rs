@@ -6,6 +6,7 @@ mod authorization;
 mod bad_input;
 mod check_ins;
 mod messages;
+mod policies;
 mod registry;
 mod schema;
 mod webhooks;
