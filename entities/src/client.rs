@@ -23,6 +23,7 @@ pub struct Model {
     pub zalo_consent_method: Option<String>,
     pub preferred_channel: Option<String>,
     pub opted_out_at: Option<DateTimeUtc>,
+    pub zalo_last_interaction_at: Option<DateTimeUtc>,
     pub status: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -9,6 +9,7 @@ mod m20261126_000006_check_ins;
 mod m20261126_000007_appointments;
 mod m20261126_000008_webhook_events;
 mod m20261126_000009_reply_notes;
+mod m20261126_000010_zalo_interaction;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000007_appointments::Migration),
             Box::new(m20261126_000008_webhook_events::Migration),
             Box::new(m20261126_000009_reply_notes::Migration),
+            Box::new(m20261126_000010_zalo_interaction::Migration),
         ]
     }
 }

@@ -368,7 +368,7 @@ impl Sender {
                     Some("zalo") => Some(PreferredChannel::Zalo),
                     _ => None,
                 },
-                oa_last_interaction: None,
+                oa_last_interaction: c.zalo_last_interaction_at,
             };
             let plan = self.available(channel_plan(&profile, now), template);
             return Ok(Some(Contact {

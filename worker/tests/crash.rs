@@ -91,6 +91,7 @@ async fn seed(db: &DatabaseConnection) {
         zalo_consent_method: Set(None),
         preferred_channel: Set(Some("sms".into())),
         opted_out_at: Set(None),
+        zalo_last_interaction_at: Set(None),
         status: Set("active".into()),
         created_at: Set(now),
         updated_at: Set(now),

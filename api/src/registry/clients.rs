@@ -329,6 +329,7 @@ pub async fn create(
         zalo_consent_method: Set(zalo.map(|c| c.method.as_str().to_owned())),
         preferred_channel: Set(input.preferred_channel.map(|c| c.as_str().to_owned())),
         opted_out_at: Set(None),
+        zalo_last_interaction_at: Set(None),
         status: Set(ClientStatus::Active.as_str().to_owned()),
         created_at: Set(ctx.now),
         updated_at: Set(ctx.now),

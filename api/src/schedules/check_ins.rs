@@ -401,6 +401,14 @@ pub async fn record_reply_in(
     if clients.is_empty() {
         return Ok(ReplyOutcome::UnknownSender);
     }
+    if matches!(sender, ReplySender::ZaloUser(_)) {
+        // Writing to the OA opens Zalo's 7-day window for free OA messages.
+        client::Entity::update_many()
+            .col_expr(client::Column::ZaloLastInteractionAt, Expr::value(now))
+            .filter(client::Column::Id.is_in(clients.iter().map(|c| c.id)))
+            .exec(txn)
+            .await?;
+    }
     let outcome = match parse_reply(text) {
         Reply::CheckIn { wellbeing } => {
             let ids: Vec<Uuid> = clients.iter().map(|c| c.id).collect();

@@ -16,6 +16,7 @@ db_tests!(
     not_a_zalo_user_falls_back_to_sms,
     a_rejected_zns_template_falls_back_to_sms,
     a_failure_on_the_last_channel_is_recorded_with_its_reason,
+    a_client_who_wrote_to_the_oa_this_week_gets_a_free_oa_message,
 );
 
 async fn a_client_preferring_zalo_gets_the_prompt_through_zns(app: TestApp) {
@@ -150,5 +151,46 @@ async fn a_failure_on_the_last_channel_is_recorded_with_its_reason(app: TestApp)
     );
     app.clock.advance(chrono::Duration::days(1));
     assert_eq!(sender.run_once().await.unwrap(), 0, "a failure is final");
+    fake.verify().await;
+}
+
+async fn a_client_who_wrote_to_the_oa_this_week_gets_a_free_oa_message(app: TestApp) {
+    let w = app.world().await;
+    let m = "mutation($i: UpdateClientInput!) { updateClient(input: $i) { client { id } } }";
+    app.ok(
+        &app.admin_token,
+        m,
+        json!({ "i": { "id": w.client_a, "zaloUserId": "1234567890" } }),
+    )
+    .await;
+    let prompt = check_in_prompt_due(&app, &w).await;
+    // The client writes to the OA (a note, not a keyword): the 7-day OA window opens.
+    let sender_id = api::schedules::check_ins::ReplySender::ZaloUser("1234567890".into());
+    api::schedules::check_ins::record_reply(&app.db, sender_id, "chào cán bộ", app.clock_now())
+        .await
+        .map_err(|e| e.message())
+        .unwrap();
+    let fake = fake_gateways().await;
+    wiremock::Mock::given(wiremock::matchers::path("/v3.0/oa/message/cs"))
+        .and(wiremock::matchers::body_partial_json(
+            json!({ "recipient": { "user_id": "1234567890" } }),
+        ))
+        .respond_with(wiremock::ResponseTemplate::new(200).set_body_json(
+            json!({ "error": 0, "message": "Success", "data": { "message_id": "oa-1" } }),
+        ))
+        .expect(1)
+        .mount(&fake)
+        .await;
+    zns_to_client_a(&prompt)
+        .respond_with(zns_ok("zns-1"))
+        .expect(0)
+        .mount(&fake)
+        .await;
+    assert_eq!(sender(&app, &fake).run_once().await.unwrap(), 1);
+    let row = reload(&app, prompt.id).await;
+    assert_eq!(
+        (row.status.as_str(), row.channel.as_deref()),
+        ("sent", Some("zalo_oa"))
+    );
     fake.verify().await;
 }
