@@ -162,9 +162,10 @@ impl Appointment {
         let Some(id) = self.0.rescheduled_from_id else {
             return Ok(None);
         };
-        let (db, rc) = env(ctx);
-        let rows = appointments::by_ids(db, rc, &[id]).await?;
-        Ok(rows.into_iter().next().map(Appointment))
+        Ok(loader(ctx)
+            .load_one(super::loaders::AppointmentKey(id))
+            .await?
+            .map(Appointment))
     }
     /// Drug test result. Health data: needs `health:read`; every read is audited.
     async fn drug_test_result(&self, ctx: &Context<'_>) -> Result<Option<DrugTestResult>> {
@@ -244,10 +245,11 @@ impl AppointmentsQuery {
 
     /// One appointment by id; null when unknown or outside the caller's scope.
     async fn appointment(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Appointment>> {
-        let (db, rc) = env(ctx);
         let uuid = ids::decode("Appointment", "id", &id)?;
-        let rows = appointments::by_ids(db, rc, &[uuid]).await?;
-        Ok(rows.into_iter().next().map(Appointment))
+        Ok(loader(ctx)
+            .load_one(super::loaders::AppointmentKey(uuid))
+            .await?
+            .map(Appointment))
     }
 }
 

@@ -67,6 +67,7 @@ key!(ProvinceKey, String, "A province by code.");
 key!(CheckInOfOccurrence, Uuid, "The check-in of an occurrence.");
 key!(PlansOfOrder, Uuid, "The check-in plans of an order.");
 key!(RepliesOfClient, Uuid, "The reply notes of a client.");
+key!(AppointmentKey, Uuid, "An appointment by id.");
 key!(
     UpcomingOfClient,
     Uuid,
@@ -262,5 +263,20 @@ impl Loader<RepliesOfClient> for RegistryLoader {
                 .await
                 .map_err(gql)?;
         Ok(group(rows, |r| RepliesOfClient(r.client_id)))
+    }
+}
+
+impl Loader<AppointmentKey> for RegistryLoader {
+    type Value = entities::appointment::Model;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[AppointmentKey]) -> LoadResult<AppointmentKey, Self::Value> {
+        let rows =
+            crate::schedules::appointments::by_ids(&self.db, &self.rc, &unwrap_keys(keys, |k| k.0))
+                .await
+                .map_err(gql)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (AppointmentKey(r.id), r))
+            .collect())
     }
 }
