@@ -37,6 +37,11 @@ pub enum WorkerError {
     /// A gateway could not be built.
     #[error(transparent)]
     Gateway(#[from] gateways::GatewayBuildError),
+    /// Production without any provider would print messages (personal data) to stdout.
+    #[error(
+        "no SMS or Zalo provider is configured (set ESMS_* or ZALO_*), and ALLOW_CONSOLE_SINK is off"
+    )]
+    NoGateway,
     /// The planner schedule is not a valid cron expression.
     #[error("PLANNER_CRON: {0}")]
     Schedule(String),
@@ -65,6 +70,9 @@ pub async fn run(
     shutdown: CancellationToken,
 ) -> Result<(), WorkerError> {
     let gateways = Gateways::from_settings(&settings.gateways, db.clone())?;
+    if !gateways.any_configured() && !settings.allow_console_sink {
+        return Err(WorkerError::NoGateway);
+    }
     let link_key = links::key(&db, clock.now()).await?;
     let planning = PlanningContext {
         calendar: settings.calendar(),

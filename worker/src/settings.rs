@@ -22,6 +22,9 @@ pub struct WorkerSettings {
     pub gateways: crate::gateways::GatewaySettings,
     /// `SENDER_LEASE_SECONDS` (120), `SENDER_BATCH` (100), `SENDER_CONCURRENCY` (8).
     pub sender: crate::sender::SenderSettings,
+    /// `ALLOW_CONSOLE_SINK`: print messages to stdout when no provider is configured. On by
+    /// default except with `APP_ENV=production`, where the console would print personal data.
+    pub allow_console_sink: bool,
 }
 
 impl WorkerSettings {
@@ -79,6 +82,10 @@ impl WorkerSettings {
             planner_cron: env::optional("PLANNER_CRON").unwrap_or_else(|| "*/30 * * * * *".into()),
             gateways: crate::gateways::GatewaySettings::from_env()?,
             sender: sender_from_env()?,
+            allow_console_sink: env::bool_or(
+                "ALLOW_CONSOLE_SINK",
+                env::optional("APP_ENV").as_deref() != Some("production"),
+            )?,
         })
     }
 
@@ -92,6 +99,7 @@ impl WorkerSettings {
             planner_cron: "* * * * * *".into(),
             gateways: crate::gateways::GatewaySettings::console_only(),
             sender: crate::sender::SenderSettings::default(),
+            allow_console_sink: true,
         }
     }
 }
