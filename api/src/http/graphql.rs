@@ -48,10 +48,19 @@ fn json_response(
 
 fn error_response(status: StatusCode, headers: &HeaderMap, code: &str, message: &str) -> Response {
     let err = async_graphql::Error::new(message).extend_with(|_, e| e.set("code", code));
-    let body = async_graphql::Response::from_errors(vec![
-        err.into_server_error(async_graphql::Pos::default()),
-    ]);
-    json_response(status, headers, &body)
+    let error = err.into_server_error(async_graphql::Pos::default());
+    // A request that never executed has no `data` entry (graphql-over-http).
+    json_response(status, headers, &serde_json::json!({ "errors": [error] }))
+}
+
+/// graphql-over-http: a document that cannot run is a 400 with the GraphQL response media
+/// type, and a 200 with plain `application/json` (whose clients read errors from the body).
+fn document_error_status(headers: &HeaderMap) -> StatusCode {
+    if wants_graphql_response(headers) {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    }
 }
 
 /// The presented secret: `Authorization: Bearer …` or `X-Api-Key: …`.
@@ -107,13 +116,26 @@ pub async fn get_handler(
     execute(state, method, headers, request).await
 }
 
-/// POST: a GraphQL request.
+/// POST: a GraphQL request; a body that is not `application/json` (or `application/graphql`)
+/// is refused (415).
 pub async fn post_handler(
     state: State<AppState>,
     method: Method,
     headers: HeaderMap,
     request: Result<GraphQLRequest, async_graphql_axum::rejection::GraphQLRejection>,
 ) -> Response {
+    let json_or_graphql = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("application/json") || t.starts_with("application/graphql"));
+    if !json_or_graphql {
+        return error_response(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            &headers,
+            "BAD_REQUEST",
+            "send the request as application/json",
+        );
+    }
     execute(state, method, headers, request).await
 }
 
@@ -156,7 +178,7 @@ async fn execute(
                     state.settings.limits.max_aliases
                 );
                 return error_response(
-                    StatusCode::BAD_REQUEST,
+                    document_error_status(&headers),
                     &headers,
                     "GRAPHQL_VALIDATION_FAILED",
                     &message,
@@ -166,7 +188,7 @@ async fn execute(
         Err(e) => {
             let message = format!("syntax error: {}", e.message);
             return error_response(
-                StatusCode::BAD_REQUEST,
+                document_error_status(&headers),
                 &headers,
                 "GRAPHQL_PARSE_FAILED",
                 &message,
@@ -194,18 +216,18 @@ async fn execute(
             ]),
         );
     }
-    let validation_failed =
-        response.data == async_graphql::Value::Null && !response.errors.is_empty();
+    // Errors without a path were raised before execution (validation, depth, complexity).
+    let validation_failed = response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty());
     for err in &mut response.errors {
         tag_engine_error(err);
     }
-    // graphql-over-http: with the new media type, a request that could not run is a 400.
-    let status = if validation_failed && wants_graphql_response(&headers) {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
-    json_response(status, &headers, &response)
+    if validation_failed {
+        let body = serde_json::json!({ "errors": response.errors });
+        return json_response(document_error_status(&headers), &headers, &body);
+    }
+    json_response(StatusCode::OK, &headers, &response)
 }
 
 fn e_into_internal(e: AppError) -> AppError {

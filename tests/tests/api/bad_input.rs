@@ -212,7 +212,14 @@ async fn oversized_pages_deep_queries_and_aliases_are_refused(app: TestApp) {
     let (status, body) = app
         .graphql_status(Some(&admin), &format!("{{ {aliases} }}"), json!({}))
         .await;
-    assert_eq!(status, 400);
+    assert_eq!(
+        status, 200,
+        "application/json clients read document errors from a 200"
+    );
+    assert!(
+        body.get("data").is_none(),
+        "a document that never ran has no data entry"
+    );
     assert_eq!(
         tests::first_error_code(&body).as_deref(),
         Some("GRAPHQL_VALIDATION_FAILED")
@@ -238,7 +245,7 @@ async fn malformed_requests_are_client_errors(app: TestApp) {
     let (status, body) = app
         .graphql_status(Some(&app.admin_token), "{ clients { ", json!({}))
         .await;
-    assert_eq!(status, 400);
+    assert_eq!(status, 200);
     assert_eq!(
         tests::first_error_code(&body).as_deref(),
         Some("GRAPHQL_PARSE_FAILED")
@@ -253,6 +260,12 @@ async fn malformed_requests_are_client_errors(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(res.status(), 413);
+    let res = app.http.post(&url).body("{}").send().await.unwrap();
+    assert_eq!(
+        res.status(),
+        415,
+        "a POST without a content type is refused"
+    );
     let res = app
         .http
         .get(format!(
@@ -284,5 +297,22 @@ async fn malformed_requests_are_client_errors(app: TestApp) {
     assert_eq!(
         res.headers()["content-type"],
         "application/graphql-response+json"
+    );
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert!(body.get("data").is_none() && body["errors"].is_array());
+    // An execution error is still a 200 with the new media type: the request ran.
+    let res = app
+        .http
+        .post(&url)
+        .header("accept", "application/graphql-response+json")
+        .json(&json!({ "query": "{ clients { totalCount } }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(
+        tests::first_error_code(&body).as_deref(),
+        Some("UNAUTHENTICATED")
     );
 }
