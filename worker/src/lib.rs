@@ -8,6 +8,7 @@ pub mod db;
 pub mod env;
 pub mod gateways;
 pub mod links;
+pub mod metrics;
 pub mod occurrences;
 pub mod outbox;
 pub mod planner;

@@ -24,6 +24,19 @@ async fn main() -> ExitCode {
         }
         let shutdown = CancellationToken::new();
         tokio::spawn(worker::signals::cancel_on_signal(shutdown.clone()));
+        // `METRICS_BIND` (e.g. 0.0.0.0:9464): where Prometheus scrapes this worker's counters.
+        if let Some(addr) = env::optional("METRICS_BIND") {
+            let addr: std::net::SocketAddr =
+                addr.parse().map_err(|e| format!("METRICS_BIND: {e}"))?;
+            worker::metrics::install();
+            let (db, token) = (db.clone(), shutdown.clone());
+            tokio::spawn(async move {
+                if let Err(e) = worker::metrics::serve(addr, db, Arc::new(SystemClock), token).await
+                {
+                    tracing::error!(error = %e, "metrics endpoint stopped");
+                }
+            });
+        }
         worker::run(db, Arc::new(SystemClock), settings, shutdown)
             .await
             .map_err(|e| e.to_string())

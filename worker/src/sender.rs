@@ -677,7 +677,7 @@ async fn finish(
         .exec_without_returning(db)
         .await?;
         metrics::counter!(
-            "donghanh_messages_total",
+            crate::metrics::MESSAGES_TOTAL,
             "channel" => channel_name(a.channel),
             "outcome" => outcome_name(&a.class),
         )

@@ -120,7 +120,14 @@ async fn seed(db: &DatabaseConnection) {
 }
 
 fn spawn_worker(database_url: &str, esms: &str) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_worker"))
+    worker_command(database_url, esms)
+        .spawn()
+        .expect("worker binary starts")
+}
+
+fn worker_command(database_url: &str, esms: &str) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_worker"));
+    command
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("DATABASE_URL", database_url)
@@ -148,9 +155,8 @@ fn spawn_worker(database_url: &str, esms: &str) -> Child {
                         .ok()
                 })
                 .map_or_else(Stdio::null, Stdio::from),
-        )
-        .spawn()
-        .expect("worker binary starts")
+        );
+    command
 }
 
 async fn unsent(db: &DatabaseConnection) -> u64 {
@@ -258,4 +264,45 @@ async fn killed_workers_lose_nothing_and_send_nothing_twice_on_postgres() {
         .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         .await
         .ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_standalone_worker_serves_its_counters_for_prometheus() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("metrics.db").display());
+    let db = worker::db::connect(&url, 2).await.unwrap();
+    worker::db::migrate(&db).await.unwrap();
+    seed(&db).await;
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(FakeEsms::default())
+        .mount(&server)
+        .await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = worker_command(&url, &server.uri())
+        .env("METRICS_BIND", format!("127.0.0.1:{port}"))
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while unsent(&db).await > 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let text = reqwest::get(format!("http://127.0.0.1:{port}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    child.kill().ok();
+    child.wait().ok();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("donghanh_messages_total{") && l.contains("outcome=\"accepted\""))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(line.ends_with(&format!(" {MESSAGES}")), "{line}");
+    assert!(text.contains("donghanh_outbox_due 0"), "{text}");
 }

@@ -1,106 +1,30 @@
-//! Prometheus metrics at `/metrics`: gateway attempts by channel and outcome (counted by the
-//! sender as it records each attempt), and the outbox's backlog, measured when scraped.
-//!
-//! Metric labels are channels and outcome classes only: never a phone number, a name or a
-//! commune, so the scrape can go to a monitoring system outside the commune's scope.
-
-use std::sync::OnceLock;
+//! `/metrics` of the API: see `worker::metrics` for what is measured.
 
 use axum::{
     extract::State,
     http::{StatusCode, header},
     response::{IntoResponse, Response},
 };
-use chrono::{DateTime, Utc};
-use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
-use sea_orm::{ConnectionTrait, DatabaseBackend, DbErr, Statement};
 
 use crate::startup::AppState;
 
-/// Gateway attempts, labelled `channel` and `outcome` (incremented in the worker's sender).
-pub const MESSAGES_TOTAL: &str = "donghanh_messages_total";
-/// Seconds since the oldest due, unsent message became due.
-pub const OUTBOX_LAG_SECONDS: &str = "donghanh_outbox_lag_seconds";
-/// Messages due now and not yet sent.
-pub const OUTBOX_DUE: &str = "donghanh_outbox_due";
-
-static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
-
-/// Installs the process-wide recorder once and returns its handle. A second call (another
-/// app in the same test process) reuses the first; if some other recorder was installed
-/// first, this one still renders, with only what it records itself.
-pub fn install() -> &'static PrometheusHandle {
-    HANDLE.get_or_init(|| {
-        let recorder = PrometheusBuilder::new().build_recorder();
-        let handle = recorder.handle();
-        if metrics::set_global_recorder(recorder).is_err() {
-            tracing::warn!("another metrics recorder is installed; /metrics will miss its data");
-        }
-        metrics::describe_counter!(
-            MESSAGES_TOTAL,
-            "Gateway attempts by channel and classified outcome."
-        );
-        metrics::describe_gauge!(
-            OUTBOX_LAG_SECONDS,
-            "Seconds since the oldest due, unsent outbox message became due."
-        );
-        metrics::describe_gauge!(OUTBOX_DUE, "Outbox messages due now and not yet sent.");
-        handle
-    })
-}
-
-/// The backlog: due messages waiting for a worker, and how long the oldest has waited.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Backlog {
-    due: i64,
-    lag_seconds: f64,
-}
-
-/// One query over the outbox: queued or deferred messages whose time has come.
-async fn backlog(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<Backlog, DbErr> {
-    let backend = db.get_database_backend();
-    let p = match backend {
-        DatabaseBackend::Postgres => "$1",
-        _ => "?",
-    };
-    let sql = format!(
-        "SELECT COUNT(*) AS due, MIN(next_attempt_at) AS oldest FROM outbox_messages \
-         WHERE status IN ('queued', 'deferred') AND next_attempt_at <= {p}"
-    );
-    let stmt = Statement::from_sql_and_values(backend, sql, [now.into()]);
-    let Some(row) = db.query_one_raw(stmt).await? else {
-        return Ok(Backlog {
-            due: 0,
-            lag_seconds: 0.0,
-        });
-    };
-    let due: i64 = row.try_get("", "due")?;
-    let oldest: Option<DateTime<Utc>> = row.try_get("", "oldest")?;
-    let lag_seconds = oldest.map_or(0.0, |t| (now - t).num_milliseconds().max(0) as f64 / 1000.0);
-    Ok(Backlog { due, lag_seconds })
-}
+pub use worker::metrics::install;
 
 /// Refreshes the backlog gauges and renders every metric in the Prometheus text format.
 pub async fn render(State(state): State<AppState>) -> Response {
-    let handle = install();
-    match backlog(&state.db, state.clock.now()).await {
-        Ok(b) => {
-            metrics::gauge!(OUTBOX_DUE).set(b.due as f64);
-            metrics::gauge!(OUTBOX_LAG_SECONDS).set(b.lag_seconds);
-        }
+    match worker::metrics::render(&state.db, state.clock.now()).await {
+        Ok(text) => (
+            [(
+                header::CONTENT_TYPE,
+                "text/plain; version=0.0.4; charset=utf-8",
+            )],
+            text,
+        )
+            .into_response(),
         Err(e) => {
             // A stale backlog would read as "all is well": fail the scrape instead.
             tracing::warn!(error = %e, "measuring the outbox backlog failed");
-            return (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response();
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
         }
     }
-    handle.run_upkeep();
-    (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        handle.render(),
-    )
-        .into_response()
 }
