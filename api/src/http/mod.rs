@@ -50,7 +50,9 @@ pub fn router(state: AppState) -> Router {
         // Spans carry method, path and request id; never bodies, headers or variables.
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
             let request_id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
-            tracing::info_span!("http", method = %req.method(), path = %req.uri().path(), request_id = %request_id)
+            // The route template, not the raw path: paths carry link tokens and callback secrets.
+            let route = req.extensions().get::<axum::extract::MatchedPath>().map_or("-", |m| m.as_str());
+            tracing::info_span!("http", method = %req.method(), route = %route, request_id = %request_id)
         }))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
 }
