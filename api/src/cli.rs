@@ -11,7 +11,6 @@ use crate::{
     registry::import,
     settings::Settings,
     startup::{self, Application},
-    telemetry,
 };
 
 const USAGE: &str = "\
@@ -56,7 +55,7 @@ pub async fn run(args: Vec<String>) -> Result<(), CliError> {
         return Ok(());
     }
     let mut settings = Settings::from_env().map_err(|e| CliError::Failed(e.to_string()))?;
-    telemetry::init(settings.log_json);
+    worker::telemetry::init(settings.log_json);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let fail = |e: &dyn std::fmt::Display| CliError::Failed(e.to_string());
     match command {

@@ -16,4 +16,3 @@ pub mod schedules;
 pub mod scope;
 pub mod settings;
 pub mod startup;
-pub mod telemetry;

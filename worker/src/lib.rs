@@ -16,6 +16,7 @@ pub mod policy;
 pub mod sender;
 pub mod settings;
 pub mod signals;
+pub mod telemetry;
 pub mod zalo_tokens;
 
 use std::{str::FromStr, sync::Arc};

@@ -10,7 +10,7 @@ use worker::{WorkerSettings, env};
 async fn main() -> ExitCode {
     env::load_dotenv();
     let json = env::optional("LOG_FORMAT").as_deref() == Some("json");
-    init_logging(json);
+    worker::telemetry::init(json);
     let result = async {
         let settings = WorkerSettings::from_env().map_err(|e| e.to_string())?;
         let url =
@@ -49,18 +49,4 @@ async fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
-}
-
-fn init_logging(json: bool) {
-    use tracing_subscriber::{EnvFilter, fmt, prelude::*};
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
-    let registry = tracing_subscriber::registry().with(filter);
-    let _ = if json {
-        registry
-            .with(fmt::layer().json().flatten_event(true))
-            .try_init()
-    } else {
-        registry.with(fmt::layer().compact()).try_init()
-    };
 }

@@ -1,4 +1,5 @@
-//! Logging: structured `tracing`, pretty in the embedded default, JSON in production.
+//! Logging for both binaries: structured `tracing`, pretty in the embedded default, JSON in
+//! production.
 
 use tracing_subscriber::{EnvFilter, fmt, prelude::*};
 
