@@ -42,3 +42,22 @@ pub fn officer_condition(
         }
     }
 }
+
+/// Rows of `E` with these ids that `scope_condition` (the caller's scope) lets through: the
+/// DataLoader batch of every scoped record type.
+pub async fn find_in_scope_by_ids<E>(
+    db: &impl sea_orm::ConnectionTrait,
+    scope_condition: Condition,
+    id_column: E::Column,
+    ids: &[uuid::Uuid],
+) -> crate::error::AppResult<Vec<E::Model>>
+where
+    E: sea_orm::EntityTrait,
+{
+    use sea_orm::QueryFilter;
+    Ok(E::find()
+        .filter(scope_condition)
+        .filter(id_column.is_in(ids.iter().copied()))
+        .all(db)
+        .await?)
+}

@@ -180,11 +180,7 @@ pub async fn by_ids(
     ids: &[Uuid],
 ) -> AppResult<Vec<client::Model>> {
     let cond = scoped(ctx, Permission::ClientsRead)?;
-    Ok(client::Entity::find()
-        .filter(cond)
-        .filter(client::Column::Id.is_in(ids.iter().copied()))
-        .all(db)
-        .await?)
+    crate::scope::find_in_scope_by_ids::<client::Entity>(db, cond, client::Column::Id, ids).await
 }
 
 /// One client inside the caller's scope, locked for a change on PostgreSQL.

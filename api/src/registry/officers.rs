@@ -83,11 +83,7 @@ pub async fn by_ids(
     ids: &[Uuid],
 ) -> AppResult<Vec<officer::Model>> {
     let cond = scoped(ctx, Permission::OfficersRead)?;
-    Ok(officer::Entity::find()
-        .filter(cond)
-        .filter(officer::Column::Id.is_in(ids.iter().copied()))
-        .all(db)
-        .await?)
+    crate::scope::find_in_scope_by_ids::<officer::Entity>(db, cond, officer::Column::Id, ids).await
 }
 
 /// One officer inside the caller's scope, for a change (locked on PostgreSQL).

@@ -97,11 +97,13 @@ pub async fn by_ids(
     ids: &[Uuid],
 ) -> AppResult<Vec<supervision_order::Model>> {
     let cond = scoped(ctx, Permission::OrdersRead)?;
-    Ok(supervision_order::Entity::find()
-        .filter(cond)
-        .filter(supervision_order::Column::Id.is_in(ids.iter().copied()))
-        .all(db)
-        .await?)
+    crate::scope::find_in_scope_by_ids::<supervision_order::Entity>(
+        db,
+        cond,
+        supervision_order::Column::Id,
+        ids,
+    )
+    .await
 }
 
 /// Orders of these clients inside the caller's scope, oldest first (DataLoader batch).

@@ -113,11 +113,13 @@ pub async fn by_ids(
     ids: &[Uuid],
 ) -> AppResult<Vec<appointment::Model>> {
     let cond = scoped(ctx, Permission::SchedulesRead)?;
-    Ok(appointment::Entity::find()
-        .filter(cond)
-        .filter(appointment::Column::Id.is_in(ids.iter().copied()))
-        .all(db)
-        .await?)
+    crate::scope::find_in_scope_by_ids::<appointment::Entity>(
+        db,
+        cond,
+        appointment::Column::Id,
+        ids,
+    )
+    .await
 }
 
 /// One appointment inside the caller's scope, locked for a change on PostgreSQL.
