@@ -28,6 +28,8 @@ pub struct GraphqlLimits {
     pub default_page_size: usize,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// How long a DataLoader waits to gather the keys of one page into one query.
+    pub loader_delay: std::time::Duration,
 }
 
 /// All settings of the API process.
@@ -115,6 +117,10 @@ impl Settings {
             max_page_size: env::parse_or("GRAPHQL_MAX_PAGE_SIZE", 100)?,
             default_page_size: env::parse_or("GRAPHQL_DEFAULT_PAGE_SIZE", 20)?,
             max_body_bytes: env::parse_or("HTTP_MAX_BODY_BYTES", 256 * 1024)?,
+            loader_delay: std::time::Duration::from_millis(env::parse_or(
+                "GRAPHQL_LOADER_DELAY_MS",
+                2,
+            )?),
         };
         if limits.default_page_size == 0 || limits.default_page_size > limits.max_page_size {
             return Err(ConfigError {
@@ -168,6 +174,7 @@ impl Settings {
                 max_page_size: 100,
                 default_page_size: 20,
                 max_body_bytes: 256 * 1024,
+                loader_delay: std::time::Duration::from_millis(5),
             },
             access_token_ttl_days: 30,
             log_json: false,

@@ -106,7 +106,20 @@ pub async fn planning_context(
 impl Application {
     /// Prepares the database and binds the HTTP port.
     pub async fn build(settings: Settings, clock: Arc<dyn Clock>) -> Result<Self, StartupError> {
-        let db = prepare_database(&settings, clock.as_ref()).await?;
+        Self::build_observed(settings, clock, None).await
+    }
+
+    /// Like [`Application::build`], calling `on_statement` for every SQL statement the
+    /// application runs (tests count the statements a request costs).
+    pub async fn build_observed(
+        settings: Settings,
+        clock: Arc<dyn Clock>,
+        on_statement: Option<Arc<dyn Fn() + Send + Sync>>,
+    ) -> Result<Self, StartupError> {
+        let mut db = prepare_database(&settings, clock.as_ref()).await?;
+        if let Some(callback) = on_statement {
+            db.set_metric_callback(move |_| callback());
+        }
         let listener = TcpListener::bind(settings.bind_addr)
             .await
             .map_err(|source| StartupError::Bind {

@@ -128,6 +128,8 @@ pub struct TestApp {
     pub backend: Backend,
     /// A national administrator's token.
     pub admin_token: String,
+    /// SQL statements the application has run so far (its own connection only).
+    pub statements: Arc<std::sync::atomic::AtomicUsize>,
     /// The planning context the app uses (same link key), for driving the planner in tests.
     pub planning: worker::occurrences::PlanningContext,
     shutdown: CancellationToken,
@@ -154,9 +156,18 @@ pub async fn spawn_app_with(
     settings.seed_demo_data = true;
     adjust(&mut settings);
     let clock = ManualClock::new(test_start());
-    let app = Application::build(settings.clone(), Arc::new(clock.clone()))
-        .await
-        .expect("application starts");
+    let statements = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = statements.clone();
+    let on_statement: Arc<dyn Fn() + Send + Sync> = Arc::new(move || {
+        counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    });
+    let app = Application::build_observed(
+        settings.clone(),
+        Arc::new(clock.clone()),
+        Some(on_statement),
+    )
+    .await
+    .expect("application starts");
     let planning = api::startup::planning_context(&app.db(), &settings, &clock)
         .await
         .expect("planning context");
@@ -186,6 +197,7 @@ pub async fn spawn_app_with(
         clock,
         backend,
         admin_token,
+        statements,
         planning,
         shutdown,
         _database: database,
@@ -207,6 +219,14 @@ impl TestApp {
     /// The app's current instant.
     pub fn clock_now(&self) -> DateTime<Utc> {
         clock_now(&self.clock)
+    }
+
+    /// How many SQL statements the application runs to answer one request.
+    pub async fn statements_for(&self, secret: &str, query: &str, variables: Value) -> usize {
+        use std::sync::atomic::Ordering;
+        let before = self.statements.load(Ordering::SeqCst);
+        self.ok(secret, query, variables).await;
+        self.statements.load(Ordering::SeqCst) - before
     }
 
     /// Runs one planner tick at the app's current instant.

@@ -200,7 +200,11 @@ async fn execute(
         request_id(&headers),
         state.clock.now(),
     ));
-    let loader = RegistryLoader::for_request(state.db.clone(), rc.clone());
+    let loader = RegistryLoader::for_request(
+        state.db.clone(),
+        rc.clone(),
+        state.settings.limits.loader_delay,
+    );
     let mut response = state
         .schema
         .execute(request.data(rc.clone()).data(loader))

@@ -7,6 +7,7 @@ mod bad_input;
 mod check_ins;
 mod messages;
 mod policies;
+mod query_counts;
 mod registry;
 mod schema;
 mod webhooks;
