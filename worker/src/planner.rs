@@ -16,7 +16,13 @@ pub struct TickReport {
     pub occurrences_missed: usize,
     /// Appointments that became missed in this tick.
     pub appointments_missed: u64,
+    /// Remembered webhook events forgotten (older than any replay Zalo or eSMS would make).
+    pub webhook_events_pruned: u64,
 }
+
+/// Webhook events are remembered this long to refuse replays; stale ones are refused by their
+/// timestamp anyway (5 minutes), so a day is ample.
+const WEBHOOK_MEMORY: chrono::Duration = chrono::Duration::days(1);
 
 /// Plans processed per tick at most (the next tick continues).
 const PLANS_PER_TICK: u64 = 500;
@@ -46,5 +52,13 @@ pub async fn tick(
     report.occurrences_missed = occurrences::mark_missed(db, now).await?.len();
     report.appointments_missed =
         crate::appointments::mark_overdue(db, &ctx.policy_defaults, now).await?;
+    report.webhook_events_pruned = {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        entities::webhook_event::Entity::delete_many()
+            .filter(entities::webhook_event::Column::ReceivedAt.lt(now - WEBHOOK_MEMORY))
+            .exec(db)
+            .await?
+            .rows_affected
+    };
     Ok(report)
 }

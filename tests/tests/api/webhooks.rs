@@ -20,6 +20,7 @@ use worker::outbox::{self, MessageStatus, NewMessage, Recipient};
 db_tests!(
     zalo_replies_check_in_and_opt_out_with_one_confirmation_each,
     forged_stale_and_replayed_zalo_events_change_nothing,
+    remembered_events_are_forgotten_after_a_day,
     esms_callbacks_mark_delivery_once_and_only_for_known_ids,
     zalo_receipts_move_messages_forward_only,
 );
@@ -466,5 +467,25 @@ async fn webhooks_without_their_secret_answer_404() {
         esms_callback(&app, ESMS_SECRET, "SMSID=x&SendStatus=5").await,
         404
     );
+    assert_eq!(app.count("webhook_events").await, 0);
+}
+
+async fn remembered_events_are_forgotten_after_a_day(app: TestApp) {
+    use sea_orm::{EntityTrait, Set};
+    entities::webhook_event::Entity::insert(entities::webhook_event::ActiveModel {
+        id: Set("digest-1".into()),
+        source: Set("zalo".into()),
+        received_at: Set(app.clock_now()),
+    })
+    .exec(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(
+        app.tick().await.webhook_events_pruned,
+        0,
+        "a fresh event is remembered"
+    );
+    app.clock.advance(chrono::Duration::hours(25));
+    assert_eq!(app.tick().await.webhook_events_pruned, 1);
     assert_eq!(app.count("webhook_events").await, 0);
 }
