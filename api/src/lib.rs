@@ -10,6 +10,7 @@ pub mod context;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod input;
 pub mod pagination;
 pub mod registry;
 pub mod schedules;

@@ -21,6 +21,7 @@ use crate::{
     audit::{self, Subject},
     context::RequestContext,
     error::{AppError, AppResult},
+    input::required_text,
     pagination::{Page, PageRequest, paginate},
     scope::commune_condition,
 };
@@ -225,17 +226,6 @@ pub struct NewClient {
     pub preferred_channel: Option<PreferredChannel>,
 }
 
-fn parse_address(raw: &str) -> AppResult<String> {
-    let address = raw.split_whitespace().collect::<Vec<_>>().join(" ");
-    if address.is_empty() {
-        return Err(AppError::field("address", "must not be empty"));
-    }
-    if address.chars().count() > 500 {
-        return Err(AppError::field("address", "must be at most 500 characters"));
-    }
-    Ok(address)
-}
-
 fn check_consent(
     field: &'static str,
     consent: Option<Consent>,
@@ -289,7 +279,7 @@ pub async fn create(
         parse_national_id(input.national_id.as_deref(), input.date_of_birth, input.sex)?;
     let phone = parse_phone(input.phone.as_deref())?;
     let zalo_user_id = parse_zalo_user_id(input.zalo_user_id)?;
-    let address = parse_address(&input.address)?;
+    let address = required_text("address", &input.address, 500)?;
     let sms = check_consent("smsConsent", input.sms_consent, ctx.now)?;
     let zalo = check_consent("zaloConsent", input.zalo_consent, ctx.now)?;
     if sms.is_some() && phone.is_none() {
@@ -430,7 +420,7 @@ pub async fn update(
         changed.push("zaloUserId");
     }
     if let Some(a) = ch.address {
-        m.address = Set(parse_address(&a)?);
+        m.address = Set(required_text("address", &a, 500)?);
         changed.push("address");
     }
     let mut sms_consent_at = current.sms_consent_at;

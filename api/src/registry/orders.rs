@@ -19,6 +19,7 @@ use crate::{
     audit::{self, Subject},
     context::RequestContext,
     error::{AppError, AppResult},
+    input::required_text,
     pagination::{Page, PageRequest, paginate},
     scope::commune_condition,
 };
@@ -194,20 +195,6 @@ pub struct NewOrder {
     pub decision: Option<Decision>,
 }
 
-fn non_empty(field: &'static str, value: &str, max: usize) -> AppResult<String> {
-    let v = value.split_whitespace().collect::<Vec<_>>().join(" ");
-    if v.is_empty() {
-        return Err(AppError::field(field, "must not be empty"));
-    }
-    if v.chars().count() > max {
-        return Err(AppError::field(
-            field,
-            format!("must be at most {max} characters"),
-        ));
-    }
-    Ok(v)
-}
-
 /// Fills the decision fields and the legal period of `m`.
 async fn apply_decision(
     db: &impl ConnectionTrait,
@@ -218,9 +205,9 @@ async fn apply_decision(
     decision: Decision,
 ) -> AppResult<()> {
     let today = local_date(ctx.now);
-    let number = non_empty("decision.number", &decision.number, 50)?;
-    let signer_name = non_empty("decision.signerName", &decision.signer_name, 100)?;
-    let signer_title = non_empty("decision.signerTitle", &decision.signer_title, 100)?;
+    let number = required_text("decision.number", &decision.number, 50)?;
+    let signer_name = required_text("decision.signerName", &decision.signer_name, 100)?;
+    let signer_title = required_text("decision.signerTitle", &decision.signer_title, 100)?;
     if decision.date > today {
         return Err(AppError::field(
             "decision.date",
@@ -293,7 +280,7 @@ pub async fn create(
     ctx.principal()?.require(Permission::OrdersWrite)?;
     let facility = input
         .rehab_facility
-        .map(|f| non_empty("rehabFacility", &f, 200))
+        .map(|f| required_text("rehabFacility", &f, 200))
         .transpose()?;
     if input.rehab_completed_on > local_date(ctx.now) + chrono::Days::new(90) {
         return Err(AppError::field(
@@ -387,9 +374,11 @@ pub async fn change_status(
     reason: Option<String>,
     certificate_number: Option<String>,
 ) -> AppResult<supervision_order::Model> {
-    let reason = reason.map(|r| non_empty("reason", &r, 500)).transpose()?;
+    let reason = reason
+        .map(|r| required_text("reason", &r, 500))
+        .transpose()?;
     let certificate_number = certificate_number
-        .map(|c| non_empty("certificateNumber", &c, 50))
+        .map(|c| required_text("certificateNumber", &c, 50))
         .transpose()?;
     let txn = db.begin().await?;
     let current = for_update(&txn, ctx, order_id).await?;
@@ -444,7 +433,7 @@ pub async fn add_pause(
     ends_on: NaiveDate,
     reason: String,
 ) -> AppResult<supervision_order::Model> {
-    let reason = non_empty("reason", &reason, 500)?;
+    let reason = required_text("reason", &reason, 500)?;
     if ends_on < starts_on {
         return Err(AppError::field(
             "endsOn",

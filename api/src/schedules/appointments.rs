@@ -23,6 +23,7 @@ use worker::{
     policy::{Policy, policy_for},
 };
 
+use crate::input::{optional_text, required_text};
 use crate::{
     audit::{self, Subject},
     context::RequestContext,
@@ -33,7 +34,6 @@ use crate::{
 pub use rules::{
     AppointmentKind, DrugTestResult, Outcome, check_outcome, check_times, reminder_times,
 };
-use rules::{optional_text, text};
 
 /// Filter of the appointments list.
 #[derive(Debug, Default, Clone)]
@@ -256,7 +256,7 @@ pub async fn create(
 ) -> AppResult<appointment::Model> {
     ctx.principal()?.require(Permission::SchedulesWrite)?;
     check_times(input.starts_at, input.ends_at, ctx.now)?;
-    let place = text("place", &input.place, 300)?;
+    let place = required_text("place", &input.place, 300)?;
     let provider_name = optional_text("providerName", input.provider_name, 200)?;
     let notes = optional_text("notes", input.notes, 2000)?;
     let txn = db.begin().await?;
@@ -336,7 +336,10 @@ pub async fn reschedule(
     change: Reschedule,
 ) -> AppResult<(appointment::Model, appointment::Model)> {
     check_times(change.starts_at, change.ends_at, ctx.now)?;
-    let place = change.place.map(|p| text("place", &p, 300)).transpose()?;
+    let place = change
+        .place
+        .map(|p| required_text("place", &p, 300))
+        .transpose()?;
     let notes = optional_text("notes", change.notes, 2000)?;
     let reason = optional_text("reason", change.reason, 500)?;
     let txn = db.begin().await?;
