@@ -86,6 +86,29 @@ pub async fn render(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<Str
     Ok(handle.render())
 }
 
+/// The `/metrics` answer: the Prometheus text, or 503 when the backlog cannot be measured (a
+/// stale backlog would read as "all is well"). Shared by the API and the standalone worker.
+pub async fn scrape(db: &impl ConnectionTrait, now: DateTime<Utc>) -> axum::response::Response {
+    use axum::{
+        http::{StatusCode, header},
+        response::IntoResponse,
+    };
+    match render(db, now).await {
+        Ok(text) => (
+            [(
+                header::CONTENT_TYPE,
+                "text/plain; version=0.0.4; charset=utf-8",
+            )],
+            text,
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "measuring the outbox backlog failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+    }
+}
+
 /// Serves `/metrics` on `addr` until `shutdown` (the standalone worker's scrape endpoint).
 pub async fn serve(
     addr: std::net::SocketAddr,
@@ -93,31 +116,11 @@ pub async fn serve(
     clock: std::sync::Arc<dyn domain::Clock>,
     shutdown: tokio_util::sync::CancellationToken,
 ) -> std::io::Result<()> {
-    use axum::{
-        http::{StatusCode, header},
-        response::IntoResponse,
-        routing::get,
-    };
     let app = axum::Router::new().route(
         "/metrics",
-        get(move || {
+        axum::routing::get(move || {
             let (db, clock) = (db.clone(), clock.clone());
-            async move {
-                match render(&db, clock.now()).await {
-                    Ok(text) => (
-                        [(
-                            header::CONTENT_TYPE,
-                            "text/plain; version=0.0.4; charset=utf-8",
-                        )],
-                        text,
-                    )
-                        .into_response(),
-                    Err(e) => {
-                        tracing::warn!(error = %e, "measuring the outbox backlog failed");
-                        (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
-                    }
-                }
-            }
+            async move { scrape(&db, clock.now()).await }
         }),
     );
     let listener = tokio::net::TcpListener::bind(addr).await?;
