@@ -13,6 +13,7 @@ pub mod occurrences;
 pub mod outbox;
 pub mod planner;
 pub mod policy;
+pub mod queue;
 pub mod sender;
 pub mod settings;
 pub mod signals;
@@ -44,6 +45,9 @@ pub enum WorkerError {
         "no SMS or Zalo provider is configured (set ESMS_* or ZALO_*), and ALLOW_CONSOLE_SINK is off"
     )]
     NoGateway,
+    /// The apalis delivery queue could not be opened.
+    #[error(transparent)]
+    Queue(#[from] queue::QueueError),
     /// The planner schedule is not a valid cron expression.
     #[error("PLANNER_CRON: {0}")]
     Schedule(String),
@@ -63,8 +67,9 @@ async fn planner_tick(_tick: Tick, state: Data<Arc<PlannerState>>) -> Result<(),
     Ok(())
 }
 
-/// Runs the worker until `shutdown` is cancelled: the planner on an apalis-cron schedule and
-/// the sender draining the outbox. Several copies may run against one PostgreSQL.
+/// Runs the worker until `shutdown` is cancelled: the planner on an apalis-cron schedule, the
+/// dispatcher moving due outbox rows into the apalis delivery queue, and apalis workers
+/// delivering them. Several copies may run against one PostgreSQL.
 pub async fn run(
     db: DatabaseConnection,
     clock: Arc<dyn Clock>,
@@ -89,7 +94,15 @@ pub async fn run(
         settings.policy.clone(),
         settings.sender.clone(),
     );
-    let sending = tokio::spawn(sender::run(sender, settings.tick, shutdown.clone()));
+    let queue = queue::DeliveryQueue::open(&db).await?;
+    let dispatching = tokio::spawn(sender::dispatch(
+        sender.clone(),
+        queue.clone(),
+        settings.tick,
+        shutdown.clone(),
+    ));
+    let delivering =
+        tokio::spawn(queue.run_workers(sender, settings.sender.concurrency, shutdown.clone()));
     let schedule = cron::Schedule::from_str(&settings.planner_cron)
         .map_err(|e| WorkerError::Schedule(e.to_string()))?;
     let state = Arc::new(PlannerState {
@@ -111,6 +124,7 @@ pub async fn run(
         () = shutdown.cancelled() => {}
     }
     shutdown.cancel();
-    let _ = sending.await;
+    let _ = dispatching.await;
+    let _ = delivering.await;
     Ok(())
 }

@@ -91,21 +91,15 @@ impl Sender {
         }
     }
 
-    /// Claims one batch of due messages and sends them; returns how many were processed.
+    /// Claims one batch of due messages and delivers them in this task (tests and tools; the
+    /// worker hands the claimed rows to the apalis queue instead, see [`crate::queue`]).
+    /// Returns how many were claimed.
     pub async fn run_once(&self) -> Result<usize, DbErr> {
-        let now = self.clock.now();
-        let token = Uuid::now_v7();
-        let claimed = claim(
-            &self.db,
-            token,
-            now,
-            now + self.settings.lease,
-            self.settings.batch,
-        )
-        .await?;
+        let dispatch = Uuid::now_v7();
+        let claimed = self.claim_due(dispatch).await?;
         let count = claimed.len();
-        let results: Vec<Result<(), DbErr>> = futures::stream::iter(claimed)
-            .map(|m| async move { self.process(m, token).await })
+        let results: Vec<Result<bool, DbErr>> = futures::stream::iter(claimed)
+            .map(|m| async move { self.deliver(m.id, dispatch).await })
             .buffer_unordered(self.settings.concurrency.max(1))
             .collect()
             .await;
@@ -115,6 +109,43 @@ impl Sender {
             }
         }
         Ok(count)
+    }
+
+    /// Claims one batch of due messages under the `dispatch` lease token.
+    pub async fn claim_due(&self, dispatch: Uuid) -> Result<Vec<outbox_message::Model>, DbErr> {
+        let now = self.clock.now();
+        claim(
+            &self.db,
+            dispatch,
+            now,
+            now + self.settings.lease,
+            self.settings.batch,
+        )
+        .await
+    }
+
+    /// Delivers one claimed message: takes it from the `dispatch` claim (counting an attempt),
+    /// then decides, calls the gateway and records the outcome. Returns `false`, changing
+    /// nothing, when the claim is no longer this dispatch's (a job run twice, or one that
+    /// outlived its lease and was dispatched again).
+    pub async fn deliver(&self, message_id: Uuid, dispatch: Uuid) -> Result<bool, DbErr> {
+        let now = self.clock.now();
+        let token = Uuid::now_v7();
+        let Some(m) = take(
+            &self.db,
+            message_id,
+            dispatch,
+            token,
+            now,
+            now + self.settings.lease,
+        )
+        .await?
+        else {
+            tracing::debug!(%message_id, "delivery job for a claim that is no longer current; skipped");
+            return Ok(false);
+        };
+        self.process(m, token).await?;
+        Ok(true)
     }
 
     async fn process(&self, m: outbox_message::Model, token: Uuid) -> Result<(), DbErr> {
@@ -552,9 +583,11 @@ fn channel_name(c: Channel) -> &'static str {
     }
 }
 
-/// Claims due messages: queued or deferred ones whose time has come, unconfirmed ones whose
-/// reconcile window passed, and `sending` ones whose lease expired (a worker died). PostgreSQL
-/// skips rows another worker holds; SQLite has one writer at a time.
+/// Claims due messages for delivery: queued or deferred ones whose time has come, unconfirmed
+/// ones whose reconcile window passed, and `sending` ones whose lease expired (a worker died,
+/// or a delivery job was lost). PostgreSQL skips rows another worker holds; SQLite has one
+/// writer at a time. No attempt is counted here: [`take`] counts it just before the call, so
+/// a claim that never reached a gateway is not mistaken for an interrupted send.
 pub async fn claim(
     db: &impl ConnectionTrait,
     token: Uuid,
@@ -569,7 +602,7 @@ pub async fn claim(
     };
     let sql = format!(
         "UPDATE outbox_messages SET status = 'sending', lease_token = {p0}, lease_until = {p1}, \
-         attempts = attempts + 1, updated_at = {p2} \
+         updated_at = {p2} \
          WHERE id IN (SELECT id FROM outbox_messages WHERE \
            ((status IN ('queued', 'deferred', 'unconfirmed') AND next_attempt_at <= {p2}) \
             OR (status = 'sending' AND lease_until < {p2})) \
@@ -591,6 +624,32 @@ pub async fn claim(
     rows.iter()
         .map(|r| outbox_message::Model::from_query_result(r, ""))
         .collect()
+}
+
+/// Takes a claimed message for one delivery: swaps the `dispatch` token for `token`, renews
+/// the lease and counts the attempt, in one statement, so at most one delivery per claim runs.
+pub async fn take(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    dispatch: Uuid,
+    token: Uuid,
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+) -> Result<Option<outbox_message::Model>, DbErr> {
+    let rows = outbox_message::Entity::update_many()
+        .col_expr(outbox_message::Column::LeaseToken, Expr::value(token))
+        .col_expr(outbox_message::Column::LeaseUntil, Expr::value(lease_until))
+        .col_expr(
+            outbox_message::Column::Attempts,
+            Expr::col(outbox_message::Column::Attempts).add(1),
+        )
+        .col_expr(outbox_message::Column::UpdatedAt, Expr::value(now))
+        .filter(outbox_message::Column::Id.eq(id))
+        .filter(outbox_message::Column::LeaseToken.eq(dispatch))
+        .filter(outbox_message::Column::Status.eq(MessageStatus::Sending.as_str()))
+        .exec_with_returning(db)
+        .await?;
+    Ok(rows.into_iter().next())
 }
 
 /// Records the outcome, only if this worker still holds the lease.
@@ -686,11 +745,42 @@ async fn finish(
     Ok(())
 }
 
-/// Runs the sender until `shutdown`, sleeping `idle` between empty rounds.
-pub async fn run(sender: Sender, idle: StdDuration, shutdown: tokio_util::sync::CancellationToken) {
+/// The dispatcher: until `shutdown`, claims due messages and pushes one delivery job per
+/// message into `queue`, sleeping `idle` between empty rounds. If a push fails, the claimed
+/// rows wait for their lease to expire and are dispatched again.
+pub async fn dispatch(
+    sender: Sender,
+    mut queue: crate::queue::DeliveryQueue,
+    idle: StdDuration,
+    shutdown: tokio_util::sync::CancellationToken,
+) {
+    let mut pruned_at = std::time::Instant::now();
     loop {
-        let busy = match sender.run_once().await {
-            Ok(n) => n > 0,
+        if pruned_at.elapsed() > StdDuration::from_secs(3600) {
+            pruned_at = std::time::Instant::now();
+            match queue.prune(Utc::now() - Duration::days(1)).await {
+                Ok(n) => tracing::debug!(jobs = n, "finished delivery jobs pruned"),
+                Err(e) => tracing::warn!(error = %e, "pruning finished delivery jobs failed"),
+            }
+        }
+        let dispatch = Uuid::now_v7();
+        let busy = match sender.claim_due(dispatch).await {
+            Ok(claimed) if claimed.is_empty() => false,
+            Ok(claimed) => {
+                let jobs: Vec<crate::queue::Deliver> = claimed
+                    .iter()
+                    .map(|m| crate::queue::Deliver {
+                        message_id: m.id,
+                        dispatch,
+                    })
+                    .collect();
+                if let Err(e) = queue.push(&jobs).await {
+                    tracing::error!(error = %e, count = jobs.len(), "queueing deliveries failed; they go again when their lease expires");
+                    false
+                } else {
+                    true
+                }
+            }
             Err(e) => {
                 tracing::error!(error = %e, "claiming messages failed");
                 false

@@ -13,7 +13,8 @@ use std::time::Duration;
 use axum::{
     Router,
     extract::DefaultBodyLimit,
-    http::{HeaderName, Request},
+    http::{HeaderName, HeaderValue, Request, StatusCode, header},
+    response::Response,
     routing::{get, post},
 };
 use tower_http::{
@@ -44,6 +45,7 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(body_limit))
         // Answers 413 before the body is read when Content-Length is too large.
         .layer(RequestBodyLimitLayer::new(body_limit))
+        .layer(axum::middleware::map_response(close_after_refused_body))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
         .layer(CatchPanicLayer::new())
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
@@ -55,6 +57,17 @@ pub fn router(state: AppState) -> Router {
             tracing::info_span!("http", method = %req.method(), route = %route, request_id = %request_id)
         }))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+/// A 413 is sent before the body was read, so the connection cannot carry another request:
+/// saying so lets the client open a fresh one instead of reusing a socket the server is closing.
+async fn close_after_refused_body(mut response: Response) -> Response {
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
 }
 
 /// The request id set by the middleware.

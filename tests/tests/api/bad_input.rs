@@ -260,6 +260,11 @@ async fn malformed_requests_are_client_errors(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(res.status(), 413);
+    assert_eq!(
+        res.headers()["connection"],
+        "close",
+        "the unread body makes the connection unusable, and the client is told so"
+    );
     let res = app.http.post(&url).body("{}").send().await.unwrap();
     assert_eq!(
         res.status(),

@@ -1,18 +1,20 @@
-//! Two workers on one PostgreSQL database: claims skip the rows the other worker holds, so the
-//! gateway sees each message exactly once. (SQLite has one writer and one worker.)
+//! Several workers on one database: claims skip the rows another worker holds, and a delivery
+//! job runs at most once per claim, so the gateway sees each message exactly once — through
+//! the sender directly, and through whole workers on the apalis queues.
 
-use std::{collections::HashMap, time::Duration as StdDuration};
+use std::{collections::HashMap, sync::Arc, time::Duration as StdDuration};
 
 use chrono::Duration;
 use entities::outbox_message;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 use tests::{
-    Backend, spawn_app,
+    Backend, TestApp, spawn_app,
     world::{COMMUNE_A, client_input},
 };
+use tokio_util::sync::CancellationToken;
 use wiremock::{
-    Mock,
+    Mock, MockServer,
     matchers::{method, path},
 };
 use worker::{
@@ -33,37 +35,68 @@ async fn work(sender: Sender) -> usize {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn two_workers_send_each_of_200_messages_exactly_once() {
-    let Some(app) = spawn_app(Backend::Postgres).await else {
-        eprintln!("skipped: set TEST_DATABASE_URL to a PostgreSQL server to run");
-        return;
-    };
+/// 100 appointments for an SMS-only client in commune A, two reminders each, all due now;
+/// returns the 200 message ids and a fake eSMS that answers after 5 ms.
+async fn two_hundred_due_sms(app: &TestApp) -> (Vec<uuid::Uuid>, MockServer) {
     let w = app.world().await;
-    // An SMS-only client: every message goes to the one fake that deduplicates nothing here.
     let mut input = client_input(COMMUNE_A, 4);
     let fields = input.as_object_mut().unwrap();
     fields.remove("zaloConsent");
     fields.insert("preferredChannel".into(), json!("SMS"));
     let client = app.create_client(&app.admin_token, input).await;
-    // 100 appointments over three days, two reminders each, written through the API.
     let start = app.clock_now();
     let mut ids = Vec::new();
     for i in 0..100 {
         let at = start + Duration::hours(25) + Duration::minutes(30 * i);
-        let reminders = book(&app, &w.officer_a_token, &client, at).await;
+        let reminders = book(app, &w.officer_a_token, &client, at).await;
         assert_eq!(reminders.len(), 2);
         ids.extend(reminders.iter().map(|r| r.id));
     }
     // Thursday 09:00 in Hà Nội: every reminder is due, none in quiet hours.
     app.clock.set(start + Duration::hours(73));
-
     let fake = fake_gateways().await;
     Mock::given(method("POST"))
         .and(path(ESMS_PATH))
         .respond_with(esms("100", "sms").set_delay(StdDuration::from_millis(5)))
         .mount(&fake)
         .await;
+    (ids, fake)
+}
+
+/// The fake received each of `ids` exactly once, and every row is `sent`.
+async fn assert_each_sent_once(app: &TestApp, fake: &MockServer, ids: &[uuid::Uuid]) {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for body in bodies(fake, ESMS_PATH).await {
+        *seen
+            .entry(body["RequestId"].as_str().unwrap().to_owned())
+            .or_default() += 1;
+    }
+    let repeated: Vec<_> = seen.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(repeated.is_empty(), "sent more than once: {repeated:?}");
+    assert_eq!(seen.len(), ids.len(), "every message reached the gateway");
+    for id in ids {
+        assert_eq!(seen.get(&id.to_string()), Some(&1));
+    }
+    assert_eq!(sent_count(app, ids).await, ids.len(), "all rows sent");
+}
+
+async fn sent_count(app: &TestApp, ids: &[uuid::Uuid]) -> usize {
+    outbox_message::Entity::find()
+        .filter(outbox_message::Column::Id.is_in(ids.to_vec()))
+        .filter(outbox_message::Column::Status.eq("sent"))
+        .all(&app.db)
+        .await
+        .unwrap()
+        .len()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_workers_send_each_of_200_messages_exactly_once() {
+    let Some(app) = spawn_app(Backend::Postgres).await else {
+        eprintln!("skipped: set TEST_DATABASE_URL to a PostgreSQL server to run");
+        return;
+    };
+    let (ids, fake) = two_hundred_due_sms(&app).await;
     let settings = SenderSettings {
         batch: 20,
         concurrency: 4,
@@ -74,25 +107,69 @@ async fn two_workers_send_each_of_200_messages_exactly_once() {
     let two = tokio::spawn(work(sender_with(&app, gateways, settings)));
     let (one, two) = (one.await.unwrap(), two.await.unwrap());
     eprintln!("worker one processed {one}, worker two {two}");
-
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    for body in bodies(&fake, ESMS_PATH).await {
-        *seen
-            .entry(body["RequestId"].as_str().unwrap().to_owned())
-            .or_default() += 1;
-    }
-    assert_eq!(seen.len(), 200, "every message reached the gateway");
-    let repeated: Vec<_> = seen.iter().filter(|(_, n)| **n > 1).collect();
-    assert!(repeated.is_empty(), "sent more than once: {repeated:?}");
-    for id in &ids {
-        assert_eq!(seen.get(&id.to_string()), Some(&1));
-    }
     assert_eq!(one + two, 200, "each message was claimed once");
-    let sent = outbox_message::Entity::find()
-        .filter(outbox_message::Column::Id.is_in(ids.clone()))
-        .filter(outbox_message::Column::Status.eq("sent"))
-        .all(&app.db)
+    assert_each_sent_once(&app, &fake, &ids).await;
+}
+
+/// Whole workers (`worker::run`: planner, dispatcher, apalis delivery workers on the
+/// apalis-sqlite or apalis-postgres queue) until every message is sent.
+async fn deliver_through_apalis(app: &TestApp, workers: usize) {
+    let (ids, fake) = two_hundred_due_sms(app).await;
+    let mut settings = worker::WorkerSettings::for_tests();
+    settings.gateways = GatewaySettings::for_tests(&fake.uri(), &fake.uri());
+    settings.tick = StdDuration::from_millis(50);
+    settings.sender = SenderSettings {
+        batch: 20,
+        concurrency: 4,
+        ..SenderSettings::default()
+    };
+    let shutdown = CancellationToken::new();
+    let running: Vec<_> = (0..workers)
+        .map(|_| {
+            tokio::spawn(worker::run(
+                app.db.clone(),
+                Arc::new(app.clock.clone()),
+                settings.clone(),
+                shutdown.clone(),
+            ))
+        })
+        .collect();
+    // A deadline against a hang, not a speed target: 200 sends take about a second.
+    for _ in 0..600 {
+        if sent_count(app, &ids).await == ids.len() {
+            break;
+        }
+        tokio::time::sleep(StdDuration::from_millis(100)).await;
+    }
+    shutdown.cancel();
+    for w in running {
+        w.await.unwrap().expect("the worker stops cleanly");
+    }
+    assert_each_sent_once(app, &fake, &ids).await;
+    let queue = worker::queue::DeliveryQueue::open(&app.db).await.unwrap();
+    let pruned = queue
+        .prune(chrono::Utc::now() + Duration::minutes(1))
         .await
         .unwrap();
-    assert_eq!(sent.len(), 200, "all rows sent");
+    assert_eq!(
+        pruned, 200,
+        "one finished apalis job per message, then pruned"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_apalis_workers_on_postgres_deliver_each_message_once() {
+    let Some(app) = spawn_app(Backend::Postgres).await else {
+        eprintln!("skipped: set TEST_DATABASE_URL to a PostgreSQL server to run");
+        return;
+    };
+    deliver_through_apalis(&app, 2).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_embedded_worker_delivers_through_apalis_sqlite() {
+    let app = spawn_app(Backend::Sqlite)
+        .await
+        .expect("SQLite always runs");
+    deliver_through_apalis(&app, 1).await;
 }

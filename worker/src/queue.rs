@@ -1,0 +1,265 @@
+//! The delivery queue: apalis jobs saying "deliver outbox message M under dispatch D".
+//!
+//! The outbox stays the source of truth (see `docs/outbox.md`). The dispatcher claims due
+//! rows under a lease and pushes one job per row into apalis' storage (apalis-sqlite in the
+//! embedded default, apalis-postgres in production); apalis workers, in any number of
+//! processes, run the jobs. A job only carries ids, and running it first *takes* the row
+//! (swaps the dispatch token for its own), so a job that apalis runs twice, or that outlived
+//! its lease, changes nothing. A job lost with the queue (a crash before apalis persisted it,
+//! a deleted queue file) only delays the message: the lease expires and the dispatcher pushes
+//! it again.
+
+use std::{path::PathBuf, time::Duration as StdDuration};
+
+use apalis::prelude::{
+    BackendExt, BackoffConfig, BoxDynError, Data, TaskBuilder, TaskSink, WorkerBuilder,
+    WorkerBuilderExt,
+};
+use apalis_postgres::PostgresStorage;
+use apalis_sqlite::{SqliteConnectOptions, SqlitePoolOptions, SqliteStorage};
+use sea_orm::{DatabaseBackend, DatabaseConnection};
+use serde::{Deserialize, Serialize};
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use crate::sender::Sender;
+
+/// The job: which outbox row, under which dispatch token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deliver {
+    /// The outbox message.
+    pub message_id: Uuid,
+    /// The lease token the dispatcher set when it claimed the row.
+    pub dispatch: Uuid,
+}
+
+/// The apalis queue that carries delivery jobs.
+const QUEUE_NAME: &str = "deliver";
+
+/// Why the queue could not be opened or used.
+#[derive(Debug, thiserror::Error)]
+pub enum QueueError {
+    /// Opening or migrating apalis-sqlite.
+    #[error("apalis-sqlite: {0}")]
+    Sqlite(#[from] apalis_sqlite::Error),
+    /// Opening or cleaning the queue's tables.
+    #[error("queue database: {0}")]
+    Sql(#[from] apalis_sqlite::SqlxError),
+    /// Migrating or using apalis-postgres.
+    #[error("apalis-postgres: {0}")]
+    Postgres(#[from] apalis_postgres::Error),
+    /// Pushing a job.
+    #[error("pushing a delivery job: {0}")]
+    Push(String),
+    /// Only SQLite and PostgreSQL carry a queue.
+    #[error("no job queue for this database backend")]
+    Unsupported,
+}
+
+/// The delivery queue over the database the outbox lives in.
+#[derive(Clone)]
+pub enum DeliveryQueue {
+    /// apalis-sqlite, in a file beside the main database (see [`DeliveryQueue::open`]).
+    Sqlite(SqliteStorage<Deliver>),
+    /// apalis-postgres, in the `apalis` schema of the main database, on the same pool.
+    Postgres(PostgresStorage<Deliver>),
+}
+
+impl DeliveryQueue {
+    /// Opens the queue and runs apalis' own migrations (idempotent; several workers may race).
+    ///
+    /// On PostgreSQL the queue shares the ORM's pool. On SQLite it gets its own file,
+    /// `<database>.queue.db`: apalis polls with writes, which on the main file would compete
+    /// with the API for SQLite's single writer, and its setup turns `synchronous` off on the
+    /// connection it runs on, which the outbox must never inherit.
+    pub async fn open(db: &DatabaseConnection) -> Result<Self, QueueError> {
+        let config_pg = apalis_postgres::Config::default().queue(QUEUE_NAME);
+        match db.get_database_backend() {
+            DatabaseBackend::Postgres => {
+                let pool = db.get_postgres_connection_pool();
+                PostgresStorage::<()>::setup(pool).await?;
+                Ok(Self::Postgres(
+                    PostgresStorage::new(pool).with_config(config_pg),
+                ))
+            }
+            DatabaseBackend::Sqlite => {
+                let main = db.get_sqlite_connection_pool().connect_options();
+                let path = queue_path(main.get_filename());
+                if path.as_os_str() == ":memory:" {
+                    // One connection is one in-memory database: it must stay the only one.
+                    let pool = SqlitePoolOptions::new()
+                        .max_connections(1)
+                        .connect_with(SqliteConnectOptions::new().filename(&path))
+                        .await?;
+                    SqliteStorage::<()>::setup(&pool).await?;
+                    let config = apalis_sqlite::Config::default().queue(QUEUE_NAME);
+                    return Ok(Self::Sqlite(SqliteStorage::new(&pool).with_config(config)));
+                }
+                let options = queue_options(path);
+                // apalis' setup leaves `synchronous = OFF` on the connection it ran on: run it
+                // on a throwaway pool, then open the queue with ordinary connections.
+                let setup = SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .connect_with(options.clone())
+                    .await?;
+                SqliteStorage::<()>::setup(&setup).await?;
+                setup.close().await;
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(4)
+                    .connect_with(options)
+                    .await?;
+                let config = apalis_sqlite::Config::default().queue(QUEUE_NAME);
+                Ok(Self::Sqlite(SqliteStorage::new(&pool).with_config(config)))
+            }
+            _ => Err(QueueError::Unsupported),
+        }
+    }
+
+    /// Pushes one job per claimed row. A job id repeated within a dispatch is dropped by the
+    /// storage's idempotency key.
+    pub async fn push(&mut self, jobs: &[Deliver]) -> Result<(), QueueError> {
+        for job in jobs {
+            let task = TaskBuilder::new(*job)
+                .idempotency_key(format!("{}:{}", job.message_id, job.dispatch))
+                .build();
+            match self {
+                Self::Sqlite(s) => s
+                    .push_task(task)
+                    .await
+                    .map_err(|e| QueueError::Push(e.to_string()))?,
+                Self::Postgres(s) => s
+                    .push_task(task)
+                    .await
+                    .map_err(|e| QueueError::Push(e.to_string()))?,
+            }
+        }
+        Ok(())
+    }
+
+    /// Deletes jobs that finished before `before` (their outcome lives in the outbox); returns
+    /// how many went. `before` is wall-clock time: apalis stamps `done_at` with the database's.
+    pub async fn prune(&self, before: chrono::DateTime<chrono::Utc>) -> Result<u64, QueueError> {
+        let done = match self {
+            Self::Sqlite(s) => sea_orm::sqlx::query(
+                "DELETE FROM Jobs WHERE status IN ('Done', 'Killed') AND done_at < ?1",
+            )
+            .bind(before.timestamp())
+            .execute(s.pool())
+            .await?
+            .rows_affected(),
+            Self::Postgres(s) => sea_orm::sqlx::query(
+                "DELETE FROM apalis.jobs WHERE status IN ('Done', 'Killed') AND done_at < $1",
+            )
+            .bind(before)
+            .execute(s.pool())
+            .await?
+            .rows_affected(),
+        };
+        Ok(done)
+    }
+
+    /// Runs apalis workers that deliver jobs with `sender` until `shutdown`. A storage error
+    /// (the database restarting) stops an apalis worker; it is started again after a pause.
+    pub async fn run_workers(
+        self,
+        sender: Sender,
+        concurrency: usize,
+        shutdown: CancellationToken,
+    ) {
+        let poll = StdDuration::from_millis(200);
+        let backoff = BackoffConfig::new(StdDuration::from_secs(2));
+        while !shutdown.is_cancelled() {
+            let name = format!("deliver-{}", Uuid::now_v7());
+            let stop = {
+                let token = shutdown.clone();
+                async move {
+                    token.cancelled().await;
+                    Ok::<(), std::io::Error>(())
+                }
+            };
+            let result = match self.clone() {
+                Self::Sqlite(s) => {
+                    WorkerBuilder::new(name)
+                        .backend(s.poll_with_backoff(poll, backoff.clone()))
+                        .data(sender.clone())
+                        .concurrency(concurrency.max(1))
+                        .build(deliver_job)
+                        .run_until(stop)
+                        .await
+                }
+                Self::Postgres(s) => {
+                    WorkerBuilder::new(name)
+                        .backend(s.poll_with_backoff(poll, backoff.clone()))
+                        .data(sender.clone())
+                        .concurrency(concurrency.max(1))
+                        .build(deliver_job)
+                        .run_until(stop)
+                        .await
+                }
+            };
+            if let Err(e) = result {
+                tracing::error!(error = %e, "delivery worker stopped; restarting in a second");
+                tokio::select! {
+                    () = shutdown.cancelled() => {}
+                    () = tokio::time::sleep(StdDuration::from_secs(1)) => {}
+                }
+            }
+        }
+    }
+}
+
+/// The apalis handler: thin, the sender does the work.
+async fn deliver_job(job: Deliver, sender: Data<Sender>) -> Result<(), BoxDynError> {
+    sender.deliver(job.message_id, job.dispatch).await?;
+    Ok(())
+}
+
+/// Connection options of the SQLite queue file.
+fn queue_options(path: PathBuf) -> SqliteConnectOptions {
+    SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true)
+        .pragma("journal_mode", "WAL")
+        .pragma("synchronous", "NORMAL")
+        .busy_timeout(StdDuration::from_secs(10))
+}
+
+/// The queue file beside the main database (`x.db` → `x.queue.db`); an in-memory main
+/// database gets an in-memory queue.
+fn queue_path(main: &std::path::Path) -> PathBuf {
+    let name = main.file_name().map(|n| n.to_string_lossy().into_owned());
+    match name.as_deref() {
+        None | Some("" | ":memory:") => PathBuf::from(":memory:"),
+        Some(file) => {
+            let stem = file
+                .strip_suffix(".db")
+                .or_else(|| file.strip_suffix(".sqlite"))
+                .unwrap_or(file);
+            main.with_file_name(format!("{stem}.queue.db"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    #[test]
+    fn the_queue_file_sits_beside_the_database() {
+        assert_eq!(
+            queue_path(Path::new("data/donghanh.db")),
+            PathBuf::from("data/donghanh.queue.db")
+        );
+        assert_eq!(
+            queue_path(Path::new("/tmp/x/app.sqlite")),
+            PathBuf::from("/tmp/x/app.queue.db")
+        );
+        assert_eq!(
+            queue_path(Path::new("plain")),
+            PathBuf::from("plain.queue.db")
+        );
+        assert_eq!(queue_path(Path::new(":memory:")), PathBuf::from(":memory:"));
+    }
+}
