@@ -47,8 +47,12 @@ pub struct SenderSettings {
     pub concurrency: usize,
     /// How long an ambiguous Zalo send waits for a receipt before falling back.
     pub reconcile_after: Duration,
-    /// Backoff of retryable failures.
+    /// Backoff of retryable failures, counted per channel.
     pub retry: RetryPolicy,
+    /// Retryable failures on one channel after which the message moves to the next channel
+    /// of the client's plan, if there is one (a reminder is worth more on time by SMS than
+    /// late on Zalo).
+    pub fallback_after_attempts: u32,
 }
 
 impl Default for SenderSettings {
@@ -59,6 +63,7 @@ impl Default for SenderSettings {
             concurrency: 8,
             reconcile_after: Duration::minutes(30),
             retry: RetryPolicy::default(),
+            fallback_after_attempts: 3,
         }
     }
 }
@@ -267,17 +272,25 @@ impl Sender {
             vars,
         };
         let class = gateway.send(&outgoing, now).await;
+        let channel_attempts = match class {
+            OutcomeClass::Retryable { .. } | OutcomeClass::AuthExpired => {
+                1 + self.earlier_attempts_on(&m, channel).await?
+            }
+            _ => 1,
+        };
         let attempt = Attempt {
             channel,
             class: class.clone(),
         };
         let f = self.decide(
-            &m,
             &contact.plan,
-            index,
-            channel,
+            Tried {
+                index,
+                channel,
+                channel_attempts,
+                deduplicates: gateway.deduplicates(),
+            },
             class,
-            gateway.deduplicates(),
             now,
         );
         finish(&self.db, &m, token, f, now, Some(attempt)).await
@@ -295,25 +308,46 @@ impl Sender {
         Ok(recorded < u64::try_from(m.attempts - 1).unwrap_or(0))
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn decide(
+    /// Recorded attempts of `m` on `channel`.
+    async fn earlier_attempts_on(
         &self,
         m: &outbox_message::Model,
-        plan: &[Channel],
-        index: usize,
         channel: Channel,
+    ) -> Result<u32, DbErr> {
+        let n = outbox_attempt::Entity::find()
+            .filter(outbox_attempt::Column::MessageId.eq(m.id))
+            .filter(outbox_attempt::Column::Channel.eq(channel_name(channel)))
+            .count(&self.db)
+            .await?;
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+
+    fn decide(
+        &self,
+        plan: &[Channel],
+        tried: Tried,
         class: OutcomeClass,
-        deduplicates: bool,
         now: DateTime<Utc>,
     ) -> Finish {
-        let attempts = u32::try_from(m.attempts).unwrap_or(u32::MAX);
+        let Tried {
+            index,
+            channel,
+            channel_attempts,
+            deduplicates,
+        } = tried;
         match class {
             OutcomeClass::Accepted { provider_id } => Finish::sent(Some(provider_id), now),
             OutcomeClass::Duplicate { provider_id } => Finish::sent(provider_id, now),
-            OutcomeClass::Retryable { reason } => self.retry(attempts, reason, now),
-            OutcomeClass::AuthExpired => {
-                self.retry(attempts, "access token refused after refresh".into(), now)
+            OutcomeClass::Retryable { reason } => {
+                self.retry_or_fall_back(plan, index, channel_attempts, reason, now)
             }
+            OutcomeClass::AuthExpired => self.retry_or_fall_back(
+                plan,
+                index,
+                channel_attempts,
+                "access token refused after refresh".into(),
+                now,
+            ),
             OutcomeClass::Reschedule {
                 retry_after,
                 reason,
@@ -326,7 +360,9 @@ impl Sender {
                     ..Finish::defer(now + wait, &reason)
                 }
             }
-            OutcomeClass::Ambiguous { reason } if deduplicates => self.retry(attempts, reason, now),
+            OutcomeClass::Ambiguous { reason } if deduplicates => {
+                self.retry_or_fall_back(plan, index, channel_attempts, reason, now)
+            }
             OutcomeClass::Ambiguous { reason } => Finish {
                 status: MessageStatus::Unconfirmed,
                 next_attempt_at: Some(now + self.settings.reconcile_after),
@@ -350,6 +386,32 @@ impl Sender {
                 }
             }
         }
+    }
+
+    /// A transient failure: try the same channel again after a backoff, unless it has failed
+    /// `fallback_after_attempts` times (or its retries are spent) and the plan has a next
+    /// channel, which then gets the message at once.
+    fn retry_or_fall_back(
+        &self,
+        plan: &[Channel],
+        index: usize,
+        channel_attempts: u32,
+        reason: String,
+        now: DateTime<Utc>,
+    ) -> Finish {
+        let has_next = plan.get(index + 1).is_some();
+        let spent = !self.settings.retry.may_retry(channel_attempts);
+        if has_next && (spent || channel_attempts >= self.settings.fallback_after_attempts) {
+            return Finish {
+                outcome: "retryable",
+                ..Finish::next_channel(
+                    index + 1,
+                    now,
+                    &format!("{reason}; {channel_attempts} attempts, trying next channel"),
+                )
+            };
+        }
+        self.retry(channel_attempts, reason, now)
     }
 
     fn retry(&self, attempts: u32, reason: String, now: DateTime<Utc>) -> Finish {
@@ -463,6 +525,16 @@ struct Contact {
 struct Attempt {
     channel: Channel,
     class: OutcomeClass,
+}
+
+/// The channel a send just went to, and what is known about it.
+#[derive(Debug, Clone, Copy)]
+struct Tried {
+    index: usize,
+    channel: Channel,
+    /// Attempts on this channel, this one included (counted only for transient failures).
+    channel_attempts: u32,
+    deduplicates: bool,
 }
 
 /// How a processed message is left.

@@ -20,7 +20,8 @@ pub struct WorkerSettings {
     pub planner_cron: String,
     /// Gateway providers and credentials.
     pub gateways: crate::gateways::GatewaySettings,
-    /// `SENDER_LEASE_SECONDS` (120), `SENDER_BATCH` (100), `SENDER_CONCURRENCY` (8).
+    /// `SENDER_LEASE_SECONDS` (120), `SENDER_BATCH` (100), `SENDER_CONCURRENCY` (8),
+    /// `SENDER_FALLBACK_AFTER_ATTEMPTS` (3).
     pub sender: crate::sender::SenderSettings,
     /// `ALLOW_CONSOLE_SINK`: print messages to stdout when no provider is configured. On by
     /// default except with `APP_ENV=production`, where the console would print personal data.
@@ -47,6 +48,10 @@ fn sender_from_env() -> Result<crate::sender::SenderSettings, ConfigError> {
         lease: chrono::Duration::seconds(lease),
         batch: env::parse_or("SENDER_BATCH", defaults.batch)?,
         concurrency: env::parse_or("SENDER_CONCURRENCY", defaults.concurrency)?,
+        fallback_after_attempts: env::parse_or(
+            "SENDER_FALLBACK_AFTER_ATTEMPTS",
+            defaults.fallback_after_attempts,
+        )?,
         ..defaults
     })
 }

@@ -1,4 +1,5 @@
-//! Delivery discipline: server errors are retried with backoff and bounded; rate limits wait
+//! Delivery discipline: server errors are retried with backoff and bounded, then handed to the
+//! client's next channel; rate limits wait
 //! for the gateway's window without counting as failures; a timeout after the request left
 //! is not resent on Zalo (which does not deduplicate); a repeat that eSMS already has counts.
 
@@ -20,6 +21,7 @@ use crate::support::{
 
 db_tests!(
     server_errors_are_retried_with_backoff_until_sent,
+    a_failing_zalo_hands_the_message_to_sms,
     retries_stop_after_the_last_attempt,
     rate_limits_reschedule_without_counting_an_attempt,
     a_zns_timeout_is_unconfirmed_and_not_resent_at_once,
@@ -83,6 +85,52 @@ async fn server_errors_are_retried_with_backoff_until_sent(app: TestApp) {
     fake.verify().await;
 }
 
+async fn a_failing_zalo_hands_the_message_to_sms(app: TestApp) {
+    let w = app.world().await;
+    let reminder = reminder_due(&app, &w.officer_a_token, &w.client_a).await;
+    let fake = fake_gateways().await;
+    zns_to_client_a(&reminder)
+        .respond_with(ResponseTemplate::new(503))
+        .expect(3)
+        .mount(&fake)
+        .await;
+    sms_to_client_a(&reminder)
+        .respond_with(esms("100", "sms-1"))
+        .expect(1)
+        .mount(&fake)
+        .await;
+    let sender = sender(&app, &fake);
+
+    // Three transient failures on ZNS (the default `fallback_after_attempts`), each after its
+    // backoff; the third moves the reminder to SMS at once instead of waiting longer.
+    for round in 1..=3 {
+        assert_eq!(sender.run_once().await.unwrap(), 1, "round {round}");
+        let row = reload(&app, reminder.id).await;
+        app.clock.set(row.next_attempt_at);
+    }
+    let row = reload(&app, reminder.id).await;
+    assert_eq!(row.status, "queued");
+    assert_eq!(row.channel_index, 1);
+    assert_eq!(
+        row.last_reason.as_deref(),
+        Some("zns http 503; 3 attempts, trying next channel")
+    );
+    assert_eq!(sender.run_once().await.unwrap(), 1);
+    let row = reload(&app, reminder.id).await;
+    assert_eq!(row.status, "sent");
+    assert_eq!(row.channel.as_deref(), Some("sms"));
+    assert_eq!(
+        attempts(&app, reminder.id).await,
+        pairs(&[
+            ("zalo_zns", "retryable"),
+            ("zalo_zns", "retryable"),
+            ("zalo_zns", "retryable"),
+            ("sms", "accepted"),
+        ])
+    );
+    fake.verify().await;
+}
+
 async fn retries_stop_after_the_last_attempt(app: TestApp) {
     let w = app.world().await;
     let reminder = reminder_due(&app, &w.officer_a_token, &w.client_a).await;
@@ -93,8 +141,8 @@ async fn retries_stop_after_the_last_attempt(app: TestApp) {
         .mount(&fake)
         .await;
     sms_to_client_a(&reminder)
-        .respond_with(esms("100", "sms-1"))
-        .expect(0)
+        .respond_with(ResponseTemplate::new(503))
+        .expect(2)
         .mount(&fake)
         .await;
     let settings = SenderSettings {
@@ -111,16 +159,24 @@ async fn retries_stop_after_the_last_attempt(app: TestApp) {
         settings,
     );
 
-    assert_eq!(sender.run_once().await.unwrap(), 1);
-    app.clock.advance(Duration::seconds(1));
-    assert_eq!(sender.run_once().await.unwrap(), 1);
+    // Two attempts on ZNS spend its retries: SMS gets the message at once, and its two
+    // attempts are the last.
+    for _ in 0..2 {
+        assert_eq!(sender.run_once().await.unwrap(), 1);
+        app.clock.advance(Duration::seconds(1));
+    }
+    assert_eq!(reload(&app, reminder.id).await.channel_index, 1);
+    for _ in 0..2 {
+        assert_eq!(sender.run_once().await.unwrap(), 1);
+        app.clock.advance(Duration::seconds(1));
+    }
 
     let row = reload(&app, reminder.id).await;
     assert_eq!(row.status, "failed");
     assert_eq!(row.last_outcome.as_deref(), Some("retryable"));
     assert_eq!(
         row.last_reason.as_deref(),
-        Some("gave up after 2 attempts: zns http 503")
+        Some("gave up after 2 attempts: esms http 503")
     );
     app.clock.advance(Duration::hours(1));
     assert_eq!(sender.run_once().await.unwrap(), 0);
