@@ -33,6 +33,8 @@ pub struct Model {
     pub delivered_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// After this instant the message is no longer worth sending (cancelled instead).
+    pub expires_at: Option<DateTimeUtc>,
 }
 
 /// Relations are loaded explicitly by the service layer.

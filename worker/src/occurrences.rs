@@ -201,6 +201,7 @@ async fn queue_prompts(
         template,
         vars: vars.clone(),
         due_at,
+        expires_at: Some(occ.closes_at),
         urgent: false,
         source_type: "check_in_occurrence",
         source_id: Some(occ.id),

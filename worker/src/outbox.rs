@@ -92,6 +92,8 @@ pub struct NewMessage {
     pub vars: Vars,
     /// Earliest instant to send.
     pub due_at: DateTime<Utc>,
+    /// Instant after which sending is pointless (the appointment began, the window closed).
+    pub expires_at: Option<DateTime<Utc>>,
     /// Urgent officer alerts may pass quiet hours.
     pub urgent: bool,
     /// What caused it: `appointment`, `check_in_occurrence`, `client`, …
@@ -140,6 +142,7 @@ pub async fn enqueue(
         delivered_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
+        expires_at: Set(message.expires_at),
     };
     let inserted = outbox_message::Entity::insert(row)
         .on_conflict(

@@ -155,6 +155,17 @@ impl Sender {
 
     async fn process(&self, m: outbox_message::Model, token: Uuid) -> Result<(), DbErr> {
         let now = self.clock.now();
+        if m.expires_at.is_some_and(|at| at <= now) {
+            return finish(
+                &self.db,
+                &m,
+                token,
+                Finish::expired(&m, "its time has passed"),
+                now,
+                None,
+            )
+            .await;
+        }
         let Some(template) = TemplateKey::from_stored(&m.template) else {
             return finish(
                 &self.db,
@@ -196,6 +207,10 @@ impl Sender {
         }
         let policy = policy_for(&self.db, &self.policy_defaults, &m.commune_code).await?;
         let allowed = policy.quiet_hours.next_allowed(now, m.urgent);
+        if m.expires_at.is_some_and(|at| allowed >= at) {
+            let why = "quiet hours last until it is no longer useful";
+            return finish(&self.db, &m, token, Finish::expired(&m, why), now, None).await;
+        }
         if allowed > now {
             return finish(
                 &self.db,
@@ -597,6 +612,27 @@ impl Finish {
             next_attempt_at: Some(until),
             outcome: "deferred",
             reason: reason.to_owned(),
+            uncount_attempt: true,
+            ..Self::default()
+        }
+    }
+    /// Too late to be useful: cancelled, unless an earlier send may have arrived (no receipt
+    /// yet), in which case it rests unconfirmed rather than claim it was never sent.
+    fn expired(m: &outbox_message::Model, reason: &str) -> Self {
+        if m.last_outcome.as_deref() == Some("ambiguous") {
+            return Self {
+                status: MessageStatus::Unconfirmed,
+                next_attempt_at: Some(parked_until()),
+                outcome: "ambiguous",
+                reason: format!("no receipt; not resent: {reason}"),
+                uncount_attempt: true,
+                ..Self::default()
+            };
+        }
+        Self {
+            status: MessageStatus::Cancelled,
+            outcome: "expired",
+            reason: format!("not sent: {reason}"),
             uncount_attempt: true,
             ..Self::default()
         }

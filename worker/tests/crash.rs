@@ -111,6 +111,7 @@ async fn seed(db: &DatabaseConnection) {
             template: TemplateKey::AppointmentReminder,
             vars,
             due_at: now - chrono::Duration::minutes(1),
+            expires_at: None,
             urgent: false,
             source_type: "test",
             source_id: None,

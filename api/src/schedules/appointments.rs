@@ -215,6 +215,7 @@ async fn enqueue_reminders(
             template: TemplateKey::AppointmentReminder,
             vars: vars.clone(),
             due_at,
+            expires_at: Some(a.starts_at),
             urgent: false,
             source_type: "appointment",
             source_id: Some(a.id),

@@ -195,6 +195,7 @@ async fn alert_case_officers(
             template: TemplateKey::OfficerHelpRequested,
             vars: vars.clone(),
             due_at: now,
+            expires_at: None,
             urgent: true,
             source_type: "check_in",
             source_id: Some(occ.id),

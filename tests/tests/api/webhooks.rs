@@ -262,6 +262,7 @@ async fn message(
         template: TemplateKey::CheckInConfirmed,
         vars: Vars::new().with("name", c.full_name),
         due_at: now,
+        expires_at: None,
         urgent: false,
         source_type: "client",
         source_id: Some(c.id),

@@ -35,7 +35,8 @@ async fn work(sender: Sender) -> usize {
     }
 }
 
-/// 100 appointments for an SMS-only client in commune A, two reminders each, all due now;
+/// 100 appointments for an SMS-only client in commune A, a minute apart from Tuesday 09:00,
+/// two reminders each, all due now;
 /// returns the 200 message ids and a fake eSMS that answers after 5 ms.
 async fn two_hundred_due_sms(app: &TestApp) -> (Vec<uuid::Uuid>, MockServer) {
     let w = app.world().await;
@@ -47,13 +48,15 @@ async fn two_hundred_due_sms(app: &TestApp) -> (Vec<uuid::Uuid>, MockServer) {
     let start = app.clock_now();
     let mut ids = Vec::new();
     for i in 0..100 {
-        let at = start + Duration::hours(25) + Duration::minutes(30 * i);
+        let at = start + Duration::hours(25) + Duration::minutes(i);
         let reminders = book(app, &w.officer_a_token, &client, at).await;
         assert_eq!(reminders.len(), 2);
         ids.extend(reminders.iter().map(|r| r.id));
     }
-    // Thursday 09:00 in Hà Nội: every reminder is due, none in quiet hours.
-    app.clock.set(start + Duration::hours(73));
+    // Tuesday 08:40 in Hà Nội: every reminder is due, no appointment has begun (so none is
+    // too late to send), and it is not quiet hours.
+    app.clock
+        .set(start + Duration::hours(24) + Duration::minutes(40));
     let fake = fake_gateways().await;
     Mock::given(method("POST"))
         .and(path(ESMS_PATH))
