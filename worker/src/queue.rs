@@ -177,25 +177,21 @@ impl DeliveryQueue {
                     Ok::<(), std::io::Error>(())
                 }
             };
+            // The two storages are different types with the same worker around them.
+            macro_rules! deliver_from {
+                ($storage:expr) => {
+                    WorkerBuilder::new(name)
+                        .backend($storage.poll_with_backoff(poll, backoff.clone()))
+                        .data(sender.clone())
+                        .concurrency(concurrency.max(1))
+                        .build(deliver_job)
+                        .run_until(stop)
+                        .await
+                };
+            }
             let result = match self.clone() {
-                Self::Sqlite(s) => {
-                    WorkerBuilder::new(name)
-                        .backend(s.poll_with_backoff(poll, backoff.clone()))
-                        .data(sender.clone())
-                        .concurrency(concurrency.max(1))
-                        .build(deliver_job)
-                        .run_until(stop)
-                        .await
-                }
-                Self::Postgres(s) => {
-                    WorkerBuilder::new(name)
-                        .backend(s.poll_with_backoff(poll, backoff.clone()))
-                        .data(sender.clone())
-                        .concurrency(concurrency.max(1))
-                        .build(deliver_job)
-                        .run_until(stop)
-                        .await
-                }
+                Self::Sqlite(s) => deliver_from!(s),
+                Self::Postgres(s) => deliver_from!(s),
             };
             if let Err(e) = result {
                 tracing::error!(error = %e, "delivery worker stopped; restarting in a second");

@@ -8,7 +8,7 @@ use tests::{TestApp, db_tests};
 use crate::support::{
     CLIENT_A_ZNS_PHONE, assert_sms_ascii, attempts, check_in_prompt_due, drain, esms,
     fake_gateways, pairs, reload, reminder_due, sender, sms_to_client_a, zns_error, zns_ok,
-    zns_to_client_a,
+    zns_then_sms, zns_to_client_a,
 };
 
 db_tests!(
@@ -64,16 +64,13 @@ async fn not_a_zalo_user_falls_back_to_sms(app: TestApp) {
     let reminder = reminder_due(&app, &w.officer_a_token, &w.client_a).await;
     let fake = fake_gateways().await;
     // ZNS answers failures inside HTTP 200: -118 is "phone not on Zalo".
-    zns_to_client_a(&reminder)
-        .respond_with(zns_error(-118))
-        .expect(1)
-        .mount(&fake)
-        .await;
-    sms_to_client_a(&reminder)
-        .respond_with(esms("100", "sms-1"))
-        .expect(1)
-        .mount(&fake)
-        .await;
+    zns_then_sms(
+        &fake,
+        &reminder,
+        (zns_error(-118), 1),
+        (esms("100", "sms-1"), 1),
+    )
+    .await;
 
     drain(&sender(&app, &fake)).await;
 
@@ -94,16 +91,13 @@ async fn a_rejected_zns_template_falls_back_to_sms(app: TestApp) {
     let reminder = reminder_due(&app, &w.officer_a_token, &w.client_a).await;
     let fake = fake_gateways().await;
     // -131: the template or the OA configuration was rejected; an operator must act.
-    zns_to_client_a(&reminder)
-        .respond_with(zns_error(-131))
-        .expect(1)
-        .mount(&fake)
-        .await;
-    sms_to_client_a(&reminder)
-        .respond_with(esms("100", "sms-2"))
-        .expect(1)
-        .mount(&fake)
-        .await;
+    zns_then_sms(
+        &fake,
+        &reminder,
+        (zns_error(-131), 1),
+        (esms("100", "sms-2"), 1),
+    )
+    .await;
 
     drain(&sender(&app, &fake)).await;
 
@@ -122,17 +116,8 @@ async fn a_failure_on_the_last_channel_is_recorded_with_its_reason(app: TestApp)
     let w = app.world().await;
     let reminder = reminder_due(&app, &w.officer_a_token, &w.client_a).await;
     let fake = fake_gateways().await;
-    zns_to_client_a(&reminder)
-        .respond_with(zns_error(-118))
-        .expect(1)
-        .mount(&fake)
-        .await;
     // eSMS 108: malformed phone, permanent for this message.
-    sms_to_client_a(&reminder)
-        .respond_with(esms("108", ""))
-        .expect(1)
-        .mount(&fake)
-        .await;
+    zns_then_sms(&fake, &reminder, (zns_error(-118), 1), (esms("108", ""), 1)).await;
 
     let sender = sender(&app, &fake);
     drain(&sender).await;

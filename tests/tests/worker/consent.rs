@@ -12,8 +12,7 @@ use wiremock::{
 };
 
 use crate::support::{
-    ESMS_PATH, ZNS_PATH, attempts, drain, fake_gateways, reload, reminder_due, sender,
-    sms_to_client_a, zns_to_client_a,
+    ESMS_PATH, ZNS_PATH, attempts, drain, fake_gateways, reload, reminder_due, sender, zns_then_sms,
 };
 
 db_tests!(
@@ -65,16 +64,13 @@ async fn an_opted_out_client_is_suppressed(app: TestApp) {
     assert_eq!(outcome, api::schedules::check_ins::ReplyOutcome::OptedOut);
     let reminder = reminder_due(&app, &w.officer_a_token, &w.client_a).await;
     let fake = fake_gateways().await;
-    zns_to_client_a(&reminder)
-        .respond_with(ResponseTemplate::new(500))
-        .expect(0)
-        .mount(&fake)
-        .await;
-    sms_to_client_a(&reminder)
-        .respond_with(ResponseTemplate::new(500))
-        .expect(0)
-        .mount(&fake)
-        .await;
+    zns_then_sms(
+        &fake,
+        &reminder,
+        (ResponseTemplate::new(500), 0),
+        (ResponseTemplate::new(500), 0),
+    )
+    .await;
 
     drain(&sender(&app, &fake)).await;
 

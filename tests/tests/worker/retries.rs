@@ -16,7 +16,7 @@ use worker::{gateways::GatewaySettings, sender::SenderSettings};
 
 use crate::support::{
     attempts, drain, esms, fake_gateways, pairs, reload, reminder_due, sender, sender_with,
-    sms_to_client_a, zns_error, zns_ok, zns_to, zns_to_client_a,
+    zns_error, zns_ok, zns_then_sms, zns_to, zns_to_client_a,
 };
 
 db_tests!(
@@ -89,16 +89,13 @@ async fn a_failing_zalo_hands_the_message_to_sms(app: TestApp) {
     let w = app.world().await;
     let reminder = reminder_due(&app, &w.officer_a_token, &w.client_a).await;
     let fake = fake_gateways().await;
-    zns_to_client_a(&reminder)
-        .respond_with(ResponseTemplate::new(503))
-        .expect(3)
-        .mount(&fake)
-        .await;
-    sms_to_client_a(&reminder)
-        .respond_with(esms("100", "sms-1"))
-        .expect(1)
-        .mount(&fake)
-        .await;
+    zns_then_sms(
+        &fake,
+        &reminder,
+        (ResponseTemplate::new(503), 3),
+        (esms("100", "sms-1"), 1),
+    )
+    .await;
     let sender = sender(&app, &fake);
 
     // Three transient failures on ZNS (the default `fallback_after_attempts`), each after its
@@ -135,16 +132,13 @@ async fn retries_stop_after_the_last_attempt(app: TestApp) {
     let w = app.world().await;
     let reminder = reminder_due(&app, &w.officer_a_token, &w.client_a).await;
     let fake = fake_gateways().await;
-    zns_to_client_a(&reminder)
-        .respond_with(ResponseTemplate::new(503))
-        .expect(2)
-        .mount(&fake)
-        .await;
-    sms_to_client_a(&reminder)
-        .respond_with(ResponseTemplate::new(503))
-        .expect(2)
-        .mount(&fake)
-        .await;
+    zns_then_sms(
+        &fake,
+        &reminder,
+        (ResponseTemplate::new(503), 2),
+        (ResponseTemplate::new(503), 2),
+    )
+    .await;
     let settings = SenderSettings {
         retry: RetryPolicy {
             base: StdDuration::from_secs(1),
@@ -251,16 +245,13 @@ async fn a_zns_timeout_is_unconfirmed_and_not_resent_at_once(app: TestApp) {
     let reminder = reminder_due(&app, &w.officer_a_token, &w.client_a).await;
     let fake = fake_gateways().await;
     // The request reaches Zalo, which answers after the gateway has stopped waiting.
-    zns_to_client_a(&reminder)
-        .respond_with(zns_ok("zns-late").set_delay(StdDuration::from_secs(3)))
-        .expect(1)
-        .mount(&fake)
-        .await;
-    sms_to_client_a(&reminder)
-        .respond_with(esms("100", "sms-5"))
-        .expect(1)
-        .mount(&fake)
-        .await;
+    zns_then_sms(
+        &fake,
+        &reminder,
+        (zns_ok("zns-late").set_delay(StdDuration::from_secs(3)), 1),
+        (esms("100", "sms-5"), 1),
+    )
+    .await;
     let mut gateways = GatewaySettings::for_tests(&fake.uri(), &fake.uri());
     gateways.timeout = StdDuration::from_millis(300);
     let settings = SenderSettings::default();
@@ -341,17 +332,14 @@ async fn a_request_id_esms_already_has_counts_as_sent(app: TestApp) {
     let w = app.world().await;
     let reminder = reminder_due(&app, &w.officer_a_token, &w.client_a).await;
     let fake = fake_gateways().await;
-    zns_to_client_a(&reminder)
-        .respond_with(zns_error(-118))
-        .expect(1)
-        .mount(&fake)
-        .await;
     // 124: this RequestId was accepted before (a retry after a crash); nothing is sent again.
-    sms_to_client_a(&reminder)
-        .respond_with(esms("124", "sms-earlier"))
-        .expect(1)
-        .mount(&fake)
-        .await;
+    zns_then_sms(
+        &fake,
+        &reminder,
+        (zns_error(-118), 1),
+        (esms("124", "sms-earlier"), 1),
+    )
+    .await;
 
     drain(&sender(&app, &fake)).await;
 

@@ -195,6 +195,25 @@ pub fn sms_to_client_a(m: &outbox_message::Model) -> MockBuilder {
     sms_to(CLIENT_A_SMS_PHONE, m)
 }
 
+/// Client A's ZNS answers `zns` and its SMS `sms`, each expected the given number of times.
+pub async fn zns_then_sms(
+    fake: &MockServer,
+    m: &outbox_message::Model,
+    (zns, zns_calls): (ResponseTemplate, u64),
+    (sms, sms_calls): (ResponseTemplate, u64),
+) {
+    zns_to_client_a(m)
+        .respond_with(zns)
+        .expect(zns_calls)
+        .mount(fake)
+        .await;
+    sms_to_client_a(m)
+        .respond_with(sms)
+        .expect(sms_calls)
+        .mount(fake)
+        .await;
+}
+
 /// ZNS accepted the message.
 pub fn zns_ok(msg_id: &str) -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_json(json!({
