@@ -94,7 +94,8 @@ pub async fn run(
         settings.policy.clone(),
         settings.sender.clone(),
     );
-    let queue = queue::DeliveryQueue::open(&db).await?;
+    let batch = usize::try_from(settings.sender.batch).unwrap_or(100);
+    let queue = queue::DeliveryQueue::open(&db, batch).await?;
     let dispatching = tokio::spawn(sender::dispatch(
         sender.clone(),
         queue.clone(),

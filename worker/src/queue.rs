@@ -72,8 +72,12 @@ impl DeliveryQueue {
     /// `<database>.queue.db`: apalis polls with writes, which on the main file would compete
     /// with the API for SQLite's single writer, and its setup turns `synchronous` off on the
     /// connection it runs on, which the outbox must never inherit.
-    pub async fn open(db: &DatabaseConnection) -> Result<Self, QueueError> {
-        let config_pg = apalis_postgres::Config::default().queue(QUEUE_NAME);
+    pub async fn open(db: &DatabaseConnection, batch: usize) -> Result<Self, QueueError> {
+        // Workers fetch as many jobs at once as the dispatcher claims per round.
+        let batch = batch.max(1);
+        let config_pg = apalis_postgres::Config::default()
+            .queue(QUEUE_NAME)
+            .batch_size(batch);
         match db.get_database_backend() {
             DatabaseBackend::Postgres => {
                 let pool = db.get_postgres_connection_pool();
@@ -92,7 +96,9 @@ impl DeliveryQueue {
                         .connect_with(SqliteConnectOptions::new().filename(&path))
                         .await?;
                     SqliteStorage::<()>::setup(&pool).await?;
-                    let config = apalis_sqlite::Config::default().queue(QUEUE_NAME);
+                    let config = apalis_sqlite::Config::default()
+                        .queue(QUEUE_NAME)
+                        .batch_size(batch);
                     return Ok(Self::Sqlite(SqliteStorage::new(&pool).with_config(config)));
                 }
                 let options = queue_options(path);
@@ -108,32 +114,32 @@ impl DeliveryQueue {
                     .max_connections(4)
                     .connect_with(options)
                     .await?;
-                let config = apalis_sqlite::Config::default().queue(QUEUE_NAME);
+                let config = apalis_sqlite::Config::default()
+                    .queue(QUEUE_NAME)
+                    .batch_size(batch);
                 Ok(Self::Sqlite(SqliteStorage::new(&pool).with_config(config)))
             }
             _ => Err(QueueError::Unsupported),
         }
     }
 
-    /// Pushes one job per claimed row. A job id repeated within a dispatch is dropped by the
-    /// storage's idempotency key.
+    /// Pushes one job per claimed row, in one batch. A job repeated within a dispatch is
+    /// dropped by the storage's idempotency key.
     pub async fn push(&mut self, jobs: &[Deliver]) -> Result<(), QueueError> {
-        for job in jobs {
-            let task = TaskBuilder::new(*job)
-                .idempotency_key(format!("{}:{}", job.message_id, job.dispatch))
-                .build();
-            match self {
-                Self::Sqlite(s) => s
-                    .push_task(task)
-                    .await
-                    .map_err(|e| QueueError::Push(e.to_string()))?,
-                Self::Postgres(s) => s
-                    .push_task(task)
-                    .await
-                    .map_err(|e| QueueError::Push(e.to_string()))?,
-            }
+        let tasks: Vec<_> = jobs
+            .iter()
+            .map(|job| {
+                TaskBuilder::new(*job)
+                    .idempotency_key(format!("{}:{}", job.message_id, job.dispatch))
+                    .build()
+            })
+            .collect();
+        let mut tasks = futures::stream::iter(tasks);
+        match self {
+            Self::Sqlite(s) => s.push_all(&mut tasks).await.map_err(|e| e.to_string()),
+            Self::Postgres(s) => s.push_all(&mut tasks).await.map_err(|e| e.to_string()),
         }
-        Ok(())
+        .map_err(QueueError::Push)
     }
 
     /// Deletes jobs that finished before `before` (their outcome lives in the outbox); returns
@@ -167,7 +173,9 @@ impl DeliveryQueue {
         shutdown: CancellationToken,
     ) {
         let poll = StdDuration::from_millis(200);
-        let backoff = BackoffConfig::new(StdDuration::from_secs(2));
+        // An idle worker polls at most every half second: the dispatcher pushes from another
+        // process, so there is no in-process wake-up to rely on.
+        let backoff = BackoffConfig::new(StdDuration::from_millis(500));
         while !shutdown.is_cancelled() {
             let name = format!("deliver-{}", Uuid::now_v7());
             let stop = {

@@ -149,7 +149,9 @@ async fn deliver_through_apalis(app: &TestApp, workers: usize) {
         w.await.unwrap().expect("the worker stops cleanly");
     }
     assert_each_sent_once(app, &fake, &ids).await;
-    let queue = worker::queue::DeliveryQueue::open(&app.db).await.unwrap();
+    let queue = worker::queue::DeliveryQueue::open(&app.db, 20)
+        .await
+        .unwrap();
     let pruned = queue
         .prune(chrono::Utc::now() + Duration::minutes(1))
         .await

@@ -1,0 +1,231 @@
+//! Delivery throughput: `BENCH_MESSAGES` due reminders (default 20 000) for `BENCH_CLIENTS`
+//! SMS clients (1 000) are delivered by `BENCH_WORKERS` whole workers (1; planner, dispatcher,
+//! apalis delivery workers) to a loopback fake eSMS that answers at once. Measures the time
+//! from start until every row is `sent`, and checks the fake saw each message exactly once.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::{Duration as StdDuration, Instant},
+};
+
+use axum::{Json, Router, extract::State, routing::post};
+use chrono::{TimeZone, Utc};
+use domain::{
+    ManualClock,
+    messaging::templates::{TemplateKey, Vars},
+};
+use entities::{client, commune, outbox_message, province};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, Set,
+    TransactionTrait,
+};
+use serde_json::{Value, json};
+use tests::{Backend, TestDatabase};
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+use worker::{
+    gateways::GatewaySettings,
+    outbox::{self, NewMessage, Recipient},
+    sender::SenderSettings,
+};
+
+use crate::knob;
+
+const ESMS_PATH: &str = "/MainService.svc/json/SendMultipleMessage_V4_post_json/";
+
+type Seen = Arc<Mutex<HashMap<String, u32>>>;
+
+async fn fake_esms(State(seen): State<Seen>, Json(body): Json<Value>) -> Json<Value> {
+    let id = body["RequestId"].as_str().unwrap_or_default().to_owned();
+    *seen.lock().unwrap().entry(id.clone()).or_default() += 1;
+    Json(json!({ "CodeResult": "100", "SMSID": format!("sms-{id}") }))
+}
+
+/// Runs the scenario and prints its result.
+pub async fn run(backend: Backend) {
+    let messages: usize = knob("BENCH_MESSAGES", 20_000);
+    let clients: usize = knob("BENCH_CLIENTS", 1_000).max(1);
+    let workers: usize = knob("BENCH_WORKERS", 1).max(1);
+    let settings = SenderSettings {
+        batch: knob("BENCH_BATCH", 100),
+        concurrency: knob("BENCH_CONCURRENCY", 8),
+        ..SenderSettings::default()
+    };
+    let database = TestDatabase::create(backend)
+        .await
+        .expect("BENCH_BACKEND=postgres needs TEST_DATABASE_URL");
+    let db = worker::db::connect(&database.url, 20).await.unwrap();
+    worker::db::migrate(&db).await.unwrap();
+    // Tuesday 10:00 in Hà Nội: no quiet hours.
+    let now = Utc.with_ymd_and_hms(2026, 12, 1, 3, 0, 0).unwrap();
+    let seeding = Instant::now();
+    seed(&db, clients, messages, now).await;
+    println!(
+        "seeded {clients} clients and {messages} due messages on {backend:?} in {:.1} s",
+        seeding.elapsed().as_secs_f64()
+    );
+
+    let seen: Seen = Arc::default();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let fake = format!("http://{}", listener.local_addr().unwrap());
+    let app = Router::new()
+        .route(ESMS_PATH, post(fake_esms))
+        .with_state(seen.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let mut worker_settings = worker::WorkerSettings::for_tests();
+    worker_settings.gateways = GatewaySettings::for_tests(&fake, &fake);
+    worker_settings.tick = StdDuration::from_millis(100);
+    worker_settings.sender = settings.clone();
+    let clock = Arc::new(ManualClock::new(now));
+    let shutdown = CancellationToken::new();
+    let started = Instant::now();
+    // BENCH_DIRECT=1: the sender claims and delivers in its own task, without the apalis
+    // queue, to show what the queue costs.
+    let direct = knob("BENCH_DIRECT", 0) == 1;
+    let running: Vec<_> = (0..workers)
+        .map(|_| {
+            if direct {
+                let sender = worker::sender::Sender::new(
+                    db.clone(),
+                    worker::gateways::Gateways::from_settings(
+                        &worker_settings.gateways,
+                        db.clone(),
+                    )
+                    .unwrap(),
+                    clock.clone(),
+                    worker_settings.policy.clone(),
+                    settings.clone(),
+                );
+                tokio::spawn(async move {
+                    while sender.run_once().await.unwrap() > 0 {}
+                    Ok(())
+                })
+            } else {
+                tokio::spawn(worker::run(
+                    db.clone(),
+                    clock.clone(),
+                    worker_settings.clone(),
+                    shutdown.clone(),
+                ))
+            }
+        })
+        .collect();
+    let mut sent = 0;
+    while started.elapsed() < StdDuration::from_secs(1800) {
+        sent = sent_count(&db).await;
+        if sent >= messages as u64 {
+            break;
+        }
+        tokio::time::sleep(StdDuration::from_millis(100)).await;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    shutdown.cancel();
+    for w in running {
+        let _ = w.await;
+    }
+    let seen = seen.lock().unwrap();
+    let repeated = seen.values().filter(|n| **n > 1).count();
+    println!(
+        "| delivery{} | {backend:?} | {messages} messages, {workers} worker(s), batch {}, concurrency {} | {sent} sent in {elapsed:.1} s = {:.0} msg/s | gateway saw {} ids, {repeated} more than once |",
+        if direct { " (direct, no queue)" } else { "" },
+        settings.batch,
+        settings.concurrency,
+        sent as f64 / elapsed,
+        seen.len(),
+    );
+}
+
+async fn sent_count(db: &DatabaseConnection) -> u64 {
+    outbox_message::Entity::find()
+        .filter(outbox_message::Column::Status.eq("sent"))
+        .count(db)
+        .await
+        .unwrap()
+}
+
+/// One commune, `clients` SMS clients, `messages` reminders due a minute ago.
+async fn seed(
+    db: &DatabaseConnection,
+    clients: usize,
+    messages: usize,
+    now: chrono::DateTime<Utc>,
+) {
+    province::Entity::insert(province::ActiveModel {
+        code: Set("01".into()),
+        name: Set("Hà Nội".into()),
+        created_at: Set(now),
+    })
+    .exec(db)
+    .await
+    .unwrap();
+    commune::Entity::insert(commune::ActiveModel {
+        code: Set("00004".into()),
+        province_code: Set("01".into()),
+        name: Set("Phường Ba Đình".into()),
+        name_search: Set("phuong ba dinh".into()),
+        kind: Set("ward".into()),
+        is_current: Set(true),
+        successor_code: Set(None),
+        abolished_on: Set(None),
+        created_at: Set(now),
+    })
+    .exec(db)
+    .await
+    .unwrap();
+    let ids: Vec<Uuid> = (0..clients).map(|_| Uuid::now_v7()).collect();
+    let txn = db.begin().await.unwrap();
+    for chunk in ids.chunks(200).enumerate() {
+        let (c, chunk) = chunk;
+        let rows = chunk.iter().enumerate().map(|(i, id)| {
+            let n = c * 200 + i;
+            client::ActiveModel {
+                id: Set(*id),
+                commune_code: Set("00004".into()),
+                full_name: Set(format!("Nguyễn Văn An {n}")),
+                name_search: Set(format!("nguyen van an {n}")),
+                date_of_birth: Set(chrono::NaiveDate::from_ymd_opt(1990, 5, 1).unwrap()),
+                sex: Set("male".into()),
+                national_id: Set(None),
+                phone: Set(Some(format!("84912{:06}", n % 1_000_000))),
+                zalo_user_id: Set(None),
+                address: Set("Hà Nội".into()),
+                sms_consent_at: Set(Some(now)),
+                sms_consent_method: Set(Some("in_person_signed".into())),
+                zalo_consent_at: Set(None),
+                zalo_consent_method: Set(None),
+                preferred_channel: Set(Some("sms".into())),
+                opted_out_at: Set(None),
+                zalo_last_interaction_at: Set(None),
+                status: Set("active".into()),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }
+        });
+        client::Entity::insert_many(rows)
+            .exec_without_returning(&txn)
+            .await
+            .unwrap();
+    }
+    for n in 0..messages {
+        let vars = Vars::new()
+            .with("name", "Nguyễn Văn An")
+            .with("time", "14:00 thứ Ba, 01/12/2026")
+            .with("place", "UBND phường");
+        let message = NewMessage {
+            dedupe_key: format!("bench:{n}"),
+            recipient: Recipient::Client(ids[n % ids.len()]),
+            commune_code: "00004".into(),
+            template: TemplateKey::AppointmentReminder,
+            vars,
+            due_at: now - chrono::Duration::minutes(1),
+            expires_at: None,
+            urgent: false,
+            source_type: "bench",
+            source_id: None,
+        };
+        outbox::enqueue(&txn, message, now).await.unwrap();
+    }
+    txn.commit().await.unwrap();
+}
