@@ -133,7 +133,7 @@ pub struct TestApp {
     /// The planning context the app uses (same link key), for driving the planner in tests.
     pub planning: worker::occurrences::PlanningContext,
     shutdown: CancellationToken,
-    _database: TestDatabase,
+    database: TestDatabase,
 }
 
 /// The instant tests start at: Monday 30 November 2026, 08:00 in Hà Nội.
@@ -200,7 +200,7 @@ pub async fn spawn_app_with(
         statements,
         planning,
         shutdown,
-        _database: database,
+        database,
     })
 }
 
@@ -216,6 +216,11 @@ impl Drop for TestApp {
 }
 
 impl TestApp {
+    /// The URL of this test's own database.
+    pub fn database_url(&self) -> String {
+        self.database.url.clone()
+    }
+
     /// The app's current instant.
     pub fn clock_now(&self) -> DateTime<Utc> {
         clock_now(&self.clock)

@@ -22,7 +22,7 @@ use worker::{
     sender::{Sender, SenderSettings},
 };
 
-use crate::support::{ESMS_PATH, bodies, book, esms, fake_gateways, sender_with};
+use crate::support::{DedupingEsms, ESMS_PATH, bodies, book, esms, fake_gateways, sender_with};
 
 /// Runs rounds until this worker finds nothing left to claim; returns how many it processed.
 async fn work(sender: Sender) -> usize {
@@ -115,15 +115,31 @@ async fn two_workers_send_each_of_200_messages_exactly_once() {
 }
 
 /// Whole workers (`worker::run`: planner, dispatcher, apalis delivery workers on the
-/// apalis-sqlite or apalis-postgres queue) until every message is sent.
-async fn deliver_through_apalis(app: &TestApp, workers: usize) {
+/// apalis-sqlite or apalis-postgres queue) until every message is sent. With `cut_connections`,
+/// every database connection is killed once while messages are in flight (a PostgreSQL
+/// restart or failover): the workers must reconnect and finish.
+async fn deliver_through_apalis(app: &TestApp, workers: usize, cut_connections: bool) {
     let (ids, fake) = two_hundred_due_sms(app).await;
+    // In front of the plain fake: an eSMS that refuses repeated ids, as the real one does, so
+    // a send whose outcome was lost with its connection is retried without a second SMS.
+    let esms = DedupingEsms {
+        delay: StdDuration::from_millis(5),
+        ..DedupingEsms::default()
+    };
+    fake.reset().await;
+    Mock::given(method("POST"))
+        .and(path(ESMS_PATH))
+        .respond_with(esms.clone())
+        .mount(&fake)
+        .await;
     let mut settings = worker::WorkerSettings::for_tests();
     settings.gateways = GatewaySettings::for_tests(&fake.uri(), &fake.uri());
     settings.tick = StdDuration::from_millis(50);
     settings.sender = SenderSettings {
         batch: 20,
         concurrency: 4,
+        // Short, so a claim orphaned by a killed connection comes back within the test.
+        lease: Duration::seconds(2),
         ..SenderSettings::default()
     };
     let shutdown = CancellationToken::new();
@@ -137,16 +153,42 @@ async fn deliver_through_apalis(app: &TestApp, workers: usize) {
             ))
         })
         .collect();
+    let mut cut = false;
     // A deadline against a hang, not a speed target: 200 sends take about a second.
-    for _ in 0..600 {
-        if sent_count(app, &ids).await == ids.len() {
+    for _ in 0..1500 {
+        let sent = sent_count(app, &ids).await;
+        if sent == ids.len() {
             break;
         }
-        tokio::time::sleep(StdDuration::from_millis(100)).await;
+        if cut_connections && !cut && sent >= 40 {
+            cut = true;
+            let killed = kill_other_connections(app).await;
+            eprintln!("killed {killed} database connections after {sent} sends");
+            assert!(killed > 0);
+        }
+        if cut {
+            // Claims orphaned by the cut come back when their 2 s lease expires on the
+            // app's clock, so the clock moves on (the appointments are 20 minutes away).
+            app.clock.advance(Duration::milliseconds(100));
+        }
+        tokio::time::sleep(StdDuration::from_millis(20)).await;
     }
     shutdown.cancel();
     for w in running {
         w.await.unwrap().expect("the worker stops cleanly");
+    }
+    assert_eq!(sent_count(app, &ids).await, ids.len(), "all rows sent");
+    let accepted = esms.accepted.lock().unwrap().clone();
+    assert_eq!(
+        accepted.len(),
+        ids.len(),
+        "every message reached the gateway"
+    );
+    for id in &ids {
+        assert_eq!(accepted.get(&id.to_string()), Some(&1), "accepted once");
+    }
+    if cut_connections {
+        return;
     }
     assert_each_sent_once(app, &fake, &ids).await;
     let queue = worker::queue::DeliveryQueue::open(&app.db, 20)
@@ -162,13 +204,38 @@ async fn deliver_through_apalis(app: &TestApp, workers: usize) {
     );
 }
 
+/// Terminates every other connection to the test's database; returns how many.
+async fn kill_other_connections(app: &TestApp) -> usize {
+    use sea_orm::ConnectionTrait;
+    let killer = worker::db::connect(&app.database_url(), 1).await.unwrap();
+    let rows = killer
+        .query_all_raw(sea_orm::Statement::from_string(
+            sea_orm::DatabaseBackend::Postgres,
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        ))
+        .await
+        .unwrap();
+    killer.close().await.ok();
+    rows.len()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn apalis_workers_ride_out_killed_database_connections() {
+    let Some(app) = spawn_app(Backend::Postgres).await else {
+        eprintln!("skipped: set TEST_DATABASE_URL to a PostgreSQL server to run");
+        return;
+    };
+    deliver_through_apalis(&app, 2, true).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_apalis_workers_on_postgres_deliver_each_message_once() {
     let Some(app) = spawn_app(Backend::Postgres).await else {
         eprintln!("skipped: set TEST_DATABASE_URL to a PostgreSQL server to run");
         return;
     };
-    deliver_through_apalis(&app, 2).await;
+    deliver_through_apalis(&app, 2, false).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -176,5 +243,5 @@ async fn the_embedded_worker_delivers_through_apalis_sqlite() {
     let app = spawn_app(Backend::Sqlite)
         .await
         .expect("SQLite always runs");
-    deliver_through_apalis(&app, 1).await;
+    deliver_through_apalis(&app, 1, false).await;
 }

@@ -233,6 +233,33 @@ pub fn esms(code: &str, sms_id: &str) -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_json(json!({ "CodeResult": code, "SMSID": sms_id }))
 }
 
+/// An eSMS that deduplicates `RequestId` like the real one: the first request with an id is
+/// accepted (code 100), a repeat answered 124 and not sent. `accepted` counts acceptances.
+#[derive(Clone, Default)]
+pub struct DedupingEsms {
+    /// Acceptances per `RequestId`.
+    pub accepted: Arc<std::sync::Mutex<std::collections::HashMap<String, u32>>>,
+    /// Delay before answering.
+    pub delay: std::time::Duration,
+}
+
+impl wiremock::Respond for DedupingEsms {
+    fn respond(&self, request: &wiremock::Request) -> ResponseTemplate {
+        let body: Value = serde_json::from_slice(&request.body).unwrap_or_default();
+        let id = body["RequestId"].as_str().unwrap_or_default().to_owned();
+        let mut accepted = self.accepted.lock().expect("lock");
+        let answer = if accepted.contains_key(&id) {
+            json!({ "CodeResult": "124", "ErrorMessage": "duplicate RequestId" })
+        } else {
+            accepted.insert(id.clone(), 1);
+            json!({ "CodeResult": "100", "SMSID": format!("sms-{id}") })
+        };
+        ResponseTemplate::new(200)
+            .set_body_json(answer)
+            .set_delay(self.delay)
+    }
+}
+
 /// The bodies the fake received on `path_`.
 pub async fn bodies(server: &MockServer, path_: &str) -> Vec<Value> {
     server
