@@ -15,15 +15,13 @@ use domain::{
     ManualClock,
     messaging::templates::{TemplateKey, Vars},
 };
-use entities::{client, commune, outbox_message, province};
+use entities::outbox_message;
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, Set,
-    TransactionTrait,
+    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
 };
 use serde_json::{Value, json};
 use tests::{Backend, TestDatabase};
 use tokio_util::sync::CancellationToken;
-use uuid::Uuid;
 use worker::{
     gateways::GatewaySettings,
     outbox::{self, NewMessage, Recipient},
@@ -152,62 +150,10 @@ async fn seed(
     messages: usize,
     now: chrono::DateTime<Utc>,
 ) {
-    province::Entity::insert(province::ActiveModel {
-        code: Set("01".into()),
-        name: Set("Hà Nội".into()),
-        created_at: Set(now),
-    })
-    .exec(db)
-    .await
-    .unwrap();
-    commune::Entity::insert(commune::ActiveModel {
-        code: Set("00004".into()),
-        province_code: Set("01".into()),
-        name: Set("Phường Ba Đình".into()),
-        name_search: Set("phuong ba dinh".into()),
-        kind: Set("ward".into()),
-        is_current: Set(true),
-        successor_code: Set(None),
-        abolished_on: Set(None),
-        created_at: Set(now),
-    })
-    .exec(db)
-    .await
-    .unwrap();
-    let ids: Vec<Uuid> = (0..clients).map(|_| Uuid::now_v7()).collect();
     let txn = db.begin().await.unwrap();
-    for chunk in ids.chunks(200).enumerate() {
-        let (c, chunk) = chunk;
-        let rows = chunk.iter().enumerate().map(|(i, id)| {
-            let n = c * 200 + i;
-            client::ActiveModel {
-                id: Set(*id),
-                commune_code: Set("00004".into()),
-                full_name: Set(format!("Nguyễn Văn An {n}")),
-                name_search: Set(format!("nguyen van an {n}")),
-                date_of_birth: Set(chrono::NaiveDate::from_ymd_opt(1990, 5, 1).unwrap()),
-                sex: Set("male".into()),
-                national_id: Set(None),
-                phone: Set(Some(format!("84912{:06}", n % 1_000_000))),
-                zalo_user_id: Set(None),
-                address: Set("Hà Nội".into()),
-                sms_consent_at: Set(Some(now)),
-                sms_consent_method: Set(Some("in_person_signed".into())),
-                zalo_consent_at: Set(None),
-                zalo_consent_method: Set(None),
-                preferred_channel: Set(Some("sms".into())),
-                opted_out_at: Set(None),
-                zalo_last_interaction_at: Set(None),
-                status: Set("active".into()),
-                created_at: Set(now),
-                updated_at: Set(now),
-            }
-        });
-        client::Entity::insert_many(rows)
-            .exec_without_returning(&txn)
-            .await
-            .unwrap();
-    }
+    let ids = worker::fixtures::sms_clients(&txn, clients, now)
+        .await
+        .unwrap();
     for n in 0..messages {
         let vars = Vars::new()
             .with("name", "Nguyễn Văn An")
@@ -216,7 +162,7 @@ async fn seed(
         let message = NewMessage {
             dedupe_key: format!("bench:{n}"),
             recipient: Recipient::Client(ids[n % ids.len()]),
-            commune_code: "00004".into(),
+            commune_code: worker::fixtures::COMMUNE.into(),
             template: TemplateKey::AppointmentReminder,
             vars,
             due_at: now - chrono::Duration::minutes(1),

@@ -6,6 +6,8 @@
 pub mod appointments;
 pub mod db;
 pub mod env;
+#[cfg(feature = "fixtures")]
+pub mod fixtures;
 pub mod gateways;
 pub mod links;
 pub mod metrics;

@@ -13,10 +13,10 @@ use std::{
 
 use chrono::Utc;
 use domain::messaging::templates::{TemplateKey, Vars};
-use entities::{client, commune, outbox_message, province};
+use entities::outbox_message;
 use rand::Rng;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
 };
 use uuid::Uuid;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate, matchers::method};
@@ -51,54 +51,7 @@ impl Respond for FakeEsms {
 
 async fn seed(db: &DatabaseConnection) {
     let now = Utc::now();
-    province::Entity::insert(province::ActiveModel {
-        code: Set("01".into()),
-        name: Set("Hà Nội".into()),
-        created_at: Set(now),
-    })
-    .exec(db)
-    .await
-    .unwrap();
-    commune::Entity::insert(commune::ActiveModel {
-        code: Set("00004".into()),
-        province_code: Set("01".into()),
-        name: Set("Phường Ba Đình".into()),
-        name_search: Set("phuong ba dinh".into()),
-        kind: Set("ward".into()),
-        is_current: Set(true),
-        successor_code: Set(None),
-        abolished_on: Set(None),
-        created_at: Set(now),
-    })
-    .exec(db)
-    .await
-    .unwrap();
-    let client_id = Uuid::now_v7();
-    client::Entity::insert(client::ActiveModel {
-        id: Set(client_id),
-        commune_code: Set("00004".into()),
-        full_name: Set("Nguyễn Văn An".into()),
-        name_search: Set("nguyen van an".into()),
-        date_of_birth: Set(chrono::NaiveDate::from_ymd_opt(1990, 5, 1).unwrap()),
-        sex: Set("male".into()),
-        national_id: Set(None),
-        phone: Set(Some("84912000001".into())),
-        zalo_user_id: Set(None),
-        address: Set("Hà Nội".into()),
-        sms_consent_at: Set(Some(now)),
-        sms_consent_method: Set(Some("in_person_signed".into())),
-        zalo_consent_at: Set(None),
-        zalo_consent_method: Set(None),
-        preferred_channel: Set(Some("sms".into())),
-        opted_out_at: Set(None),
-        zalo_last_interaction_at: Set(None),
-        status: Set("active".into()),
-        created_at: Set(now),
-        updated_at: Set(now),
-    })
-    .exec(db)
-    .await
-    .unwrap();
+    let client_id = worker::fixtures::sms_clients(db, 1, now).await.unwrap()[0];
     for n in 0..MESSAGES {
         let vars = Vars::new()
             .with("name", "Nguyễn Văn An")
