@@ -6,8 +6,8 @@ use serde_json::json;
 use tests::{TestApp, db_tests};
 
 use crate::support::{
-    CLIENT_A_ZNS_PHONE, assert_sms_ascii, attempts, check_in_prompt_due, drain, esms,
-    fake_gateways, pairs, reload, reminder_due, sender, sms_to_client_a, zns_error, zns_ok,
+    CLIENT_A_ZNS_PHONE, assert_sms_ascii, attempts, check_in_prompt_due, client_a_reminder_due,
+    drain, esms, fake_gateways, pairs, reload, sender, sms_to_client_a, zns_error, zns_ok,
     zns_then_sms, zns_to_client_a,
 };
 
@@ -60,9 +60,7 @@ async fn a_client_preferring_zalo_gets_the_prompt_through_zns(app: TestApp) {
 }
 
 async fn not_a_zalo_user_falls_back_to_sms(app: TestApp) {
-    let w = app.world().await;
-    let reminder = reminder_due(&app, &w.officer_a_token, &w.client_a).await;
-    let fake = fake_gateways().await;
+    let (_, reminder, fake) = client_a_reminder_due(&app).await;
     // ZNS answers failures inside HTTP 200: -118 is "phone not on Zalo".
     zns_then_sms(
         &fake,
@@ -87,9 +85,7 @@ async fn not_a_zalo_user_falls_back_to_sms(app: TestApp) {
 }
 
 async fn a_rejected_zns_template_falls_back_to_sms(app: TestApp) {
-    let w = app.world().await;
-    let reminder = reminder_due(&app, &w.officer_a_token, &w.client_a).await;
-    let fake = fake_gateways().await;
+    let (_, reminder, fake) = client_a_reminder_due(&app).await;
     // -131: the template or the OA configuration was rejected; an operator must act.
     zns_then_sms(
         &fake,
@@ -113,9 +109,7 @@ async fn a_rejected_zns_template_falls_back_to_sms(app: TestApp) {
 }
 
 async fn a_failure_on_the_last_channel_is_recorded_with_its_reason(app: TestApp) {
-    let w = app.world().await;
-    let reminder = reminder_due(&app, &w.officer_a_token, &w.client_a).await;
-    let fake = fake_gateways().await;
+    let (_, reminder, fake) = client_a_reminder_due(&app).await;
     // eSMS 108: malformed phone, permanent for this message.
     zns_then_sms(&fake, &reminder, (zns_error(-118), 1), (esms("108", ""), 1)).await;
 

@@ -10,8 +10,8 @@ use tests::{TestApp, db_tests, world::COMMUNE_A};
 use worker::outbox::{self, NewMessage, Recipient};
 
 use crate::support::{
-    attempts, book, drain, esms, fake_gateways, pairs, reload, reminder_due, sender, sms_to,
-    zns_ok, zns_to_client_a,
+    attempts, book, client_a_reminder_due, drain, esms, fake_gateways, pairs, reload, sender,
+    sms_to, zns_ok, zns_to_client_a,
 };
 
 db_tests!(
@@ -103,9 +103,7 @@ async fn a_reminder_that_quiet_hours_would_make_late_is_cancelled(app: TestApp) 
 }
 
 async fn a_reminder_still_unsent_when_the_appointment_begins_is_cancelled(app: TestApp) {
-    let w = app.world().await;
-    let reminder = reminder_due(&app, &w.officer_a_token, &w.client_a).await;
-    let fake = fake_gateways().await;
+    let (_, reminder, fake) = client_a_reminder_due(&app).await;
     let sender = sender(&app, &fake);
     // The workers were down from the reminder's time until the appointment began.
     app.clock.set(reminder.expires_at.unwrap());

@@ -15,8 +15,8 @@ use wiremock::ResponseTemplate;
 use worker::{gateways::GatewaySettings, sender::SenderSettings};
 
 use crate::support::{
-    attempts, drain, esms, fake_gateways, pairs, reload, reminder_due, sender, sender_with,
-    zns_error, zns_ok, zns_then_sms, zns_to, zns_to_client_a,
+    attempts, client_a_reminder_due, drain, esms, fake_gateways, pairs, reload, reminder_due,
+    sender, sender_with, zns_error, zns_ok, zns_then_sms, zns_to, zns_to_client_a,
 };
 
 db_tests!(
@@ -30,9 +30,7 @@ db_tests!(
 );
 
 async fn server_errors_are_retried_with_backoff_until_sent(app: TestApp) {
-    let w = app.world().await;
-    let reminder = reminder_due(&app, &w.officer_a_token, &w.client_a).await;
-    let fake = fake_gateways().await;
+    let (_, reminder, fake) = client_a_reminder_due(&app).await;
     zns_to_client_a(&reminder)
         .respond_with(ResponseTemplate::new(500))
         .up_to_n_times(2)
@@ -86,9 +84,7 @@ async fn server_errors_are_retried_with_backoff_until_sent(app: TestApp) {
 }
 
 async fn a_failing_zalo_hands_the_message_to_sms(app: TestApp) {
-    let w = app.world().await;
-    let reminder = reminder_due(&app, &w.officer_a_token, &w.client_a).await;
-    let fake = fake_gateways().await;
+    let (_, reminder, fake) = client_a_reminder_due(&app).await;
     zns_then_sms(
         &fake,
         &reminder,
@@ -129,9 +125,7 @@ async fn a_failing_zalo_hands_the_message_to_sms(app: TestApp) {
 }
 
 async fn retries_stop_after_the_last_attempt(app: TestApp) {
-    let w = app.world().await;
-    let reminder = reminder_due(&app, &w.officer_a_token, &w.client_a).await;
-    let fake = fake_gateways().await;
+    let (_, reminder, fake) = client_a_reminder_due(&app).await;
     zns_then_sms(
         &fake,
         &reminder,
@@ -178,9 +172,7 @@ async fn retries_stop_after_the_last_attempt(app: TestApp) {
 }
 
 async fn rate_limits_reschedule_without_counting_an_attempt(app: TestApp) {
-    let w = app.world().await;
-    let reminder = reminder_due(&app, &w.officer_a_token, &w.client_a).await;
-    let fake = fake_gateways().await;
+    let (_, reminder, fake) = client_a_reminder_due(&app).await;
     zns_to_client_a(&reminder)
         .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "120"))
         .up_to_n_times(1)
@@ -241,9 +233,7 @@ async fn rate_limits_reschedule_without_counting_an_attempt(app: TestApp) {
 }
 
 async fn a_zns_timeout_is_unconfirmed_and_not_resent_at_once(app: TestApp) {
-    let w = app.world().await;
-    let reminder = reminder_due(&app, &w.officer_a_token, &w.client_a).await;
-    let fake = fake_gateways().await;
+    let (_, reminder, fake) = client_a_reminder_due(&app).await;
     // The request reaches Zalo, which answers after the gateway has stopped waiting.
     zns_then_sms(
         &fake,
@@ -329,9 +319,7 @@ async fn an_unconfirmed_zns_send_with_no_channel_left_rests(app: TestApp) {
 }
 
 async fn a_request_id_esms_already_has_counts_as_sent(app: TestApp) {
-    let w = app.world().await;
-    let reminder = reminder_due(&app, &w.officer_a_token, &w.client_a).await;
-    let fake = fake_gateways().await;
+    let (_, reminder, fake) = client_a_reminder_due(&app).await;
     // 124: this RequestId was accepted before (a retry after a crash); nothing is sent again.
     zns_then_sms(
         &fake,

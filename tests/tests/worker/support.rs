@@ -132,6 +132,14 @@ pub async fn reminder_due(app: &TestApp, secret: &str, client: &str) -> outbox_m
     reminder
 }
 
+/// The test world, client A's two-hour appointment reminder (due now) and an empty fake
+/// gateway: where most delivery tests start.
+pub async fn client_a_reminder_due(app: &TestApp) -> (World, outbox_message::Model, MockServer) {
+    let w = app.world().await;
+    let reminder = reminder_due(app, &w.officer_a_token, &w.client_a).await;
+    (w, reminder, fake_gateways().await)
+}
+
 /// The outbox row as it is now.
 pub async fn reload(app: &TestApp, id: Uuid) -> outbox_message::Model {
     outbox_message::Entity::find_by_id(id)
