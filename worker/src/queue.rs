@@ -75,45 +75,20 @@ impl DeliveryQueue {
     pub async fn open(db: &DatabaseConnection, batch: usize) -> Result<Self, QueueError> {
         // Workers fetch as many jobs at once as the dispatcher claims per round.
         let batch = batch.max(1);
-        let config_pg = apalis_postgres::Config::default()
-            .queue(QUEUE_NAME)
-            .batch_size(batch);
         match db.get_database_backend() {
             DatabaseBackend::Postgres => {
                 let pool = db.get_postgres_connection_pool();
                 PostgresStorage::<()>::setup(pool).await?;
+                let config = apalis_postgres::Config::default()
+                    .queue(QUEUE_NAME)
+                    .batch_size(batch);
                 Ok(Self::Postgres(
-                    PostgresStorage::new(pool).with_config(config_pg),
+                    PostgresStorage::new(pool).with_config(config),
                 ))
             }
             DatabaseBackend::Sqlite => {
                 let main = db.get_sqlite_connection_pool().connect_options();
-                let path = queue_path(main.get_filename());
-                if path.as_os_str() == ":memory:" {
-                    // One connection is one in-memory database: it must stay the only one.
-                    let pool = SqlitePoolOptions::new()
-                        .max_connections(1)
-                        .connect_with(SqliteConnectOptions::new().filename(&path))
-                        .await?;
-                    SqliteStorage::<()>::setup(&pool).await?;
-                    let config = apalis_sqlite::Config::default()
-                        .queue(QUEUE_NAME)
-                        .batch_size(batch);
-                    return Ok(Self::Sqlite(SqliteStorage::new(&pool).with_config(config)));
-                }
-                let options = queue_options(path);
-                // apalis' setup leaves `synchronous = OFF` on the connection it ran on: run it
-                // on a throwaway pool, then open the queue with ordinary connections.
-                let setup = SqlitePoolOptions::new()
-                    .max_connections(1)
-                    .connect_with(options.clone())
-                    .await?;
-                SqliteStorage::<()>::setup(&setup).await?;
-                setup.close().await;
-                let pool = SqlitePoolOptions::new()
-                    .max_connections(4)
-                    .connect_with(options)
-                    .await?;
+                let pool = open_sqlite_queue(queue_path(main.get_filename())).await?;
                 let config = apalis_sqlite::Config::default()
                     .queue(QUEUE_NAME)
                     .batch_size(batch);
@@ -216,6 +191,32 @@ impl DeliveryQueue {
 async fn deliver_job(job: Deliver, sender: Data<Sender>) -> Result<(), BoxDynError> {
     sender.deliver(job.message_id, job.dispatch).await?;
     Ok(())
+}
+
+/// Opens (and migrates) the SQLite queue at `path`.
+async fn open_sqlite_queue(path: PathBuf) -> Result<apalis_sqlite::SqlitePool, QueueError> {
+    if path.as_os_str() == ":memory:" {
+        // One connection is one in-memory database: it must stay the only one.
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(SqliteConnectOptions::new().filename(&path))
+            .await?;
+        SqliteStorage::<()>::setup(&pool).await?;
+        return Ok(pool);
+    }
+    let options = queue_options(path);
+    // apalis' setup leaves `synchronous = OFF` on the connection it ran on: run it on a
+    // throwaway pool, then open the queue with ordinary connections.
+    let setup = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(options.clone())
+        .await?;
+    SqliteStorage::<()>::setup(&setup).await?;
+    setup.close().await;
+    Ok(SqlitePoolOptions::new()
+        .max_connections(4)
+        .connect_with(options)
+        .await?)
 }
 
 /// Connection options of the SQLite queue file.
