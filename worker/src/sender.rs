@@ -1,13 +1,14 @@
-//! The sender: claims due outbox rows under a lease, picks the channel, calls the gateway, and
-//! records the classified outcome.
+//! The sender: claims due outbox rows under a lease (the dispatcher, [`dispatch`], then queues
+//! one apalis job per row, see [`crate::queue`]); each delivery takes its row, picks the
+//! channel, calls the gateway, and records the classified outcome.
 //!
 //! Crash safety (see `docs/outbox.md`): a row is claimed (status `sending`, a lease token and
-//! an expiry) before any gateway call and finalised after it, guarded by the token. A worker
-//! killed between the two leaves the row `sending`; when the lease expires another worker
-//! reclaims it. If the claimed channel deduplicates (eSMS `RequestId` = our message id, the
-//! console), the message is simply sent again: the gateway drops the repeat. If it does not
-//! (Zalo), the message becomes `unconfirmed` and waits for a delivery receipt before anything
-//! is resent.
+//! an expiry) and then taken by exactly one delivery (token swapped, attempt counted) before
+//! any gateway call, and finalised after it, guarded by the token. A worker killed in between
+//! leaves the row `sending`; when the lease expires it is claimed again. If the channel
+//! deduplicates (eSMS `RequestId` = our message id, the console), the message is simply sent
+//! again: the gateway drops the repeat. If it does not (Zalo), the message becomes
+//! `unconfirmed` and waits for a delivery receipt before anything is resent.
 
 use std::{sync::Arc, time::Duration as StdDuration};
 
