@@ -63,10 +63,16 @@ pub async fn run(args: Vec<String>) -> Result<(), CliError> {
         "migrate" => {
             settings.run_migrations = true;
             settings.seed_demo_data = false;
-            startup::prepare_database(&settings, clock.as_ref())
+            let db = startup::prepare_database(&settings, clock.as_ref())
                 .await
                 .map_err(|e| fail(&e))?;
-            println!("database is up to date");
+            // The delivery queue's own schema too, so workers never need the rights its
+            // migrations ask for (`CREATE EXTENSION hstore` on PostgreSQL).
+            let batch = usize::try_from(settings.worker.sender.batch).unwrap_or(100);
+            worker::queue::DeliveryQueue::open(&db, batch)
+                .await
+                .map_err(|e| fail(&e))?;
+            println!("database and delivery queue are up to date");
             Ok(())
         }
         "bootstrap-admin" => {

@@ -1,0 +1,80 @@
+//! `api migrate`: the release step that brings the schema up to date, including the apalis
+//! delivery queue's, so worker processes never need the rights those migrations ask for.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::process::{Command, Output};
+
+use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
+
+fn migrate(database_url: &str) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_api"))
+        .arg("migrate")
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", database_url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("api runs")
+}
+
+fn assert_success(output: &Output) {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("delivery queue are up to date"));
+}
+
+#[test]
+fn migrate_prepares_the_sqlite_database_and_its_queue_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("donghanh.db");
+    let output = migrate(&format!("sqlite://{}", db.display()));
+    assert_success(&output);
+    assert!(db.exists());
+    assert!(dir.path().join("donghanh.queue.db").exists());
+    // Twice is harmless.
+    assert_success(&migrate(&format!("sqlite://{}", db.display())));
+}
+
+#[tokio::test]
+async fn migrate_prepares_postgres_and_the_apalis_schema() {
+    let Some(server) = ["TEST_DATABASE_URL", "DATABASE_URL"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .find(|u| u.starts_with("postgres"))
+    else {
+        eprintln!("skipped: set TEST_DATABASE_URL to a PostgreSQL server to run");
+        return;
+    };
+    let name = format!("dh_cli_{}", uuid::Uuid::new_v4().simple());
+    let admin = worker::db::connect(&server, 1).await.unwrap();
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
+    let (base, _) = server.rsplit_once('/').unwrap();
+    let url = format!("{base}/{name}");
+
+    assert_success(&migrate(&url));
+    assert_success(&migrate(&url));
+    let db = worker::db::connect(&url, 1).await.unwrap();
+    let tables = db
+        .query_all_raw(Statement::from_string(
+            DatabaseBackend::Postgres,
+            "SELECT table_schema || '.' || table_name AS t FROM information_schema.tables \
+             WHERE table_name IN ('outbox_messages', 'jobs') ORDER BY 1",
+        ))
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get::<String>("", "t").unwrap())
+        .collect::<Vec<_>>();
+    db.close().await.unwrap();
+    admin
+        .execute_unprepared(&format!("DROP DATABASE {name} WITH (FORCE)"))
+        .await
+        .unwrap();
+    assert_eq!(tables, ["apalis.jobs", "public.outbox_messages"]);
+}
