@@ -7,7 +7,8 @@ use crate::env::{self, ConfigError};
 /// Settings of the worker (embedded or standalone).
 #[derive(Debug, Clone)]
 pub struct WorkerSettings {
-    /// `WORKER_TICK_SECONDS`: how often the planner looks for due work.
+    /// `WORKER_TICK_SECONDS` (5): how often an idle dispatcher looks for due messages, so the
+    /// longest a due message (a help alert, a check-in confirmation) waits to be queued.
     pub tick: Duration,
     /// Deployment-wide policy defaults (communes may override them).
     pub policy: crate::policy::Policy,
@@ -71,7 +72,7 @@ fn parse_dates(raw: &str) -> Result<Vec<chrono::NaiveDate>, ConfigError> {
 impl WorkerSettings {
     /// Reads the settings.
     pub fn from_env() -> Result<Self, ConfigError> {
-        let tick_seconds: u64 = env::parse_or("WORKER_TICK_SECONDS", 30)?;
+        let tick_seconds: u64 = env::parse_or("WORKER_TICK_SECONDS", 5)?;
         if tick_seconds == 0 {
             return Err(ConfigError {
                 var: "WORKER_TICK_SECONDS",
