@@ -126,16 +126,25 @@ async fn serve(settings: Settings, clock: Arc<dyn Clock>) -> Result<(), CliError
         .map_err(|e| CliError::Failed(e.to_string()))?;
     let shutdown = CancellationToken::new();
     tokio::spawn(startup::cancel_on_signal(shutdown.clone()));
-    let worker = if settings.run_worker {
-        Some(tokio::spawn(worker::run(
+    // An in-process worker that fails (its queue cannot open, say) stops the whole process:
+    // an API that accepts appointments but never sends their reminders would fail silently.
+    let worker = settings.run_worker.then(|| {
+        let run = worker::run(
             app.db(),
             clock.clone(),
             settings.worker.clone(),
             shutdown.clone(),
-        )))
-    } else {
-        None
-    };
+        );
+        let shutdown = shutdown.clone();
+        tokio::spawn(async move {
+            let result = run.await;
+            if let Err(e) = &result {
+                tracing::error!(error = %e, "worker stopped with an error; shutting down");
+                shutdown.cancel();
+            }
+            result
+        })
+    });
     let addr = settings.bind_addr.ip();
     let url = format!("http://{}:{}/graphql", addr, app.port());
     tracing::info!(%url, graphiql = settings.graphiql, worker = settings.run_worker, "Đồng Hành API listening");
@@ -154,8 +163,8 @@ async fn serve(settings: Settings, clock: Arc<dyn Clock>) -> Result<(), CliError
     if let Some(handle) = worker {
         match handle.await {
             Ok(Ok(())) => {}
-            Ok(Err(e)) => tracing::error!(error = %e, "worker stopped with an error"),
-            Err(e) => tracing::error!(error = %e, "worker task failed"),
+            Ok(Err(e)) => return Err(CliError::Failed(format!("worker: {e}"))),
+            Err(e) => return Err(CliError::Failed(format!("worker task: {e}"))),
         }
     }
     Ok(())

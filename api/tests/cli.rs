@@ -1,5 +1,6 @@
-//! `api migrate`: the release step that brings the schema up to date, including the apalis
-//! delivery queue's, so worker processes never need the rights those migrations ask for.
+//! The `api` binary: `api migrate`, the release step that brings the schema up to date
+//! (including the apalis delivery queue's, so worker processes never need the rights those
+//! migrations ask for), and an embedded worker that cannot start stopping the process.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::process::{Command, Output};
@@ -77,4 +78,32 @@ async fn migrate_prepares_postgres_and_the_apalis_schema() {
         .await
         .unwrap();
     assert_eq!(tables, ["apalis.jobs", "public.outbox_messages"]);
+}
+
+#[test]
+fn an_in_process_worker_that_cannot_start_stops_the_api() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_api"))
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("APP_ENV", "production")
+        .env("RUN_WORKER", "true")
+        .env("RUN_MIGRATIONS", "true")
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}", dir.path().join("x.db").display()),
+        )
+        .env("BIND_ADDR", "127.0.0.1:0")
+        .output()
+        .expect("api runs");
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "the process exits, not serves"
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("worker: no SMS or Zalo provider"),
+        "{stderr}"
+    );
 }
