@@ -176,12 +176,19 @@ impl DeliveryQueue {
                 Self::Sqlite(s) => deliver_from!(s),
                 Self::Postgres(s) => deliver_from!(s),
             };
-            if let Err(e) = result {
-                tracing::error!(error = %e, "delivery worker stopped; restarting in a second");
-                tokio::select! {
-                    () = shutdown.cancelled() => {}
-                    () = tokio::time::sleep(StdDuration::from_secs(1)) => {}
+            if shutdown.is_cancelled() {
+                break;
+            }
+            // Stopped without being asked to: start again after a pause, never in a hot loop.
+            match result {
+                Err(e) => {
+                    tracing::error!(error = %e, "delivery worker stopped; restarting in a second")
                 }
+                Ok(()) => tracing::warn!("delivery worker ended; restarting in a second"),
+            }
+            tokio::select! {
+                () = shutdown.cancelled() => {}
+                () = tokio::time::sleep(StdDuration::from_secs(1)) => {}
             }
         }
     }
