@@ -41,26 +41,13 @@ fn migrate_prepares_the_sqlite_database_and_its_queue_file() {
 
 #[tokio::test]
 async fn migrate_prepares_postgres_and_the_apalis_schema() {
-    let Some(server) = ["TEST_DATABASE_URL", "DATABASE_URL"]
-        .iter()
-        .filter_map(|v| std::env::var(v).ok())
-        .find(|u| u.starts_with("postgres"))
-    else {
+    let Some(database) = worker::fixtures::ScratchDatabase::create("dh_cli").await else {
         eprintln!("skipped: set TEST_DATABASE_URL to a PostgreSQL server to run");
         return;
     };
-    let name = format!("dh_cli_{}", uuid::Uuid::new_v4().simple());
-    let admin = worker::db::connect(&server, 1).await.unwrap();
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE {name}"))
-        .await
-        .unwrap();
-    let (base, _) = server.rsplit_once('/').unwrap();
-    let url = format!("{base}/{name}");
-
-    assert_success(&migrate(&url));
-    assert_success(&migrate(&url));
-    let db = worker::db::connect(&url, 1).await.unwrap();
+    assert_success(&migrate(&database.url));
+    assert_success(&migrate(&database.url));
+    let db = worker::db::connect(&database.url, 1).await.unwrap();
     let tables = db
         .query_all_raw(Statement::from_string(
             DatabaseBackend::Postgres,
@@ -73,10 +60,7 @@ async fn migrate_prepares_postgres_and_the_apalis_schema() {
         .map(|r| r.try_get::<String>("", "t").unwrap())
         .collect::<Vec<_>>();
     db.close().await.unwrap();
-    admin
-        .execute_unprepared(&format!("DROP DATABASE {name} WITH (FORCE)"))
-        .await
-        .unwrap();
+    database.drop().await;
     assert_eq!(tables, ["apalis.jobs", "public.outbox_messages"]);
 }
 

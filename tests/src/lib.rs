@@ -25,10 +25,7 @@ pub enum Backend {
 
 /// The PostgreSQL server URL for tests, if any.
 pub fn postgres_url() -> Option<String> {
-    ["TEST_DATABASE_URL", "DATABASE_URL"]
-        .iter()
-        .filter_map(|v| std::env::var(v).ok())
-        .find(|u| u.starts_with("postgres"))
+    worker::fixtures::postgres_server_url()
 }
 
 /// A database created for one test and dropped after it.
@@ -36,7 +33,7 @@ pub struct TestDatabase {
     /// URL to connect to.
     pub url: String,
     _dir: Option<tempfile::TempDir>,
-    postgres: Option<(String, String)>,
+    postgres: Option<worker::fixtures::ScratchDatabase>,
 }
 
 impl TestDatabase {
@@ -53,61 +50,30 @@ impl TestDatabase {
                 })
             }
             Backend::Postgres => {
-                let server = postgres_url()?;
-                let name = format!("dh_test_{}", uuid::Uuid::new_v4().simple());
-                let admin = worker::db::connect(&server, 1)
+                postgres_url()?;
+                let database = worker::fixtures::ScratchDatabase::create("dh_test")
                     .await
-                    .expect("connect to the PostgreSQL test server");
-                admin
-                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
-                    .await
-                    .unwrap();
-                admin.close().await.ok();
-                let url = replace_database(&server, &name);
+                    .expect("create a database on the PostgreSQL test server");
                 Some(Self {
-                    url,
+                    url: database.url.clone(),
                     _dir: None,
-                    postgres: Some((server, name)),
+                    postgres: Some(database),
                 })
             }
         }
     }
 }
 
-fn replace_database(url: &str, name: &str) -> String {
-    let (base, query) = url
-        .split_once('?')
-        .map_or((url, None), |(b, q)| (b, Some(q)));
-    let cut = base
-        .rfind('/')
-        .filter(|&i| i > "postgres://".len())
-        .unwrap_or(base.len());
-    let mut out = format!("{}/{name}", &base[..cut]);
-    if let Some(q) = query {
-        out.push('?');
-        out.push_str(q);
-    }
-    out
-}
-
 impl Drop for TestDatabase {
     fn drop(&mut self) {
-        if let Some((server, name)) = self.postgres.take() {
+        if let Some(database) = self.postgres.take() {
             // Drop from a separate thread: Drop cannot await, and the test runtime may be gone.
             let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread()
+                tokio::runtime::Builder::new_current_thread()
                     .enable_all()
                     .build()
-                    .unwrap();
-                rt.block_on(async {
-                    if let Ok(admin) = worker::db::connect(&server, 1).await {
-                        let _ = admin
-                            .execute_unprepared(&format!(
-                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                            ))
-                            .await;
-                    }
-                });
+                    .unwrap()
+                    .block_on(database.drop());
             })
             .join();
         }

@@ -69,3 +69,57 @@ pub async fn sms_clients(
     }
     Ok(ids)
 }
+
+/// The PostgreSQL server tests may use: `TEST_DATABASE_URL`, else `DATABASE_URL`, when it is
+/// a `postgres` URL.
+pub fn postgres_server_url() -> Option<String> {
+    ["TEST_DATABASE_URL", "DATABASE_URL"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .find(|u| u.starts_with("postgres"))
+}
+
+/// A fresh database on the test PostgreSQL server, for one test; [`ScratchDatabase::drop`]
+/// removes it.
+pub struct ScratchDatabase {
+    /// URL of the new database.
+    pub url: String,
+    server: String,
+    name: String,
+}
+
+impl ScratchDatabase {
+    /// Creates `<prefix>_<random>`; `None` when no PostgreSQL server is configured.
+    pub async fn create(prefix: &str) -> Option<Self> {
+        let server = postgres_server_url()?;
+        let name = format!("{prefix}_{}", Uuid::new_v4().simple());
+        let admin = crate::db::connect(&server, 1).await.ok()?;
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await
+            .ok()?;
+        admin.close().await.ok();
+        let (base, query) = server
+            .split_once('?')
+            .map_or((server.as_str(), None), |(b, q)| (b, Some(q)));
+        let base = base.rsplit_once('/').map_or(base, |(b, _)| b);
+        let url = match query {
+            Some(q) => format!("{base}/{name}?{q}"),
+            None => format!("{base}/{name}"),
+        };
+        Some(Self { url, server, name })
+    }
+
+    /// Drops the database, closing whatever still uses it.
+    pub async fn drop(self) {
+        if let Ok(admin) = crate::db::connect(&self.server, 1).await {
+            let _ = admin
+                .execute_unprepared(&format!(
+                    "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                    self.name
+                ))
+                .await;
+            admin.close().await.ok();
+        }
+    }
+}

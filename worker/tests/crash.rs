@@ -15,10 +15,7 @@ use chrono::Utc;
 use domain::messaging::templates::{TemplateKey, Vars};
 use entities::outbox_message;
 use rand::Rng;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-};
-use uuid::Uuid;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate, matchers::method};
 use worker::outbox::{self, NewMessage, Recipient};
 
@@ -198,26 +195,12 @@ async fn killed_workers_lose_nothing_and_send_nothing_twice_on_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_workers_lose_nothing_and_send_nothing_twice_on_postgres() {
-    let Some(server) = ["TEST_DATABASE_URL", "DATABASE_URL"]
-        .iter()
-        .filter_map(|v| std::env::var(v).ok())
-        .find(|u| u.starts_with("postgres"))
-    else {
+    let Some(database) = worker::fixtures::ScratchDatabase::create("dh_crash").await else {
         eprintln!("skipped: set TEST_DATABASE_URL to a PostgreSQL server to run");
         return;
     };
-    let name = format!("dh_crash_{}", Uuid::new_v4().simple());
-    let admin = worker::db::connect(&server, 1).await.unwrap();
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE {name}"))
-        .await
-        .unwrap();
-    let base = server.rsplit_once('/').map_or(server.as_str(), |(b, _)| b);
-    run_rounds(&format!("{base}/{name}")).await;
-    admin
-        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .await
-        .ok();
+    run_rounds(&database.url).await;
+    database.drop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
