@@ -11,10 +11,7 @@ use std::{
 
 use axum::{Json, Router, extract::State, routing::post};
 use chrono::{TimeZone, Utc};
-use domain::{
-    ManualClock,
-    messaging::templates::{TemplateKey, Vars},
-};
+use domain::ManualClock;
 use entities::outbox_message;
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
@@ -22,11 +19,7 @@ use sea_orm::{
 use serde_json::{Value, json};
 use tests::{Backend, TestDatabase};
 use tokio_util::sync::CancellationToken;
-use worker::{
-    gateways::GatewaySettings,
-    outbox::{self, NewMessage, Recipient},
-    sender::SenderSettings,
-};
+use worker::{gateways::GatewaySettings, sender::SenderSettings};
 
 use crate::knob;
 
@@ -154,24 +147,8 @@ async fn seed(
     let ids = worker::fixtures::sms_clients(&txn, clients, now)
         .await
         .unwrap();
-    for n in 0..messages {
-        let vars = Vars::new()
-            .with("name", "Nguyễn Văn An")
-            .with("time", "14:00 thứ Ba, 01/12/2026")
-            .with("place", "UBND phường");
-        let message = NewMessage {
-            dedupe_key: format!("bench:{n}"),
-            recipient: Recipient::Client(ids[n % ids.len()]),
-            commune_code: worker::fixtures::COMMUNE.into(),
-            template: TemplateKey::AppointmentReminder,
-            vars,
-            due_at: now - chrono::Duration::minutes(1),
-            expires_at: None,
-            urgent: false,
-            source_type: "bench",
-            source_id: None,
-        };
-        outbox::enqueue(&txn, message, now).await.unwrap();
-    }
+    worker::fixtures::due_reminders(&txn, &ids, messages, "bench", now)
+        .await
+        .unwrap();
     txn.commit().await.unwrap();
 }

@@ -1,7 +1,8 @@
 //! Fixtures for tests and benchmarks (feature `fixtures`): rows written straight into the
 //! database, without the API, for scenarios that only exercise the worker.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use domain::messaging::templates::{TemplateKey, Vars};
 use entities::{client, commune, province};
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Set};
 use uuid::Uuid;
@@ -68,6 +69,37 @@ pub async fn sms_clients(
             .await?;
     }
     Ok(ids)
+}
+
+/// Queues `count` appointment reminders, due a minute before `now`, to `clients` in turn;
+/// their dedupe keys are `<key_prefix>:<n>`.
+pub async fn due_reminders(
+    db: &impl ConnectionTrait,
+    clients: &[Uuid],
+    count: usize,
+    key_prefix: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    for n in 0..count {
+        let vars = Vars::new()
+            .with("name", "Nguyễn Văn An")
+            .with("time", "14:00 thứ Ba, 01/12/2026")
+            .with("place", "UBND phường");
+        let message = crate::outbox::NewMessage {
+            dedupe_key: format!("{key_prefix}:{n}"),
+            recipient: crate::outbox::Recipient::Client(clients[n % clients.len()]),
+            commune_code: COMMUNE.into(),
+            template: TemplateKey::AppointmentReminder,
+            vars,
+            due_at: now - Duration::minutes(1),
+            expires_at: None,
+            urgent: false,
+            source_type: "fixture",
+            source_id: None,
+        };
+        crate::outbox::enqueue(db, message, now).await?;
+    }
+    Ok(())
 }
 
 /// The PostgreSQL server tests may use: `TEST_DATABASE_URL`, else `DATABASE_URL`, when it is

@@ -12,12 +12,10 @@ use std::{
 };
 
 use chrono::Utc;
-use domain::messaging::templates::{TemplateKey, Vars};
 use entities::outbox_message;
 use rand::Rng;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate, matchers::method};
-use worker::outbox::{self, NewMessage, Recipient};
 
 const MESSAGES: usize = 150;
 
@@ -48,26 +46,10 @@ impl Respond for FakeEsms {
 
 async fn seed(db: &DatabaseConnection) {
     let now = Utc::now();
-    let client_id = worker::fixtures::sms_clients(db, 1, now).await.unwrap()[0];
-    for n in 0..MESSAGES {
-        let vars = Vars::new()
-            .with("name", "Nguyễn Văn An")
-            .with("time", "08:00 thứ Hai, 30/11/2026")
-            .with("place", "UBND phường");
-        let message = NewMessage {
-            dedupe_key: format!("crash-test:{n}"),
-            recipient: Recipient::Client(client_id),
-            commune_code: "00004".into(),
-            template: TemplateKey::AppointmentReminder,
-            vars,
-            due_at: now - chrono::Duration::minutes(1),
-            expires_at: None,
-            urgent: false,
-            source_type: "test",
-            source_id: None,
-        };
-        outbox::enqueue(db, message, now).await.unwrap();
-    }
+    let clients = worker::fixtures::sms_clients(db, 1, now).await.unwrap();
+    worker::fixtures::due_reminders(db, &clients, MESSAGES, "crash-test", now)
+        .await
+        .unwrap();
 }
 
 fn spawn_worker(database_url: &str, esms: &str) -> Child {
