@@ -288,10 +288,11 @@ impl Sender {
             vars,
         };
         let class = gateway.send(&outgoing, now).await;
+        // Only outcomes that may be retried on this channel need its count.
         let channel_attempts = match class {
-            OutcomeClass::Retryable { .. } | OutcomeClass::AuthExpired => {
-                1 + self.earlier_attempts_on(&m, channel).await?
-            }
+            OutcomeClass::Retryable { .. }
+            | OutcomeClass::AuthExpired
+            | OutcomeClass::Ambiguous { .. } => 1 + self.earlier_attempts_on(&m, channel).await?,
             _ => 1,
         };
         let attempt = Attempt {

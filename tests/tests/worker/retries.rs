@@ -16,7 +16,7 @@ use worker::{gateways::GatewaySettings, sender::SenderSettings};
 
 use crate::support::{
     attempts, client_a_reminder_due, drain, esms, fake_gateways, pairs, reload, reminder_due,
-    sender, sender_with, zns_error, zns_ok, zns_then_sms, zns_to, zns_to_client_a,
+    sender, sender_with, sms_to, zns_error, zns_ok, zns_then_sms, zns_to, zns_to_client_a,
 };
 
 db_tests!(
@@ -26,6 +26,7 @@ db_tests!(
     rate_limits_reschedule_without_counting_an_attempt,
     a_zns_timeout_is_unconfirmed_and_not_resent_at_once,
     an_unconfirmed_zns_send_with_no_channel_left_rests,
+    sms_timeouts_are_resent_under_the_same_request_id_and_bounded,
     a_request_id_esms_already_has_counts_as_sent,
 );
 
@@ -268,6 +269,61 @@ async fn a_zns_timeout_is_unconfirmed_and_not_resent_at_once(app: TestApp) {
         attempts(&app, reminder.id).await,
         pairs(&[("zalo_zns", "ambiguous"), ("sms", "accepted")])
     );
+    fake.verify().await;
+}
+
+async fn sms_timeouts_are_resent_under_the_same_request_id_and_bounded(app: TestApp) {
+    let w = app.world().await;
+    let mut input = client_input(COMMUNE_A, 6);
+    input.as_object_mut().unwrap().remove("zaloConsent");
+    let client = app.create_client(&app.admin_token, input).await;
+    let reminder = reminder_due(&app, &w.officer_a_token, &client).await;
+    let fake = fake_gateways().await;
+    // eSMS answers after the gateway stopped waiting, every time. It deduplicates RequestId,
+    // so resending is safe; it is still bounded by the retry policy.
+    sms_to("0912000006", &reminder)
+        .respond_with(esms("100", "sms-late").set_delay(StdDuration::from_secs(3)))
+        .expect(2)
+        .mount(&fake)
+        .await;
+    let mut gateways = GatewaySettings::for_tests(&fake.uri(), &fake.uri());
+    gateways.timeout = StdDuration::from_millis(300);
+    let settings = SenderSettings {
+        retry: RetryPolicy {
+            base: StdDuration::from_secs(1),
+            cap: StdDuration::from_secs(1),
+            max_attempts: 2,
+        },
+        ..SenderSettings::default()
+    };
+    let sender = sender_with(&app, gateways, settings);
+
+    assert_eq!(sender.run_once().await.unwrap(), 1);
+    let row = reload(&app, reminder.id).await;
+    assert_eq!(
+        row.status, "queued",
+        "retried, not parked: eSMS deduplicates"
+    );
+    app.clock.advance(Duration::seconds(1));
+    assert_eq!(sender.run_once().await.unwrap(), 1);
+    let row = reload(&app, reminder.id).await;
+    assert_eq!(row.status, "failed");
+    assert!(
+        row.last_reason
+            .as_deref()
+            .is_some_and(|r| r.starts_with("gave up after 2 attempts")),
+        "{:?}",
+        row.last_reason
+    );
+    app.clock.advance(Duration::hours(1));
+    assert_eq!(sender.run_once().await.unwrap(), 0);
+    let ids: std::collections::HashSet<_> =
+        crate::support::bodies(&fake, crate::support::ESMS_PATH)
+            .await
+            .iter()
+            .map(|b| b["RequestId"].as_str().unwrap().to_owned())
+            .collect();
+    assert_eq!(ids.len(), 1, "one RequestId for both sends");
     fake.verify().await;
 }
 
