@@ -68,8 +68,7 @@ pub async fn run(args: Vec<String>) -> Result<(), CliError> {
                 .map_err(|e| fail(&e))?;
             // The delivery queue's own schema too, so workers never need the rights its
             // migrations ask for (`CREATE EXTENSION hstore` on PostgreSQL).
-            let batch = usize::try_from(settings.worker.sender.batch).unwrap_or(100);
-            worker::queue::DeliveryQueue::open(&db, batch)
+            worker::queue::DeliveryQueue::open(&db, &settings.worker.sender)
                 .await
                 .map_err(|e| fail(&e))?;
             println!("database and delivery queue are up to date");

@@ -96,8 +96,9 @@ pub async fn run(
         settings.policy.clone(),
         settings.sender.clone(),
     );
-    let batch = usize::try_from(settings.sender.batch).unwrap_or(100);
-    let queue = queue::DeliveryQueue::open(&db, batch).await?;
+    let schedule = cron::Schedule::from_str(&settings.planner_cron)
+        .map_err(|e| WorkerError::Schedule(e.to_string()))?;
+    let queue = queue::DeliveryQueue::open(&db, &settings.sender).await?;
     let dispatching = tokio::spawn(sender::dispatch(
         sender.clone(),
         queue.clone(),
@@ -106,8 +107,6 @@ pub async fn run(
     ));
     let delivering =
         tokio::spawn(queue.run_workers(sender, settings.sender.concurrency, shutdown.clone()));
-    let schedule = cron::Schedule::from_str(&settings.planner_cron)
-        .map_err(|e| WorkerError::Schedule(e.to_string()))?;
     let state = Arc::new(PlannerState {
         db,
         planning,

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use crate::sender::Sender;
+use crate::sender::{Sender, SenderSettings};
 
 /// The job: which outbox row, under which dispatch token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -72,9 +72,12 @@ impl DeliveryQueue {
     /// `<database>.queue.db`: apalis polls with writes, which on the main file would compete
     /// with the API for SQLite's single writer, and its setup turns `synchronous` off on the
     /// connection it runs on, which the outbox must never inherit.
-    pub async fn open(db: &DatabaseConnection, batch: usize) -> Result<Self, QueueError> {
+    pub async fn open(
+        db: &DatabaseConnection,
+        sender: &SenderSettings,
+    ) -> Result<Self, QueueError> {
         // Workers fetch as many jobs at once as the dispatcher claims per round.
-        let batch = batch.max(1);
+        let batch = usize::try_from(sender.batch).unwrap_or(100).max(1);
         match db.get_database_backend() {
             DatabaseBackend::Postgres => {
                 let pool = db.get_postgres_connection_pool();

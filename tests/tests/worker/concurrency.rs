@@ -191,7 +191,7 @@ async fn deliver_through_apalis(app: &TestApp, workers: usize, cut_connections: 
         return;
     }
     assert_each_sent_once(app, &fake, &ids).await;
-    let queue = worker::queue::DeliveryQueue::open(&app.db, 20)
+    let queue = worker::queue::DeliveryQueue::open(&app.db, &settings.sender)
         .await
         .unwrap();
     let pruned = queue
