@@ -22,7 +22,7 @@ use worker::{
     sender::{Sender, SenderSettings},
 };
 
-use crate::support::{DedupingEsms, ESMS_PATH, bodies, book, esms, fake_gateways, sender_with};
+use crate::support::{DedupingEsms, ESMS_PATH, bodies, book, fake_gateways, sender_with};
 
 /// Runs rounds until this worker finds nothing left to claim; returns how many it processed.
 async fn work(sender: Sender) -> usize {
@@ -36,9 +36,10 @@ async fn work(sender: Sender) -> usize {
 }
 
 /// 100 appointments for an SMS-only client in commune A, a minute apart from Tuesday 09:00,
-/// two reminders each, all due now;
-/// returns the 200 message ids and a fake eSMS that answers after 5 ms.
-async fn two_hundred_due_sms(app: &TestApp) -> (Vec<uuid::Uuid>, MockServer) {
+/// two reminders each, all due now. Returns the 200 message ids and a fake eSMS that answers
+/// after 5 ms and, like the real one, refuses a repeated `RequestId` (its acceptances are in
+/// the returned `DedupingEsms`).
+async fn two_hundred_due_sms(app: &TestApp) -> (Vec<uuid::Uuid>, MockServer, DedupingEsms) {
     let w = app.world().await;
     let mut input = client_input(COMMUNE_A, 4);
     let fields = input.as_object_mut().unwrap();
@@ -58,12 +59,16 @@ async fn two_hundred_due_sms(app: &TestApp) -> (Vec<uuid::Uuid>, MockServer) {
     app.clock
         .set(start + Duration::hours(24) + Duration::minutes(40));
     let fake = fake_gateways().await;
+    let esms = DedupingEsms {
+        delay: StdDuration::from_millis(5),
+        ..DedupingEsms::default()
+    };
     Mock::given(method("POST"))
         .and(path(ESMS_PATH))
-        .respond_with(esms("100", "sms").set_delay(StdDuration::from_millis(5)))
+        .respond_with(esms.clone())
         .mount(&fake)
         .await;
-    (ids, fake)
+    (ids, fake, esms)
 }
 
 /// The fake received each of `ids` exactly once, and every row is `sent`.
@@ -99,7 +104,7 @@ async fn two_workers_send_each_of_200_messages_exactly_once() {
         eprintln!("skipped: set TEST_DATABASE_URL to a PostgreSQL server to run");
         return;
     };
-    let (ids, fake) = two_hundred_due_sms(&app).await;
+    let (ids, fake, _) = two_hundred_due_sms(&app).await;
     let settings = SenderSettings {
         batch: 20,
         concurrency: 4,
@@ -119,19 +124,9 @@ async fn two_workers_send_each_of_200_messages_exactly_once() {
 /// every database connection is killed once while messages are in flight (a PostgreSQL
 /// restart or failover): the workers must reconnect and finish.
 async fn deliver_through_apalis(app: &TestApp, workers: usize, cut_connections: bool) {
-    let (ids, fake) = two_hundred_due_sms(app).await;
-    // In front of the plain fake: an eSMS that refuses repeated ids, as the real one does, so
-    // a send whose outcome was lost with its connection is retried without a second SMS.
-    let esms = DedupingEsms {
-        delay: StdDuration::from_millis(5),
-        ..DedupingEsms::default()
-    };
-    fake.reset().await;
-    Mock::given(method("POST"))
-        .and(path(ESMS_PATH))
-        .respond_with(esms.clone())
-        .mount(&fake)
-        .await;
+    // The fake refuses repeated ids, as the real eSMS does, so a send whose outcome was lost
+    // with its connection is retried without a second SMS.
+    let (ids, fake, esms) = two_hundred_due_sms(app).await;
     let mut settings = worker::WorkerSettings::for_tests();
     settings.gateways = GatewaySettings::for_tests(&fake.uri(), &fake.uri());
     settings.tick = StdDuration::from_millis(50);
