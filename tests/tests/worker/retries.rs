@@ -7,16 +7,18 @@ use std::time::Duration as StdDuration;
 
 use chrono::Duration;
 use domain::messaging::backoff::RetryPolicy;
+use entities::outbox_message;
 use tests::{
     TestApp, db_tests,
-    world::{COMMUNE_A, client_input},
+    world::{COMMUNE_A, World, client_input},
 };
-use wiremock::ResponseTemplate;
+use wiremock::{MockServer, ResponseTemplate};
 use worker::{gateways::GatewaySettings, sender::SenderSettings};
 
 use crate::support::{
-    attempts, client_a_reminder_due, drain, esms, fake_gateways, pairs, reload, reminder_due,
-    sender, sender_with, sms_to, zns_error, zns_ok, zns_then_sms, zns_to, zns_to_client_a,
+    ESMS_PATH, attempts, bodies, client_a_reminder_due, drain, esms, fake_gateways, pairs, reload,
+    reminder_due, sender, sender_with, sms_to, zns_error, zns_ok, zns_then_sms, zns_to,
+    zns_to_client_a,
 };
 
 db_tests!(
@@ -29,6 +31,41 @@ db_tests!(
     sms_timeouts_are_resent_under_the_same_request_id_and_bounded,
     a_request_id_esms_already_has_counts_as_sent,
 );
+
+/// Gateways on `fake` that stop waiting after 300 ms, so a slow answer is a timeout.
+fn impatient_gateways(fake: &MockServer) -> GatewaySettings {
+    let mut gateways = GatewaySettings::for_tests(&fake.uri(), &fake.uri());
+    gateways.timeout = StdDuration::from_millis(300);
+    gateways
+}
+
+/// Two attempts per channel, a second apart.
+fn two_attempts_a_second_apart() -> SenderSettings {
+    SenderSettings {
+        retry: RetryPolicy {
+            base: StdDuration::from_secs(1),
+            cap: StdDuration::from_secs(1),
+            max_attempts: 2,
+        },
+        ..SenderSettings::default()
+    }
+}
+
+/// A client numbered `n` in commune A who consented to one channel only (`without` names the
+/// consent left out), with their two-hour reminder due now; returns the test world, the
+/// client's id and the reminder.
+async fn one_channel_reminder_due(
+    app: &TestApp,
+    n: u32,
+    without: &str,
+) -> (World, String, outbox_message::Model) {
+    let w = app.world().await;
+    let mut input = client_input(COMMUNE_A, n);
+    input.as_object_mut().unwrap().remove(without);
+    let client = app.create_client(&app.admin_token, input).await;
+    let reminder = reminder_due(app, &w.officer_a_token, &client).await;
+    (w, client, reminder)
+}
 
 async fn server_errors_are_retried_with_backoff_until_sent(app: TestApp) {
     let (_, reminder, fake) = client_a_reminder_due(&app).await;
@@ -134,18 +171,10 @@ async fn retries_stop_after_the_last_attempt(app: TestApp) {
         (ResponseTemplate::new(503), 2),
     )
     .await;
-    let settings = SenderSettings {
-        retry: RetryPolicy {
-            base: StdDuration::from_secs(1),
-            cap: StdDuration::from_secs(1),
-            max_attempts: 2,
-        },
-        ..SenderSettings::default()
-    };
     let sender = sender_with(
         &app,
         GatewaySettings::for_tests(&fake.uri(), &fake.uri()),
-        settings,
+        two_attempts_a_second_apart(),
     );
 
     // Two attempts on ZNS spend its retries: SMS gets the message at once, and its two
@@ -243,11 +272,9 @@ async fn a_zns_timeout_is_unconfirmed_and_not_resent_at_once(app: TestApp) {
         (esms("100", "sms-5"), 1),
     )
     .await;
-    let mut gateways = GatewaySettings::for_tests(&fake.uri(), &fake.uri());
-    gateways.timeout = StdDuration::from_millis(300);
     let settings = SenderSettings::default();
     let reconcile = settings.reconcile_after;
-    let sender = sender_with(&app, gateways, settings);
+    let sender = sender_with(&app, impatient_gateways(&fake), settings);
 
     let t0 = app.clock_now();
     assert_eq!(sender.run_once().await.unwrap(), 1);
@@ -273,11 +300,7 @@ async fn a_zns_timeout_is_unconfirmed_and_not_resent_at_once(app: TestApp) {
 }
 
 async fn sms_timeouts_are_resent_under_the_same_request_id_and_bounded(app: TestApp) {
-    let w = app.world().await;
-    let mut input = client_input(COMMUNE_A, 6);
-    input.as_object_mut().unwrap().remove("zaloConsent");
-    let client = app.create_client(&app.admin_token, input).await;
-    let reminder = reminder_due(&app, &w.officer_a_token, &client).await;
+    let (_, _, reminder) = one_channel_reminder_due(&app, 6, "zaloConsent").await;
     let fake = fake_gateways().await;
     // eSMS answers after the gateway stopped waiting, every time. It deduplicates RequestId,
     // so resending is safe; it is still bounded by the retry policy.
@@ -286,17 +309,11 @@ async fn sms_timeouts_are_resent_under_the_same_request_id_and_bounded(app: Test
         .expect(2)
         .mount(&fake)
         .await;
-    let mut gateways = GatewaySettings::for_tests(&fake.uri(), &fake.uri());
-    gateways.timeout = StdDuration::from_millis(300);
-    let settings = SenderSettings {
-        retry: RetryPolicy {
-            base: StdDuration::from_secs(1),
-            cap: StdDuration::from_secs(1),
-            max_attempts: 2,
-        },
-        ..SenderSettings::default()
-    };
-    let sender = sender_with(&app, gateways, settings);
+    let sender = sender_with(
+        &app,
+        impatient_gateways(&fake),
+        two_attempts_a_second_apart(),
+    );
 
     assert_eq!(sender.run_once().await.unwrap(), 1);
     let row = reload(&app, reminder.id).await;
@@ -317,33 +334,26 @@ async fn sms_timeouts_are_resent_under_the_same_request_id_and_bounded(app: Test
     );
     app.clock.advance(Duration::hours(1));
     assert_eq!(sender.run_once().await.unwrap(), 0);
-    let ids: std::collections::HashSet<_> =
-        crate::support::bodies(&fake, crate::support::ESMS_PATH)
-            .await
-            .iter()
-            .map(|b| b["RequestId"].as_str().unwrap().to_owned())
-            .collect();
+    let ids: std::collections::HashSet<_> = bodies(&fake, ESMS_PATH)
+        .await
+        .iter()
+        .map(|b| b["RequestId"].as_str().unwrap().to_owned())
+        .collect();
     assert_eq!(ids.len(), 1, "one RequestId for both sends");
     fake.verify().await;
 }
 
 async fn an_unconfirmed_zns_send_with_no_channel_left_rests(app: TestApp) {
-    let w = app.world().await;
-    let mut input = client_input(COMMUNE_A, 5);
-    input.as_object_mut().unwrap().remove("smsConsent");
-    let client = app.create_client(&app.admin_token, input).await;
-    let reminder = reminder_due(&app, &w.officer_a_token, &client).await;
+    let (w, client, reminder) = one_channel_reminder_due(&app, 5, "smsConsent").await;
     let fake = fake_gateways().await;
     zns_to("84912000005", &reminder)
         .respond_with(zns_ok("zns-late").set_delay(StdDuration::from_secs(3)))
         .expect(1)
         .mount(&fake)
         .await;
-    let mut gateways = GatewaySettings::for_tests(&fake.uri(), &fake.uri());
-    gateways.timeout = StdDuration::from_millis(300);
     let settings = SenderSettings::default();
     let reconcile = settings.reconcile_after;
-    let sender = sender_with(&app, gateways, settings);
+    let sender = sender_with(&app, impatient_gateways(&fake), settings);
 
     assert_eq!(sender.run_once().await.unwrap(), 1);
     app.clock.advance(reconcile);
