@@ -41,7 +41,10 @@ fn migrate_prepares_the_sqlite_database_and_its_queue_file() {
 
 #[tokio::test]
 async fn migrate_prepares_postgres_and_the_apalis_schema() {
-    let Some(database) = worker::fixtures::ScratchDatabase::create("dh_cli").await else {
+    let Some(database) = worker::fixtures::ScratchDatabase::create("dh_cli")
+        .await
+        .unwrap()
+    else {
         eprintln!("skipped: set TEST_DATABASE_URL to a PostgreSQL server to run");
         return;
     };

@@ -50,10 +50,9 @@ impl TestDatabase {
                 })
             }
             Backend::Postgres => {
-                postgres_url()?;
                 let database = worker::fixtures::ScratchDatabase::create("dh_test")
                     .await
-                    .expect("create a database on the PostgreSQL test server");
+                    .expect("create a database on the PostgreSQL test server")?;
                 Some(Self {
                     url: database.url.clone(),
                     _dir: None,

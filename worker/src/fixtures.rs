@@ -121,15 +121,20 @@ pub struct ScratchDatabase {
 }
 
 impl ScratchDatabase {
-    /// Creates `<prefix>_<random>`; `None` when no PostgreSQL server is configured.
-    pub async fn create(prefix: &str) -> Option<Self> {
-        let server = postgres_server_url()?;
+    /// Creates `<prefix>_<random>`; `Ok(None)` when no PostgreSQL server is configured. A
+    /// configured server that cannot create it is an error, never a silently skipped test.
+    pub async fn create(prefix: &str) -> Result<Option<Self>, String> {
+        let Some(server) = postgres_server_url() else {
+            return Ok(None);
+        };
         let name = format!("{prefix}_{}", Uuid::new_v4().simple());
-        let admin = crate::db::connect(&server, 1).await.ok()?;
+        let admin = crate::db::connect(&server, 1)
+            .await
+            .map_err(|e| format!("PostgreSQL test server: {e}"))?;
         admin
             .execute_unprepared(&format!("CREATE DATABASE {name}"))
             .await
-            .ok()?;
+            .map_err(|e| format!("CREATE DATABASE {name}: {e}"))?;
         admin.close().await.ok();
         let (base, query) = server
             .split_once('?')
@@ -139,7 +144,7 @@ impl ScratchDatabase {
             Some(q) => format!("{base}/{name}?{q}"),
             None => format!("{base}/{name}"),
         };
-        Some(Self { url, server, name })
+        Ok(Some(Self { url, server, name }))
     }
 
     /// Drops the database, closing whatever still uses it.

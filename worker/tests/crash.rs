@@ -177,7 +177,10 @@ async fn killed_workers_lose_nothing_and_send_nothing_twice_on_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_workers_lose_nothing_and_send_nothing_twice_on_postgres() {
-    let Some(database) = worker::fixtures::ScratchDatabase::create("dh_crash").await else {
+    let Some(database) = worker::fixtures::ScratchDatabase::create("dh_crash")
+        .await
+        .unwrap()
+    else {
         eprintln!("skipped: set TEST_DATABASE_URL to a PostgreSQL server to run");
         return;
     };
