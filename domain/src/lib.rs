@@ -8,6 +8,7 @@ pub mod access;
 pub mod clock;
 pub mod messaging;
 pub mod national_id;
+pub mod officer_rights;
 pub mod order;
 pub mod person;
 pub mod phone;

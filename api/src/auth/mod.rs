@@ -4,7 +4,10 @@ pub mod credentials;
 
 use std::collections::BTreeSet;
 
-use domain::access::{OfficerRole, Permission, Scope};
+use domain::{
+    access::{OfficerRole, Permission, Scope},
+    officer_rights,
+};
 use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
@@ -95,6 +98,32 @@ impl Principal {
                 "only a national administrator may do this",
             )),
             _ => Err(AppError::forbidden("only an administrator may do this")),
+        }
+    }
+
+    /// Runs `f` with the caller as the officer rules see it ([`domain::officer_rights`]).
+    pub fn with_officer_actor<T>(&self, f: impl FnOnce(officer_rights::Actor<'_>) -> T) -> T {
+        use officer_rights::Actor;
+        match self {
+            Principal::Administrator { province: None, .. } => f(Actor::NationalAdministrator),
+            Principal::Administrator {
+                province: Some(province),
+                ..
+            } => f(Actor::ProvinceAdministrator { province }),
+            Principal::Officer {
+                officer_id,
+                role,
+                commune,
+                ..
+            } => {
+                let id = officer_id.to_string();
+                f(Actor::Officer {
+                    id: &id,
+                    role: *role,
+                    commune: commune.as_deref(),
+                })
+            }
+            Principal::Partner { .. } => f(Actor::PartnerKey),
         }
     }
 

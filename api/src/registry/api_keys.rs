@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 use domain::access::{Permission, Scope};
 use entities::{api_key, api_key_commune};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    QueryFilter, QuerySelect, Set, TransactionTrait, sea_query::Query,
 };
 use uuid::Uuid;
 
@@ -17,6 +17,7 @@ use crate::{
     context::RequestContext,
     error::{AppError, AppResult},
     pagination::{Page, PageRequest, paginate},
+    scope::commune_condition,
 };
 
 /// A key with its communes.
@@ -124,16 +125,45 @@ async fn with_communes(
         .collect())
 }
 
-/// Whether a province administrator may manage a key: all its communes are in their province.
-async fn visible(db: &impl ConnectionTrait, scope: &Scope, view: &ApiKeyView) -> AppResult<bool> {
+/// Keys a caller of `scope` may manage: keys with at least one commune, all inside the scope.
+/// A SQL condition, so that paging and `totalCount` see only those keys.
+fn key_condition(scope: &Scope) -> Condition {
     if matches!(scope, Scope::Everything) {
-        return Ok(true);
+        return Condition::all();
     }
-    let communes = places::communes_by_codes(db, &view.communes).await?;
-    Ok(!communes.is_empty()
-        && communes
-            .iter()
-            .all(|c| scope.allows(&c.code, &c.province_code)))
+    let linked = Query::select()
+        .column(api_key_commune::Column::ApiKeyId)
+        .from(api_key_commune::Entity)
+        .to_owned();
+    let outside = Query::select()
+        .column(api_key_commune::Column::ApiKeyId)
+        .from(api_key_commune::Entity)
+        .cond_where(commune_condition(scope, api_key_commune::Column::CommuneCode).not())
+        .to_owned();
+    Condition::all()
+        .add(api_key::Column::Id.in_subquery(linked))
+        .add(api_key::Column::Id.not_in_subquery(outside))
+}
+
+/// One key the caller (an administrator) may manage; NOT_FOUND for unknown and out-of-scope
+/// keys alike.
+async fn manageable(
+    db: &impl ConnectionTrait,
+    ctx: &RequestContext,
+    id: Uuid,
+) -> AppResult<ApiKeyView> {
+    let principal = ctx.principal()?;
+    principal.require_admin(false)?;
+    let key = api_key::Entity::find_by_id(id)
+        .filter(key_condition(&principal.scope()))
+        .lock_exclusive()
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("API key"))?;
+    with_communes(db, vec![key])
+        .await?
+        .pop()
+        .ok_or(AppError::NotFound("API key"))
 }
 
 /// Lists keys (administrators; province administrators see keys of their province only).
@@ -144,16 +174,10 @@ pub async fn list(
 ) -> AppResult<Page<ApiKeyView>> {
     let principal = ctx.principal()?;
     principal.require_admin(false)?;
-    let scope = principal.scope();
-    let page = paginate(db, api_key::Entity::find(), api_key::Column::Id, page).await?;
-    let mut items = Vec::new();
-    for view in with_communes(db, page.items).await? {
-        if visible(db, &scope, &view).await? {
-            items.push(view);
-        }
-    }
+    let query = api_key::Entity::find().filter(key_condition(&principal.scope()));
+    let page = paginate(db, query, api_key::Column::Id, page).await?;
     Ok(Page {
-        items,
+        items: with_communes(db, page.items).await?,
         has_next_page: page.has_next_page,
         total_count: page.total_count,
     })
@@ -165,17 +189,8 @@ pub async fn revoke(
     ctx: &RequestContext,
     id: Uuid,
 ) -> AppResult<ApiKeyView> {
-    let principal = ctx.principal()?;
-    principal.require_admin(false)?;
     let txn = db.begin().await?;
-    let key = api_key::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or(AppError::NotFound("API key"))?;
-    let view = with_communes(&txn, vec![key]).await?.remove(0);
-    if !visible(&txn, &principal.scope(), &view).await? {
-        return Err(AppError::NotFound("API key"));
-    }
+    let view = manageable(&txn, ctx, id).await?;
     if view.key.revoked_at.is_some() {
         return Err(AppError::Conflict("the key is already revoked".into()));
     }

@@ -4,6 +4,7 @@ use chrono::Duration;
 use domain::{
     Phone,
     access::{OfficerRole, Permission},
+    officer_rights,
     person::PersonName,
     search,
 };
@@ -84,6 +85,24 @@ pub async fn by_ids(
 ) -> AppResult<Vec<officer::Model>> {
     let cond = scoped(ctx, Permission::OfficersRead)?;
     crate::scope::find_in_scope_by_ids::<officer::Entity>(db, cond, officer::Column::Id, ids).await
+}
+
+/// One officer inside the caller's scope, whatever the caller's permissions (for checks made
+/// on behalf of another operation, such as an assignment).
+pub async fn in_scope(
+    db: &impl ConnectionTrait,
+    ctx: &RequestContext,
+    id: Uuid,
+) -> AppResult<Option<officer::Model>> {
+    let scope = ctx.principal()?.scope();
+    Ok(officer::Entity::find_by_id(id)
+        .filter(officer_condition(
+            &scope,
+            officer::Column::CommuneCode,
+            officer::Column::ProvinceCode,
+        ))
+        .one(db)
+        .await?)
 }
 
 /// One officer inside the caller's scope, for a change (locked on PostgreSQL).
@@ -193,6 +212,16 @@ pub async fn create(
         }
         (Some(commune.code), commune.province_code)
     };
+    principal
+        .with_officer_actor(|actor| {
+            officer_rights::check_registration(
+                actor,
+                input.role,
+                commune_code.as_deref(),
+                &province_code,
+            )
+        })
+        .map_err(refused)?;
     let txn = db.begin().await?;
     let model = officer::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -209,7 +238,16 @@ pub async fn create(
     }
     .insert(&txn)
     .await?;
-    audit::record(&txn, ctx, "officer.create", subject(&model), None).await?;
+    let detail =
+        serde_json::json!({ "role": { "after": model.role }, "active": { "after": true } });
+    audit::record(
+        &txn,
+        ctx,
+        "officer.create",
+        subject(&model),
+        Some(detail.to_string()),
+    )
+    .await?;
     txn.commit().await?;
     Ok(model)
 }
@@ -237,44 +275,94 @@ pub struct OfficerChanges {
     pub active: Option<bool>,
 }
 
-/// Updates an officer inside the caller's scope.
+fn refused(r: officer_rights::Refusal) -> AppError {
+    AppError::forbidden(r.to_string())
+}
+
+fn stored_role(o: &officer::Model) -> AppResult<OfficerRole> {
+    OfficerRole::from_stored(&o.role).ok_or_else(|| {
+        AppError::Internal(format!("unknown stored officer role {:?}", o.role).into())
+    })
+}
+
+/// Updates an officer inside the caller's scope, if the caller may make this change to this
+/// person ([`officer_rights::check_change`]). Role and active-flag changes are audited with
+/// their values before and after; profile changes with the names of the fields.
 pub async fn update(
     db: &DatabaseConnection,
     ctx: &RequestContext,
     id: Uuid,
     changes: OfficerChanges,
 ) -> AppResult<officer::Model> {
+    let principal = ctx.principal()?;
     let txn = db.begin().await?;
     let current = for_update(&txn, ctx, id).await?;
+    let current_role = stored_role(&current)?;
+    // Setting a value to what it already is changes nothing and needs no right.
+    let new_role = changes.role.filter(|r| *r != current_role);
+    let new_active = changes.active.filter(|a| *a != current.active);
+    let target = officer_rights::Target {
+        id: &current.id.to_string(),
+        role: current_role,
+        commune: current.commune_code.as_deref(),
+        province: &current.province_code,
+    };
+    let change = officer_rights::Change {
+        role: new_role,
+        active: new_active.is_some(),
+    };
+    principal
+        .with_officer_actor(|actor| officer_rights::check_change(actor, target, change))
+        .map_err(refused)?;
+    let mut detail = serde_json::Map::new();
+    let mut fields = Vec::new();
     let mut model: officer::ActiveModel = current.clone().into();
     if let Some(name) = changes.full_name {
+        fields.push("fullName");
         let name = PersonName::parse(&name).map_err(|e| AppError::field("fullName", e))?;
         model.name_search = Set(search::search_key(name.as_str()));
         model.full_name = Set(name.as_str().to_owned());
     }
     if let Some(phone) = changes.phone {
+        fields.push("phone");
         model.phone = Set(parse_phone(phone)?);
     }
     if let Some(z) = changes.zalo_user_id {
+        fields.push("zaloUserId");
         model.zalo_user_id = Set(parse_zalo_user_id(z)?);
     }
-    if let Some(role) = changes.role {
-        let was_province =
-            OfficerRole::from_stored(&current.role).is_some_and(OfficerRole::is_province_level);
-        if role.is_province_level() != was_province {
+    if let Some(role) = new_role {
+        if role.is_province_level() != current_role.is_province_level() {
             return Err(AppError::field(
                 "role",
                 "cannot move an officer between commune and province level; register a new record",
             ));
         }
         model.role = Set(role.as_str().to_owned());
+        detail.insert(
+            "role".into(),
+            serde_json::json!({ "before": current_role.as_str(), "after": role.as_str() }),
+        );
     }
-    if let Some(active) = changes.active {
+    if let Some(active) = new_active {
         model.active = Set(active);
+        detail.insert(
+            "active".into(),
+            serde_json::json!({ "before": current.active, "after": active }),
+        );
     }
+    // Field names only: the audit log never holds a name or phone number.
+    detail.insert("fields".into(), serde_json::json!(fields));
     model.updated_at = Set(ctx.now);
     let updated = model.update(&txn).await?;
-    audit::record(&txn, ctx, "officer.update", subject(&updated), None).await?;
+    audit::record(
+        &txn,
+        ctx,
+        "officer.update",
+        subject(&updated),
+        Some(serde_json::Value::Object(detail).to_string()),
+    )
+    .await?;
     txn.commit().await?;
     Ok(updated)
 }
@@ -287,7 +375,11 @@ pub async fn issue_token(
     ttl: Duration,
 ) -> AppResult<(String, chrono::DateTime<chrono::Utc>)> {
     let principal = ctx.principal()?;
-    principal.require_admin(false)?;
+    if !principal.with_officer_actor(officer_rights::may_issue_token) {
+        return Err(AppError::forbidden(
+            "only an administrator may issue tokens to officers",
+        ));
+    }
     let scope = principal.scope();
     let txn = db.begin().await?;
     let officer = officer::Entity::find_by_id(officer_id)
@@ -299,8 +391,7 @@ pub async fn issue_token(
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound("officer"))?;
-    let role = OfficerRole::from_stored(&officer.role)
-        .ok_or_else(|| AppError::Internal("bad role".into()))?;
+    let role = stored_role(&officer)?;
     if !role.may_sign_in() {
         return Err(AppError::forbidden(
             "supporters (volunteers, mass organisations, family) do not sign in in this version",

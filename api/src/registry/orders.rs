@@ -532,10 +532,11 @@ pub async fn assign(
     if !OrderStatus::from_stored(&order.status).is_some_and(OrderStatus::is_open) {
         return Err(AppError::Conflict("the order is closed".into()));
     }
-    let officer = officers::by_ids(&txn, ctx, &[officer_id])
+    // Scoped like the order, without asking for `officers:read`: assigning needs
+    // `orders:write` only, and a permission checked after the order lookup would tell an
+    // existing order from an unknown one.
+    let officer = officers::in_scope(&txn, ctx, officer_id)
         .await?
-        .into_iter()
-        .next()
         .ok_or(AppError::NotFound("officer"))?;
     if officer.commune_code.as_deref() != Some(order.commune_code.as_str()) {
         return Err(AppError::field(
@@ -586,8 +587,16 @@ pub async fn end_assignment(
     ctx: &RequestContext,
     assignment_id: Uuid,
 ) -> AppResult<order_assignment::Model> {
+    // Permission and scope first: an assignment of another commune and an unknown id answer
+    // the same NOT_FOUND, and a caller without the permission learns nothing about either.
+    let in_scope = Query::select()
+        .column(supervision_order::Column::Id)
+        .from(supervision_order::Entity)
+        .cond_where(scoped(ctx, Permission::OrdersWrite)?)
+        .to_owned();
     let txn = db.begin().await?;
     let assignment = order_assignment::Entity::find_by_id(assignment_id)
+        .filter(order_assignment::Column::OrderId.in_subquery(in_scope))
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound("assignment"))?;

@@ -265,6 +265,10 @@ pub async fn create(
     if let Some(order_id) = input.order_id {
         supervision_order::Entity::find_by_id(order_id)
             .filter(supervision_order::Column::ClientId.eq(client.id))
+            .filter(commune_condition(
+                &ctx.principal()?.scope(),
+                supervision_order::Column::CommuneCode,
+            ))
             .one(&txn)
             .await?
             .ok_or_else(|| AppError::field("orderId", "is not an order of this client"))?;

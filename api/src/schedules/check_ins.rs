@@ -604,6 +604,20 @@ pub async fn compliance(
         return Err(AppError::field("to", "must not be before from"));
     }
     let cond = scoped(ctx, Permission::SchedulesRead)?;
+    // An unknown client and one outside the scope are NOT_FOUND alike, never a row of zeros.
+    let client_in_scope = client::Entity::find_by_id(client_id)
+        .select_only()
+        .column(client::Column::Id)
+        .filter(commune_condition(
+            &ctx.principal()?.scope(),
+            client::Column::CommuneCode,
+        ))
+        .into_tuple::<Uuid>()
+        .one(db)
+        .await?;
+    if client_in_scope.is_none() {
+        return Err(AppError::NotFound("client"));
+    }
     let rows: Vec<(String, i64)> = check_in_occurrence::Entity::find()
         .select_only()
         .column(check_in_occurrence::Column::Status)
