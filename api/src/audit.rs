@@ -100,6 +100,7 @@ pub async fn list(
     filter: AuditFilter,
     page: crate::pagination::PageRequest<Uuid>,
 ) -> AppResult<crate::pagination::Page<audit_entry::Model>> {
+    use domain::bounds::MAX_FILTER_KEYWORD_CHARS;
     use sea_orm::{ColumnTrait, QueryFilter};
     let principal = ctx.principal()?;
     principal.require_admin(false)?;
@@ -107,7 +108,9 @@ pub async fn list(
         domain::access::Scope::Everything => sea_orm::Condition::all(),
         scope => crate::scope::commune_condition(&scope, audit_entry::Column::CommuneCode),
     };
-    if let Some(t) = filter.entity_type {
+    let keyword =
+        |field, value| crate::input::optional_text(field, value, MAX_FILTER_KEYWORD_CHARS);
+    if let Some(t) = keyword("entityType", filter.entity_type)? {
         cond = cond.add(audit_entry::Column::EntityType.eq(t));
     }
     if let Some(id) = filter.entity_id {
@@ -116,7 +119,7 @@ pub async fn list(
     if let Some(id) = filter.actor_id {
         cond = cond.add(audit_entry::Column::ActorId.eq(id));
     }
-    if let Some(a) = filter.action {
+    if let Some(a) = keyword("action", filter.action)? {
         cond = cond.add(audit_entry::Column::Action.eq(a));
     }
     crate::pagination::paginate(

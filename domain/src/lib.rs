@@ -5,6 +5,7 @@
 //! that can only be built by parsing, so code past the edge never re-checks them.
 
 pub mod access;
+pub mod bounds;
 pub mod clock;
 pub mod messaging;
 pub mod national_id;
@@ -15,6 +16,7 @@ pub mod phone;
 pub mod place;
 pub mod schedule;
 pub mod search;
+pub mod text;
 pub mod time;
 
 pub use clock::{Clock, ManualClock, SystemClock};

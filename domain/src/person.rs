@@ -3,36 +3,46 @@
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
+use crate::{
+    bounds::{EARLIEST_BIRTH_YEAR, MAX_NAME_CHARS},
+    text::{self, TextError},
+};
+
 /// Why a person's details were refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PersonError {
-    /// Names must say something.
+    /// Names must say something: at least one letter once invisible characters are removed.
     #[error("name must not be empty")]
     EmptyName,
     /// Keep names to what a form can hold.
-    #[error("name must be at most 100 characters")]
+    #[error("name must be at most {MAX_NAME_CHARS} characters")]
     NameTooLong,
+    /// NUL, escape sequences and other control characters.
+    #[error("name must not contain control characters")]
+    ControlCharacter,
     /// A birth cannot be after today.
     #[error("date of birth is in the future")]
     BirthInFuture,
     /// Guards against typos such as 1099 for 1990.
-    #[error("date of birth is before 1900")]
+    #[error("date of birth is before {EARLIEST_BIRTH_YEAR}")]
     BirthTooEarly,
 }
 
-/// A person's full name, trimmed, with single spaces, as they write it (with diacritics).
+/// A person's full name as they write it (with diacritics), in the canonical text form of
+/// [`crate::text`]: NFC, no invisible characters, single spaces.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PersonName(String);
 
 impl PersonName {
-    /// Parses a full name.
+    /// Parses a full name; it must contain at least one letter.
     pub fn parse(input: &str) -> Result<Self, PersonError> {
-        let name = input.split_whitespace().collect::<Vec<_>>().join(" ");
-        if name.is_empty() {
+        let name = text::required(input, MAX_NAME_CHARS).map_err(|e| match e {
+            TextError::Empty => PersonError::EmptyName,
+            TextError::TooLong { .. } => PersonError::NameTooLong,
+            TextError::ControlCharacter => PersonError::ControlCharacter,
+        })?;
+        if !name.chars().any(char::is_alphabetic) {
             return Err(PersonError::EmptyName);
-        }
-        if name.chars().count() > 100 {
-            return Err(PersonError::NameTooLong);
         }
         Ok(Self(name))
     }
@@ -76,7 +86,7 @@ pub fn check_date_of_birth(date_of_birth: NaiveDate, today: NaiveDate) -> Result
     if date_of_birth > today {
         return Err(PersonError::BirthInFuture);
     }
-    if date_of_birth.year() < 1900 {
+    if date_of_birth.year() < EARLIEST_BIRTH_YEAR {
         return Err(PersonError::BirthTooEarly);
     }
     Ok(())
@@ -106,6 +116,22 @@ mod tests {
             "Nguyễn Văn An"
         );
         assert_eq!(PersonName::parse(" \t"), Err(PersonError::EmptyName));
+        assert_eq!(
+            PersonName::parse("\u{200B}\u{200B}"),
+            Err(PersonError::EmptyName)
+        );
+        assert_eq!(PersonName::parse("\u{202E}"), Err(PersonError::EmptyName));
+        assert_eq!(PersonName::parse("- . -"), Err(PersonError::EmptyName));
+        assert_eq!(
+            PersonName::parse("An\u{0000}"),
+            Err(PersonError::ControlCharacter)
+        );
+        assert_eq!(
+            PersonName::parse("Tra\u{0302}\u{0300}n An")
+                .unwrap()
+                .as_str(),
+            "Tr\u{1EA7}n An"
+        );
         assert_eq!(
             PersonName::parse(&"a".repeat(101)),
             Err(PersonError::NameTooLong)

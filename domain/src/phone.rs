@@ -25,28 +25,45 @@ pub enum PhoneError {
 pub struct Phone(String);
 
 impl Phone {
-    /// Parses what people type: `0912 345 678`, `+84912345678`, `84912345678`, `(091) 234-5678`.
+    /// Parses what people type: `0912 345 678`, `+84912345678`, `84912345678`,
+    /// `(091) 234-5678`, `(+84) 912 345 678`, `0084 912 345 678`, `+84 (0) 912 345 678`.
+    ///
+    /// Spaces (any kind), dots, hyphens, slashes and parentheses are separators; a `+` may only
+    /// open the number; invisible characters pasted with it are ignored.
     pub fn parse(input: &str) -> Result<Self, PhoneError> {
-        let mut stripped = String::with_capacity(input.len());
-        for (i, c) in input.trim().chars().enumerate() {
+        let mut digits = String::with_capacity(input.len());
+        let mut international = false;
+        for c in input.chars() {
             match c {
-                '0'..='9' => stripped.push(c),
-                '+' if i == 0 => stripped.push(c),
-                ' ' | '.' | '-' | '(' | ')' => {}
+                '0'..='9' => digits.push(c),
+                '+' if digits.is_empty() && !international => international = true,
+                '.' | '-' | '/' | '(' | ')' => {}
+                c if c.is_whitespace() || crate::text::is_invisible(c) => {}
                 _ => return Err(PhoneError::Invalid),
             }
         }
-        if stripped.is_empty() {
-            return Err(PhoneError::Empty);
+        if digits.is_empty() {
+            return if international {
+                Err(PhoneError::Invalid)
+            } else {
+                Err(PhoneError::Empty)
+            };
         }
-        let national = if let Some(rest) = stripped.strip_prefix("+84") {
+        let national = if international {
+            digits.strip_prefix("84").ok_or(PhoneError::Invalid)?
+        } else if let Some(rest) = digits.strip_prefix("0084") {
             rest
-        } else if let Some(rest) = stripped.strip_prefix("84").filter(|r| r.len() == 9) {
+        } else if let Some(rest) = digits.strip_prefix("84").filter(|r| r.len() == 9) {
             rest
-        } else if let Some(rest) = stripped.strip_prefix('0') {
+        } else if let Some(rest) = digits.strip_prefix('0') {
             rest
         } else {
             return Err(PhoneError::Invalid);
+        };
+        // `+84 (0) 912 …` and `+84 0912 …`: the trunk zero written after the country code.
+        let national = match national.strip_prefix('0') {
+            Some(rest) if international || digits.starts_with("0084") => rest,
+            _ => national,
         };
         if national.len() == 10 && national.starts_with('1') {
             return Err(PhoneError::OldElevenDigit);
@@ -55,7 +72,7 @@ impl Phone {
             national.as_bytes().first(),
             Some(b'3' | b'5' | b'7' | b'8' | b'9')
         );
-        if national.len() != 9 || !valid_prefix || !national.bytes().all(|b| b.is_ascii_digit()) {
+        if national.len() != 9 || !valid_prefix {
             return Err(PhoneError::Invalid);
         }
         Ok(Self(format!("84{national}")))
@@ -103,6 +120,14 @@ mod tests {
             "(091) 234-5678",
             "0912.345.678",
             " 0912345678 ",
+            "(+84) 912 345 678",
+            "0084 912 345 678",
+            "+84 (0) 912 345 678",
+            "+84 0912345678",
+            "0084912345678",
+            "0912\u{00A0}345\u{00A0}678",
+            "\u{200B}0912 345 678",
+            "+84-912-345-678",
         ] {
             assert_eq!(
                 Phone::parse(input).unwrap().canonical(),
@@ -138,10 +163,18 @@ mod tests {
             "0912x45678",
             "+0912345678",
             "0612345678",
+            "84+912345678",
+            "++84912345678",
+            "(+84) 0241 234 567",
+            "00 84 091 234 5678 9",
+            "0085 912 345 678",
+            "+",
+            "0912\u{0000}345678",
         ] {
             assert!(Phone::parse(input).is_err(), "{input}");
         }
         assert_eq!(Phone::parse("  "), Err(PhoneError::Empty));
+        assert_eq!(Phone::parse("\u{200B}"), Err(PhoneError::Empty));
     }
 
     #[test]

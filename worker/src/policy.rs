@@ -2,7 +2,14 @@
 //! a commune may override any of them (table `commune_policies`, JSON of [`PolicyOverrides`]).
 
 use chrono::{Duration, NaiveTime};
-use domain::{messaging::quiet_hours::QuietHours, schedule::HolidayPolicy};
+use domain::{
+    bounds::{
+        MAX_APPOINTMENT_GRACE_MINUTES, MAX_NUDGE_BEFORE_CLOSE_MINUTES, MAX_REMINDER_OFFSET_MINUTES,
+        MAX_REMINDER_OFFSETS,
+    },
+    messaging::quiet_hours::QuietHours,
+    schedule::HolidayPolicy,
+};
 use entities::commune_policy;
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait};
 use serde::{Deserialize, Serialize};
@@ -62,20 +69,52 @@ fn parse_holiday_policy(var: &'static str, raw: &str) -> Result<HolidayPolicy, C
     }
 }
 
-fn minutes_list(var: &'static str, raw: &str) -> Result<Vec<Duration>, ConfigError> {
-    raw.split(',')
-        .map(|m| {
-            m.trim()
-                .parse::<u32>()
-                .ok()
-                .filter(|m| (1..=60 * 24 * 14).contains(m))
-                .map(|m| Duration::minutes(i64::from(m)))
-                .ok_or_else(|| ConfigError {
-                    var,
-                    reason: format!("expected minutes between 1 and 20160, got {m:?}"),
-                })
-        })
-        .collect()
+/// A list of reminder offsets in minutes (`REMINDER_OFFSETS_MINUTES` or a commune's override):
+/// each between 1 and [`MAX_REMINDER_OFFSET_MINUTES`], distinct, at most
+/// [`MAX_REMINDER_OFFSETS`] of them, since each is one message per appointment.
+fn minutes_list(var: &'static str, raw: &[&str]) -> Result<Vec<Duration>, ConfigError> {
+    if raw.len() > MAX_REMINDER_OFFSETS {
+        return Err(ConfigError {
+            var,
+            reason: format!(
+                "at most {MAX_REMINDER_OFFSETS} reminder offsets, got {}",
+                raw.len()
+            ),
+        });
+    }
+    let mut offsets: Vec<Duration> = Vec::with_capacity(raw.len());
+    for m in raw {
+        let offset = m
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|m| (1..=MAX_REMINDER_OFFSET_MINUTES).contains(m))
+            .map(|m| Duration::minutes(i64::from(m)))
+            .ok_or_else(|| ConfigError {
+                var,
+                reason: format!(
+                    "expected minutes between 1 and {MAX_REMINDER_OFFSET_MINUTES}, got {m:?}"
+                ),
+            })?;
+        if offsets.contains(&offset) {
+            return Err(ConfigError {
+                var,
+                reason: format!("reminder offset {} is listed twice", offset.num_minutes()),
+            });
+        }
+        offsets.push(offset);
+    }
+    Ok(offsets)
+}
+
+fn bounded_minutes(var: &'static str, minutes: u32, max: u32) -> Result<Duration, ConfigError> {
+    if minutes > max {
+        return Err(ConfigError {
+            var,
+            reason: format!("at most {max} minutes, got {minutes}"),
+        });
+    }
+    Ok(Duration::minutes(i64::from(minutes)))
 }
 
 impl Policy {
@@ -90,12 +129,20 @@ impl Policy {
         let end = env::optional("QUIET_HOURS_END").unwrap_or_else(|| "07:00".into());
         let holiday = env::optional("HOLIDAY_POLICY").unwrap_or_else(|| "skip".into());
         Ok(Self {
-            reminder_offsets: minutes_list("REMINDER_OFFSETS_MINUTES", &offsets)?,
-            appointment_grace: Duration::minutes(env::parse_or("APPOINTMENT_GRACE_MINUTES", 120)?),
-            nudge_before_close: Duration::minutes(env::parse_or(
+            reminder_offsets: minutes_list(
+                "REMINDER_OFFSETS_MINUTES",
+                &offsets.split(',').collect::<Vec<_>>(),
+            )?,
+            appointment_grace: bounded_minutes(
+                "APPOINTMENT_GRACE_MINUTES",
+                env::parse_or("APPOINTMENT_GRACE_MINUTES", 120)?,
+                MAX_APPOINTMENT_GRACE_MINUTES,
+            )?,
+            nudge_before_close: bounded_minutes(
                 "NUDGE_BEFORE_CLOSE_MINUTES",
-                120,
-            )?),
+                env::parse_or("NUDGE_BEFORE_CLOSE_MINUTES", 120)?,
+                MAX_NUDGE_BEFORE_CLOSE_MINUTES,
+            )?,
             quiet_hours: QuietHours::new(
                 parse_time("QUIET_HOURS_START", &start)?,
                 parse_time("QUIET_HOURS_END", &end)?,
@@ -121,22 +168,17 @@ impl Policy {
     pub fn with_overrides(&self, o: &PolicyOverrides) -> Result<Self, ConfigError> {
         let mut p = self.clone();
         if let Some(list) = &o.reminder_offsets_minutes {
-            let joined = list
-                .iter()
-                .map(u32::to_string)
-                .collect::<Vec<_>>()
-                .join(",");
-            p.reminder_offsets = if list.is_empty() {
-                Vec::new()
-            } else {
-                minutes_list("reminderOffsetsMinutes", &joined)?
-            };
+            let raw: Vec<String> = list.iter().map(u32::to_string).collect();
+            let raw: Vec<&str> = raw.iter().map(String::as_str).collect();
+            p.reminder_offsets = minutes_list("reminderOffsetsMinutes", &raw)?;
         }
         if let Some(m) = o.appointment_grace_minutes {
-            p.appointment_grace = Duration::minutes(i64::from(m));
+            p.appointment_grace =
+                bounded_minutes("appointmentGraceMinutes", m, MAX_APPOINTMENT_GRACE_MINUTES)?;
         }
         if let Some(m) = o.nudge_before_close_minutes {
-            p.nudge_before_close = Duration::minutes(i64::from(m));
+            p.nudge_before_close =
+                bounded_minutes("nudgeBeforeCloseMinutes", m, MAX_NUDGE_BEFORE_CLOSE_MINUTES)?;
         }
         let start = o
             .quiet_hours_start
@@ -173,8 +215,29 @@ pub async fn policy_for(
     else {
         return Ok(defaults.clone());
     };
-    let overrides: PolicyOverrides = serde_json::from_str(&row.overrides)
+    let mut overrides: PolicyOverrides = serde_json::from_str(&row.overrides)
         .map_err(|e| DbErr::Custom(format!("commune policy {commune_code}: {e}")))?;
+    if let Some(list) = overrides.reminder_offsets_minutes.as_mut() {
+        // Rows stored before the offsets were bounded are read within the bound (the first
+        // distinct offsets), so that one old row can neither fan out nor stop the reminders.
+        let before = list.len();
+        let mut seen = Vec::with_capacity(MAX_REMINDER_OFFSETS);
+        list.retain(|m| {
+            let keep = seen.len() < MAX_REMINDER_OFFSETS && !seen.contains(m);
+            if keep {
+                seen.push(*m);
+            }
+            keep
+        });
+        if list.len() < before {
+            tracing::warn!(
+                commune_code,
+                stored = before,
+                used = list.len(),
+                "commune policy lists more reminder offsets than allowed; using the first ones"
+            );
+        }
+    }
     defaults
         .with_overrides(&overrides)
         .map_err(|e| DbErr::Custom(e.to_string()))
@@ -200,6 +263,37 @@ mod tests {
         );
         assert_eq!(p.quiet_hours.end, defaults.quiet_hours.end);
         assert_eq!(p.reminder_offsets, defaults.reminder_offsets);
+    }
+
+    #[test]
+    fn reminder_offsets_are_few_distinct_and_bounded() {
+        let offsets = |list: Vec<u32>| PolicyOverrides {
+            reminder_offsets_minutes: Some(list),
+            ..Default::default()
+        };
+        let d = Policy::defaults();
+        assert!(
+            d.with_overrides(&offsets(vec![]))
+                .unwrap()
+                .reminder_offsets
+                .is_empty()
+        );
+        assert!(d.with_overrides(&offsets(vec![1, 2, 3, 4, 5])).is_ok());
+        let e = d
+            .with_overrides(&offsets((1..=1000).collect()))
+            .unwrap_err();
+        assert_eq!(e.var, "reminderOffsetsMinutes");
+        assert!(d.with_overrides(&offsets(vec![60, 60])).is_err());
+        assert!(d.with_overrides(&offsets(vec![0])).is_err());
+        assert!(d.with_overrides(&offsets(vec![20_161])).is_err());
+        let e = d
+            .with_overrides(&PolicyOverrides {
+                appointment_grace_minutes: Some(7 * 24 * 60 + 1),
+                ..Default::default()
+            })
+            .unwrap_err();
+        assert_eq!(e.var, "appointmentGraceMinutes");
+        assert!(minutes_list("REMINDER_OFFSETS_MINUTES", &["1", "2", "3", "4", "5", "6"]).is_err());
     }
 
     #[test]

@@ -1,9 +1,10 @@
 //! Administration: API keys, legal regimes, the audit log.
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use entities::audit_entry;
 
+use super::date::Date;
 use super::{
     env, ids,
     pagination::{CountedConnection, connection, uuid_page},
@@ -73,9 +74,9 @@ pub struct LegalRegime {
     /// Human name.
     pub name: String,
     /// First decision date covered.
-    pub effective_from: NaiveDate,
+    pub effective_from: Date,
     /// Last decision date covered.
-    pub effective_to: Option<NaiveDate>,
+    pub effective_to: Option<Date>,
     /// Period rules.
     pub rules: Vec<RegimeRule>,
 }
@@ -86,8 +87,8 @@ impl From<regimes::StoredRegime> for LegalRegime {
             id: ids::encode("LegalRegime", s.id),
             code: s.regime.code,
             name: s.name,
-            effective_from: s.regime.effective_from,
-            effective_to: s.regime.effective_to,
+            effective_from: s.regime.effective_from.into(),
+            effective_to: s.regime.effective_to.map(Date),
             rules: s
                 .regime
                 .rules
@@ -264,9 +265,9 @@ pub struct CreateLegalRegimeInput {
     /// Human name.
     pub name: String,
     /// First decision date covered.
-    pub effective_from: NaiveDate,
+    pub effective_from: Date,
     /// Last decision date covered.
-    pub effective_to: Option<NaiveDate>,
+    pub effective_to: Option<Date>,
     /// Period rules.
     pub rules: Vec<RegimeRule>,
 }
@@ -291,6 +292,7 @@ impl AdminMutation {
         input: CreateApiKeyInput,
     ) -> Result<CreateApiKeyPayload> {
         let (db, rc) = env(ctx);
+        crate::input::bounded_list("scopes", &input.scopes, domain::bounds::MAX_API_KEY_SCOPES)?;
         let scopes = input.scopes.into_iter().map(Into::into).collect();
         let (view, secret) =
             api_keys::create(db, rc, &input.name, scopes, &input.commune_codes).await?;
@@ -323,8 +325,8 @@ impl AdminMutation {
         let new = regimes::NewRegime {
             code: input.code,
             name: input.name,
-            effective_from: input.effective_from,
-            effective_to: input.effective_to,
+            effective_from: input.effective_from.into(),
+            effective_to: input.effective_to.map(Into::into),
             rules: input
                 .rules
                 .into_iter()

@@ -1,11 +1,12 @@
 //! Check-in plans, occurrences and check-ins.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, NaiveTime, Utc};
 use domain::schedule::{CheckInRule, HolidayPolicy as DomainHolidayPolicy};
 use entities::{check_in, check_in_occurrence, check_in_plan};
 use worker::occurrences::{OccurrenceStatus as Status, PlanningContext};
 
+use super::date::Date;
 use super::{
     clients::{Client, client_field},
     env, ids,
@@ -193,12 +194,12 @@ impl CheckInPlan {
         self.0.window_minutes
     }
     /// First day.
-    async fn starts_on(&self) -> NaiveDate {
-        self.0.starts_on
+    async fn starts_on(&self) -> Date {
+        Date(self.0.starts_on)
     }
     /// Last day.
-    async fn ends_on(&self) -> NaiveDate {
-        self.0.ends_on
+    async fn ends_on(&self) -> Date {
+        Date(self.0.ends_on)
     }
     /// Holiday policy.
     async fn holiday_policy(&self) -> HolidayPolicy {
@@ -267,12 +268,12 @@ impl CheckInOccurrence {
         ids::encode("CheckInOccurrence", self.0.id)
     }
     /// The rule's nominal local date.
-    async fn scheduled_on(&self) -> NaiveDate {
-        self.0.scheduled_on
+    async fn scheduled_on(&self) -> Date {
+        Date(self.0.scheduled_on)
     }
     /// The local date it is actually due (later if moved off a holiday).
-    async fn due_on(&self) -> NaiveDate {
-        self.0.due_on
+    async fn due_on(&self) -> Date {
+        Date(self.0.due_on)
     }
     /// Window opens.
     async fn opens_at(&self) -> DateTime<Utc> {
@@ -369,12 +370,12 @@ impl CheckInsQuery {
         &self,
         ctx: &Context<'_>,
         client_id: ID,
-        from: NaiveDate,
-        to: NaiveDate,
+        from: Date,
+        to: Date,
     ) -> Result<Compliance> {
         let (db, rc) = env(ctx);
         let id = ids::decode("Client", "clientId", &client_id)?;
-        let c = check_ins::compliance(db, rc, id, from, to).await?;
+        let c = check_ins::compliance(db, rc, id, from.0, to.0).await?;
         let on_time_rate = (c.due > 0).then(|| c.on_time as f64 / c.due as f64);
         Ok(Compliance {
             due: c.due,
@@ -398,9 +399,9 @@ pub struct CreateCheckInPlanInput {
     /// Window length in minutes (1 to 10080).
     pub window_minutes: u32,
     /// First day (default: today or the order's start).
-    pub starts_on: Option<NaiveDate>,
+    pub starts_on: Option<Date>,
     /// Last day (default: the order's end).
-    pub ends_on: Option<NaiveDate>,
+    pub ends_on: Option<Date>,
     /// Holiday policy (default: the commune's).
     pub holiday_policy: Option<HolidayPolicy>,
 }
@@ -411,7 +412,7 @@ pub struct ChangeCheckInPlanInput {
     /// The running plan.
     pub plan_id: ID,
     /// First day of the new plan (tomorrow at the earliest).
-    pub effective_from: NaiveDate,
+    pub effective_from: Date,
     /// The new rule.
     pub rule: CheckInRuleShape,
     /// Local opening time, `HH:MM`.
@@ -419,7 +420,7 @@ pub struct ChangeCheckInPlanInput {
     /// Window length in minutes.
     pub window_minutes: u32,
     /// Last day (default: the old plan's).
-    pub ends_on: Option<NaiveDate>,
+    pub ends_on: Option<Date>,
     /// Holiday policy.
     pub holiday_policy: Option<HolidayPolicy>,
 }
@@ -480,8 +481,8 @@ impl CheckInsMutation {
             rule: input.rule.into_rule()?,
             opens_at: parse_opens_at(&input.opens_at)?,
             window_minutes: input.window_minutes,
-            starts_on: input.starts_on,
-            ends_on: input.ends_on,
+            starts_on: input.starts_on.map(Into::into),
+            ends_on: input.ends_on.map(Into::into),
             holiday_policy: input.holiday_policy.map(DomainHolidayPolicy::from),
         };
         Ok(CheckInPlanPayload {
@@ -502,10 +503,11 @@ impl CheckInsMutation {
             opens_at: parse_opens_at(&input.opens_at)?,
             window_minutes: input.window_minutes,
             starts_on: None,
-            ends_on: input.ends_on,
+            ends_on: input.ends_on.map(Into::into),
             holiday_policy: input.holiday_policy.map(DomainHolidayPolicy::from),
         };
-        let row = plans::change(db, rc, planning(ctx), plan_id, input.effective_from, plan).await?;
+        let row =
+            plans::change(db, rc, planning(ctx), plan_id, input.effective_from.0, plan).await?;
         Ok(CheckInPlanPayload {
             plan: CheckInPlan(row),
         })

@@ -1,11 +1,12 @@
 //! Clients (people after rehab).
 
 use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use domain::access::Permission;
 use entities::{client, client_transfer};
 use uuid::Uuid;
 
+use super::date::Date;
 use super::{
     env, ids,
     loaders::{ClientKey, OrdersOfClient, TransfersOfClient, loader},
@@ -104,8 +105,8 @@ impl Client {
         &self.0.full_name
     }
     /// Date of birth.
-    async fn date_of_birth(&self) -> NaiveDate {
-        self.0.date_of_birth
+    async fn date_of_birth(&self) -> Date {
+        Date(self.0.date_of_birth)
     }
     /// Sex.
     async fn sex(&self) -> Option<Sex> {
@@ -262,8 +263,8 @@ impl ClientTransfer {
         &self.0.to_commune_code
     }
     /// Date decided.
-    async fn decided_on(&self) -> NaiveDate {
-        self.0.decided_on
+    async fn decided_on(&self) -> Date {
+        Date(self.0.decided_on)
     }
     /// Why.
     async fn reason(&self) -> &str {
@@ -339,7 +340,7 @@ pub struct CreateClientInput {
     /// Full name, with diacritics.
     pub full_name: String,
     /// Date of birth.
-    pub date_of_birth: NaiveDate,
+    pub date_of_birth: Date,
     /// Sex.
     pub sex: Sex,
     /// National ID (CCCD), 12 digits.
@@ -366,7 +367,7 @@ pub struct UpdateClientInput {
     /// Full name.
     pub full_name: Option<String>,
     /// Date of birth.
-    pub date_of_birth: Option<NaiveDate>,
+    pub date_of_birth: Option<Date>,
     /// Sex.
     pub sex: Option<Sex>,
     /// National ID.
@@ -395,7 +396,7 @@ pub struct TransferClientInput {
     /// The new commune of residence.
     pub to_commune_code: String,
     /// Date of the transfer decision.
-    pub decided_on: NaiveDate,
+    pub decided_on: Date,
     /// Why.
     pub reason: String,
 }
@@ -434,7 +435,7 @@ impl ClientsMutation {
         let new = clients::NewClient {
             commune_code: input.commune_code,
             full_name: input.full_name,
-            date_of_birth: input.date_of_birth,
+            date_of_birth: input.date_of_birth.into(),
             sex: input.sex.into(),
             national_id: input.national_id,
             phone: input.phone,
@@ -459,7 +460,7 @@ impl ClientsMutation {
         let id = ids::decode("Client", "id", &input.id)?;
         let changes = clients::ClientChanges {
             full_name: input.full_name,
-            date_of_birth: input.date_of_birth,
+            date_of_birth: input.date_of_birth.map(Into::into),
             sex: input.sex.map(Into::into),
             national_id: change(input.national_id),
             phone: change(input.phone),
@@ -488,7 +489,7 @@ impl ClientsMutation {
             rc,
             id,
             &input.to_commune_code,
-            input.decided_on,
+            input.decided_on.0,
             input.reason,
         )
         .await?;

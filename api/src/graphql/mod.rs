@@ -5,6 +5,7 @@ pub mod admin;
 pub mod appointments;
 pub mod check_ins;
 pub mod clients;
+pub mod date;
 pub mod ids;
 pub mod loaders;
 pub mod messages;

@@ -1,9 +1,10 @@
 //! Supervision orders.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use entities::{order_assignment, order_pause, supervision_order};
 
+use super::date::Date;
 use super::{
     clients::{Client, client_field},
     env, ids,
@@ -30,8 +31,8 @@ impl SupervisionOrder {
         self.0.decision_number.as_deref()
     }
     /// Date the decision was signed.
-    async fn decision_date(&self) -> Option<NaiveDate> {
-        self.0.decision_date
+    async fn decision_date(&self) -> Option<Date> {
+        self.0.decision_date.map(Date)
     }
     /// Who signed.
     async fn signer_name(&self) -> Option<&str> {
@@ -50,20 +51,20 @@ impl SupervisionOrder {
         self.0.rehab_facility.as_deref()
     }
     /// Day the rehab ended.
-    async fn rehab_completed_on(&self) -> NaiveDate {
-        self.0.rehab_completed_on
+    async fn rehab_completed_on(&self) -> Date {
+        Date(self.0.rehab_completed_on)
     }
     /// Months of management set by the legal regime in force on the decision date.
     async fn period_months(&self) -> Option<i32> {
         self.0.period_months
     }
     /// First day of management.
-    async fn start_date(&self) -> Option<NaiveDate> {
-        self.0.start_date
+    async fn start_date(&self) -> Option<Date> {
+        self.0.start_date.map(Date)
     }
     /// Last day of management, pauses included.
-    async fn end_date(&self) -> Option<NaiveDate> {
-        self.0.end_date
+    async fn end_date(&self) -> Option<Date> {
+        self.0.end_date.map(Date)
     }
     /// Status.
     async fn status(&self) -> Option<OrderStatus> {
@@ -141,12 +142,12 @@ pub struct OrderPause(pub order_pause::Model);
 #[Object]
 impl OrderPause {
     /// First day.
-    async fn starts_on(&self) -> NaiveDate {
-        self.0.starts_on
+    async fn starts_on(&self) -> Date {
+        Date(self.0.starts_on)
     }
     /// Last day.
-    async fn ends_on(&self) -> NaiveDate {
-        self.0.ends_on
+    async fn ends_on(&self) -> Date {
+        Date(self.0.ends_on)
     }
     /// Why.
     async fn reason(&self) -> &str {
@@ -182,12 +183,12 @@ impl Assignment {
         }
     }
     /// Since when.
-    async fn assigned_on(&self) -> NaiveDate {
-        self.0.assigned_on
+    async fn assigned_on(&self) -> Date {
+        Date(self.0.assigned_on)
     }
     /// Until when, if ended.
-    async fn ended_on(&self) -> Option<NaiveDate> {
-        self.0.ended_on
+    async fn ended_on(&self) -> Option<Date> {
+        self.0.ended_on.map(Date)
     }
     /// The person.
     async fn officer(&self, ctx: &Context<'_>) -> Result<Option<Officer>> {
@@ -261,23 +262,23 @@ pub struct DecisionInput {
     /// Decision number.
     pub number: String,
     /// Date signed.
-    pub date: NaiveDate,
+    pub date: Date,
     /// Who signed.
     pub signer_name: String,
     /// Their title.
     pub signer_title: String,
     /// First day of management (default: the later of decision date and rehab completion).
-    pub start_date: Option<NaiveDate>,
+    pub start_date: Option<Date>,
 }
 
 impl From<DecisionInput> for orders::Decision {
     fn from(d: DecisionInput) -> Self {
         Self {
             number: d.number,
-            date: d.date,
+            date: d.date.into(),
             signer_name: d.signer_name,
             signer_title: d.signer_title,
-            start_date: d.start_date,
+            start_date: d.start_date.map(Into::into),
         }
     }
 }
@@ -292,7 +293,7 @@ pub struct CreateSupervisionOrderInput {
     /// Facility name.
     pub rehab_facility: Option<String>,
     /// Day the rehab ended.
-    pub rehab_completed_on: NaiveDate,
+    pub rehab_completed_on: Date,
     /// The signed decision; omit to record the order as pending its decision.
     pub decision: Option<DecisionInput>,
 }
@@ -325,9 +326,9 @@ pub struct AddOrderPauseInput {
     /// The order.
     pub order_id: ID,
     /// First day.
-    pub starts_on: NaiveDate,
+    pub starts_on: Date,
     /// Last day.
-    pub ends_on: NaiveDate,
+    pub ends_on: Date,
     /// Why.
     pub reason: String,
 }
@@ -381,7 +382,7 @@ impl OrdersMutation {
             client_id: ids::decode("Client", "clientId", &input.client_id)?,
             rehab_kind: input.rehab_kind.into(),
             rehab_facility: input.rehab_facility,
-            rehab_completed_on: input.rehab_completed_on,
+            rehab_completed_on: input.rehab_completed_on.into(),
             decision: input.decision.map(Into::into),
         };
         Ok(SupervisionOrderPayload {
@@ -433,7 +434,7 @@ impl OrdersMutation {
         let (db, rc) = env(ctx);
         let id = ids::decode("SupervisionOrder", "orderId", &input.order_id)?;
         let order =
-            orders::add_pause(db, rc, id, input.starts_on, input.ends_on, input.reason).await?;
+            orders::add_pause(db, rc, id, input.starts_on.0, input.ends_on.0, input.reason).await?;
         Ok(SupervisionOrderPayload {
             order: SupervisionOrder(order),
         })

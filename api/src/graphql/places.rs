@@ -1,9 +1,9 @@
 //! Provinces and communes.
 
 use async_graphql::{ComplexObject, Context, InputObject, Object, Result, SimpleObject};
-use chrono::NaiveDate;
 use entities::{commune, province};
 
+use super::date::Date;
 use super::{
     env,
     loaders::{CommuneKey, ProvinceKey, loader},
@@ -45,7 +45,7 @@ pub struct Commune {
     /// The unit that replaced a pre-merger one.
     pub successor_code: Option<String>,
     /// When a pre-merger unit ceased to exist.
-    pub abolished_on: Option<NaiveDate>,
+    pub abolished_on: Option<Date>,
     #[graphql(skip)]
     pub province_code: String,
 }
@@ -58,7 +58,7 @@ impl From<commune::Model> for Commune {
             kind: m.kind,
             is_current: m.is_current,
             successor_code: m.successor_code,
-            abolished_on: m.abolished_on,
+            abolished_on: m.abolished_on.map(Date),
             province_code: m.province_code,
         }
     }

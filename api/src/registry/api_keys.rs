@@ -2,7 +2,10 @@
 
 use std::collections::BTreeSet;
 
-use domain::access::{Permission, Scope};
+use domain::{
+    access::{Permission, Scope},
+    bounds::{MAX_API_KEY_COMMUNES, MAX_ORGANISATION_NAME_CHARS},
+};
 use entities::{api_key, api_key_commune};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
@@ -16,6 +19,7 @@ use crate::{
     auth::credentials,
     context::RequestContext,
     error::{AppError, AppResult},
+    input::{bounded_list, required_text},
     pagination::{Page, PageRequest, paginate},
     scope::commune_condition,
 };
@@ -39,10 +43,8 @@ pub async fn create(
 ) -> AppResult<(ApiKeyView, String)> {
     let principal = ctx.principal()?;
     principal.require_admin(false)?;
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(AppError::field("name", "must be 1 to 100 characters"));
-    }
+    let name = required_text("name", name, MAX_ORGANISATION_NAME_CHARS)?;
+    bounded_list("communeCodes", commune_codes, MAX_API_KEY_COMMUNES)?;
     if scopes.is_empty() {
         return Err(AppError::field("scopes", "a key needs at least one scope"));
     }
@@ -70,7 +72,7 @@ pub async fn create(
     let txn = db.begin().await?;
     let key = api_key::ActiveModel {
         id: Set(Uuid::now_v7()),
-        name: Set(name.to_owned()),
+        name: Set(name),
         key_hash: Set(credentials::hash_secret(&secret)),
         scopes: Set(scopes
             .iter()

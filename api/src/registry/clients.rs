@@ -2,8 +2,9 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::{
-    Cccd, Phone,
+    Cccd,
     access::Permission,
+    bounds::MAX_ADDRESS_CHARS,
     person::{PersonName, Sex, check_date_of_birth},
     search,
     time::local_date,
@@ -21,7 +22,7 @@ use crate::{
     audit::{self, Subject},
     context::RequestContext,
     error::{AppError, AppResult},
-    input::required_text,
+    input::{self, required_text},
     pagination::{Page, PageRequest, paginate},
     scope::commune_condition,
 };
@@ -162,8 +163,8 @@ pub async fn list(
             .to_owned();
         cond = cond.add(client::Column::Id.in_subquery(assigned));
     }
-    if let Some(s) = filter.search.filter(|s| !s.trim().is_empty()) {
-        cond = cond.add(client::Column::NameSearch.like(search::contains_pattern(&s)));
+    if let Some(search) = input::name_search(client::Column::NameSearch, filter.search)? {
+        cond = cond.add(search);
     }
     paginate(
         db,
@@ -245,23 +246,13 @@ fn parse_national_id(
     date_of_birth: NaiveDate,
     sex: Sex,
 ) -> AppResult<Option<String>> {
-    let Some(raw) = raw.filter(|s| !s.trim().is_empty()) else {
+    let Some(raw) = input::identifier("nationalId", raw)? else {
         return Ok(None);
     };
     let cccd = Cccd::parse(raw).map_err(|e| AppError::field("nationalId", e))?;
     cccd.check_person(date_of_birth, sex)
         .map_err(|e| AppError::field("nationalId", e))?;
     Ok(Some(cccd.as_str().to_owned()))
-}
-
-fn parse_phone(raw: Option<&str>) -> AppResult<Option<String>> {
-    raw.filter(|p| !p.trim().is_empty())
-        .map(|p| {
-            Phone::parse(p)
-                .map(|p| p.canonical().to_owned())
-                .map_err(|e| AppError::field("phone", e))
-        })
-        .transpose()
 }
 
 /// Registers a client in a commune inside the caller's scope.
@@ -277,9 +268,9 @@ pub async fn create(
         .map_err(|e| AppError::field("dateOfBirth", e))?;
     let national_id =
         parse_national_id(input.national_id.as_deref(), input.date_of_birth, input.sex)?;
-    let phone = parse_phone(input.phone.as_deref())?;
+    let phone = input::phone("phone", input.phone.as_deref())?;
     let zalo_user_id = parse_zalo_user_id(input.zalo_user_id)?;
-    let address = required_text("address", &input.address, 500)?;
+    let address = required_text("address", &input.address, MAX_ADDRESS_CHARS)?;
     let sms = check_consent("smsConsent", input.sms_consent, ctx.now)?;
     let zalo = check_consent("zaloConsent", input.zalo_consent, ctx.now)?;
     if sms.is_some() && phone.is_none() {
@@ -410,7 +401,7 @@ pub async fn update(
     let phone = match ch.phone {
         Some(raw) => {
             changed.push("phone");
-            parse_phone(raw.as_deref())?
+            input::phone("phone", raw.as_deref())?
         }
         None => current.phone.clone(),
     };
@@ -420,7 +411,7 @@ pub async fn update(
         changed.push("zaloUserId");
     }
     if let Some(a) = ch.address {
-        m.address = Set(required_text("address", &a, 500)?);
+        m.address = Set(required_text("address", &a, MAX_ADDRESS_CHARS)?);
         changed.push("address");
     }
     let mut sms_consent_at = current.sms_consent_at;

@@ -9,7 +9,13 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::{CommuneCode, ProvinceCode, search::search_key};
+use domain::{
+    CommuneCode, ProvinceCode,
+    bounds::{MAX_IMPORT_ROWS, MAX_ORGANISATION_NAME_CHARS},
+    search::search_key,
+    text,
+    time::parse_date,
+};
 use entities::{commune, province};
 use sea_orm::{ConnectionTrait, EntityTrait, Set, sea_query::OnConflict};
 
@@ -80,7 +86,7 @@ fn parse_rows(csv_text: &str) -> AppResult<Vec<Row>> {
         .from_reader(csv_text.as_bytes());
     let headers = reader
         .headers()
-        .map_err(|e| AppError::input(format!("CSV header: {e}")))?
+        .map_err(|e| AppError::field("csv", format!("CSV header: {e}")))?
         .clone();
     let mut index = BTreeMap::new();
     for (i, h) in headers.iter().enumerate() {
@@ -99,13 +105,23 @@ fn parse_rows(csv_text: &str) -> AppResult<Vec<Row>> {
         "commune_name",
     ] {
         if !index.contains_key(required) {
-            return Err(AppError::input(format!("CSV lacks the column {required}")));
+            return Err(AppError::field(
+                "csv",
+                format!("CSV lacks the column {required}"),
+            ));
         }
     }
     let mut rows = Vec::new();
     for (n, record) in reader.records().enumerate() {
         let line = n + 2;
-        let record = record.map_err(|e| AppError::input(format!("CSV line {line}: {e}")))?;
+        if n >= MAX_IMPORT_ROWS {
+            return Err(AppError::field(
+                "csv",
+                format!("at most {MAX_IMPORT_ROWS} rows per import; split the file"),
+            ));
+        }
+        let bad = |msg: String| AppError::field("csv", format!("CSV line {line}: {msg}"));
+        let record = record.map_err(|e| bad(e.to_string()))?;
         let get = |col: &str| {
             index
                 .get(col)
@@ -114,16 +130,16 @@ fn parse_rows(csv_text: &str) -> AppResult<Vec<Row>> {
                 .trim()
                 .to_owned()
         };
-        let bad = |msg: String| AppError::input(format!("CSV line {line}: {msg}"));
         let province_code =
             ProvinceCode::parse(&get("province_code")).map_err(|e| bad(e.to_string()))?;
         let commune_code =
             CommuneCode::parse(&get("commune_code")).map_err(|e| bad(e.to_string()))?;
-        let commune_name = get("commune_name");
-        let province_name = get("province_name");
-        if commune_name.is_empty() || province_name.is_empty() {
-            return Err(bad("names must not be empty".into()));
-        }
+        let name = |col: &str| {
+            text::required(&get(col), MAX_ORGANISATION_NAME_CHARS)
+                .map_err(|e| bad(format!("{col} {e}")))
+        };
+        let commune_name = name("commune_name")?;
+        let province_name = name("province_name")?;
         let kind = parse_kind(&get("kind"), &commune_name).ok_or_else(|| {
             bad("kind must be Xã, Phường or Đặc khu (commune, ward, special_zone)".into())
         })?;
@@ -138,10 +154,7 @@ fn parse_rows(csv_text: &str) -> AppResult<Vec<Row>> {
         };
         let abolished_on = match get("abolished_on") {
             s if s.is_empty() => None,
-            s => Some(
-                NaiveDate::parse_from_str(&s, "%Y-%m-%d")
-                    .map_err(|_| bad("abolished_on must be YYYY-MM-DD".into()))?,
-            ),
+            s => Some(parse_date(&s).map_err(|e| bad(format!("abolished_on: {e}")))?),
         };
         rows.push(Row {
             province_code: province_code.as_str().to_owned(),

@@ -2,7 +2,6 @@
 
 use chrono::Duration;
 use domain::{
-    Phone,
     access::{OfficerRole, Permission},
     officer_rights,
     person::PersonName,
@@ -21,6 +20,7 @@ use crate::{
     auth::credentials,
     context::RequestContext,
     error::{AppError, AppResult},
+    input,
     pagination::{Page, PageRequest, paginate},
     scope::officer_condition,
 };
@@ -65,8 +65,8 @@ pub async fn list(
     if let Some(a) = filter.active {
         cond = cond.add(officer::Column::Active.eq(a));
     }
-    if let Some(s) = filter.search.filter(|s| !s.trim().is_empty()) {
-        cond = cond.add(officer::Column::NameSearch.like(search::contains_pattern(&s)));
+    if let Some(search) = input::name_search(officer::Column::NameSearch, filter.search)? {
+        cond = cond.add(search);
     }
     paginate(
         db,
@@ -138,20 +138,14 @@ pub struct NewOfficer {
 }
 
 fn parse_phone(raw: Option<String>) -> AppResult<Option<String>> {
-    raw.filter(|p| !p.trim().is_empty())
-        .map(|p| {
-            Phone::parse(&p)
-                .map(|p| p.canonical().to_owned())
-                .map_err(|e| AppError::field("phone", e))
-        })
-        .transpose()
+    input::phone("phone", raw.as_deref())
 }
 
 /// Checks a Zalo user id: digits only, as Zalo issues them.
 pub fn parse_zalo_user_id(raw: Option<String>) -> AppResult<Option<String>> {
-    match raw.map(|z| z.trim().to_owned()).filter(|z| !z.is_empty()) {
+    match input::identifier("zaloUserId", raw.as_deref())?.map(str::trim) {
         None => Ok(None),
-        Some(z) if z.len() <= 32 && z.bytes().all(|b| b.is_ascii_digit()) => Ok(Some(z)),
+        Some(z) if z.len() <= 32 && z.bytes().all(|b| b.is_ascii_digit()) => Ok(Some(z.to_owned())),
         Some(_) => Err(AppError::field(
             "zaloUserId",
             "a Zalo user id is up to 32 digits",

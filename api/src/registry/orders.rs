@@ -3,8 +3,12 @@
 use chrono::NaiveDate;
 use domain::{
     access::Permission,
+    bounds::{
+        MAX_DOCUMENT_NUMBER_CHARS, MAX_ORGANISATION_NAME_CHARS, MAX_PAUSE_DAYS, MAX_REASON_CHARS,
+        MAX_REHAB_COMPLETION_AHEAD_DAYS, MAX_TITLE_CHARS,
+    },
     order::{OrderStatus, RehabKind, check_transition, end_date, regime_on},
-    person::age_on,
+    person::{PersonName, age_on},
     time::local_date,
 };
 use entities::{client, order_assignment, order_pause, supervision_order};
@@ -205,9 +209,18 @@ async fn apply_decision(
     decision: Decision,
 ) -> AppResult<()> {
     let today = local_date(ctx.now);
-    let number = required_text("decision.number", &decision.number, 50)?;
-    let signer_name = required_text("decision.signerName", &decision.signer_name, 100)?;
-    let signer_title = required_text("decision.signerTitle", &decision.signer_title, 100)?;
+    let number = required_text(
+        "decision.number",
+        &decision.number,
+        MAX_DOCUMENT_NUMBER_CHARS,
+    )?;
+    let signer_name = PersonName::parse(&decision.signer_name)
+        .map_err(|e| AppError::field("decision.signerName", e))?;
+    let signer_title = required_text(
+        "decision.signerTitle",
+        &decision.signer_title,
+        MAX_TITLE_CHARS,
+    )?;
     if decision.date > today {
         return Err(AppError::field(
             "decision.date",
@@ -251,7 +264,7 @@ async fn apply_decision(
     }
     m.decision_number = Set(Some(number));
     m.decision_date = Set(Some(decision.date));
-    m.signer_name = Set(Some(signer_name));
+    m.signer_name = Set(Some(signer_name.as_str().to_owned()));
     m.signer_title = Set(Some(signer_title));
     m.legal_regime_id = Set(regime_id);
     m.period_months = Set(Some(i32::try_from(months).unwrap_or(i32::MAX)));
@@ -280,9 +293,11 @@ pub async fn create(
     ctx.principal()?.require(Permission::OrdersWrite)?;
     let facility = input
         .rehab_facility
-        .map(|f| required_text("rehabFacility", &f, 200))
+        .map(|f| required_text("rehabFacility", &f, MAX_ORGANISATION_NAME_CHARS))
         .transpose()?;
-    if input.rehab_completed_on > local_date(ctx.now) + chrono::Days::new(90) {
+    if input.rehab_completed_on
+        > local_date(ctx.now) + chrono::Days::new(MAX_REHAB_COMPLETION_AHEAD_DAYS)
+    {
         return Err(AppError::field(
             "rehabCompletedOn",
             "more than 90 days ahead; record the order closer to release",
@@ -375,10 +390,10 @@ pub async fn change_status(
     certificate_number: Option<String>,
 ) -> AppResult<supervision_order::Model> {
     let reason = reason
-        .map(|r| required_text("reason", &r, 500))
+        .map(|r| required_text("reason", &r, MAX_REASON_CHARS))
         .transpose()?;
     let certificate_number = certificate_number
-        .map(|c| required_text("certificateNumber", &c, 50))
+        .map(|c| required_text("certificateNumber", &c, MAX_DOCUMENT_NUMBER_CHARS))
         .transpose()?;
     let txn = db.begin().await?;
     let current = for_update(&txn, ctx, order_id).await?;
@@ -433,11 +448,19 @@ pub async fn add_pause(
     ends_on: NaiveDate,
     reason: String,
 ) -> AppResult<supervision_order::Model> {
-    let reason = required_text("reason", &reason, 500)?;
+    let reason = required_text("reason", &reason, MAX_REASON_CHARS)?;
     if ends_on < starts_on {
         return Err(AppError::field(
             "endsOn",
             "a pause cannot end before it starts",
+        ));
+    }
+    if (ends_on - starts_on).num_days() + 1 > MAX_PAUSE_DAYS {
+        return Err(AppError::field(
+            "endsOn",
+            format!(
+                "a pause lasts at most {MAX_PAUSE_DAYS} days; suspend the order for a longer absence"
+            ),
         ));
     }
     let txn = db.begin().await?;

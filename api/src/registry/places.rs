@@ -1,6 +1,6 @@
 //! Provinces and communes: public reference data any signed-in caller may read.
 
-use domain::{place::PlaceCodeError, search};
+use domain::place::PlaceCodeError;
 use entities::{commune, province};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
 
@@ -43,8 +43,8 @@ pub async fn list_communes(
     if let Some(p) = filter.province_code {
         cond = cond.add(commune::Column::ProvinceCode.eq(p));
     }
-    if let Some(s) = filter.search.filter(|s| !s.trim().is_empty()) {
-        cond = cond.add(commune::Column::NameSearch.like(search::contains_pattern(&s)));
+    if let Some(search) = crate::input::name_search(commune::Column::NameSearch, filter.search)? {
+        cond = cond.add(search);
     }
     if !filter.include_former {
         cond = cond.add(commune::Column::IsCurrent.eq(true));

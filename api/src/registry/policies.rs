@@ -65,7 +65,9 @@ pub async fn get(
 }
 
 /// Replaces a commune's overrides (administrators and the commune police chief). Invalid
-/// values are refused before anything is stored.
+/// values, and values past the input bounds (`domain::bounds`: at most five distinct reminder
+/// offsets, durations of at most a week or two), are refused, naming the field, before
+/// anything is stored.
 pub async fn set(
     db: &DatabaseConnection,
     ctx: &RequestContext,
@@ -91,15 +93,6 @@ pub async fn set(
     let effective = defaults
         .with_overrides(&overrides)
         .map_err(|e| AppError::field(e.var, e.reason))?;
-    if overrides
-        .appointment_grace_minutes
-        .is_some_and(|m| m > 7 * 24 * 60)
-        || overrides
-            .nudge_before_close_minutes
-            .is_some_and(|m| m > 7 * 24 * 60)
-    {
-        return Err(AppError::input("durations must be at most 7 days"));
-    }
     let json = serde_json::to_string(&overrides).map_err(|e| AppError::Internal(Box::new(e)))?;
     let txn = db.begin().await?;
     commune_policy::Entity::insert(commune_policy::ActiveModel {

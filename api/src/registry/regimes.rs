@@ -1,7 +1,10 @@
 //! Legal regimes as data: the period rules an operator can add without a code change.
 
 use chrono::NaiveDate;
-use domain::order::{AgeGroup, LegalRegime, RegimeRule, RehabKind};
+use domain::{
+    bounds::{MAX_CODE_CHARS, MAX_ORGANISATION_NAME_CHARS, MAX_REGIME_MONTHS, MAX_REGIME_RULES},
+    order::{AgeGroup, LegalRegime, RegimeRule, RehabKind},
+};
 use entities::{legal_regime, legal_regime_rule};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -13,6 +16,7 @@ use crate::{
     audit::{self, Subject},
     context::RequestContext,
     error::{AppError, AppResult},
+    input::{bounded_list, required_text},
 };
 
 /// A stored regime with its id.
@@ -88,15 +92,18 @@ pub async fn create(
 ) -> AppResult<StoredRegime> {
     ctx.principal()?.require_admin(true)?;
     let code = input.code.trim().to_uppercase();
-    if code.is_empty() || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+    if code.is_empty()
+        || code.len() > MAX_CODE_CHARS
+        || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    {
         return Err(AppError::field(
             "code",
-            "use letters, digits and underscores, e.g. LAW_120_2025",
+            format!(
+                "use up to {MAX_CODE_CHARS} letters, digits and underscores, e.g. LAW_120_2025"
+            ),
         ));
     }
-    if input.name.trim().is_empty() {
-        return Err(AppError::field("name", "must not be empty"));
-    }
+    let name = required_text("name", &input.name, MAX_ORGANISATION_NAME_CHARS)?;
     if input
         .effective_to
         .is_some_and(|to| to < input.effective_from)
@@ -109,10 +116,18 @@ pub async fn create(
     if input.rules.is_empty() {
         return Err(AppError::field("rules", "a regime needs at least one rule"));
     }
-    if let Some(bad) = input.rules.iter().find(|r| r.months == 0 || r.months > 120) {
+    bounded_list("rules", &input.rules, MAX_REGIME_RULES)?;
+    if let Some(bad) = input
+        .rules
+        .iter()
+        .find(|r| r.months == 0 || r.months > MAX_REGIME_MONTHS)
+    {
         return Err(AppError::field(
             "rules",
-            format!("months must be between 1 and 120 (got {})", bad.months),
+            format!(
+                "months must be between 1 and {MAX_REGIME_MONTHS} (got {})",
+                bad.months
+            ),
         ));
     }
     let txn = db.begin().await?;
@@ -120,7 +135,7 @@ pub async fn create(
     legal_regime::ActiveModel {
         id: Set(id),
         code: Set(code.clone()),
-        name: Set(input.name.trim().to_owned()),
+        name: Set(name.clone()),
         effective_from: Set(input.effective_from),
         effective_to: Set(input.effective_to),
         created_at: Set(ctx.now),
@@ -143,7 +158,7 @@ pub async fn create(
     txn.commit().await?;
     Ok(StoredRegime {
         id,
-        name: input.name.trim().to_owned(),
+        name,
         regime: LegalRegime {
             code,
             effective_from: input.effective_from,

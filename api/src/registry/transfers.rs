@@ -43,10 +43,7 @@ pub async fn transfer(
     let principal = ctx.principal()?;
     principal.require(Permission::ClientsWrite)?;
     principal.require(Permission::OrdersWrite)?;
-    let reason = reason.trim().to_owned();
-    if reason.is_empty() {
-        return Err(AppError::field("reason", "must not be empty"));
-    }
+    let reason = crate::input::required_text("reason", &reason, domain::bounds::MAX_REASON_CHARS)?;
     if decided_on > local_date(ctx.now) {
         return Err(AppError::field("decidedOn", "cannot be in the future"));
     }

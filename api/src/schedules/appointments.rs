@@ -31,6 +31,9 @@ use crate::{
     pagination::{Page, PageRequest, paginate},
     scope::{commune_condition, officer_condition},
 };
+use domain::bounds::{
+    MAX_NOTES_CHARS, MAX_ORGANISATION_NAME_CHARS, MAX_PLACE_CHARS, MAX_REASON_CHARS,
+};
 pub use rules::{
     AppointmentKind, DrugTestResult, Outcome, check_outcome, check_times, reminder_times,
 };
@@ -257,9 +260,13 @@ pub async fn create(
 ) -> AppResult<appointment::Model> {
     ctx.principal()?.require(Permission::SchedulesWrite)?;
     check_times(input.starts_at, input.ends_at, ctx.now)?;
-    let place = required_text("place", &input.place, 300)?;
-    let provider_name = optional_text("providerName", input.provider_name, 200)?;
-    let notes = optional_text("notes", input.notes, 2000)?;
+    let place = required_text("place", &input.place, MAX_PLACE_CHARS)?;
+    let provider_name = optional_text(
+        "providerName",
+        input.provider_name,
+        MAX_ORGANISATION_NAME_CHARS,
+    )?;
+    let notes = optional_text("notes", input.notes, MAX_NOTES_CHARS)?;
     let txn = db.begin().await?;
     let client = client_in_scope(&txn, ctx, input.client_id).await?;
     if let Some(order_id) = input.order_id {
@@ -343,10 +350,10 @@ pub async fn reschedule(
     check_times(change.starts_at, change.ends_at, ctx.now)?;
     let place = change
         .place
-        .map(|p| required_text("place", &p, 300))
+        .map(|p| required_text("place", &p, MAX_PLACE_CHARS))
         .transpose()?;
-    let notes = optional_text("notes", change.notes, 2000)?;
-    let reason = optional_text("reason", change.reason, 500)?;
+    let notes = optional_text("notes", change.notes, MAX_NOTES_CHARS)?;
+    let reason = optional_text("reason", change.reason, MAX_REASON_CHARS)?;
     let txn = db.begin().await?;
     let old = for_update(&txn, ctx, id).await?;
     require_scheduled(&old, "rescheduled")?;
@@ -396,7 +403,7 @@ pub async fn cancel(
     id: Uuid,
     reason: Option<String>,
 ) -> AppResult<appointment::Model> {
-    let reason = optional_text("reason", reason, 500)?;
+    let reason = optional_text("reason", reason, MAX_REASON_CHARS)?;
     let txn = db.begin().await?;
     let current = for_update(&txn, ctx, id).await?;
     require_scheduled(&current, "cancelled")?;
@@ -431,7 +438,7 @@ pub async fn record_outcome(
     id: Uuid,
     input: RecordedOutcome,
 ) -> AppResult<appointment::Model> {
-    let note = optional_text("note", input.note, 2000)?;
+    let note = optional_text("note", input.note, MAX_NOTES_CHARS)?;
     if input.drug_test_result.is_some() {
         // Health data: only those who may read it may write it.
         ctx.principal()?.require(Permission::HealthRead)?;

@@ -122,13 +122,8 @@ async fn record_for(
     if now < occ.opens_at {
         return Err(AppError::input("the check-in window has not opened yet"));
     }
-    let note = input
-        .note
-        .map(|n| n.trim().to_owned())
-        .filter(|n| !n.is_empty());
-    if note.as_ref().is_some_and(|n| n.chars().count() > 500) {
-        return Err(AppError::field("note", "must be at most 500 characters"));
-    }
+    let note =
+        crate::input::optional_text("note", input.note, domain::bounds::MAX_CHECK_IN_NOTE_CHARS)?;
     let late = now >= occ.closes_at;
     let row = check_in::ActiveModel {
         id: Set(Uuid::now_v7()),

@@ -81,15 +81,21 @@ fn build_plan(
             "record the order's decision before planning check-ins".into(),
         ));
     };
+    input
+        .rule
+        .check_input()
+        .map_err(|e| AppError::field("rule", e))?;
     let window = CheckInWindow::new(input.opens_at, input.window_minutes)
         .map_err(|e| AppError::field("windowMinutes", e))?;
     let starts_on = input.starts_on.unwrap_or(order_start.max(earliest));
     let ends_on = input.ends_on.unwrap_or(order_end);
-    if starts_on < order_start || ends_on > order_end {
-        return Err(AppError::field(
-            "startsOn",
-            format!("a plan must lie within the order's term {order_start}..{order_end}"),
-        ));
+    for (field, date) in [("startsOn", starts_on), ("endsOn", ends_on)] {
+        if date < order_start || date > order_end {
+            return Err(AppError::field(
+                field,
+                format!("a plan must lie within the order's term {order_start}..{order_end}"),
+            ));
+        }
     }
     if starts_on < earliest {
         return Err(AppError::field(

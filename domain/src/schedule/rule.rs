@@ -4,6 +4,8 @@ use chrono::{Datelike, NaiveDate, TimeDelta, Weekday};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::bounds::{MAX_EVERY_N_DAYS, MAX_INTERVAL_WEEKS, MAX_WEEKDAYS};
+
 /// How often a client must check in, stored as JSON with a `kind` tag.
 ///
 /// Every rule counts from an anchor, the plan's `starts_on`: weeks run Monday to Sunday
@@ -50,6 +52,17 @@ pub enum RuleError {
     /// The day of the month must be 1..=31.
     #[error("day of month {0} is not in 1..=31")]
     DayOutOfRange(u32),
+    /// A step past the input bound ([`MAX_INTERVAL_WEEKS`], [`MAX_EVERY_N_DAYS`]).
+    #[error("a check-in rule's step is at most {max} (got {got})")]
+    StepTooLarge {
+        /// The bound.
+        max: u32,
+        /// What was asked.
+        got: u32,
+    },
+    /// More weekdays than a week has.
+    #[error("a weekly rule lists at most {MAX_WEEKDAYS} weekdays")]
+    TooManyWeekdays,
 }
 
 /// Serde default for `interval_weeks`.
@@ -89,6 +102,29 @@ impl CheckInRule {
             }
         }
         Ok(())
+    }
+
+    /// Checks a rule received as input against the input bounds (weekdays, week and day steps),
+    /// then [`validate`](Self::validate)s it. Stored rules are only validated, so that a bound
+    /// tightened later never makes an existing plan unreadable.
+    pub fn check_input(&self) -> Result<(), RuleError> {
+        let step = match self {
+            Self::Weekly {
+                weekdays,
+                interval_weeks,
+            } => {
+                if weekdays.len() > MAX_WEEKDAYS {
+                    return Err(RuleError::TooManyWeekdays);
+                }
+                Some((*interval_weeks, MAX_INTERVAL_WEEKS))
+            }
+            Self::EveryNDays { n } => Some((*n, MAX_EVERY_N_DAYS)),
+            Self::Monthly { .. } => None,
+        };
+        if let Some((got, max)) = step.filter(|(got, max)| got > max) {
+            return Err(RuleError::StepTooLarge { max, got });
+        }
+        self.validate()
     }
 
     /// Whether `date` is a nominal check-in date of this rule anchored at `anchor`.
@@ -226,6 +262,31 @@ mod tests {
             Err(RuleError::DayOutOfRange(32))
         );
         assert_eq!(CheckInRule::Monthly { day: 31 }.validate(), Ok(()));
+    }
+
+    #[test]
+    fn input_rules_have_bounded_steps() {
+        let weekly = |weekdays: Vec<Weekday>, interval_weeks| CheckInRule::Weekly {
+            weekdays,
+            interval_weeks,
+        };
+        assert_eq!(
+            CheckInRule::EveryNDays { n: 367 }.check_input(),
+            Err(RuleError::StepTooLarge { max: 366, got: 367 })
+        );
+        assert_eq!(CheckInRule::EveryNDays { n: 366 }.check_input(), Ok(()));
+        assert_eq!(
+            weekly(vec![Weekday::Mon], 53).check_input(),
+            Err(RuleError::StepTooLarge { max: 52, got: 53 })
+        );
+        assert_eq!(
+            weekly(vec![Weekday::Mon; 8], 1).check_input(),
+            Err(RuleError::TooManyWeekdays)
+        );
+        assert_eq!(
+            CheckInRule::EveryNDays { n: 0 }.check_input(),
+            Err(RuleError::ZeroDays)
+        );
     }
 
     #[test]

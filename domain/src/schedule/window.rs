@@ -8,8 +8,7 @@ use thiserror::Error;
 
 use super::TIME_ZONE;
 
-/// Longest allowed window: a week, so a weekly check-in closes at the latest when the next opens.
-pub const MAX_WINDOW_MINUTES: u32 = 7 * 24 * 60;
+pub use crate::bounds::MAX_WINDOW_MINUTES;
 
 /// A check-in window: opens at a local wall-clock time and stays open for a fixed duration.
 ///

@@ -1,6 +1,9 @@
 //! The rules of appointments as plain functions: kinds, outcomes, times, reminder instants.
 
 use chrono::{DateTime, Duration, Utc};
+use domain::bounds::{
+    MAX_APPOINTMENT_AHEAD_DAYS, MAX_APPOINTMENT_BACKDATING_DAYS, MAX_APPOINTMENT_HOURS,
+};
 use worker::appointments::AppointmentStatus;
 
 use crate::error::{AppError, AppResult};
@@ -112,10 +115,12 @@ impl Outcome {
     }
 }
 
-/// Longest appointment accepted: a working day.
-const MAX_LENGTH: Duration = Duration::hours(12);
-/// How far back an appointment may be entered (recorded the day after it took place).
-const MAX_BACKDATING: Duration = Duration::days(1);
+/// Longest appointment accepted.
+const MAX_LENGTH: Duration = Duration::hours(MAX_APPOINTMENT_HOURS);
+/// How far back an appointment may be entered.
+const MAX_BACKDATING: Duration = Duration::days(MAX_APPOINTMENT_BACKDATING_DAYS);
+/// How far ahead an appointment may be booked.
+const MAX_AHEAD: Duration = Duration::days(MAX_APPOINTMENT_AHEAD_DAYS);
 
 /// Checks the times of a new or moved appointment.
 pub fn check_times(
@@ -129,7 +134,13 @@ pub fn check_times(
     if ends_at - starts_at > MAX_LENGTH {
         return Err(AppError::field(
             "endsAt",
-            "an appointment lasts at most 12 hours",
+            format!("an appointment lasts at most {MAX_APPOINTMENT_HOURS} hours"),
+        ));
+    }
+    if starts_at > now + MAX_AHEAD {
+        return Err(AppError::field(
+            "startsAt",
+            format!("cannot be more than {MAX_APPOINTMENT_AHEAD_DAYS} days ahead"),
         ));
     }
     if starts_at < now - MAX_BACKDATING {
@@ -194,6 +205,10 @@ mod tests {
         assert!(check_times(at(2), at(14), now).is_ok());
         let long_ago = now - Duration::days(1) - Duration::minutes(1);
         assert!(check_times(long_ago, long_ago + Duration::hours(1), now).is_err());
+        let next_year = now + Duration::days(366);
+        assert!(check_times(next_year, next_year + Duration::hours(1), now).is_ok());
+        let too_far = next_year + Duration::minutes(1);
+        assert!(check_times(too_far, too_far + Duration::hours(1), now).is_err());
         let yesterday = now - Duration::hours(23);
         assert!(check_times(yesterday, yesterday + Duration::hours(1), now).is_ok());
     }
