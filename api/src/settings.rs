@@ -22,6 +22,14 @@ pub struct GraphqlLimits {
     pub max_complexity: usize,
     /// Most aliases accepted in one document.
     pub max_aliases: usize,
+    /// Most fields in one document once its fragments are expanded (checked before validation).
+    pub max_expanded_fields: usize,
+    /// GraphQL requests validated or executed at the same time; others wait for a turn.
+    pub max_concurrent: usize,
+    /// How long a request waits for a turn before it is refused as overloaded.
+    pub queue_wait: std::time::Duration,
+    /// How long one request may validate and execute before it is answered with a timeout.
+    pub execution_timeout: std::time::Duration,
     /// Largest `first` accepted on a connection.
     pub max_page_size: usize,
     /// Page size when `first` is not given.
@@ -114,6 +122,16 @@ impl Settings {
             max_depth: env::parse_or("GRAPHQL_MAX_DEPTH", 10)?,
             max_complexity: env::parse_or("GRAPHQL_MAX_COMPLEXITY", 5_000)?,
             max_aliases: env::parse_or("GRAPHQL_MAX_ALIASES", 30)?,
+            max_expanded_fields: env::parse_or("GRAPHQL_MAX_EXPANDED_FIELDS", 2_000)?,
+            max_concurrent: env::parse_or("GRAPHQL_MAX_CONCURRENT", 16)?,
+            queue_wait: std::time::Duration::from_millis(env::parse_or(
+                "GRAPHQL_QUEUE_WAIT_MS",
+                2_000,
+            )?),
+            execution_timeout: std::time::Duration::from_millis(env::parse_or(
+                "GRAPHQL_TIMEOUT_MS",
+                25_000,
+            )?),
             max_page_size: env::parse_or("GRAPHQL_MAX_PAGE_SIZE", 100)?,
             default_page_size: env::parse_or("GRAPHQL_DEFAULT_PAGE_SIZE", 20)?,
             max_body_bytes: env::parse_or("HTTP_MAX_BODY_BYTES", 256 * 1024)?,
@@ -126,6 +144,22 @@ impl Settings {
             return Err(ConfigError {
                 var: "GRAPHQL_DEFAULT_PAGE_SIZE",
                 reason: "must be between 1 and GRAPHQL_MAX_PAGE_SIZE".into(),
+            });
+        }
+        if limits.max_concurrent == 0 {
+            return Err(ConfigError {
+                var: "GRAPHQL_MAX_CONCURRENT",
+                reason: "must be at least 1".into(),
+            });
+        }
+        // The HTTP layer cuts every request at 30 s without a body; the GraphQL timeout answers
+        // with a typed error before that.
+        if limits.execution_timeout.is_zero()
+            || limits.execution_timeout >= crate::http::REQUEST_TIMEOUT
+        {
+            return Err(ConfigError {
+                var: "GRAPHQL_TIMEOUT_MS",
+                reason: "must be between 1 and 29999".into(),
             });
         }
         let access_token_ttl_days = env::parse_or("ACCESS_TOKEN_TTL_DAYS", 30)?;
@@ -171,6 +205,10 @@ impl Settings {
                 max_depth: 10,
                 max_complexity: 5_000,
                 max_aliases: 30,
+                max_expanded_fields: 2_000,
+                max_concurrent: 16,
+                queue_wait: std::time::Duration::from_secs(2),
+                execution_timeout: std::time::Duration::from_secs(25),
                 max_page_size: 100,
                 default_page_size: 20,
                 max_body_bytes: 256 * 1024,

@@ -26,6 +26,8 @@ pub struct App {
     pub settings: Settings,
     /// Calendar, link key and policy defaults.
     pub planning: worker::occurrences::PlanningContext,
+    /// Slots and time limit for GraphQL validation and execution.
+    pub gate: crate::http::admission::Gate,
 }
 
 /// Cheap-to-clone handle on the application.
@@ -139,6 +141,7 @@ impl Application {
         let schema = graphql::build_schema(&settings, db.clone(), planning.clone());
         Ok(Self {
             state: AppState(Arc::new(App {
+                gate: crate::http::admission::Gate::new(&settings.limits),
                 db,
                 schema,
                 clock,

@@ -293,3 +293,30 @@ macro_rules! db_tests {
         )*
     };
 }
+
+/// Like [`db_tests!`], for tests that need adjusted settings: `db_tests_with!(adjust => name, …)`
+/// where `adjust` is a `fn(&mut api::settings::Settings)` beside the tests.
+#[macro_export]
+macro_rules! db_tests_with {
+    ($adjust:ident => $($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    let app = $crate::spawn_app_with($crate::Backend::Sqlite, super::$adjust)
+                        .await
+                        .expect("sqlite app");
+                    super::$name(app).await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    match $crate::spawn_app_with($crate::Backend::Postgres, super::$adjust).await {
+                        Some(app) => super::$name(app).await,
+                        None => eprintln!("skipped: set TEST_DATABASE_URL to a PostgreSQL server to run"),
+                    }
+                }
+            }
+        )*
+    };
+}

@@ -12,7 +12,7 @@ use axum::{
     response::{Html, IntoResponse, Response},
 };
 
-use super::{limits, request_id};
+use super::{admission, limits, request_id};
 use crate::{
     audit,
     auth::{Principal, credentials},
@@ -161,6 +161,7 @@ async fn execute(
         Err(response) => return response,
     };
     let operation_name = request.operation_name.clone();
+    let limits = &state.settings.limits;
     match request.parsed_query() {
         Ok(doc) => {
             if method == Method::GET && limits::is_mutation(doc, operation_name.as_deref()) {
@@ -171,12 +172,7 @@ async fn execute(
                     "mutations must be sent with POST",
                 );
             }
-            let aliases = limits::count_aliases(doc);
-            if aliases > state.settings.limits.max_aliases {
-                let message = format!(
-                    "the query uses {aliases} aliases; at most {} are allowed",
-                    state.settings.limits.max_aliases
-                );
+            if let Some(message) = refusal(doc, operation_name.as_deref(), &state) {
                 return error_response(
                     document_error_status(&headers),
                     &headers,
@@ -200,15 +196,17 @@ async fn execute(
         request_id(&headers),
         state.clock.now(),
     ));
-    let loader = RegistryLoader::for_request(
-        state.db.clone(),
-        rc.clone(),
-        state.settings.limits.loader_delay,
-    );
-    let mut response = state
-        .schema
-        .execute(request.data(rc.clone()).data(loader))
-        .await;
+    let loader = RegistryLoader::for_request(state.db.clone(), rc.clone(), limits.loader_delay);
+    let schema = state.schema.clone();
+    let request = request.data(rc.clone()).data(loader);
+    let mut response = match state
+        .gate
+        .run(async move { schema.execute(request).await })
+        .await
+    {
+        Ok(response) => response,
+        Err(refused) => return refused_response(refused, &headers),
+    };
     // Fail closed: a sensitive read that cannot be audited is not sent.
     if let Err(e) = audit::flush_sensitive_reads(&state.db, &rc).await {
         let err: async_graphql::Error = e_into_internal(e).into();
@@ -232,6 +230,50 @@ async fn execute(
         return json_response(document_error_status(&headers), &headers, &body);
     }
     json_response(StatusCode::OK, &headers, &response)
+}
+
+/// Why a parsed document is refused before the engine sees it: too many aliases, too large
+/// once its fragments are expanded (the engine's own checks expand them, which can take
+/// exponential time), or introspection while it is off (the engine would answer `null`).
+fn refusal(
+    doc: &async_graphql::parser::types::ExecutableDocument,
+    operation_name: Option<&str>,
+    state: &AppState,
+) -> Option<String> {
+    let limits = &state.settings.limits;
+    if let Err(refused) = limits::check_expanded_size(doc, limits.max_expanded_fields) {
+        return Some(refused.message());
+    }
+    let aliases = limits::count_aliases(doc);
+    if aliases > limits.max_aliases {
+        return Some(format!(
+            "the query uses {aliases} aliases; at most {} are allowed",
+            limits.max_aliases
+        ));
+    }
+    if !state.settings.introspection && limits::selects_introspection(doc, operation_name) {
+        return Some("introspection is disabled on this server".into());
+    }
+    None
+}
+
+/// Busy or too slow: 503, with a code the client can act on (retry later, or ask for less).
+fn refused_response(refused: admission::Refused, headers: &HeaderMap) -> Response {
+    let (code, message) = match refused {
+        admission::Refused::Overloaded => (
+            "OVERLOADED",
+            "the server is busy with other requests; retry in a moment",
+        ),
+        admission::Refused::TimedOut => (
+            "TIMEOUT",
+            "the request took too long; ask for fewer records or fields",
+        ),
+    };
+    let mut response = error_response(StatusCode::SERVICE_UNAVAILABLE, headers, code, message);
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+    response
 }
 
 fn e_into_internal(e: AppError) -> AppError {

@@ -1,5 +1,6 @@
 //! HTTP: the router, GraphQL over HTTP, health checks, request ids.
 
+pub mod admission;
 pub mod graphql;
 pub mod health;
 pub mod limits;
@@ -29,6 +30,10 @@ use crate::startup::AppState;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
+/// Every request is cut after this long (408 without a body); GraphQL answers its own timeout
+/// (`GRAPHQL_TIMEOUT_MS`, shorter) with a typed error first.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// The application's routes with their middleware.
 pub fn router(state: AppState) -> Router {
     let body_limit = state.settings.limits.max_body_bytes;
@@ -46,7 +51,7 @@ pub fn router(state: AppState) -> Router {
         // Answers 413 before the body is read when Content-Length is too large.
         .layer(RequestBodyLimitLayer::new(body_limit))
         .layer(axum::middleware::map_response(close_after_refused_body))
-        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
         .layer(CatchPanicLayer::new())
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         // Spans carry method, path and request id; never bodies, headers or variables.

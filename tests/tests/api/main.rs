@@ -1,6 +1,7 @@
 //! API tests over real HTTP: registry workflows, authorization matrix, bad input, schema.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod abuse;
 mod appointments;
 mod authorization;
 mod bad_input;
