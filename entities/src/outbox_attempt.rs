@@ -10,10 +10,15 @@ pub struct Model {
     pub id: Uuid,
     pub message_id: Uuid,
     pub channel: String,
+    /// When the call started (the row is written before the call, outcome `in_flight`).
     pub attempted_at: DateTimeUtc,
+    /// The classified answer; `in_flight` until it is recorded (or for good, if the worker
+    /// stopped mid-call).
     pub outcome: String,
     pub reason: Option<String>,
     pub provider_message_id: Option<String>,
+    /// When a delivery receipt confirmed this attempt.
+    pub delivered_at: Option<DateTimeUtc>,
 }
 
 /// Relations are loaded explicitly by the service layer.

@@ -3,6 +3,7 @@
 //! `DATABASE_URL` names a PostgreSQL server), and a manual clock the test moves.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod webhooks;
 pub mod world;
 
 use std::{sync::Arc, time::Duration};

@@ -68,6 +68,11 @@ impl MessageStatus {
     }
 }
 
+/// The stored outcome of an attempt whose gateway call has started and whose answer is not
+/// recorded yet. The sender writes the attempt row with it before every call, so a call that a
+/// stopped worker never finished is a recorded fact, not a guess from counters.
+pub const IN_FLIGHT: &str = "in_flight";
+
 /// Who receives a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Recipient {

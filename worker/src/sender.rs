@@ -3,12 +3,13 @@
 //! channel, calls the gateway, and records the classified outcome.
 //!
 //! Crash safety (see `docs/outbox.md`): a row is claimed (status `sending`, a lease token and
-//! an expiry) and then taken by exactly one delivery (token swapped, attempt counted) before
-//! any gateway call, and finalised after it, guarded by the token. A worker killed in between
-//! leaves the row `sending`; when the lease expires it is claimed again. If the channel
-//! deduplicates (eSMS `RequestId` = our message id, the console), the message is simply sent
-//! again: the gateway drops the repeat. If it does not (Zalo), the message becomes
-//! `unconfirmed` and waits for a delivery receipt before anything is resent.
+//! an expiry) and then taken by exactly one delivery (token swapped) before any gateway call;
+//! the call is recorded as started (an `in_flight` attempt row, written under the lease) before
+//! it is made, and the row finalised after it, guarded by the token. A worker killed in between
+//! leaves the row `sending`; when it is claimed again, an `in_flight` row says a call may have
+//! left. If the channel deduplicates (eSMS `RequestId` = our message id, the console), the
+//! message is simply sent again: the gateway drops the repeat. If it does not (Zalo), the
+//! message becomes `unconfirmed` and waits for a delivery receipt before anything is resent.
 
 use std::{sync::Arc, time::Duration as StdDuration};
 
@@ -26,16 +27,19 @@ use entities::{client, officer, outbox_attempt, outbox_message};
 use futures::StreamExt;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, FromQueryResult,
-    PaginatorTrait, QueryFilter, Set, Statement,
+    PaginatorTrait, QueryFilter, Set, Statement, TransactionTrait,
     sea_query::{Expr, ExprTrait},
 };
 use uuid::Uuid;
 
 use crate::{
     gateways::{Gateways, OutgoingMessage},
-    outbox::MessageStatus,
+    outbox::{IN_FLIGHT, MessageStatus},
     policy::{Policy, policy_for},
 };
+
+/// The reason an interrupted call is recorded with.
+const INTERRUPTED: &str = "worker stopped mid-send";
 
 /// Tuning of the sender.
 #[derive(Debug, Clone)]
@@ -156,6 +160,9 @@ impl Sender {
 
     async fn process(&self, m: outbox_message::Model, token: Uuid) -> Result<(), DbErr> {
         let now = self.clock.now();
+        if let Some(f) = self.settle_interrupted(&m, now).await? {
+            return finish(&self.db, &m, token, f, now, None).await;
+        }
         if m.expires_at.is_some_and(|at| at <= now) {
             return finish(
                 &self.db,
@@ -270,16 +277,10 @@ impl Sender {
                 }
             };
         }
-        if self.interrupted(&m).await? && !gateway.deduplicates() {
-            let f = Finish {
-                status: MessageStatus::Unconfirmed,
-                next_attempt_at: Some(now + self.settings.reconcile_after),
-                outcome: "ambiguous",
-                reason: "worker stopped mid-send; awaiting receipt".into(),
-                ..Finish::default()
-            };
-            return finish(&self.db, &m, token, f, now, None).await;
-        }
+        let Some(attempt_id) = start_attempt(&self.db, &m, token, channel, now).await? else {
+            tracing::warn!(message_id = %m.id, "lease lost before the gateway call; another worker owns the message");
+            return Ok(());
+        };
         let outgoing = OutgoingMessage {
             message_id: m.id,
             phone: contact.phone.clone(),
@@ -288,14 +289,18 @@ impl Sender {
             vars,
         };
         let class = gateway.send(&outgoing, now).await;
-        // Only outcomes that may be retried on this channel need its count.
+        // Only outcomes that may be retried on this channel need its count (this attempt's row
+        // is already written, so it is included).
         let channel_attempts = match class {
             OutcomeClass::Retryable { .. }
             | OutcomeClass::AuthExpired
-            | OutcomeClass::Ambiguous { .. } => 1 + self.earlier_attempts_on(&m, channel).await?,
+            | OutcomeClass::Ambiguous { .. } => {
+                std::cmp::Ord::max(self.attempts_on(&m, channel).await?, 1)
+            }
             _ => 1,
         };
         let attempt = Attempt {
+            id: attempt_id,
             channel,
             class: class.clone(),
         };
@@ -313,24 +318,49 @@ impl Sender {
         finish(&self.db, &m, token, f, now, Some(attempt)).await
     }
 
-    /// Whether an earlier claim of this message ended without a recorded attempt (a crash).
-    async fn interrupted(&self, m: &outbox_message::Model) -> Result<bool, DbErr> {
-        if m.attempts <= 1 {
-            return Ok(false);
-        }
-        let recorded = outbox_attempt::Entity::find()
-            .filter(outbox_attempt::Column::MessageId.eq(m.id))
-            .count(&self.db)
-            .await?;
-        Ok(recorded < u64::try_from(m.attempts - 1).unwrap_or(0))
-    }
-
-    /// Recorded attempts of `m` on `channel`.
-    async fn earlier_attempts_on(
+    /// Settles a gateway call that an earlier delivery started and never recorded the answer
+    /// of (the worker stopped mid-call, or lost its lease while calling): the call is recorded
+    /// as ambiguous. On a channel that deduplicates, sending again is safe and `None` lets the
+    /// delivery go on; otherwise the message waits for a receipt, as after a timeout.
+    async fn settle_interrupted(
         &self,
         m: &outbox_message::Model,
-        channel: Channel,
-    ) -> Result<u32, DbErr> {
+        now: DateTime<Utc>,
+    ) -> Result<Option<Finish>, DbErr> {
+        let open = outbox_attempt::Entity::find()
+            .filter(outbox_attempt::Column::MessageId.eq(m.id))
+            .filter(outbox_attempt::Column::Outcome.eq(IN_FLIGHT))
+            .all(&self.db)
+            .await?;
+        if open.is_empty() {
+            return Ok(None);
+        }
+        // Only rows still in flight: a late answer of the original call keeps its own outcome.
+        outbox_attempt::Entity::update_many()
+            .col_expr(outbox_attempt::Column::Outcome, Expr::value("ambiguous"))
+            .col_expr(outbox_attempt::Column::Reason, Expr::value(INTERRUPTED))
+            .filter(outbox_attempt::Column::Id.is_in(open.iter().map(|a| a.id)))
+            .filter(outbox_attempt::Column::Outcome.eq(IN_FLIGHT))
+            .exec(&self.db)
+            .await?;
+        let in_doubt = open.iter().any(|a| {
+            channel_from_stored(&a.channel).is_none_or(|c| !self.gateways.get(c).deduplicates())
+        });
+        if !in_doubt {
+            return Ok(None);
+        }
+        Ok(Some(Finish {
+            status: MessageStatus::Unconfirmed,
+            next_attempt_at: Some(now + self.settings.reconcile_after),
+            outcome: "ambiguous",
+            reason: format!("{INTERRUPTED}; awaiting receipt"),
+            uncount_attempt: true,
+            ..Finish::default()
+        }))
+    }
+
+    /// Recorded attempts of `m` on `channel` (the one in flight included).
+    async fn attempts_on(&self, m: &outbox_message::Model, channel: Channel) -> Result<u32, DbErr> {
         let n = outbox_attempt::Entity::find()
             .filter(outbox_attempt::Column::MessageId.eq(m.id))
             .filter(outbox_attempt::Column::Channel.eq(channel_name(channel)))
@@ -539,7 +569,9 @@ struct Contact {
     opted_out: bool,
 }
 
+/// A gateway call whose row [`start_attempt`] wrote before the call.
 struct Attempt {
+    id: Uuid,
     channel: Channel,
     class: OutcomeClass,
 }
@@ -693,6 +725,59 @@ fn channel_name(c: Channel) -> &'static str {
     }
 }
 
+fn channel_from_stored(s: &str) -> Option<Channel> {
+    [Channel::ZaloZns, Channel::ZaloOa, Channel::Sms]
+        .into_iter()
+        .find(|c| channel_name(*c) == s)
+}
+
+/// Records that a gateway call is about to start — an attempt row with outcome
+/// [`IN_FLIGHT`], and the channel on the message — if this delivery still holds the lease;
+/// returns the attempt's id, or `None` (and no call may be made) when the lease is lost.
+/// One transaction: on PostgreSQL the guarded update locks the row, so a worker that takes
+/// the message over afterwards sees the row in flight (and treats the call as in doubt).
+async fn start_attempt(
+    db: &sea_orm::DatabaseConnection,
+    m: &outbox_message::Model,
+    token: Uuid,
+    channel: Channel,
+    now: DateTime<Utc>,
+) -> Result<Option<Uuid>, DbErr> {
+    let txn = db.begin().await?;
+    let held = outbox_message::Entity::update_many()
+        .col_expr(
+            outbox_message::Column::Channel,
+            Expr::value(channel_name(channel)),
+        )
+        .col_expr(outbox_message::Column::UpdatedAt, Expr::value(now))
+        .filter(outbox_message::Column::Id.eq(m.id))
+        .filter(outbox_message::Column::LeaseToken.eq(token))
+        .filter(outbox_message::Column::Status.eq(MessageStatus::Sending.as_str()))
+        .exec(&txn)
+        .await?
+        .rows_affected
+        > 0;
+    if !held {
+        txn.rollback().await?;
+        return Ok(None);
+    }
+    let id = Uuid::now_v7();
+    outbox_attempt::Entity::insert(outbox_attempt::ActiveModel {
+        id: Set(id),
+        message_id: Set(m.id),
+        channel: Set(channel_name(channel).to_owned()),
+        attempted_at: Set(now),
+        outcome: Set(IN_FLIGHT.to_owned()),
+        reason: Set(None),
+        provider_message_id: Set(None),
+        delivered_at: Set(None),
+    })
+    .exec_without_returning(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(Some(id))
+}
+
 /// Claims due messages for delivery: queued or deferred ones whose time has come, unconfirmed
 /// ones whose reconcile window passed, and `sending` ones whose lease expired (a worker died,
 /// or a delivery job was lost). PostgreSQL skips rows another worker holds; SQLite has one
@@ -764,13 +849,14 @@ pub async fn take(
 
 /// Records the outcome, only if this worker still holds the lease.
 async fn finish(
-    db: &impl ConnectionTrait,
+    db: &sea_orm::DatabaseConnection,
     m: &outbox_message::Model,
     token: Uuid,
     f: Finish,
     now: DateTime<Utc>,
     attempt: Option<Attempt>,
 ) -> Result<(), DbErr> {
+    let txn = db.begin().await?;
     let mut update = outbox_message::Entity::update_many()
         .col_expr(
             outbox_message::Column::Status,
@@ -823,28 +909,37 @@ async fn finish(
     let result = update
         .filter(outbox_message::Column::Id.eq(m.id))
         .filter(outbox_message::Column::LeaseToken.eq(token))
-        .exec(db)
+        .exec(&txn)
         .await?;
     if result.rows_affected == 0 {
         tracing::warn!(message_id = %m.id, "lease lost before the outcome was recorded; another worker owns the message");
     }
-    if let Some(a) = attempt {
+    if let Some(a) = &attempt {
         let provider = match &a.class {
             OutcomeClass::Accepted { provider_id } => Some(provider_id.clone()),
             OutcomeClass::Duplicate { provider_id } => provider_id.clone(),
             _ => None,
         };
-        outbox_attempt::Entity::insert(outbox_attempt::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            message_id: Set(m.id),
-            channel: Set(channel_name(a.channel).to_owned()),
-            attempted_at: Set(now),
-            outcome: Set(outcome_name(&a.class).to_owned()),
-            reason: Set(Some(outcome_reason(&a.class)).filter(|r| !r.is_empty())),
-            provider_message_id: Set(provider),
-        })
-        .exec_without_returning(db)
-        .await?;
+        // The call's answer, even when the lease was lost meanwhile: it is what happened.
+        outbox_attempt::Entity::update_many()
+            .col_expr(
+                outbox_attempt::Column::Outcome,
+                Expr::value(outcome_name(&a.class)),
+            )
+            .col_expr(
+                outbox_attempt::Column::Reason,
+                Expr::value(Some(outcome_reason(&a.class)).filter(|r| !r.is_empty())),
+            )
+            .col_expr(
+                outbox_attempt::Column::ProviderMessageId,
+                Expr::value(provider),
+            )
+            .filter(outbox_attempt::Column::Id.eq(a.id))
+            .exec(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+    if let Some(a) = attempt {
         metrics::counter!(
             crate::metrics::MESSAGES_TOTAL,
             "channel" => channel_name(a.channel),

@@ -90,8 +90,11 @@ pub enum AttemptOutcome {
     ChannelUnavailable,
     /// This message cannot be sent on this channel (e.g. a malformed number).
     Permanent,
-    /// No answer after the request left: it may have been delivered.
+    /// No answer after the request left, or the worker stopped during the call: it may have
+    /// been delivered.
     Ambiguous,
+    /// The call has started and its answer is not recorded yet.
+    InFlight,
 }
 
 impl AttemptOutcome {
@@ -106,6 +109,7 @@ impl AttemptOutcome {
             "channel_unavailable" => Self::ChannelUnavailable,
             "permanent" => Self::Permanent,
             "ambiguous" => Self::Ambiguous,
+            worker::outbox::IN_FLIGHT => Self::InFlight,
             _ => return None,
         })
     }
@@ -120,9 +124,13 @@ impl MessageAttempt {
     async fn channel(&self) -> Option<MessageChannel> {
         messages::channel_from_stored(&self.0.channel).map(Into::into)
     }
-    /// When.
+    /// When the call started.
     async fn attempted_at(&self) -> DateTime<Utc> {
         self.0.attempted_at
+    }
+    /// When a delivery receipt confirmed that this attempt reached the phone.
+    async fn delivered_at(&self) -> Option<DateTime<Utc>> {
+        self.0.delivered_at
     }
     /// How the gateway answered.
     async fn outcome(&self) -> Option<AttemptOutcome> {
@@ -157,7 +165,8 @@ impl Message {
     async fn status(&self) -> Option<MessageStatus> {
         self.status_value().map(Into::into)
     }
-    /// The channel of the last attempt (null before the first).
+    /// The channel of the last attempt (null before the first), or of the attempt a delivery
+    /// receipt confirmed.
     async fn channel(&self) -> Option<MessageChannel> {
         self.0
             .channel
@@ -179,7 +188,8 @@ impl Message {
         (pending && self.0.next_attempt_at != worker::sender::parked_until())
             .then_some(self.0.next_attempt_at)
     }
-    /// When a gateway accepted it.
+    /// When a gateway accepted it; for a send confirmed only by its receipt (a timeout, a
+    /// worker stopped mid-call), when that attempt was made.
     async fn sent_at(&self) -> Option<DateTime<Utc>> {
         self.0.sent_at
     }

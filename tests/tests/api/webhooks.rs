@@ -13,7 +13,10 @@ use domain::messaging::templates::{TemplateKey, Vars};
 use entities::{client, outbox_message};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use serde_json::{Value, json};
-use tests::{Backend, TestApp, db_tests, spawn_app_with};
+use tests::{
+    Backend, TestApp, db_tests, spawn_app_with,
+    webhooks::{APP_ID, post_signed, post_zalo, sign, zalo_event, zalo_receipt},
+};
 use uuid::Uuid;
 use worker::outbox::{self, MessageStatus, NewMessage, Recipient};
 
@@ -25,30 +28,12 @@ db_tests!(
     zalo_receipts_move_messages_forward_only,
 );
 
-const APP_ID: &str = "test-app";
-const OA_SECRET: &str = "test-oa-secret";
 const ESMS_SECRET: &str = "test-esms-secret";
 const ZALO_USER: &str = "8421000000000000001";
 
 const UPDATE_CLIENT: &str =
     "mutation($input: UpdateClientInput!) { updateClient(input: $input) { client { id } } }";
 const CREATE_PLAN: &str = "mutation($input: CreateCheckInPlanInput!) { createCheckInPlan(input: $input) { plan { id } } }";
-
-/// A Zalo event of `name` at the app's current instant, with `fields` merged in.
-fn zalo_event(app: &TestApp, name: &str, fields: Value) -> (String, String) {
-    let timestamp = app.clock_now().timestamp_millis().to_string();
-    let mut event = json!({
-        "app_id": APP_ID,
-        "oa_id": "579745863508352884",
-        "user_id_by_app": "552177279717587730",
-        "event_name": name,
-        "timestamp": timestamp,
-    });
-    if let (Value::Object(e), Value::Object(f)) = (&mut event, fields) {
-        e.extend(f);
-    }
-    (event.to_string(), timestamp)
-}
 
 /// A `user_send_text` from `user`.
 fn text_from(app: &TestApp, user: &str, text: &str) -> (String, String) {
@@ -62,27 +47,6 @@ fn text_from(app: &TestApp, user: &str, text: &str) -> (String, String) {
             "message": { "text": text, "msg_id": msg_id },
         }),
     )
-}
-
-fn sign(body: &str, timestamp: &str) -> String {
-    api::http::webhooks::zalo_signature(APP_ID, body.as_bytes(), timestamp, OA_SECRET)
-}
-
-async fn post_zalo(app: &TestApp, body: &str, signature: Option<&str>) -> u16 {
-    let mut req = app
-        .http
-        .post(format!("{}/webhooks/zalo", app.address))
-        .header("content-type", "application/json")
-        .body(body.to_owned());
-    if let Some(s) = signature {
-        req = req.header("X-ZEvent-Signature", s);
-    }
-    req.send().await.unwrap().status().as_u16()
-}
-
-/// Posts a correctly signed event.
-async fn post_signed(app: &TestApp, (body, timestamp): &(String, String)) -> u16 {
-    post_zalo(app, body, Some(&sign(body, timestamp))).await
 }
 
 async fn esms_callback(app: &TestApp, secret: &str, query: &str) -> u16 {
@@ -369,11 +333,7 @@ async fn esms_callbacks_mark_delivery_once_and_only_for_known_ids(app: TestApp) 
 }
 
 fn receipt(app: &TestApp, name: &str, message: Value) -> (String, String) {
-    zalo_event(
-        app,
-        name,
-        json!({ "sender": { "id": "579745863508352884" }, "recipient": { "id": ZALO_USER }, "message": message }),
-    )
+    zalo_receipt(app, name, ZALO_USER, message)
 }
 
 async fn zalo_receipts_move_messages_forward_only(app: TestApp) {
