@@ -6,7 +6,7 @@ use domain::access::{Permission, Scope};
 use entities::{api_key, api_key_commune};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set, TransactionTrait,
+    Set,
 };
 use uuid::Uuid;
 
@@ -66,7 +66,7 @@ pub async fn create(
         }
     }
     let secret = credentials::new_secret(credentials::API_KEY_PREFIX);
-    let txn = db.begin().await?;
+    let txn = worker::db::begin_write(db).await?;
     let key = api_key::ActiveModel {
         id: Set(Uuid::now_v7()),
         name: Set(name.to_owned()),
@@ -167,7 +167,7 @@ pub async fn revoke(
 ) -> AppResult<ApiKeyView> {
     let principal = ctx.principal()?;
     principal.require_admin(false)?;
-    let txn = db.begin().await?;
+    let txn = worker::db::begin_write(db).await?;
     let key = api_key::Entity::find_by_id(id)
         .one(&txn)
         .await?

@@ -10,7 +10,7 @@ use domain::{
 use entities::{account, officer};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QuerySelect, Set, TransactionTrait,
+    QueryFilter, QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -193,7 +193,7 @@ pub async fn create(
         }
         (Some(commune.code), commune.province_code)
     };
-    let txn = db.begin().await?;
+    let txn = worker::db::begin_write(db).await?;
     let model = officer::ActiveModel {
         id: Set(Uuid::now_v7()),
         province_code: Set(province_code),
@@ -244,7 +244,7 @@ pub async fn update(
     id: Uuid,
     changes: OfficerChanges,
 ) -> AppResult<officer::Model> {
-    let txn = db.begin().await?;
+    let txn = worker::db::begin_write(db).await?;
     let current = for_update(&txn, ctx, id).await?;
     let mut model: officer::ActiveModel = current.clone().into();
     if let Some(name) = changes.full_name {
@@ -289,7 +289,7 @@ pub async fn issue_token(
     let principal = ctx.principal()?;
     principal.require_admin(false)?;
     let scope = principal.scope();
-    let txn = db.begin().await?;
+    let txn = worker::db::begin_write(db).await?;
     let officer = officer::Entity::find_by_id(officer_id)
         .filter(officer_condition(
             &scope,

@@ -10,7 +10,7 @@ use domain::{
 use entities::{client, order_assignment, order_pause, supervision_order};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait, sea_query::Query,
+    QueryFilter, QueryOrder, QuerySelect, Set, sea_query::Query,
 };
 use uuid::Uuid;
 
@@ -288,7 +288,7 @@ pub async fn create(
             "more than 90 days ahead; record the order closer to release",
         ));
     }
-    let txn = db.begin().await?;
+    let txn = worker::db::begin_write(db).await?;
     let client = client::Entity::find_by_id(input.client_id)
         .filter(commune_condition(
             &ctx.principal()?.scope(),
@@ -345,7 +345,7 @@ pub async fn decide(
     order_id: Uuid,
     decision: Decision,
 ) -> AppResult<supervision_order::Model> {
-    let txn = db.begin().await?;
+    let txn = worker::db::begin_write(db).await?;
     let current = for_update(&txn, ctx, order_id).await?;
     if current.status != OrderStatus::PendingDecision.as_str() {
         return Err(AppError::Conflict(
@@ -380,7 +380,7 @@ pub async fn change_status(
     let certificate_number = certificate_number
         .map(|c| required_text("certificateNumber", &c, 50))
         .transpose()?;
-    let txn = db.begin().await?;
+    let txn = worker::db::begin_write(db).await?;
     let current = for_update(&txn, ctx, order_id).await?;
     let from = OrderStatus::from_stored(&current.status)
         .ok_or_else(|| AppError::Internal("bad status".into()))?;
@@ -440,7 +440,7 @@ pub async fn add_pause(
             "a pause cannot end before it starts",
         ));
     }
-    let txn = db.begin().await?;
+    let txn = worker::db::begin_write(db).await?;
     let current = for_update(&txn, ctx, order_id).await?;
     let (Some(start), Some(end)) = (current.start_date, current.end_date) else {
         return Err(AppError::Conflict(
@@ -527,7 +527,7 @@ pub async fn assign(
     officer_id: Uuid,
     role: AssignmentRole,
 ) -> AppResult<order_assignment::Model> {
-    let txn = db.begin().await?;
+    let txn = worker::db::begin_write(db).await?;
     let order = for_update(&txn, ctx, order_id).await?;
     if !OrderStatus::from_stored(&order.status).is_some_and(OrderStatus::is_open) {
         return Err(AppError::Conflict("the order is closed".into()));
@@ -586,7 +586,7 @@ pub async fn end_assignment(
     ctx: &RequestContext,
     assignment_id: Uuid,
 ) -> AppResult<order_assignment::Model> {
-    let txn = db.begin().await?;
+    let txn = worker::db::begin_write(db).await?;
     let assignment = order_assignment::Entity::find_by_id(assignment_id)
         .one(&txn)
         .await?

@@ -5,7 +5,7 @@ use domain::order::{AgeGroup, LegalRegime, RegimeRule, RehabKind};
 use entities::{legal_regime, legal_regime_rule};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set,
 };
 use uuid::Uuid;
 
@@ -115,7 +115,7 @@ pub async fn create(
             format!("months must be between 1 and 120 (got {})", bad.months),
         ));
     }
-    let txn = db.begin().await?;
+    let txn = worker::db::begin_write(db).await?;
     let id = Uuid::now_v7();
     legal_regime::ActiveModel {
         id: Set(id),
