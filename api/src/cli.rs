@@ -102,9 +102,7 @@ pub async fn run(args: Vec<String>) -> Result<(), CliError> {
             let db = startup::prepare_database(&settings, clock.as_ref())
                 .await
                 .map_err(|e| fail(&e))?;
-            let txn = sea_orm::TransactionTrait::begin(&db)
-                .await
-                .map_err(|e| fail(&e))?;
+            let txn = worker::db::begin_write(&db).await.map_err(|e| fail(&e))?;
             let s = import::import_communes(&txn, &text, clock.now())
                 .await
                 .map_err(|e| CliError::Failed(e.message()))?;

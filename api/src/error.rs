@@ -24,6 +24,9 @@ pub enum AppError {
     NotFound(&'static str),
     /// The change conflicts with existing data.
     Conflict(String),
+    /// The database stayed busy (SQLite's single writer, a PostgreSQL lock) past its wait;
+    /// nothing was written, and the same request can be sent again.
+    Unavailable,
     /// Anything else: logged, never shown.
     Internal(Box<dyn std::error::Error + Send + Sync>),
 }
@@ -61,6 +64,9 @@ impl AppError {
             | Self::Conflict(message) => message.clone(),
             Self::Unauthenticated => "sign in first: send an API key or a bearer token".into(),
             Self::NotFound(what) => format!("{what} not found"),
+            Self::Unavailable => {
+                "the database is busy; nothing was changed, try again in a few seconds".into()
+            }
             Self::Internal(_) => "internal error".into(),
         }
     }
@@ -73,6 +79,7 @@ impl AppError {
             Self::Forbidden(_) => "FORBIDDEN",
             Self::NotFound(_) => "NOT_FOUND",
             Self::Conflict(_) => "CONFLICT",
+            Self::Unavailable => "SERVICE_UNAVAILABLE",
             Self::Internal(_) => "INTERNAL",
         }
     }
@@ -122,6 +129,10 @@ impl From<DbErr> for AppError {
                     return Self::Conflict((*shown).to_owned());
                 }
             }
+        }
+        if worker::db::is_busy(&err) {
+            tracing::warn!(error = %err, "database busy past its wait; answered SERVICE_UNAVAILABLE");
+            return Self::Unavailable;
         }
         Self::Internal(Box::new(err))
     }

@@ -13,9 +13,7 @@ use axum::{Json, Router, extract::State, routing::post};
 use chrono::{TimeZone, Utc};
 use domain::ManualClock;
 use entities::outbox_message;
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 use tests::{Backend, TestDatabase};
 use tokio_util::sync::CancellationToken;
@@ -143,7 +141,7 @@ async fn seed(
     messages: usize,
     now: chrono::DateTime<Utc>,
 ) {
-    let txn = db.begin().await.unwrap();
+    let txn = worker::db::begin_write(db).await.unwrap();
     let ids = worker::fixtures::sms_clients(&txn, clients, now)
         .await
         .unwrap();

@@ -1,15 +1,32 @@
-//! Opening the database: one sqlx pool shared by the ORM and the job queue.
+//! Opening the database: one sqlx pool shared by the ORM and the job queue, and the one way
+//! every write transaction begins ([`begin_write`]).
+//!
+//! SQLite (the embedded default) has one writer at a time. A connection that must wait for it
+//! sleeps in SQLite's busy handler for up to [`BUSY_TIMEOUT`], but only when it asks for the
+//! write lock before it has read anything: a deferred transaction that read first and then
+//! writes after another connection committed gets `SQLITE_BUSY_SNAPSHOT` (517) at once, and
+//! waiting cannot help it because its snapshot is already stale. So every write transaction
+//! starts with `BEGIN IMMEDIATE`; single statements outside a transaction take the lock when
+//! they start and wait in the busy handler by themselves.
 
 use std::{str::FromStr, time::Duration};
 
 use migrations::MigratorTrait;
 use sea_orm::{
-    DatabaseConnection, SqlxPostgresConnector, SqlxSqliteConnector,
+    DatabaseConnection, DbErr, RuntimeErr, SqliteTransactionMode, SqlxPostgresConnector,
+    SqlxSqliteConnector, TransactionOptions, TransactionTrait,
     sqlx::{
         postgres::{PgConnectOptions, PgPoolOptions},
-        sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+        sqlite::{
+            SqliteConnectOptions, SqliteError, SqliteJournalMode, SqlitePoolOptions,
+            SqliteSynchronous,
+        },
     },
 };
+
+/// How long a SQLite connection waits for the write lock (or for a checkpoint) before it
+/// gives up with `SQLITE_BUSY`; also how long anyone waits for a pooled connection.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Why the database could not be opened.
 #[derive(Debug, thiserror::Error)]
@@ -28,8 +45,9 @@ pub enum DbOpenError {
     Migrate(#[source] sea_orm::DbErr),
 }
 
-/// Opens the database at `url`. SQLite gets WAL, a busy timeout and foreign keys; the
-/// directory of the file is created if needed.
+/// Opens the database at `url`. SQLite gets WAL (readers never wait for the writer), a busy
+/// timeout on every connection and foreign keys; the directory of the file is created if
+/// needed.
 pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbOpenError> {
     if url.starts_with("sqlite:") {
         let options = SqliteConnectOptions::from_str(url)
@@ -38,7 +56,7 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
             .foreign_keys(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(BUSY_TIMEOUT);
         if let Some(dir) = options
             .get_filename()
             .parent()
@@ -48,6 +66,7 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
         }
         let pool = SqlitePoolOptions::new()
             .max_connections(max_connections)
+            .acquire_timeout(BUSY_TIMEOUT)
             .connect_with(options)
             .await
             .map_err(DbOpenError::Connect)?;
@@ -56,7 +75,7 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
         let options = PgConnectOptions::from_str(url).map_err(DbOpenError::Connect)?;
         let pool = PgPoolOptions::new()
             .max_connections(max_connections)
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(BUSY_TIMEOUT)
             .connect_with(options)
             .await
             .map_err(DbOpenError::Connect)?;
@@ -73,4 +92,141 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbOpenError> {
     migrations::Migrator::up(db, None)
         .await
         .map_err(DbOpenError::Migrate)
+}
+
+/// Begins a transaction that will write. On SQLite it is `BEGIN IMMEDIATE`: the write lock is
+/// taken (waiting up to [`BUSY_TIMEOUT`] for another writer to finish) before the first read,
+/// so the transaction can never fail later with `SQLITE_BUSY_SNAPSHOT`. On PostgreSQL it is a
+/// plain `BEGIN`; inside a transaction it is a savepoint. Every transaction of the API and the
+/// worker begins here (`clippy.toml` forbids `TransactionTrait::begin`).
+pub async fn begin_write<C: TransactionTrait>(db: &C) -> Result<C::Transaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    })
+    .await
+}
+
+/// Whether `err` means "the database is busy, try again shortly" rather than a fault: SQLite
+/// could not get its lock within [`BUSY_TIMEOUT`] (`SQLITE_BUSY`/`SQLITE_LOCKED` and their
+/// extended codes), PostgreSQL gave up on a lock or chose this transaction to break a
+/// deadlock or a serialization conflict, or no pooled connection came free in time.
+pub fn is_busy(err: &DbErr) -> bool {
+    let runtime = match err {
+        DbErr::ConnectionAcquire(sea_orm::error::ConnAcquireErr::Timeout) => return true,
+        DbErr::Conn(e) | DbErr::Exec(e) | DbErr::Query(e) => e,
+        _ => return false,
+    };
+    let RuntimeErr::SqlxError(sqlx_err) = runtime else {
+        return false;
+    };
+    match sqlx_err.as_ref() {
+        sea_orm::sqlx::Error::PoolTimedOut => true,
+        sea_orm::sqlx::Error::Database(db_err) => {
+            let Some(code) = db_err.code() else {
+                return false;
+            };
+            if db_err.try_downcast_ref::<SqliteError>().is_some() {
+                // The extended result code; its low byte is the primary one.
+                code.parse::<i32>()
+                    .is_ok_and(|c| matches!(c & 0xff, SQLITE_BUSY | SQLITE_LOCKED))
+            } else {
+                POSTGRES_TRANSIENT.contains(&code.as_ref())
+            }
+        }
+        _ => false,
+    }
+}
+
+/// SQLite's primary result codes for "another connection holds the lock".
+const SQLITE_BUSY: i32 = 5;
+const SQLITE_LOCKED: i32 = 6;
+
+/// PostgreSQL SQLSTATEs that a retry can clear: serialization_failure, deadlock_detected,
+/// lock_not_available.
+const POSTGRES_TRANSIENT: &[&str] = &["40001", "40P01", "55P03"];
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration as StdDuration;
+
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+
+    use super::*;
+
+    /// A SQLite file with a one-row counter table.
+    async fn counter() -> (tempfile::TempDir, DatabaseConnection) {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let url = format!("sqlite://{}", dir.path().join("counter.db").display());
+        let db = connect(&url, 4).await.expect("open SQLite");
+        db.execute_unprepared(
+            "CREATE TABLE counter (n INTEGER NOT NULL); INSERT INTO counter VALUES (0)",
+        )
+        .await
+        .expect("create the counter");
+        (dir, db)
+    }
+
+    async fn read(db: &impl ConnectionTrait) -> Result<i64, DbErr> {
+        let row = db
+            .query_one_raw(Statement::from_string(
+                DbBackend::Sqlite,
+                "SELECT n FROM counter",
+            ))
+            .await?
+            .ok_or_else(|| DbErr::RecordNotFound("counter".into()))?;
+        row.try_get("", "n")
+    }
+
+    async fn increment(db: &impl ConnectionTrait) -> Result<(), DbErr> {
+        db.execute_unprepared("UPDATE counter SET n = n + 1")
+            .await
+            .map(|_| ())
+    }
+
+    /// The failure `begin_write` exists for: a deferred transaction that read before another
+    /// connection committed cannot write (`SQLITE_BUSY_SNAPSHOT`), and no busy timeout helps.
+    #[tokio::test]
+    #[allow(clippy::disallowed_methods)]
+    async fn a_deferred_transaction_that_read_first_fails_after_another_commit() {
+        let (_dir, db) = counter().await;
+        let deferred = db.begin().await.expect("begin");
+        assert_eq!(read(&deferred).await.expect("read"), 0);
+        increment(&db).await.expect("another connection writes");
+        let err = increment(&deferred)
+            .await
+            .expect_err("stale snapshot cannot write");
+        assert!(is_busy(&err), "a busy error, answered as retryable: {err}");
+        assert!(
+            err.to_string().contains("517") || err.to_string().contains("locked"),
+            "{err}"
+        );
+    }
+
+    /// Two write transactions that both read first: the second waits in its `BEGIN` until the
+    /// first commits, then reads the committed value; neither fails.
+    #[tokio::test]
+    async fn write_transactions_wait_for_each_other_instead_of_failing() {
+        let (_dir, db) = counter().await;
+        let first = begin_write(&db).await.expect("first begins");
+        assert_eq!(read(&first).await.expect("read"), 0);
+        let other = db.clone();
+        let second = tokio::spawn(async move {
+            let txn = begin_write(&other).await?;
+            let seen = read(&txn).await?;
+            increment(&txn).await?;
+            txn.commit().await?;
+            Ok::<_, DbErr>(seen)
+        });
+        tokio::time::sleep(StdDuration::from_millis(200)).await;
+        assert!(
+            !second.is_finished(),
+            "the second writer waits for the lock"
+        );
+        increment(&first).await.expect("first writes");
+        first.commit().await.expect("first commits");
+        let seen = second.await.expect("task").expect("second writer succeeds");
+        assert_eq!(seen, 1, "the second writer read after the first committed");
+        assert_eq!(read(&db).await.expect("read"), 2);
+    }
 }

@@ -3,7 +3,7 @@
 //! twice (or on two workers) changes nothing more.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
+use sea_orm::{DatabaseConnection, DbErr};
 
 use crate::occurrences::{self, PlanningContext};
 
@@ -38,7 +38,7 @@ pub async fn tick(
         occurrences::plans_needing_materialisation(db, &ctx.policy_defaults, now, PLANS_PER_TICK)
             .await?
     {
-        let txn = db.begin().await?;
+        let txn = crate::db::begin_write(db).await?;
         match occurrences::materialize(&txn, ctx, &plan, now).await {
             Ok(_) => {
                 txn.commit().await?;

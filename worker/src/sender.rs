@@ -743,7 +743,7 @@ async fn start_attempt(
     channel: Channel,
     now: DateTime<Utc>,
 ) -> Result<Option<Uuid>, DbErr> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let held = outbox_message::Entity::update_many()
         .col_expr(
             outbox_message::Column::Channel,
@@ -856,7 +856,7 @@ async fn finish(
     now: DateTime<Utc>,
     attempt: Option<Attempt>,
 ) -> Result<(), DbErr> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let mut update = outbox_message::Entity::update_many()
         .col_expr(
             outbox_message::Column::Status,

@@ -19,10 +19,10 @@
 //! the first use seeds the table again from the environment.
 
 use chrono::{TimeDelta, Utc};
-use entities::zalo_token::{ActiveModel, Column, Entity, Model};
+use entities::zalo_token::{ActiveModel, Entity, Model};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    EntityTrait, QueryFilter, QuerySelect, Set, TransactionTrait, TryInsertResult, sea_query::Expr,
+    ActiveModelTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, QuerySelect,
+    Set, TryInsertResult,
 };
 use serde_json::Value;
 
@@ -111,7 +111,7 @@ impl ZaloTokenStore {
     /// before returning. Zalo is never called twice for one stale token.
     pub async fn refresh(&self, stale_access_token: &str) -> Result<String, TokenError> {
         self.row_or_seed().await?;
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin_write(&self.db).await?;
         match self.refresh_locked(&txn, stale_access_token).await {
             Ok((token, changed)) => {
                 if changed {
@@ -139,17 +139,10 @@ impl ZaloTokenStore {
         stale_access_token: &str,
     ) -> Result<(String, bool), TokenError> {
         let now = Utc::now();
-        if self.db.get_database_backend() == DbBackend::Sqlite {
-            // SQLite has no row locks and `lock_exclusive` is a no-op there. Writing first
-            // takes the database write lock before we read, so a second connection waits
-            // here (busy timeout) instead of reading the same refresh token.
-            Entity::update_many()
-                .col_expr(Column::UpdatedAt, Expr::value(now))
-                .filter(Column::Id.eq(ROW_ID))
-                .exec(txn)
-                .await?;
-        }
-        // PostgreSQL: SELECT … FOR UPDATE; a second worker blocks here until we commit,
+        // SQLite has no row locks (`lock_exclusive` is a no-op there), but `txn` began with
+        // `BEGIN IMMEDIATE` (see `crate::db::begin_write`): it holds the database write lock,
+        // so a second connection waits in its own `BEGIN` instead of reading the same refresh
+        // token. PostgreSQL: SELECT … FOR UPDATE; a second worker blocks here until we commit,
         // then reads the new row.
         let row = Entity::find_by_id(ROW_ID)
             .lock_exclusive()

@@ -12,7 +12,7 @@ use domain::{
 use entities::{client, order_assignment, supervision_order};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QuerySelect, Set, TransactionTrait,
+    QueryFilter, QuerySelect, Set,
     sea_query::{Expr, ExprTrait, Query},
 };
 use uuid::Uuid;
@@ -288,7 +288,7 @@ pub async fn create(
             "you may not register clients in this commune",
         ));
     }
-    let txn = db.begin().await?;
+    let txn = worker::db::begin_write(db).await?;
     let model = client::ActiveModel {
         id: Set(Uuid::now_v7()),
         commune_code: Set(commune.code),
@@ -361,7 +361,7 @@ pub async fn update(
     id: Uuid,
     ch: ClientChanges,
 ) -> AppResult<client::Model> {
-    let txn = db.begin().await?;
+    let txn = worker::db::begin_write(db).await?;
     let current = for_update(&txn, ctx, id).await?;
     let mut changed = Vec::new();
     let mut m: client::ActiveModel = current.clone().into();

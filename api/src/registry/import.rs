@@ -255,7 +255,7 @@ pub async fn import_with_audit(
     csv_text: &str,
 ) -> AppResult<ImportSummary> {
     ctx.principal()?.require_admin(true)?;
-    let txn = sea_orm::TransactionTrait::begin(db).await?;
+    let txn = worker::db::begin_write(db).await?;
     let summary = import_communes(&txn, csv_text, ctx.now).await?;
     let subject = crate::audit::Subject {
         entity_type: "commune",

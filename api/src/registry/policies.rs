@@ -1,7 +1,7 @@
 //! Per-commune policy overrides: reminder offsets, grace, nudge, quiet hours, holiday policy.
 
 use entities::commune_policy;
-use sea_orm::{DatabaseConnection, EntityTrait, Set, TransactionTrait, sea_query::OnConflict};
+use sea_orm::{DatabaseConnection, EntityTrait, Set, sea_query::OnConflict};
 use worker::policy::{Policy, PolicyOverrides, policy_for};
 
 use super::places;
@@ -94,7 +94,7 @@ pub async fn set(
         .with_overrides(&overrides)
         .map_err(|e| AppError::field(e.var, e.reason))?;
     let json = serde_json::to_string(&overrides).map_err(|e| AppError::Internal(Box::new(e)))?;
-    let txn = db.begin().await?;
+    let txn = worker::db::begin_write(db).await?;
     commune_policy::Entity::insert(commune_policy::ActiveModel {
         commune_code: Set(code.clone()),
         overrides: Set(json),

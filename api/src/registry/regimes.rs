@@ -8,7 +8,7 @@ use domain::{
 use entities::{legal_regime, legal_regime_rule};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set,
 };
 use uuid::Uuid;
 
@@ -130,7 +130,7 @@ pub async fn create(
             ),
         ));
     }
-    let txn = db.begin().await?;
+    let txn = worker::db::begin_write(db).await?;
     let id = Uuid::now_v7();
     legal_regime::ActiveModel {
         id: Set(id),

@@ -7,7 +7,7 @@ use domain::{access::Permission, order::OrderStatus, time::local_date};
 use entities::{client, client_transfer, order_assignment, supervision_order};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait, sea_query::Expr,
+    QueryOrder, Set, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -48,7 +48,7 @@ pub async fn transfer(
         return Err(AppError::field("decidedOn", "cannot be in the future"));
     }
     let to = places::current_commune(db, "toCommuneCode", to_commune_code).await?;
-    let txn = db.begin().await?;
+    let txn = worker::db::begin_write(db).await?;
     let current = clients::for_update(&txn, ctx, client_id).await?;
     if current.commune_code == to.code {
         return Err(AppError::field(

@@ -14,7 +14,7 @@ use domain::{
 use entities::{appointment, client, officer, supervision_order};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QuerySelect, Set, TransactionTrait,
+    QueryFilter, QuerySelect, Set,
 };
 use uuid::Uuid;
 pub use worker::appointments::AppointmentStatus;
@@ -267,7 +267,7 @@ pub async fn create(
         MAX_ORGANISATION_NAME_CHARS,
     )?;
     let notes = optional_text("notes", input.notes, MAX_NOTES_CHARS)?;
-    let txn = db.begin().await?;
+    let txn = worker::db::begin_write(db).await?;
     let client = client_in_scope(&txn, ctx, input.client_id).await?;
     if let Some(order_id) = input.order_id {
         supervision_order::Entity::find_by_id(order_id)
@@ -354,7 +354,7 @@ pub async fn reschedule(
         .transpose()?;
     let notes = optional_text("notes", change.notes, MAX_NOTES_CHARS)?;
     let reason = optional_text("reason", change.reason, MAX_REASON_CHARS)?;
-    let txn = db.begin().await?;
+    let txn = worker::db::begin_write(db).await?;
     let old = for_update(&txn, ctx, id).await?;
     require_scheduled(&old, "rescheduled")?;
     let client = client_in_scope(&txn, ctx, old.client_id).await?;
@@ -404,7 +404,7 @@ pub async fn cancel(
     reason: Option<String>,
 ) -> AppResult<appointment::Model> {
     let reason = optional_text("reason", reason, MAX_REASON_CHARS)?;
-    let txn = db.begin().await?;
+    let txn = worker::db::begin_write(db).await?;
     let current = for_update(&txn, ctx, id).await?;
     require_scheduled(&current, "cancelled")?;
     let mut m: appointment::ActiveModel = current.into();
@@ -443,7 +443,7 @@ pub async fn record_outcome(
         // Health data: only those who may read it may write it.
         ctx.principal()?.require(Permission::HealthRead)?;
     }
-    let txn = db.begin().await?;
+    let txn = worker::db::begin_write(db).await?;
     let current = for_update(&txn, ctx, id).await?;
     let automatic_miss = current.status == AppointmentStatus::Missed.as_str()
         && current.outcome_recorded_at.is_none();

@@ -16,7 +16,7 @@ use entities::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait, sea_query::Expr,
+    QueryFilter, QueryOrder, QuerySelect, Set, sea_query::Expr,
 };
 use uuid::Uuid;
 use worker::{
@@ -232,7 +232,7 @@ pub async fn record(
             "links and replies record themselves; choose how you met the client",
         ));
     }
-    let txn = db.begin().await?;
+    let txn = worker::db::begin_write(db).await?;
     let occ = check_in_occurrence::Entity::find_by_id(occurrence_id)
         .filter(cond)
         .lock_exclusive()
@@ -300,7 +300,7 @@ pub async fn record_by_link(
         Ok(id) => id,
         Err(LinkError::Invalid | LinkError::Expired) => return Ok(LinkOutcome::NotValid),
     };
-    let txn = db.begin().await?;
+    let txn = worker::db::begin_write(db).await?;
     let Some(occ) = check_in_occurrence::Entity::find_by_id(occurrence_id)
         .lock_exclusive()
         .one(&txn)
@@ -365,7 +365,7 @@ pub async fn record_reply(
     text: &str,
     now: DateTime<Utc>,
 ) -> AppResult<ReplyOutcome> {
-    let txn = db.begin().await?;
+    let txn = worker::db::begin_write(db).await?;
     let outcome = record_reply_in(&txn, sender, text, now).await?;
     txn.commit().await?;
     Ok(outcome)

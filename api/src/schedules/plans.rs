@@ -12,7 +12,7 @@ use domain::{
 use entities::{check_in_occurrence, check_in_plan, supervision_order};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait, sea_query::Expr,
+    QueryFilter, QueryOrder, QuerySelect, Set, sea_query::Expr,
 };
 use uuid::Uuid;
 use worker::occurrences::{self, OccurrenceStatus, PlanningContext, holiday_policy_str};
@@ -152,7 +152,7 @@ pub async fn create(
 ) -> AppResult<check_in_plan::Model> {
     let p = ctx.principal()?;
     p.require(Permission::SchedulesWrite)?;
-    let txn = db.begin().await?;
+    let txn = worker::db::begin_write(db).await?;
     let order = supervision_order::Entity::find_by_id(order_id)
         .filter(commune_condition(
             &p.scope(),
@@ -198,7 +198,7 @@ pub async fn change(
     input: PlanInput,
 ) -> AppResult<check_in_plan::Model> {
     let cond = scoped(ctx, Permission::SchedulesWrite)?;
-    let txn = db.begin().await?;
+    let txn = worker::db::begin_write(db).await?;
     let old = check_in_plan::Entity::find_by_id(plan_id)
         .filter(cond)
         .lock_exclusive()

@@ -6,6 +6,7 @@ mod appointments;
 mod authorization;
 mod bad_input;
 mod check_ins;
+mod concurrent_writes;
 mod input_hygiene;
 mod messages;
 mod officer_access;

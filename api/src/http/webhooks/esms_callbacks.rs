@@ -7,7 +7,7 @@ use axum::{
     http::StatusCode,
 };
 use entities::outbox_message;
-use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter};
 use sha2::{Digest, Sha256};
 
 use super::{
@@ -98,7 +98,7 @@ async fn process_esms(
     report: EsmsReport,
 ) -> Result<Option<Processed>, DbErr> {
     let now = state.clock.now();
-    let txn = state.db.begin().await?;
+    let txn = worker::db::begin_write(&state.db).await?;
     let known = outbox_message::Entity::find()
         .filter(outbox_message::Column::ProviderMessageId.eq(sms_id))
         .one(&txn)

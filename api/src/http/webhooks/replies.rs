@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use domain::messaging::templates::{TemplateKey, Vars};
 use entities::{check_in_occurrence, client};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use uuid::Uuid;
 use worker::outbox::{self, NewMessage, Recipient};
 
@@ -23,7 +23,7 @@ pub(super) async fn reply(
     text: &str,
     now: DateTime<Utc>,
 ) -> AppResult<Processed> {
-    let txn = state.db.begin().await?;
+    let txn = worker::db::begin_write(&state.db).await?;
     if !claim(&txn, digest, "zalo", now).await? {
         return Ok(Processed::Before);
     }

@@ -6,7 +6,6 @@ use axum::{
     http::{HeaderMap, StatusCode},
 };
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::TransactionTrait;
 use serde::Deserialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -161,7 +160,7 @@ async fn process_zalo(
         };
         return reply(state, digest, sender.id, &text, now).await;
     }
-    let txn = state.db.begin().await?;
+    let txn = worker::db::begin_write(&state.db).await?;
     if !claim(&txn, digest, "zalo", now).await? {
         return Ok(Processed::Before);
     }
@@ -186,7 +185,7 @@ async fn process_zalo(
 }
 
 async fn claim_only(state: &AppState, digest: &str, now: DateTime<Utc>) -> AppResult<Processed> {
-    let txn = state.db.begin().await?;
+    let txn = worker::db::begin_write(&state.db).await?;
     let fresh = claim(&txn, digest, "zalo", now).await?;
     txn.commit().await?;
     Ok(if fresh {
