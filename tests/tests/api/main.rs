@@ -10,5 +10,6 @@ mod messages;
 mod policies;
 mod query_counts;
 mod registry;
+mod responses;
 mod schema;
 mod webhooks;
