@@ -14,6 +14,7 @@ pub mod orders;
 pub mod pagination;
 pub mod places;
 pub mod policies;
+pub mod response;
 pub mod scalars;
 pub mod viewer;
 
@@ -88,9 +89,16 @@ pub fn build_schema(
     .limit_depth(settings.limits.max_depth)
     .limit_complexity(settings.limits.max_complexity)
     .limit_recursive_depth(32)
-    .limit_directives(20);
+    .limit_directives(20)
+    .extension(response::ResponseFinish);
     if !settings.introspection {
+        // Introspection off also answers a `__schema` query with an error (see
+        // `http::limits::selects_introspection`) …
         builder = builder.disable_introspection();
+    }
+    if !settings.introspection || settings.environment == crate::settings::Environment::Production {
+        // … and validation errors stop naming real fields ("Did you mean …").
+        builder = builder.disable_suggestions();
     }
     builder.finish()
 }

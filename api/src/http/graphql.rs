@@ -283,7 +283,8 @@ fn e_into_internal(e: AppError) -> AppError {
     }
 }
 
-/// Errors raised by the engine itself (validation, depth, complexity) carry no code: give them one.
+/// Errors raised by the engine itself (validation, depth, complexity) carry no code: give them
+/// one. Errors about input values already have theirs, and their field (`graphql::response`).
 fn tag_engine_error(err: &mut ServerError) {
     let has_code = err
         .extensions
@@ -292,14 +293,11 @@ fn tag_engine_error(err: &mut ServerError) {
     if has_code {
         return;
     }
-    let code =
-        if err.message.starts_with("Failed to parse") || err.message.starts_with("Invalid value") {
-            "BAD_USER_INPUT"
-        } else if err.path.is_empty() {
-            "GRAPHQL_VALIDATION_FAILED"
-        } else {
-            "INTERNAL"
-        };
+    let code = if err.path.is_empty() {
+        "GRAPHQL_VALIDATION_FAILED"
+    } else {
+        "INTERNAL"
+    };
     let mut ext = err.extensions.take().unwrap_or_default();
     ext.set("code", code);
     err.extensions = Some(ext);

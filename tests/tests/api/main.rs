@@ -13,6 +13,7 @@ mod officer_access;
 mod policies;
 mod query_counts;
 mod registry;
+mod responses;
 mod schema;
 mod scope_leaks;
 mod webhooks;
