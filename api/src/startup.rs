@@ -26,6 +26,8 @@ pub struct App {
     pub settings: Settings,
     /// Calendar, link key and policy defaults.
     pub planning: worker::occurrences::PlanningContext,
+    /// Failed-authentication rate limiter (in memory, per process).
+    pub auth_limiter: crate::auth::rate_limit::AuthRateLimiter,
 }
 
 /// Cheap-to-clone handle on the application.
@@ -137,6 +139,8 @@ impl Application {
             }
         }
         let schema = graphql::build_schema(&settings, db.clone(), planning.clone());
+        let auth_limiter =
+            crate::auth::rate_limit::AuthRateLimiter::new(settings.auth_rate_limit.clone());
         Ok(Self {
             state: AppState(Arc::new(App {
                 db,
@@ -144,6 +148,7 @@ impl Application {
                 clock,
                 settings,
                 planning,
+                auth_limiter,
             })),
             listener,
         })
@@ -165,7 +170,9 @@ impl Application {
     /// Serves until `shutdown` is cancelled, then drains in-flight requests.
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> std::io::Result<()> {
         let router = http::router(self.state.clone());
-        axum::serve(self.listener, router)
+        // The connecting address feeds the failed-authentication rate limiter.
+        let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown.cancelled_owned())
             .await
     }

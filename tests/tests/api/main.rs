@@ -5,6 +5,7 @@ mod appointments;
 mod authorization;
 mod bad_input;
 mod check_ins;
+mod credentials;
 mod messages;
 mod officer_access;
 mod policies;
