@@ -68,6 +68,8 @@ pub struct Settings {
     pub limits: GraphqlLimits,
     /// `ACCESS_TOKEN_TTL_DAYS`: lifetime of officer and administrator bearer tokens.
     pub access_token_ttl_days: i64,
+    /// Failed-authentication rate limits and trusted proxies.
+    pub auth_rate_limit: crate::auth::rate_limit::RateLimitSettings,
     /// `LOG_FORMAT`: `pretty` or `json`.
     pub log_json: bool,
     /// Settings of the in-process worker.
@@ -169,8 +171,20 @@ impl Settings {
                 reason: "must be between 1 and 365".into(),
             });
         }
+        let auth_rate_limit = crate::auth::rate_limit::RateLimitSettings {
+            burst: env::parse_or("AUTH_FAILURE_BURST", 10)?,
+            refill_per_minute: env::parse_or("AUTH_FAILURE_REFILL_PER_MINUTE", 10)?,
+            trusted_proxies: trusted_proxies()?,
+        };
+        if auth_rate_limit.burst == 0 {
+            return Err(ConfigError {
+                var: "AUTH_FAILURE_BURST",
+                reason: "must be at least 1".into(),
+            });
+        }
         Ok(Self {
             environment,
+            auth_rate_limit,
             database_max_connections: env::parse_or("DATABASE_MAX_CONNECTIONS", 10)?,
             bind_addr: env::parse_or("BIND_ADDR", SocketAddr::from(([127, 0, 0, 1], 8080)))?,
             run_worker: env::bool_or("RUN_WORKER", embedded)?,
@@ -215,9 +229,27 @@ impl Settings {
                 loader_delay: std::time::Duration::from_millis(5),
             },
             access_token_ttl_days: 30,
+            auth_rate_limit: crate::auth::rate_limit::RateLimitSettings::default(),
             log_json: false,
             worker: worker::WorkerSettings::for_tests(),
             webhooks: crate::http::webhook_settings::WebhookSettings::for_tests(),
         }
     }
+}
+
+/// `TRUSTED_PROXIES`: comma-separated addresses of reverse proxies whose `X-Forwarded-For` is
+/// believed; empty (the default) means the connecting address is the client's.
+fn trusted_proxies() -> Result<Vec<std::net::IpAddr>, ConfigError> {
+    env::optional("TRUSTED_PROXIES")
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .map(|a| {
+            a.parse().map_err(|_| ConfigError {
+                var: "TRUSTED_PROXIES",
+                reason: format!("{a:?} is not an IP address"),
+            })
+        })
+        .collect()
 }

@@ -28,6 +28,8 @@ pub struct App {
     pub planning: worker::occurrences::PlanningContext,
     /// Slots and time limit for GraphQL validation and execution.
     pub gate: crate::http::admission::Gate,
+    /// Failed-authentication rate limiter (in memory, per process).
+    pub auth_limiter: crate::auth::rate_limit::AuthRateLimiter,
 }
 
 /// Cheap-to-clone handle on the application.
@@ -139,6 +141,8 @@ impl Application {
             }
         }
         let schema = graphql::build_schema(&settings, db.clone(), planning.clone());
+        let auth_limiter =
+            crate::auth::rate_limit::AuthRateLimiter::new(settings.auth_rate_limit.clone());
         Ok(Self {
             state: AppState(Arc::new(App {
                 gate: crate::http::admission::Gate::new(&settings.limits),
@@ -147,6 +151,7 @@ impl Application {
                 clock,
                 settings,
                 planning,
+                auth_limiter,
             })),
             listener,
         })
@@ -168,7 +173,9 @@ impl Application {
     /// Serves until `shutdown` is cancelled, then drains in-flight requests.
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> std::io::Result<()> {
         let router = http::router(self.state.clone());
-        axum::serve(self.listener, router)
+        // The connecting address feeds the failed-authentication rate limiter.
+        let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown.cancelled_owned())
             .await
     }

@@ -13,6 +13,10 @@ pub struct Model {
     pub scopes: String,
     pub created_at: DateTimeUtc,
     pub revoked_at: Option<DateTimeUtc>,
+    /// Hash of the secret before the last rotation, accepted until `previous_key_expires_at`.
+    pub previous_key_hash: Option<String>,
+    pub previous_key_expires_at: Option<DateTimeUtc>,
+    pub rotated_at: Option<DateTimeUtc>,
 }
 
 /// Relations are loaded explicitly by the service layer.

@@ -10,7 +10,9 @@ use chrono::{DateTime, Duration, Utc};
 use domain::access::{OfficerRole, Permission};
 use entities::{access_token, account, api_key, api_key_commune, officer};
 use rand::RngCore;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Set,
+};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -38,13 +40,16 @@ pub fn hash_secret(secret: &str) -> String {
 }
 
 /// Resolves a presented secret to a principal; `None` when it is unknown, revoked or expired.
+///
+/// The only place where a secret is looked up: revocation and rotation take effect here on the
+/// next request. A cache in front of it must keep that promise (invalidate on revoke/rotate).
 pub async fn authenticate(
     db: &impl ConnectionTrait,
     secret: &str,
     now: DateTime<Utc>,
 ) -> AppResult<Option<Principal>> {
     if secret.starts_with(API_KEY_PREFIX) {
-        authenticate_key(db, secret).await
+        authenticate_key(db, secret, now).await
     } else if secret.starts_with(TOKEN_PREFIX) {
         authenticate_token(db, secret, now).await
     } else {
@@ -52,9 +57,23 @@ pub async fn authenticate(
     }
 }
 
-async fn authenticate_key(db: &impl ConnectionTrait, secret: &str) -> AppResult<Option<Principal>> {
+async fn authenticate_key(
+    db: &impl ConnectionTrait,
+    secret: &str,
+    now: DateTime<Utc>,
+) -> AppResult<Option<Principal>> {
+    let hash = hash_secret(secret);
+    // The current secret, or the one it replaced while the rotation's overlap lasts.
     let Some(key) = api_key::Entity::find()
-        .filter(api_key::Column::KeyHash.eq(hash_secret(secret)))
+        .filter(
+            Condition::any()
+                .add(api_key::Column::KeyHash.eq(hash.as_str()))
+                .add(
+                    Condition::all()
+                        .add(api_key::Column::PreviousKeyHash.eq(hash.as_str()))
+                        .add(api_key::Column::PreviousKeyExpiresAt.gt(now)),
+                ),
+        )
         .filter(api_key::Column::RevokedAt.is_null())
         .one(db)
         .await?

@@ -1,6 +1,7 @@
 //! Who is calling: principals, their scope and permissions, and how credentials prove them.
 
 pub mod credentials;
+pub mod rate_limit;
 
 use std::collections::BTreeSet;
 

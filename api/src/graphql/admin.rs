@@ -31,6 +31,10 @@ pub struct ApiKey {
     pub created_at: DateTime<Utc>,
     /// When revoked.
     pub revoked_at: Option<DateTime<Utc>>,
+    /// When the secret was last rotated.
+    pub rotated_at: Option<DateTime<Utc>>,
+    /// Until when the secret replaced by the last rotation still works.
+    pub previous_secret_expires_at: Option<DateTime<Utc>>,
 }
 
 impl From<api_keys::ApiKeyView> for ApiKey {
@@ -48,6 +52,8 @@ impl From<api_keys::ApiKeyView> for ApiKey {
             commune_codes: v.communes,
             created_at: v.key.created_at,
             revoked_at: v.key.revoked_at,
+            rotated_at: v.key.rotated_at,
+            previous_secret_expires_at: v.key.previous_key_expires_at,
         }
     }
 }
@@ -250,6 +256,15 @@ pub struct RevokeApiKeyInput {
     pub id: ID,
 }
 
+/// Input of `rotateApiKey`.
+#[derive(InputObject)]
+pub struct RotateApiKeyInput {
+    /// The key.
+    pub key_id: ID,
+    /// How long the old secret keeps working, 0 to 168 hours.
+    pub overlap_hours: u32,
+}
+
 /// Payload carrying a key.
 #[derive(SimpleObject)]
 pub struct ApiKeyPayload {
@@ -312,6 +327,22 @@ impl AdminMutation {
         let id = ids::decode("ApiKey", "id", &input.id)?;
         Ok(ApiKeyPayload {
             api_key: api_keys::revoke(db, rc, id).await?.into(),
+        })
+    }
+
+    /// Gives a partner key a new secret with the same scopes and communes; the old secret keeps
+    /// working for `overlapHours` (at most 168), then fails (administrators).
+    async fn rotate_api_key(
+        &self,
+        ctx: &Context<'_>,
+        input: RotateApiKeyInput,
+    ) -> Result<CreateApiKeyPayload> {
+        let (db, rc) = env(ctx);
+        let id = ids::decode("ApiKey", "keyId", &input.key_id)?;
+        let (view, secret) = api_keys::rotate(db, rc, id, input.overlap_hours).await?;
+        Ok(CreateApiKeyPayload {
+            api_key: view.into(),
+            secret,
         })
     }
 

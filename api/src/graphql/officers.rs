@@ -4,17 +4,17 @@ use async_graphql::{
     ComplexObject, Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject,
 };
 use chrono::{DateTime, Utc};
-use entities::officer;
+use entities::{access_token, officer};
 
 use super::{
     env, ids,
     loaders::{OfficerKey, loader},
-    pagination::{CountedConnection, try_connection, uuid_page},
+    pagination::{CountedConnection, connection, try_connection, uuid_page},
     places::{Commune, commune_field},
     resolver_settings,
     scalars::OfficerRole,
 };
-use crate::registry::officers;
+use crate::registry::{officer_tokens, officers};
 
 /// An officer or supporter.
 #[derive(SimpleObject, Clone, Debug)]
@@ -82,6 +82,30 @@ pub(crate) async fn officer_field(ctx: &Context<'_>, id: uuid::Uuid) -> Result<O
         .transpose()
 }
 
+/// One of an officer's bearer tokens; the secret is never shown again.
+#[derive(SimpleObject)]
+pub struct OfficerToken {
+    /// Opaque id, for `revokeOfficerToken`.
+    pub id: ID,
+    /// When issued.
+    pub created_at: DateTime<Utc>,
+    /// When it stops working.
+    pub expires_at: DateTime<Utc>,
+    /// When revoked.
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl From<access_token::Model> for OfficerToken {
+    fn from(m: access_token::Model) -> Self {
+        Self {
+            id: ids::encode("AccessToken", m.id),
+            created_at: m.created_at,
+            expires_at: m.expires_at,
+            revoked_at: m.revoked_at,
+        }
+    }
+}
+
 /// Filter of `officers`.
 #[derive(InputObject, Default)]
 pub struct OfficerFilter {
@@ -120,6 +144,21 @@ impl OfficersQuery {
         };
         let page = officers::list(db, rc, filter, page).await?;
         try_connection(page, |o| o.id.to_string(), Officer::try_from)
+    }
+
+    /// An officer's bearer tokens, oldest first (the officer themselves, or administrators).
+    async fn officer_tokens(
+        &self,
+        ctx: &Context<'_>,
+        officer_id: ID,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<CountedConnection<OfficerToken>> {
+        let (db, rc) = env(ctx);
+        let id = ids::decode("Officer", "officerId", &officer_id)?;
+        let page = uuid_page(resolver_settings(ctx), first, after)?;
+        let page = officer_tokens::list(db, rc, id, page).await?;
+        Ok(connection(page, |t| t.id.to_string(), OfficerToken::from))
     }
 
     /// One officer by id; null when unknown or outside the caller's scope.
@@ -168,6 +207,34 @@ pub struct UpdateOfficerInput {
 pub struct IssueOfficerTokenInput {
     /// The officer.
     pub officer_id: ID,
+}
+
+/// Input of `revokeOfficerToken`.
+#[derive(InputObject)]
+pub struct RevokeOfficerTokenInput {
+    /// The token, as listed by `officerTokens`.
+    pub token_id: ID,
+}
+
+/// Input of `revokeOfficerTokens`.
+#[derive(InputObject)]
+pub struct RevokeOfficerTokensInput {
+    /// The officer whose tokens all stop working.
+    pub officer_id: ID,
+}
+
+/// Payload of `revokeOfficerToken`.
+#[derive(SimpleObject)]
+pub struct RevokeOfficerTokenPayload {
+    /// The revoked token.
+    pub token: OfficerToken,
+}
+
+/// Payload of `revokeOfficerTokens`.
+#[derive(SimpleObject)]
+pub struct RevokeOfficerTokensPayload {
+    /// How many tokens were revoked now.
+    pub revoked_count: u64,
 }
 
 /// Payload carrying an officer.
@@ -240,6 +307,33 @@ impl OfficersMutation {
         let officer = officers::update(db, rc, id, changes).await?;
         Ok(OfficerPayload {
             officer: officer.try_into()?,
+        })
+    }
+
+    /// Revokes one bearer token at once (the officer themselves, or administrators).
+    async fn revoke_officer_token(
+        &self,
+        ctx: &Context<'_>,
+        input: RevokeOfficerTokenInput,
+    ) -> Result<RevokeOfficerTokenPayload> {
+        let (db, rc) = env(ctx);
+        let id = ids::decode("AccessToken", "tokenId", &input.token_id)?;
+        Ok(RevokeOfficerTokenPayload {
+            token: officer_tokens::revoke(db, rc, id).await?.into(),
+        })
+    }
+
+    /// Revokes all of an officer's bearer tokens at once (the officer themselves, or
+    /// administrators).
+    async fn revoke_officer_tokens(
+        &self,
+        ctx: &Context<'_>,
+        input: RevokeOfficerTokensInput,
+    ) -> Result<RevokeOfficerTokensPayload> {
+        let (db, rc) = env(ctx);
+        let id = ids::decode("Officer", "officerId", &input.officer_id)?;
+        Ok(RevokeOfficerTokensPayload {
+            revoked_count: officer_tokens::revoke_all(db, rc, id).await?,
         })
     }
 

@@ -2,20 +2,24 @@
 //! or `application/json`, credentials checked before execution, sensitive reads audited before
 //! the answer leaves.
 
-use std::sync::Arc;
+use std::{
+    net::{IpAddr, SocketAddr},
+    sync::Arc,
+};
 
 use async_graphql::{ErrorExtensions, ServerError, http::GraphiQLSource};
 use async_graphql_axum::GraphQLRequest;
 use axum::{
-    extract::State,
-    http::{HeaderMap, Method, StatusCode, header},
+    Extension,
+    extract::{ConnectInfo, State},
+    http::{HeaderMap, HeaderValue, Method, StatusCode, header},
     response::{Html, IntoResponse, Response},
 };
 
 use super::{admission, limits, request_id};
 use crate::{
     audit,
-    auth::{Principal, credentials},
+    auth::{Principal, credentials, rate_limit},
     context::RequestContext,
     error::AppError,
     graphql::loaders::RegistryLoader,
@@ -75,18 +79,43 @@ fn presented_secret(headers: &HeaderMap) -> Option<String> {
         .then(|| token.trim().to_owned())
 }
 
-async fn principal(state: &AppState, headers: &HeaderMap) -> Result<Option<Principal>, Response> {
+async fn principal(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+) -> Result<Option<Principal>, Response> {
     let Some(secret) = presented_secret(headers) else {
         return Ok(None);
     };
-    match credentials::authenticate(&state.db, &secret, state.clock.now()).await {
-        Ok(Some(p)) => Ok(Some(p)),
-        Ok(None) => Err(error_response(
-            StatusCode::UNAUTHORIZED,
+    let limiter = &state.auth_limiter;
+    let peer = peer.map_or(IpAddr::from([0, 0, 0, 0]), |Extension(ConnectInfo(a))| {
+        a.ip()
+    });
+    let address = rate_limit::client_address(peer, headers, &limiter.settings().trusted_proxies);
+    let now = state.clock.now();
+    if let Err(rate_limit::RetryAfter(seconds)) = limiter.check(address, &secret, now) {
+        let mut response = error_response(
+            StatusCode::TOO_MANY_REQUESTS,
             headers,
-            "UNAUTHENTICATED",
-            "the API key or token is unknown, revoked or expired",
-        )),
+            "RATE_LIMITED",
+            &format!("too many failed authentications; retry after {seconds} s"),
+        );
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        return Err(response);
+    }
+    match credentials::authenticate(&state.db, &secret, now).await {
+        Ok(Some(p)) => Ok(Some(p)),
+        Ok(None) => {
+            limiter.record_failure(address, &secret, now);
+            Err(error_response(
+                StatusCode::UNAUTHORIZED,
+                headers,
+                "UNAUTHENTICATED",
+                "the API key or token is unknown, revoked or expired",
+            ))
+        }
         Err(e) => {
             tracing::error!(error = ?e, "authentication failed");
             Err(error_response(
@@ -104,6 +133,7 @@ pub async fn get_handler(
     state: State<AppState>,
     method: Method,
     headers: HeaderMap,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     request: Result<GraphQLRequest, async_graphql_axum::rejection::GraphQLRejection>,
 ) -> Response {
     let wants_html = headers
@@ -113,7 +143,7 @@ pub async fn get_handler(
     if wants_html && state.settings.graphiql {
         return Html(GraphiQLSource::build().endpoint("/graphql").finish()).into_response();
     }
-    execute(state, method, headers, request).await
+    execute(state, method, headers, peer, request).await
 }
 
 /// POST: a GraphQL request; a body that is not `application/json` (or `application/graphql`)
@@ -122,6 +152,7 @@ pub async fn post_handler(
     state: State<AppState>,
     method: Method,
     headers: HeaderMap,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     request: Result<GraphQLRequest, async_graphql_axum::rejection::GraphQLRejection>,
 ) -> Response {
     let json_or_graphql = headers
@@ -136,13 +167,14 @@ pub async fn post_handler(
             "send the request as application/json",
         );
     }
-    execute(state, method, headers, request).await
+    execute(state, method, headers, peer, request).await
 }
 
 async fn execute(
     State(state): State<AppState>,
     method: Method,
     headers: HeaderMap,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     request: Result<GraphQLRequest, async_graphql_axum::rejection::GraphQLRejection>,
 ) -> Response {
     let mut request = match request {
@@ -156,7 +188,7 @@ async fn execute(
             );
         }
     };
-    let principal = match principal(&state, &headers).await {
+    let principal = match principal(&state, &headers, peer).await {
         Ok(p) => p,
         Err(response) => return response,
     };

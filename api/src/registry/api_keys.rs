@@ -81,6 +81,9 @@ pub async fn create(
             .join(" ")),
         created_at: Set(ctx.now),
         revoked_at: Set(None),
+        previous_key_hash: Set(None),
+        previous_key_expires_at: Set(None),
+        rotated_at: Set(None),
     }
     .insert(&txn)
     .await?;
@@ -185,7 +188,65 @@ pub async fn list(
     })
 }
 
-/// Revokes a key at once.
+/// Longest overlap of a rotation: the old secret works at most a week after it.
+pub const MAX_ROTATION_OVERLAP_HOURS: u32 = 168;
+
+/// Gives a key a new secret, keeping its identity, scopes and communes. The old secret keeps
+/// working for `overlap_hours` (0 to [`MAX_ROTATION_OVERLAP_HOURS`]) so the partner can deploy
+/// the new one without downtime. Rotating again ends an earlier overlap at once: only the
+/// secret just replaced stays valid. Returns the key and the new secret, shown only once.
+pub async fn rotate(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    id: Uuid,
+    overlap_hours: u32,
+) -> AppResult<(ApiKeyView, String)> {
+    ctx.principal()?.require_admin(false)?;
+    if overlap_hours > MAX_ROTATION_OVERLAP_HOURS {
+        return Err(AppError::field(
+            "overlapHours",
+            format!("must be between 0 and {MAX_ROTATION_OVERLAP_HOURS} hours"),
+        ));
+    }
+    let txn = db.begin().await?;
+    let view = manageable(&txn, ctx, id).await?;
+    if view.key.revoked_at.is_some() {
+        return Err(AppError::Conflict(
+            "the key is revoked; create a new one".into(),
+        ));
+    }
+    let secret = credentials::new_secret(credentials::API_KEY_PREFIX);
+    let old_hash = view.key.key_hash.clone();
+    let mut m: api_key::ActiveModel = view.key.into();
+    m.key_hash = Set(credentials::hash_secret(&secret));
+    m.previous_key_hash = Set((overlap_hours > 0).then_some(old_hash));
+    m.previous_key_expires_at =
+        Set((overlap_hours > 0).then(|| ctx.now + chrono::Duration::hours(overlap_hours.into())));
+    m.rotated_at = Set(Some(ctx.now));
+    let key = m.update(&txn).await?;
+    audit::record(
+        &txn,
+        ctx,
+        "api_key.rotate",
+        Subject {
+            entity_type: "api_key",
+            entity_id: Some(key.id),
+            commune_code: None,
+        },
+        Some(format!("overlap_hours={overlap_hours}")),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((
+        ApiKeyView {
+            key,
+            communes: view.communes,
+        },
+        secret,
+    ))
+}
+
+/// Revokes a key at once (its previous secret too, during a rotation's overlap).
 pub async fn revoke(
     db: &DatabaseConnection,
     ctx: &RequestContext,

@@ -8,6 +8,7 @@ pub mod api_keys;
 pub mod clients;
 pub mod demo;
 pub mod import;
+pub mod officer_tokens;
 pub mod officers;
 pub mod orders;
 pub mod places;

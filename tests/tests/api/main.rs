@@ -6,6 +6,7 @@ mod appointments;
 mod authorization;
 mod bad_input;
 mod check_ins;
+mod credentials;
 mod concurrent_writes;
 mod input_hygiene;
 mod messages;
