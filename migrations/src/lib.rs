@@ -11,6 +11,7 @@ mod m20261126_000008_webhook_events;
 mod m20261126_000009_reply_notes;
 mod m20261126_000010_zalo_interaction;
 mod m20261129_000011_outbox_expiry;
+mod m20261201_000016_check_in_links;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000009_reply_notes::Migration),
             Box::new(m20261126_000010_zalo_interaction::Migration),
             Box::new(m20261129_000011_outbox_expiry::Migration),
+            Box::new(m20261201_000016_check_in_links::Migration),
         ]
     }
 }

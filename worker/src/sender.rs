@@ -26,7 +26,7 @@ use entities::{client, officer, outbox_attempt, outbox_message};
 use futures::StreamExt;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, FromQueryResult,
-    PaginatorTrait, QueryFilter, Set, Statement,
+    PaginatorTrait, QueryFilter, Set, Statement, TransactionTrait,
     sea_query::{Expr, ExprTrait},
 };
 use uuid::Uuid;
@@ -762,9 +762,10 @@ pub async fn take(
     Ok(rows.into_iter().next())
 }
 
-/// Records the outcome, only if this worker still holds the lease.
+/// Records the outcome, only if this worker still holds the lease, with the attempt and (for a
+/// message that failed for good) the case officers' alert, in one transaction.
 async fn finish(
-    db: &impl ConnectionTrait,
+    db: &sea_orm::DatabaseConnection,
     m: &outbox_message::Model,
     token: Uuid,
     f: Finish,
@@ -820,13 +821,16 @@ async fn finish(
             Expr::col(outbox_message::Column::Attempts).sub(1),
         );
     }
+    let txn = db.begin().await?;
     let result = update
         .filter(outbox_message::Column::Id.eq(m.id))
         .filter(outbox_message::Column::LeaseToken.eq(token))
-        .exec(db)
+        .exec(&txn)
         .await?;
     if result.rows_affected == 0 {
         tracing::warn!(message_id = %m.id, "lease lost before the outcome was recorded; another worker owns the message");
+    } else if f.status == MessageStatus::Failed {
+        crate::alerts::delivery_failed(&txn, m, now).await?;
     }
     if let Some(a) = attempt {
         let provider = match &a.class {
@@ -843,7 +847,7 @@ async fn finish(
             reason: Set(Some(outcome_reason(&a.class)).filter(|r| !r.is_empty())),
             provider_message_id: Set(provider),
         })
-        .exec_without_returning(db)
+        .exec_without_returning(&txn)
         .await?;
         metrics::counter!(
             crate::metrics::MESSAGES_TOTAL,
@@ -852,7 +856,7 @@ async fn finish(
         )
         .increment(1);
     }
-    Ok(())
+    txn.commit().await
 }
 
 /// The dispatcher: until `shutdown`, claims due messages and pushes one delivery job per

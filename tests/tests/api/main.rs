@@ -5,6 +5,7 @@ mod appointments;
 mod authorization;
 mod bad_input;
 mod check_ins;
+mod links;
 mod messages;
 mod policies;
 mod query_counts;

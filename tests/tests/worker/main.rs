@@ -7,7 +7,9 @@
 mod channels;
 mod concurrency;
 mod consent;
+mod failures;
 mod metrics;
 mod quiet_hours;
 mod retries;
 mod support;
+mod texts;
