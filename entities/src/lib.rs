@@ -11,6 +11,7 @@ pub mod app_secret;
 pub mod appointment;
 pub mod audit_entry;
 pub mod check_in;
+pub mod check_in_link;
 pub mod check_in_occurrence;
 pub mod check_in_plan;
 pub mod client;

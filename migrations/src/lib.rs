@@ -12,6 +12,7 @@ mod m20261126_000009_reply_notes;
 mod m20261126_000010_zalo_interaction;
 mod m20261129_000011_outbox_expiry;
 mod m20261201_000012_credential_rotation;
+mod m20261201_000016_check_in_links;
 mod m20261201_000018_attempt_receipts;
 
 /// Every migration, in order.
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000010_zalo_interaction::Migration),
             Box::new(m20261129_000011_outbox_expiry::Migration),
             Box::new(m20261201_000012_credential_rotation::Migration),
+            Box::new(m20261201_000016_check_in_links::Migration),
             Box::new(m20261201_000018_attempt_receipts::Migration),
         ]
     }

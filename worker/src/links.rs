@@ -1,20 +1,33 @@
-//! One-tap check-in links: `/c/<token>`, where the token names an occurrence and an expiry and
-//! is signed with a key kept in the database (`app_secrets`), so API and workers agree.
+//! One-tap check-in links: `/c/<token>` on the public base URL.
 //!
-//! A token reveals nothing by itself (an id and a time, base64); the page it opens shows no
-//! name, and once the occurrence has a check-in the link only says it is no longer valid.
+//! A link is short, so that a prompt with its link fits one SMS segment: the token is 16
+//! base64url characters, the first 96 bits of an HMAC of the occurrence id under a key kept in
+//! the database (`app_secrets`), so API and workers derive the same token for an occurrence
+//! (prompt, nudge and the `checkInLink` mutation agree, re-planning writes nothing new) and
+//! nobody without the key can guess one. Only the token's SHA-256 is stored
+//! (`check_in_links`), to find the occurrence when the link is opened.
+//!
+//! Links issued before short links (54 characters: the occurrence id, an expiry and a 128-bit
+//! tag) keep working: [`resolve`] checks their signature. A token reveals nothing by itself and
+//! the page it opens shows no name; what it may do is decided from the occurrence.
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
-use entities::app_secret;
+use entities::{app_secret, check_in_link};
 use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Set, sea_query::OnConflict};
-use sha2::Sha256;
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 const KEY_NAME: &str = "check_in_link_key";
 const MAC_LEN: usize = 16;
+/// Bytes of a short token: 96 bits, 16 base64url characters.
+const SHORT_TOKEN_BYTES: usize = 12;
+/// Characters of a short token.
+pub const SHORT_TOKEN_LEN: usize = 16;
+/// Domain separation: a short token is never a prefix of some other MAC made with the key.
+const SHORT_TOKEN_CONTEXT: &[u8] = b"check-in-link/v2:";
 
 /// The signing key of check-in links.
 #[derive(Clone)]
@@ -81,7 +94,65 @@ fn mac(key: &LinkKey, payload: &[u8]) -> Vec<u8> {
     m.finalize().into_bytes()[..MAC_LEN].to_vec()
 }
 
-/// A token for an occurrence, valid until `expires_at`.
+/// The short token of an occurrence: deterministic, unguessable without the key.
+pub fn short_token(key: &LinkKey, occurrence_id: Uuid) -> String {
+    let mut payload = SHORT_TOKEN_CONTEXT.to_vec();
+    payload.extend_from_slice(occurrence_id.as_bytes());
+    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(&key.0)
+        .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+    m.update(&payload);
+    URL_SAFE_NO_PAD.encode(&m.finalize().into_bytes()[..SHORT_TOKEN_BYTES])
+}
+
+fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Issues the link of an occurrence (in the caller's transaction): records its token's hash,
+/// once, and returns the token. Calling it again for the same occurrence changes nothing.
+pub async fn issue(
+    db: &impl ConnectionTrait,
+    key: &LinkKey,
+    occurrence_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<String, DbErr> {
+    let token = short_token(key, occurrence_id);
+    check_in_link::Entity::insert(check_in_link::ActiveModel {
+        token_hash: Set(token_hash(&token)),
+        occurrence_id: Set(occurrence_id),
+        created_at: Set(now),
+    })
+    .on_conflict(
+        OnConflict::column(check_in_link::Column::TokenHash)
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(token)
+}
+
+/// The occurrence a link names, if it is one we issued: a short token through its record, an
+/// older signed token by its signature. Whether the link may still be used is the occurrence's
+/// business (its window and status), so expiry is not judged here.
+pub async fn resolve(
+    db: &impl ConnectionTrait,
+    key: &LinkKey,
+    token: &str,
+) -> Result<Option<Uuid>, DbErr> {
+    if token.len() == SHORT_TOKEN_LEN {
+        // Compared by hash in the index; a forged token has no row.
+        return Ok(check_in_link::Entity::find_by_id(token_hash(token))
+            .one(db)
+            .await?
+            .map(|row| row.occurrence_id));
+    }
+    Ok(verify(key, token, DateTime::<Utc>::MIN_UTC).ok())
+}
+
+/// A token of the form issued before short links, for an occurrence, valid until
+/// `expires_at`. New links are made with [`issue`]; this remains so that links already sent
+/// can be checked ([`verify`]) and tested.
 pub fn sign(key: &LinkKey, occurrence_id: Uuid, expires_at: DateTime<Utc>) -> String {
     let mut payload = occurrence_id.as_bytes().to_vec();
     payload.extend_from_slice(&expires_at.timestamp().to_be_bytes());
@@ -90,7 +161,8 @@ pub fn sign(key: &LinkKey, occurrence_id: Uuid, expires_at: DateTime<Utc>) -> St
     URL_SAFE_NO_PAD.encode(payload)
 }
 
-/// Checks a token: the occurrence it names, if genuine and not expired at `now`.
+/// Checks a token of the older, signed form: the occurrence it names, if genuine and not
+/// expired at `now`.
 pub fn verify(key: &LinkKey, token: &str, now: DateTime<Utc>) -> Result<Uuid, LinkError> {
     let raw = URL_SAFE_NO_PAD
         .decode(token)
@@ -149,5 +221,37 @@ mod tests {
             Err(LinkError::Invalid)
         );
         assert_eq!(verify(&key, "garbage", expires), Err(LinkError::Invalid));
+    }
+
+    #[test]
+    fn short_tokens_are_short_stable_and_keyed() {
+        let key = LinkKey(vec![7; 32]);
+        let id = Uuid::now_v7();
+        let token = short_token(&key, id);
+        assert_eq!(token.len(), SHORT_TOKEN_LEN);
+        assert!(
+            token
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+            "{token}"
+        );
+        assert_eq!(
+            short_token(&key, id),
+            token,
+            "the same link for prompt and nudge"
+        );
+        assert_ne!(short_token(&key, Uuid::now_v7()), token);
+        assert_ne!(short_token(&LinkKey(vec![8; 32]), id), token);
+        // Never the length of an old signed token, so the two forms cannot be confused.
+        let old = sign(
+            &key,
+            id,
+            Utc.with_ymd_and_hms(2026, 11, 30, 3, 0, 0).unwrap(),
+        );
+        assert_ne!(old.len(), SHORT_TOKEN_LEN);
+        assert_eq!(
+            url("https://donghanh.sotuphap-hanoi.gov.vn/", &token).len(),
+            "https://donghanh.sotuphap-hanoi.gov.vn/c/".len() + 16
+        );
     }
 }

@@ -190,7 +190,7 @@ async fn queue_prompts(
     name: &str,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    let token = links::sign(&ctx.link_key, occ.id, occ.closes_at);
+    let token = links::issue(db, &ctx.link_key, occ.id, now).await?;
     let vars = Vars::new()
         .with("name", name)
         .with("link", links::url(&ctx.public_base_url, &token));

@@ -847,7 +847,8 @@ pub async fn take(
     Ok(rows.into_iter().next())
 }
 
-/// Records the outcome, only if this worker still holds the lease.
+/// Records the outcome, only if this worker still holds the lease, with the attempt and (for a
+/// message that failed for good) the case officers' alert, in one transaction.
 async fn finish(
     db: &sea_orm::DatabaseConnection,
     m: &outbox_message::Model,
@@ -906,6 +907,7 @@ async fn finish(
             Expr::col(outbox_message::Column::Attempts).sub(1),
         );
     }
+    let txn = crate::db::begin_write(db).await?;
     let result = update
         .filter(outbox_message::Column::Id.eq(m.id))
         .filter(outbox_message::Column::LeaseToken.eq(token))
@@ -913,6 +915,8 @@ async fn finish(
         .await?;
     if result.rows_affected == 0 {
         tracing::warn!(message_id = %m.id, "lease lost before the outcome was recorded; another worker owns the message");
+    } else if f.status == MessageStatus::Failed {
+        crate::alerts::delivery_failed(&txn, m, now).await?;
     }
     if let Some(a) = &attempt {
         let provider = match &a.class {

@@ -543,7 +543,9 @@ impl CheckInsMutation {
         let id = ids::decode("CheckInOccurrence", "occurrenceId", &occurrence_id)?;
         let occ = check_ins::occurrence_for_link(db, rc, id).await?;
         let p = planning(ctx);
-        let token = worker::links::sign(&p.link_key, occ.id, occ.closes_at);
+        let token = worker::links::issue(db, &p.link_key, occ.id, rc.now)
+            .await
+            .map_err(crate::error::AppError::from)?;
         Ok(CheckInLinkPayload {
             url: worker::links::url(&p.public_base_url, &token),
             expires_at: occ.closes_at,

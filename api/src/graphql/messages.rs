@@ -69,6 +69,8 @@ pub enum MessageTemplate {
     OfficerMissedCheckInAlert,
     /// Tells an officer that a client asked for help.
     OfficerHelpRequested,
+    /// Tells an officer that a message to a client could not be delivered.
+    OfficerDeliveryFailed,
 }
 
 /// How a gateway answered one attempt.

@@ -1,15 +1,19 @@
-//! One-tap check-in pages. GET shows a button and changes nothing (link previewers in Zalo and
-//! SMS apps fetch URLs by themselves); POST records the check-in. Pages are Vietnamese, show no
-//! name and no reason for the contact, and look the same for every invalid link.
+//! One-tap check-in pages. GET shows what a POST would do and changes nothing (link previewers
+//! in Zalo and SMS apps fetch URLs by themselves): the button only while the window is open and
+//! nothing is recorded; otherwise when the window opens, that the check-in is already recorded,
+//! or that the link is no longer valid. POST records the check-in. Pages are Vietnamese, show
+//! no name and no reason for the contact, and look the same for every link we did not issue.
 
 use axum::{
     extract::{Path, State},
     http::StatusCode,
     response::{Html, IntoResponse, Response},
 };
+use domain::messaging::format_local;
 
 use crate::{
-    schedules::check_ins::{self, LinkOutcome},
+    error::AppError,
+    schedules::check_ins::{self, LinkOutcome, LinkState},
     startup::AppState,
 };
 
@@ -23,24 +27,69 @@ fn page(title: &str, body: &str) -> String {
     )
 }
 
-fn not_valid() -> Response {
-    let body = "<h1>Liên kết không còn hiệu lực</h1><p>Liên kết này đã được dùng hoặc đã hết hạn. \
-                Nếu cần, anh/chị vui lòng liên hệ cán bộ xã.</p>";
+/// The page for a link that cannot be used now; the same for GET and POST.
+fn unavailable(state: LinkState) -> Response {
+    let (status, title, text) = match state {
+        LinkState::NotYetOpen { opens_at } => (
+            StatusCode::OK,
+            "Chưa đến giờ xác nhận",
+            format!(
+                "<p>Anh/chị có thể xác nhận từ {} (giờ Việt Nam). \
+                 Vui lòng mở lại liên kết này khi đến giờ.</p>",
+                format_local(opens_at)
+            ),
+        ),
+        LinkState::AlreadyRecorded => (
+            StatusCode::GONE,
+            "Đã ghi nhận",
+            "<p>Cán bộ xã đã nhận được xác nhận của anh/chị. Anh/chị không cần làm gì thêm.</p>"
+                .to_owned(),
+        ),
+        LinkState::Open | LinkState::Closed | LinkState::NotValid => (
+            StatusCode::GONE,
+            "Liên kết không còn hiệu lực",
+            "<p>Liên kết này đã hết hạn hoặc không đúng. \
+             Nếu cần, anh/chị vui lòng liên hệ cán bộ xã.</p>"
+                .to_owned(),
+        ),
+    };
     (
-        StatusCode::GONE,
-        Html(page("Liên kết không còn hiệu lực", body)),
+        status,
+        Html(page(title, &format!("<h1>{title}</h1>{text}"))),
     )
         .into_response()
 }
 
-/// Shows the confirmation button (no side effect).
+fn busy(e: &AppError) -> Response {
+    tracing::error!(error = ?e.code(), "check-in link failed");
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        Html(page(
+            "Thử lại",
+            "<p>Hệ thống đang bận, anh/chị vui lòng thử lại sau ít phút.</p>",
+        )),
+    )
+        .into_response()
+}
+
+/// Shows what the link can do now (no side effect): the button only when a POST would record.
 pub async fn show(State(state): State<AppState>, Path(token): Path<String>) -> Response {
-    if worker::links::verify(&state.planning.link_key, &token, state.clock.now()).is_err() {
-        return not_valid();
+    match check_ins::link_state(
+        &state.db,
+        &state.planning.link_key,
+        &token,
+        state.clock.now(),
+    )
+    .await
+    {
+        Ok(LinkState::Open) => {
+            let body = "<h1>Xác nhận</h1><p>Anh/chị bấm nút dưới đây để xác nhận với cán bộ xã.</p>\
+                        <form method=\"post\"><button type=\"submit\">Tôi xác nhận</button></form>";
+            Html(page("Xác nhận", body)).into_response()
+        }
+        Ok(other) => unavailable(other),
+        Err(e) => busy(&e),
     }
-    let body = "<h1>Xác nhận</h1><p>Anh/chị bấm nút dưới đây để xác nhận với cán bộ xã.</p>\
-                <form method=\"post\"><button type=\"submit\">Tôi xác nhận</button></form>";
-    Html(page("Xác nhận", body)).into_response()
 }
 
 /// Records the check-in.
@@ -57,17 +106,7 @@ pub async fn confirm(State(state): State<AppState>, Path(token): Path<String>) -
             let body = "<h1>Cảm ơn anh/chị</h1><p>Cán bộ xã đã nhận được xác nhận của anh/chị.</p>";
             Html(page("Đã xác nhận", body)).into_response()
         }
-        Ok(LinkOutcome::NotValid) => not_valid(),
-        Err(e) => {
-            tracing::error!(error = ?e.code(), "check-in link failed");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Html(page(
-                    "Thử lại",
-                    "<p>Hệ thống đang bận, anh/chị vui lòng thử lại sau ít phút.</p>",
-                )),
-            )
-                .into_response()
-        }
+        Ok(LinkOutcome::Unavailable(other)) => unavailable(other),
+        Err(e) => busy(&e),
     }
 }

@@ -208,7 +208,7 @@ pub async fn rotate(
             format!("must be between 0 and {MAX_ROTATION_OVERLAP_HOURS} hours"),
         ));
     }
-    let txn = db.begin().await?;
+    let txn = worker::db::begin_write(db).await?;
     let view = manageable(&txn, ctx, id).await?;
     if view.key.revoked_at.is_some() {
         return Err(AppError::Conflict(

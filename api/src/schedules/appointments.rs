@@ -9,7 +9,7 @@ mod rules;
 use chrono::{DateTime, Utc};
 use domain::{
     access::Permission,
-    messaging::{TemplateKey, Vars, format_local},
+    messaging::{TemplateError, TemplateKey, Vars, check_client_value, format_local, render_sms},
 };
 use entities::{appointment, client, officer, supervision_order};
 use sea_orm::{
@@ -197,6 +197,44 @@ async fn check_officer(
     Ok(())
 }
 
+/// The values of an appointment's reminder.
+fn reminder_vars(client: &client::Model, starts_at: DateTime<Utc>, place: &str) -> Vars {
+    Vars::new()
+        .with("name", &client.full_name)
+        .with("time", format_local(starts_at))
+        .with("place", place)
+}
+
+/// Checks, when an officer enters it, that a place can go into the client's reminders: no word
+/// that tells a reader why the person is contacted (reminders are not checked again when sent,
+/// see `domain::messaging::templates`), and short enough for the reminder's SMS budget.
+fn check_place(client: &client::Model, starts_at: DateTime<Utc>, place: &str) -> AppResult<()> {
+    if let Err(e) = check_client_value(place) {
+        return Err(AppError::field(
+            "place",
+            format!(
+                "\"{word}\" cho người đọc tin nhắc hẹn biết lý do liên hệ; hãy ghi trung tính, \
+                 ví dụ \"Trụ sở UBND phường\" hoặc một địa chỉ. \
+                 \"{word}\" would tell whoever reads the reminder why the person is contacted; \
+                 use neutral wording such as \"Trụ sở UBND phường\" or a street address",
+                word = e.word
+            ),
+        ));
+    }
+    let vars = reminder_vars(client, starts_at, place);
+    match render_sms(TemplateKey::AppointmentReminder, &vars) {
+        Ok(_) => Ok(()),
+        Err(TemplateError::OverBudget { budget, .. }) => Err(AppError::field(
+            "place",
+            format!(
+                "quá dài cho tin nhắc hẹn ({budget} tin SMS); hãy ghi ngắn hơn. \
+                 Too long for the reminder's budget of {budget} SMS segments; shorten it"
+            ),
+        )),
+        Err(e) => Err(AppError::Internal(Box::new(e))),
+    }
+}
+
 /// Writes the reminders of a scheduled appointment to the outbox (caller's transaction).
 async fn enqueue_reminders(
     db: &impl ConnectionTrait,
@@ -206,10 +244,7 @@ async fn enqueue_reminders(
     now: DateTime<Utc>,
 ) -> AppResult<()> {
     let policy = policy_for(db, defaults, &a.commune_code).await?;
-    let vars = Vars::new()
-        .with("name", &client.full_name)
-        .with("time", format_local(a.starts_at))
-        .with("place", &a.place);
+    let vars = reminder_vars(client, a.starts_at, &a.place);
     for (minutes, due_at) in reminder_times(a.starts_at, &policy.reminder_offsets, now) {
         let message = NewMessage {
             dedupe_key: format!("appointment_reminder:{}:{minutes}", a.id),
@@ -283,6 +318,7 @@ pub async fn create(
     if let Some(officer_id) = input.officer_id {
         check_officer(&txn, ctx, officer_id, &client.commune_code).await?;
     }
+    check_place(&client, input.starts_at, &place)?;
     let model = appointment::ActiveModel {
         id: Set(Uuid::now_v7()),
         client_id: Set(client.id),
@@ -361,6 +397,9 @@ pub async fn reschedule(
     if let Some(officer_id) = change.officer_id {
         check_officer(&txn, ctx, officer_id, &client.commune_code).await?;
     }
+    // The place the reminders will carry, new or kept (a kept one may predate this check).
+    let place = place.unwrap_or_else(|| old.place.clone());
+    check_place(&client, change.starts_at, &place)?;
     let new = appointment::ActiveModel {
         id: Set(Uuid::now_v7()),
         client_id: Set(client.id),
@@ -369,7 +408,7 @@ pub async fn reschedule(
         kind: Set(old.kind.clone()),
         starts_at: Set(change.starts_at),
         ends_at: Set(change.ends_at),
-        place: Set(place.unwrap_or_else(|| old.place.clone())),
+        place: Set(place),
         officer_id: Set(change.officer_id.or(old.officer_id)),
         provider_name: Set(old.provider_name.clone()),
         notes: Set(notes.or_else(|| old.notes.clone())),

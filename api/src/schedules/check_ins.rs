@@ -20,7 +20,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 use worker::{
-    links::{self, LinkError, LinkKey},
+    links::{self, LinkKey},
     occurrences::OccurrenceStatus,
     outbox::{self, NewMessage, Recipient},
 };
@@ -180,7 +180,7 @@ async fn alert_case_officers(
         .await?;
     let vars = Vars::new()
         .with("name", name)
-        .with("case", short_case(plan.order_id))
+        .with("case", worker::alerts::case_reference(plan.order_id))
         .with("time", format_local(now));
     for a in officers {
         let message = NewMessage {
@@ -198,12 +198,6 @@ async fn alert_case_officers(
         outbox::enqueue(db, message, now).await?;
     }
     Ok(())
-}
-
-/// A short, non-identifying case reference for officer alerts.
-pub fn short_case(order_id: Uuid) -> String {
-    let simple = order_id.simple().to_string();
-    simple[simple.len() - 6..].to_uppercase()
 }
 
 fn scoped(ctx: &RequestContext, permission: Permission) -> AppResult<Condition> {
@@ -280,13 +274,78 @@ pub async fn occurrence_for_link(
     Ok(occ)
 }
 
-/// What a one-tap link did; the page shows a neutral text for each, never a name.
+/// What a one-tap link can do now. The page's GET shows it and its POST acts on it, from the
+/// same function, so the page never offers a button that the POST would refuse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkState {
+    /// The window is open and nothing is recorded: the page offers the button.
+    Open,
+    /// The window opens later, at this instant.
+    NotYetOpen {
+        /// When the window opens.
+        opens_at: DateTime<Utc>,
+    },
+    /// A check-in is recorded for this window (by this link or otherwise).
+    AlreadyRecorded,
+    /// The window closed, or was withdrawn, without a check-in.
+    Closed,
+    /// Not a link we issued.
+    NotValid,
+}
+
+impl LinkState {
+    /// The state of a link naming `occ` (or nothing) at `now`.
+    pub fn of(occ: Option<&check_in_occurrence::Model>, now: DateTime<Utc>) -> Self {
+        let Some(occ) = occ else {
+            return Self::NotValid;
+        };
+        match OccurrenceStatus::from_stored(&occ.status) {
+            Some(OccurrenceStatus::CheckedIn | OccurrenceStatus::Late) => Self::AlreadyRecorded,
+            Some(OccurrenceStatus::Scheduled) if now < occ.opens_at => Self::NotYetOpen {
+                opens_at: occ.opens_at,
+            },
+            Some(OccurrenceStatus::Scheduled) if now < occ.closes_at => Self::Open,
+            Some(_) => Self::Closed,
+            None => Self::NotValid,
+        }
+    }
+}
+
+/// What a POST to a one-tap link did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LinkOutcome {
     /// The check-in was recorded now.
     Recorded,
-    /// Not a valid link, expired, or already used.
-    NotValid,
+    /// Nothing was recorded; the link is in this state (never [`LinkState::Open`]).
+    Unavailable(LinkState),
+}
+
+/// The occurrence a link names, locked for a change when `lock` is set (PostgreSQL).
+async fn linked_occurrence(
+    db: &impl ConnectionTrait,
+    key: &LinkKey,
+    token: &str,
+    lock: bool,
+) -> AppResult<Option<check_in_occurrence::Model>> {
+    let Some(id) = links::resolve(db, key, token).await? else {
+        return Ok(None);
+    };
+    let mut q = check_in_occurrence::Entity::find_by_id(id);
+    if lock {
+        q = q.lock_exclusive();
+    }
+    Ok(q.one(db).await?)
+}
+
+/// What a link can do now (the page's GET; changes nothing).
+pub async fn link_state(
+    db: &DatabaseConnection,
+    key: &LinkKey,
+    token: &str,
+    now: DateTime<Utc>,
+) -> AppResult<LinkState> {
+    let occ = linked_occurrence(db, key, token, false).await?;
+    Ok(LinkState::of(occ.as_ref(), now))
 }
 
 /// Records a check-in by link. Works once, only while the window is open.
@@ -296,21 +355,12 @@ pub async fn record_by_link(
     token: &str,
     now: DateTime<Utc>,
 ) -> AppResult<LinkOutcome> {
-    let occurrence_id = match links::verify(key, token, now) {
-        Ok(id) => id,
-        Err(LinkError::Invalid | LinkError::Expired) => return Ok(LinkOutcome::NotValid),
-    };
     let txn = worker::db::begin_write(db).await?;
-    let Some(occ) = check_in_occurrence::Entity::find_by_id(occurrence_id)
-        .lock_exclusive()
-        .one(&txn)
-        .await?
-    else {
-        return Ok(LinkOutcome::NotValid);
+    let occ = linked_occurrence(&txn, key, token, true).await?;
+    let state = LinkState::of(occ.as_ref(), now);
+    let (LinkState::Open, Some(occ)) = (state, occ) else {
+        return Ok(LinkOutcome::Unavailable(state));
     };
-    if occ.status != OccurrenceStatus::Scheduled.as_str() || now < occ.opens_at {
-        return Ok(LinkOutcome::NotValid);
-    }
     let input = CheckInInput {
         method: CheckInMethod::Link,
         wellbeing: None,

@@ -28,5 +28,7 @@ pub use self::outcome::{
 };
 pub use self::quiet_hours::{QuietHours, ZNS_NIGHT};
 pub use self::reply::{Reply, Wellbeing, parse_reply};
-pub use self::templates::{TemplateError, TemplateKey, Vars, render, render_sms};
+pub use self::templates::{
+    RevealingWord, TemplateError, TemplateKey, Vars, check_client_value, render, render_sms,
+};
 pub use self::text::{Encoding, SegmentCount, encoding_for, fold_to_ascii, segments};

@@ -1,10 +1,15 @@
 //! Vietnamese message templates, kept as data, and their rendering.
 //!
 //! Texts are written once with diacritics (Zalo shows them as written); the
-//! SMS variant folds them to ASCII and must fit a segment budget. Anything a
-//! client can see is checked against [`FORBIDDEN_CLIENT_WORDS`]: a phone
+//! SMS variant folds them to ASCII and must fit a segment budget. A phone
 //! screen is read by family, employers and neighbours, so no client message
-//! may say why the person is contacted.
+//! may say why the person is contacted: the fixed wording of every template is
+//! checked against [`FORBIDDEN_CLIENT_WORDS`] by a unit test (templates are
+//! bundled, never edited at run time), and values an officer types into a
+//! client message (an appointment's place) are checked when they are entered,
+//! with [`check_client_value`]. Rendering never checks words: a person's name
+//! ("Phan Công An") or a street name is not the template speaking, and a
+//! message dropped at send time reaches nobody.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -34,11 +39,13 @@ pub enum TemplateKey {
     OfficerMissedCheckInAlert,
     /// Tells the officer in charge that a client asked for help.
     OfficerHelpRequested,
+    /// Tells the officer in charge that a message to a client could not be delivered.
+    OfficerDeliveryFailed,
 }
 
 impl TemplateKey {
     /// Every key.
-    pub const ALL: [TemplateKey; 7] = [
+    pub const ALL: [TemplateKey; 8] = [
         Self::AppointmentReminder,
         Self::CheckInPrompt,
         Self::CheckInNudge,
@@ -46,6 +53,7 @@ impl TemplateKey {
         Self::OptOutConfirmed,
         Self::OfficerMissedCheckInAlert,
         Self::OfficerHelpRequested,
+        Self::OfficerDeliveryFailed,
     ];
 
     /// Stored form (snake case, as serialised).
@@ -58,6 +66,7 @@ impl TemplateKey {
             Self::OptOutConfirmed => "opt_out_confirmed",
             Self::OfficerMissedCheckInAlert => "officer_missed_check_in_alert",
             Self::OfficerHelpRequested => "officer_help_requested",
+            Self::OfficerDeliveryFailed => "officer_delivery_failed",
         }
     }
 
@@ -149,30 +158,34 @@ const NAME_ONLY: &[ZnsField] = &[zns("name", "customer_name")];
 
 /// All templates. Keywords the client may answer (CO, 2, TU CHOI, DONG Y)
 /// are written in ASCII so the person can type exactly what they read.
+///
+/// Client texts are short on purpose: with a realistic name, time, place and
+/// one-tap link on the public address, each prompt and reminder folds to one
+/// GSM-7 segment (160 characters), which a test pins. The budget of two is the
+/// hard cap for the longest values the API accepts (a 100-character name); an
+/// appointment's place is refused at entry if the reminder would exceed it.
 pub const TEMPLATES: &[Template] = &[
     Template {
         key: TemplateKey::AppointmentReminder,
         audience: Audience::Client,
-        text: "Chào anh/chị {name}, anh/chị có lịch hẹn với cán bộ xã lúc {time} tại {place}. \
-               Trả lời TU CHOI để ngừng nhận tin.",
+        text: "Chào {name}, anh/chị có hẹn với cán bộ xã lúc {time} tại {place}. \
+               Ngừng nhận tin: TU CHOI",
         sms_segment_budget: 2,
         zns_fields: Some(NAME_TIME_PLACE),
     },
     Template {
         key: TemplateKey::CheckInPrompt,
         audience: Audience::Client,
-        text: "Chào anh/chị {name}, cán bộ xã gửi lời hỏi thăm. Anh/chị vui lòng bấm {link} \
-               hoặc trả lời CO để xác nhận, trả lời 2 nếu cần hỗ trợ. \
-               Trả lời TU CHOI để ngừng nhận tin.",
+        text: "Chào {name}, cán bộ xã hỏi thăm: bấm {link} hoặc trả lời CO. \
+               Cần giúp: 2. Ngừng: TU CHOI",
         sms_segment_budget: 2,
         zns_fields: Some(NAME_LINK),
     },
     Template {
         key: TemplateKey::CheckInNudge,
         audience: Audience::Client,
-        text: "Chào anh/chị {name}, cán bộ xã chưa nhận được xác nhận của anh/chị. \
-               Vui lòng bấm {link} hoặc trả lời CO; trả lời 2 nếu cần hỗ trợ. \
-               Trả lời TU CHOI để ngừng nhận tin.",
+        text: "Nhắc {name}: cán bộ xã chờ tin, bấm {link} hoặc trả lời CO. \
+               Cần giúp: 2. Ngừng: TU CHOI",
         sms_segment_budget: 2,
         zns_fields: Some(NAME_LINK),
     },
@@ -180,7 +193,7 @@ pub const TEMPLATES: &[Template] = &[
         key: TemplateKey::CheckInConfirmed,
         audience: Audience::Client,
         text: "Cảm ơn anh/chị {name}, cán bộ xã đã nhận được xác nhận của anh/chị.",
-        sms_segment_budget: 1,
+        sms_segment_budget: 2,
         zns_fields: Some(NAME_ONLY),
     },
     Template {
@@ -209,6 +222,14 @@ pub const TEMPLATES: &[Template] = &[
         sms_segment_budget: 2,
         zns_fields: None,
     },
+    Template {
+        key: TemplateKey::OfficerDeliveryFailed,
+        audience: Audience::Officer,
+        text: "Đồng Hành: không gửi được tin nhắn cho {name} (hồ sơ {case}) lúc {time}. \
+               Vui lòng kiểm tra số điện thoại, Zalo và liên hệ trực tiếp.",
+        sms_segment_budget: 2,
+        zns_fields: None,
+    },
 ];
 
 /// Why a template could not be rendered. Carries names only, never values,
@@ -233,13 +254,6 @@ pub enum TemplateError {
         template: TemplateKey,
         segments: usize,
         budget: usize,
-    },
-    /// The rendered text (usually through a variable such as a place name)
-    /// contains a word its audience must not see.
-    #[error("template {template:?} would show the forbidden word `{word}`")]
-    ForbiddenWord {
-        template: TemplateKey,
-        word: &'static str,
     },
     /// The template is never sent through ZNS.
     #[error("template {0:?} has no ZNS template")]
@@ -312,8 +326,9 @@ pub fn placeholders(key: TemplateKey) -> Result<Vec<&'static str>, TemplateError
     Ok(names)
 }
 
-/// Renders the text with diacritics (for Zalo OA). Missing variables, unknown
-/// placeholders and forbidden words are errors.
+/// Renders the text with diacritics (for Zalo OA). Missing variables and
+/// unknown placeholders are errors; values are not checked for words (see the
+/// module documentation: they are checked where they are entered).
 pub fn render(key: TemplateKey, vars: &Vars) -> Result<String, TemplateError> {
     let tpl = template(key)?;
     let mut out = String::with_capacity(tpl.text.len() + 64);
@@ -332,7 +347,6 @@ pub fn render(key: TemplateKey, vars: &Vars) -> Result<String, TemplateError> {
         }
         Ok(())
     })?;
-    check_words(tpl, &out)?;
     Ok(out)
 }
 
@@ -353,7 +367,7 @@ pub fn render_sms(key: TemplateKey, vars: &Vars) -> Result<SmsText, TemplateErro
 }
 
 /// Builds the ZNS `template_data` object: only the values travel, the text
-/// itself is registered with Zalo. Values are checked like rendered text.
+/// itself is registered with Zalo.
 pub fn zns_template_data(
     key: TemplateKey,
     vars: &Vars,
@@ -368,7 +382,6 @@ pub fn zns_template_data(
                 template: key,
                 name: f.placeholder.to_owned(),
             })?;
-        check_words(tpl, value)?;
         data.insert(f.field.to_owned(), Value::String(value.to_owned()));
     }
     Ok(data)
@@ -386,18 +399,48 @@ pub fn forbidden_words_in(text: &str, words: &'static [&'static str]) -> Vec<&'s
         .collect()
 }
 
-fn check_words(tpl: &Template, text: &str) -> Result<(), TemplateError> {
-    let words = match tpl.audience {
+/// A word found in a value an officer typed that would tell whoever reads a
+/// client message why the person is contacted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[error("`{word}` would tell whoever reads the message why the person is contacted")]
+pub struct RevealingWord {
+    /// The forbidden word, as listed in [`FORBIDDEN_CLIENT_WORDS`].
+    pub word: &'static str,
+}
+
+/// Checks a value an officer types that goes into client messages (an
+/// appointment's place): refused if it contains a word from
+/// [`FORBIDDEN_CLIENT_WORDS`], in any spelling.
+pub fn check_client_value(value: &str) -> Result<(), RevealingWord> {
+    match forbidden_words_in(value, FORBIDDEN_CLIENT_WORDS).first() {
+        Some(&word) => Err(RevealingWord { word }),
+        None => Ok(()),
+    }
+}
+
+/// Forbidden words in a template's own wording: its literal text with every
+/// placeholder taken out (so that only what the template says is judged, never
+/// a name or a place), checked against the list for its audience. Empty for
+/// every bundled template (a unit test); a template source added later (per
+/// commune, loaded from configuration) must call this when it is saved.
+pub fn wording_problems(key: TemplateKey, text: &str) -> Result<Vec<&'static str>, TemplateError> {
+    let words = match template(key)?.audience {
         Audience::Client => FORBIDDEN_CLIENT_WORDS,
         Audience::Officer => FORBIDDEN_OFFICER_WORDS,
     };
-    match forbidden_words_in(text, words).first() {
-        Some(word) => Err(TemplateError::ForbiddenWord {
-            template: tpl.key,
-            word,
-        }),
-        None => Ok(()),
-    }
+    // Each literal piece on its own: a word cannot span a placeholder.
+    let mut found = Vec::new();
+    scan(key, text, |piece| {
+        if let Piece::Literal(s) = piece {
+            for word in forbidden_words_in(s, words) {
+                if !found.contains(&word) {
+                    found.push(word);
+                }
+            }
+        }
+        Ok(())
+    })?;
+    Ok(found)
 }
 
 /// Lower-case folded text with every run of non-alphanumerics as one space,

@@ -20,6 +20,7 @@ db_tests!(
     bad_appointment_input_is_refused_and_writes_nothing,
     appointments_of_another_commune_stay_hidden_and_unchanged,
     overdue_appointments_become_missed_exactly_once,
+    a_place_that_reveals_the_reason_is_refused_when_entered,
 );
 
 const CREATE: &str = "mutation($input: CreateAppointmentInput!) { createAppointment(input: $input) { appointment { id status kind startsAt endsAt place communeCode client { id } officer { id } order { id } } } }";
@@ -609,4 +610,108 @@ async fn overdue_appointments_become_missed_exactly_once(app: TestApp) {
             .await,
         "CONFLICT"
     );
+}
+
+/// Issue 14.2: "Trụ sở Công an phường" was accepted, and every reminder then failed at send
+/// time without anyone being told. The place is refused when entered (create and reschedule),
+/// naming the word and a neutral alternative, and nothing is written; a place too long for the
+/// reminder's SMS budget is refused the same way instead of failing when sent.
+async fn a_place_that_reveals_the_reason_is_refused_when_entered(app: TestApp) {
+    let world = app.world().await;
+    let secret = world.officer_a_token.clone();
+    let good = input(
+        &app,
+        &world.client_a,
+        "CASE_OFFICER_MEETING",
+        Duration::days(2),
+    );
+    let tables = ["appointments", "outbox_messages", "audit_log"];
+    let mut before = Vec::new();
+    for t in tables {
+        before.push(app.count(t).await);
+    }
+    let refused = |body: &Value, name: &str| {
+        assert_eq!(
+            tests::first_error_code(body).as_deref(),
+            Some("BAD_USER_INPUT"),
+            "{name}: {body:#}"
+        );
+        assert_eq!(body["errors"][0]["extensions"]["field"], "place", "{name}");
+        body["errors"][0]["message"].as_str().unwrap().to_owned()
+    };
+    for place in [
+        "Trụ sở Công an phường",
+        "TRU SO CONG AN PHUONG",
+        "Phòng xét-nghiệm, tầng 2",
+    ] {
+        let mut i = good.clone();
+        i["place"] = json!(place);
+        let body = app
+            .graphql(Some(&secret), CREATE, json!({ "input": i }))
+            .await;
+        let message = refused(&body, place);
+        assert!(
+            message.contains("Trụ sở UBND phường")
+                && message.contains("why the person is contacted"),
+            "names a neutral alternative, in Vietnamese and English: {message}"
+        );
+    }
+    let mut i = good.clone();
+    i["place"] = json!("Trụ sở Công an phường");
+    let body = app
+        .graphql(Some(&secret), CREATE, json!({ "input": i }))
+        .await;
+    assert!(
+        refused(&body, "word").contains("\"công an\""),
+        "names the word: {body:#}"
+    );
+    let mut i = good.clone();
+    i["place"] = json!("khu phố 3, ".repeat(25));
+    let body = app
+        .graphql(Some(&secret), CREATE, json!({ "input": i }))
+        .await;
+    assert!(refused(&body, "too long").contains("SMS"), "{body:#}");
+    for (t, n) in tables.iter().zip(&before) {
+        assert_eq!(app.count(t).await, *n, "{t}: nothing written");
+    }
+
+    // Rescheduling refuses it too, whether the place is new or kept.
+    let id = create(&app, &secret, good.clone()).await;
+    let starts = app.clock_now() + Duration::days(3);
+    let moved = json!({
+        "appointmentId": id,
+        "startsAt": starts.to_rfc3339(),
+        "endsAt": (starts + Duration::hours(1)).to_rfc3339(),
+        "place": "Trụ sở công an phường",
+    });
+    let body = app
+        .graphql(Some(&secret), RESCHEDULE, json!({ "input": moved }))
+        .await;
+    refused(&body, "reschedule");
+    assert_eq!(
+        status(&app, &id).await,
+        "SCHEDULED",
+        "the old one is untouched"
+    );
+    // A place stored before this check existed is checked when the appointment moves.
+    let row = appointment::Entity::find_by_id(uuid_of("Appointment", &id))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut row: appointment::ActiveModel = row.into();
+    row.place = Set("Trụ sở Công an phường".into());
+    row.update(&app.db).await.unwrap();
+    let mut kept = moved.clone();
+    kept.as_object_mut().unwrap().remove("place");
+    let body = app
+        .graphql(Some(&secret), RESCHEDULE, json!({ "input": kept }))
+        .await;
+    refused(&body, "kept place");
+    // A neutral place is accepted and reaches the reminders.
+    let mut i = good;
+    i["place"] = json!("Trụ sở UBND phường Bến Thành");
+    let id = create(&app, &secret, i).await;
+    let vars: Value = serde_json::from_str(&reminders(&app, &id).await[0].vars).unwrap();
+    assert_eq!(vars["place"], "Trụ sở UBND phường Bến Thành");
 }

@@ -9,6 +9,7 @@ mod check_ins;
 mod credentials;
 mod concurrent_writes;
 mod input_hygiene;
+mod links;
 mod messages;
 mod officer_access;
 mod policies;

@@ -71,7 +71,7 @@ async fn add_clients(app: &TestApp, officer: &str, from: u32, to: u32) {
             "clientId": client, "orderId": order, "officerId": officer, "kind": "COUNSELLING_SESSION",
             "startsAt": starts.to_rfc3339(),
             "endsAt": (starts + chrono::Duration::hours(1)).to_rfc3339(),
-            "place": "Trụ sở công an xã"
+            "place": "Trụ sở UBND xã"
         });
         app.ok(&app.admin_token, appointment, json!({ "input": input }))
             .await;
