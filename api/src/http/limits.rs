@@ -182,8 +182,9 @@ pub fn selects_introspection(doc: &ExecutableDocument, operation_name: Option<&s
     operation(doc, operation_name).is_some_and(|set| walk(doc, set, 0))
 }
 
-/// The selection set of the operation that would run.
-fn operation<'a>(
+/// The selection set of the operation that would run (none when the name is missing or
+/// unknown, which the engine refuses).
+pub(crate) fn operation<'a>(
     doc: &'a ExecutableDocument,
     operation_name: Option<&str>,
 ) -> Option<&'a SelectionSet> {

@@ -11,11 +11,11 @@ use async_graphql::{
     extensions::{
         Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextRequest,
     },
-    parser::types::{DocumentOperations, ExecutableDocument, Selection, SelectionSet},
+    parser::types::{ExecutableDocument, Selection},
 };
 
-/// Longest chain of fragment spreads followed; `http::limits` refuses longer ones before.
-const MAX_FRAGMENT_NESTING: usize = crate::http::limits::MAX_FRAGMENT_NESTING;
+// Fragment chains are followed as deep as `http::limits` lets them be.
+use crate::http::limits::{MAX_FRAGMENT_NESTING, operation};
 
 /// The extension, registered once on the schema.
 pub struct ResponseFinish;
@@ -82,22 +82,6 @@ impl Extension for PerRequest {
             input_errors::name_the_field(error, &ctx.schema_env.registry, parsed.as_deref());
         }
         response
-    }
-}
-
-/// The selection set of the operation that runs.
-fn operation<'a>(
-    doc: &'a ExecutableDocument,
-    operation_name: Option<&str>,
-) -> Option<&'a SelectionSet> {
-    match (&doc.operations, operation_name) {
-        (DocumentOperations::Single(op), _) => Some(&op.node.selection_set.node),
-        (DocumentOperations::Multiple(ops), Some(name)) => {
-            ops.get(name).map(|op| &op.node.selection_set.node)
-        }
-        (DocumentOperations::Multiple(ops), None) => {
-            ops.values().next().map(|op| &op.node.selection_set.node)
-        }
     }
 }
 
