@@ -27,7 +27,7 @@ use entities::{client, officer, outbox_attempt, outbox_message};
 use futures::StreamExt;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, FromQueryResult,
-    PaginatorTrait, QueryFilter, Set, Statement, TransactionTrait,
+    PaginatorTrait, QueryFilter, Set, Statement,
     sea_query::{Expr, ExprTrait},
 };
 use uuid::Uuid;
@@ -857,7 +857,6 @@ async fn finish(
     now: DateTime<Utc>,
     attempt: Option<Attempt>,
 ) -> Result<(), DbErr> {
-    let txn = crate::db::begin_write(db).await?;
     let mut update = outbox_message::Entity::update_many()
         .col_expr(
             outbox_message::Column::Status,

@@ -9,7 +9,7 @@ use domain::{
 use entities::{api_key, api_key_commune};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QuerySelect, Set, TransactionTrait, sea_query::Query,
+    QueryFilter, QuerySelect, Set, sea_query::Query,
 };
 use uuid::Uuid;
 

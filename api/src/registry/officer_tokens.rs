@@ -8,7 +8,7 @@
 use entities::{access_token, account, officer};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QuerySelect, Set, TransactionTrait,
+    QueryFilter, QuerySelect, Set,
     sea_query::{Expr, Query, SelectStatement},
 };
 use uuid::Uuid;

@@ -7,8 +7,8 @@
 mod channels;
 mod concurrency;
 mod consent;
-mod in_doubt;
 mod failures;
+mod in_doubt;
 mod metrics;
 mod quiet_hours;
 mod retries;
