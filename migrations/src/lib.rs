@@ -12,6 +12,7 @@ mod m20261126_000009_reply_notes;
 mod m20261126_000010_zalo_interaction;
 mod m20261129_000011_outbox_expiry;
 mod m20261201_000018_attempt_receipts;
+mod m20261201_000019_workers;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000010_zalo_interaction::Migration),
             Box::new(m20261129_000011_outbox_expiry::Migration),
             Box::new(m20261201_000018_attempt_receipts::Migration),
+            Box::new(m20261201_000019_workers::Migration),
         ]
     }
 }

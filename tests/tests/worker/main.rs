@@ -7,6 +7,7 @@
 mod channels;
 mod concurrency;
 mod consent;
+mod heartbeat;
 mod in_doubt;
 mod metrics;
 mod quiet_hours;
