@@ -29,4 +29,5 @@ pub mod province;
 pub mod reply_note;
 pub mod supervision_order;
 pub mod webhook_event;
+pub mod worker;
 pub mod zalo_token;

@@ -35,6 +35,8 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     /// After this instant the message is no longer worth sending (cancelled instead).
     pub expires_at: Option<DateTimeUtc>,
+    /// The worker holding the claim (while `sending`); released when its heartbeat stops.
+    pub worker_id: Option<Uuid>,
 }
 
 /// Relations are loaded explicitly by the service layer.

@@ -14,6 +14,7 @@ mod m20261129_000011_outbox_expiry;
 mod m20261201_000012_credential_rotation;
 mod m20261201_000016_check_in_links;
 mod m20261201_000018_attempt_receipts;
+mod m20261201_000019_workers;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000012_credential_rotation::Migration),
             Box::new(m20261201_000016_check_in_links::Migration),
             Box::new(m20261201_000018_attempt_receipts::Migration),
+            Box::new(m20261201_000019_workers::Migration),
         ]
     }
 }

@@ -10,6 +10,7 @@ pub mod env;
 #[cfg(feature = "fixtures")]
 pub mod fixtures;
 pub mod gateways;
+pub mod heartbeat;
 pub mod links;
 pub mod metrics;
 pub mod occurrences;
@@ -100,14 +101,20 @@ pub async fn run(
     let schedule = cron::Schedule::from_str(&settings.planner_cron)
         .map_err(|e| WorkerError::Schedule(e.to_string()))?;
     let queue = queue::DeliveryQueue::open(&db, &settings.sender).await?;
+    // Alive before the first claim, so no other worker takes this one's claims for dead.
+    sender.beat().await?;
+    let beating = tokio::spawn(sender::heartbeat(sender.clone(), shutdown.clone()));
     let dispatching = tokio::spawn(sender::dispatch(
         sender.clone(),
         queue.clone(),
         settings.tick,
         shutdown.clone(),
     ));
-    let delivering =
-        tokio::spawn(queue.run_workers(sender, settings.sender.concurrency, shutdown.clone()));
+    let delivering = tokio::spawn(queue.run_workers(
+        sender.clone(),
+        settings.sender.concurrency,
+        shutdown.clone(),
+    ));
     let state = Arc::new(PlannerState {
         db,
         planning,
@@ -129,5 +136,9 @@ pub async fn run(
     shutdown.cancel();
     let _ = dispatching.await;
     let _ = delivering.await;
+    let _ = beating.await;
+    if let Err(e) = sender.retire().await {
+        tracing::warn!(error = %e, "releasing this worker's claims failed; they go again when its heartbeat is stale");
+    }
     Ok(())
 }

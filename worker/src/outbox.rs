@@ -148,6 +148,7 @@ pub async fn enqueue(
         created_at: Set(now),
         updated_at: Set(now),
         expires_at: Set(message.expires_at),
+        worker_id: Set(None),
     };
     let inserted = outbox_message::Entity::insert(row)
         .on_conflict(

@@ -34,6 +34,7 @@ use uuid::Uuid;
 
 use crate::{
     gateways::{Gateways, OutgoingMessage},
+    heartbeat::{self, WorkerState},
     outbox::{IN_FLIGHT, MessageStatus},
     policy::{Policy, policy_for},
 };
@@ -54,6 +55,12 @@ pub struct SenderSettings {
     pub reconcile_after: Duration,
     /// Backoff of retryable failures, counted per channel.
     pub retry: RetryPolicy,
+    /// How often a worker renews its heartbeat (and the leases of its running deliveries).
+    pub heartbeat: Duration,
+    /// A worker whose heartbeat is older than this is taken for dead: its claims are released.
+    pub stale_after: Duration,
+    /// Assumed duration of a gateway call until calls have been timed; sizes the claims.
+    pub assumed_latency: StdDuration,
     /// Retryable failures on one channel after which the message moves to the next channel
     /// of the client's plan, if there is one (a reminder is worth more on time by SMS than
     /// late on Zalo).
@@ -68,6 +75,9 @@ impl Default for SenderSettings {
             concurrency: 8,
             reconcile_after: Duration::minutes(30),
             retry: RetryPolicy::default(),
+            heartbeat: Duration::seconds(5),
+            stale_after: Duration::seconds(15),
+            assumed_latency: StdDuration::from_secs(1),
             fallback_after_attempts: 3,
         }
     }
@@ -81,6 +91,7 @@ pub struct Sender {
     clock: Arc<dyn Clock>,
     policy_defaults: Policy,
     settings: SenderSettings,
+    worker: Arc<WorkerState>,
 }
 
 impl Sender {
@@ -92,13 +103,56 @@ impl Sender {
         policy_defaults: Policy,
         settings: SenderSettings,
     ) -> Self {
+        let worker = Arc::new(WorkerState::new(settings.assumed_latency));
         Self {
             db,
             gateways,
             clock,
             policy_defaults,
             settings,
+            worker,
         }
+    }
+
+    /// The id this worker stores on the rows it claims and in its heartbeat.
+    pub fn worker_id(&self) -> Uuid {
+        self.worker.id()
+    }
+
+    /// One heartbeat (see [`crate::heartbeat`]): the worker is alive, and its running
+    /// deliveries keep their leases.
+    pub async fn beat(&self) -> Result<(), DbErr> {
+        let now = self.clock.now();
+        heartbeat::beat(&self.db, &self.worker, now, now + self.settings.lease).await
+    }
+
+    /// Releases the claims of one dispatch that no job will take (the push failed): they are
+    /// claimed again in the next round.
+    pub async fn release(&self, dispatch: Uuid) -> Result<(), DbErr> {
+        outbox_message::Entity::update_many()
+            .col_expr(
+                outbox_message::Column::LeaseUntil,
+                Expr::value(self.clock.now()),
+            )
+            .filter(outbox_message::Column::Status.eq(MessageStatus::Sending.as_str()))
+            .filter(outbox_message::Column::LeaseToken.eq(dispatch))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// The worker stops on purpose: its untaken claims go back at once.
+    pub async fn retire(&self) -> Result<(), DbErr> {
+        heartbeat::retire(&self.db, &self.worker, self.clock.now()).await
+    }
+
+    /// How many more messages this worker may claim now: its [`heartbeat::capacity`] less
+    /// what it holds.
+    pub async fn room(&self) -> Result<u64, DbErr> {
+        let s = &self.settings;
+        let capacity = heartbeat::capacity(s.concurrency, s.lease, self.worker.latency(), s.batch);
+        let held = heartbeat::held_by(&self.db, self.worker.id()).await?;
+        Ok(capacity.saturating_sub(held))
     }
 
     /// Claims one batch of due messages and delivers them in this task (tests and tools; the
@@ -121,15 +175,24 @@ impl Sender {
         Ok(count)
     }
 
-    /// Claims one batch of due messages under the `dispatch` lease token.
+    /// Claims due messages under the `dispatch` lease token, as many as there is
+    /// [`room`](Self::room) for; also claims back those of workers whose heartbeat stopped.
     pub async fn claim_due(&self, dispatch: Uuid) -> Result<Vec<outbox_message::Model>, DbErr> {
+        let room = self.room().await?;
+        if room == 0 {
+            return Ok(Vec::new());
+        }
         let now = self.clock.now();
         claim(
             &self.db,
-            dispatch,
-            now,
-            now + self.settings.lease,
-            self.settings.batch,
+            Claim {
+                token: dispatch,
+                worker: self.worker.id(),
+                now,
+                lease_until: now + self.settings.lease,
+                stale_before: now - self.settings.stale_after,
+                limit: room,
+            },
         )
         .await
     }
@@ -141,11 +204,16 @@ impl Sender {
     pub async fn deliver(&self, message_id: Uuid, dispatch: Uuid) -> Result<bool, DbErr> {
         let now = self.clock.now();
         let token = Uuid::now_v7();
+        // Noted before the take, so a heartbeat renews the lease from the moment it is ours.
+        let _running = self.worker.running(message_id, token);
         let Some(m) = take(
             &self.db,
             message_id,
             dispatch,
-            token,
+            Taker {
+                token,
+                worker: self.worker.id(),
+            },
             now,
             now + self.settings.lease,
         )
@@ -288,7 +356,9 @@ impl Sender {
             template,
             vars,
         };
+        let started = std::time::Instant::now();
         let class = gateway.send(&outgoing, now).await;
+        self.worker.observe(started.elapsed());
         // Only outcomes that may be retried on this channel need its count (this attempt's row
         // is already written, so it is included).
         let channel_attempts = match class {
@@ -778,41 +848,64 @@ async fn start_attempt(
     Ok(Some(id))
 }
 
+/// What a claim round asks for.
+#[derive(Debug, Clone, Copy)]
+pub struct Claim {
+    /// The dispatch lease token set on the claimed rows.
+    pub token: Uuid,
+    /// The claiming worker.
+    pub worker: Uuid,
+    /// Now.
+    pub now: DateTime<Utc>,
+    /// The claim's lease.
+    pub lease_until: DateTime<Utc>,
+    /// Workers whose heartbeat is older than this are dead: their claims are taken back.
+    pub stale_before: DateTime<Utc>,
+    /// At most this many rows.
+    pub limit: u64,
+}
+
 /// Claims due messages for delivery: queued or deferred ones whose time has come, unconfirmed
-/// ones whose reconcile window passed, and `sending` ones whose lease expired (a worker died,
-/// or a delivery job was lost). PostgreSQL skips rows another worker holds; SQLite has one
-/// writer at a time. No attempt is counted here: [`take`] counts it just before the call, so
-/// a claim that never reached a gateway is not mistaken for an interrupted send.
+/// ones whose reconcile window passed, and `sending` ones whose worker's heartbeat stopped or
+/// whose lease expired (a worker died, or a delivery job was lost). PostgreSQL skips rows
+/// another worker holds; SQLite has one writer at a time. No call is recorded here: a claim
+/// that never reached a gateway is not mistaken for an interrupted send.
 pub async fn claim(
     db: &impl ConnectionTrait,
-    token: Uuid,
-    now: DateTime<Utc>,
-    lease_until: DateTime<Utc>,
-    limit: u64,
+    c: Claim,
 ) -> Result<Vec<outbox_message::Model>, DbErr> {
     let backend = db.get_database_backend();
     let (lock, p) = match backend {
-        DatabaseBackend::Postgres => (" FOR UPDATE SKIP LOCKED", ["$1", "$2", "$3", "$4"]),
-        _ => ("", ["?1", "?2", "?3", "?4"]),
+        DatabaseBackend::Postgres => (
+            " FOR UPDATE SKIP LOCKED",
+            ["$1", "$2", "$3", "$4", "$5", "$6"],
+        ),
+        _ => ("", ["?1", "?2", "?3", "?4", "?5", "?6"]),
     };
     let sql = format!(
         "UPDATE outbox_messages SET status = 'sending', lease_token = {p0}, lease_until = {p1}, \
-         updated_at = {p2} \
+         updated_at = {p2}, worker_id = {p4} \
          WHERE id IN (SELECT id FROM outbox_messages WHERE \
            ((status IN ('queued', 'deferred', 'unconfirmed') AND next_attempt_at <= {p2}) \
-            OR (status = 'sending' AND lease_until < {p2})) \
+            OR (status = 'sending' AND lease_until < {p2}) \
+            OR (status = 'sending' AND worker_id IN \
+                (SELECT id FROM workers WHERE heartbeat_at < {p5}))) \
            ORDER BY next_attempt_at LIMIT {p3}{lock}) \
          RETURNING *",
         p0 = p[0],
         p1 = p[1],
         p2 = p[2],
         p3 = p[3],
+        p4 = p[4],
+        p5 = p[5],
     );
     let values: Vec<sea_orm::Value> = vec![
-        token.into(),
-        lease_until.into(),
-        now.into(),
-        i64::try_from(limit).unwrap_or(100).into(),
+        c.token.into(),
+        c.lease_until.into(),
+        c.now.into(),
+        i64::try_from(c.limit).unwrap_or(100).into(),
+        c.worker.into(),
+        c.stale_before.into(),
     ];
     let stmt = Statement::from_sql_and_values(backend, sql, values);
     let rows = db.query_all_raw(stmt).await?;
@@ -821,18 +914,29 @@ pub async fn claim(
         .collect()
 }
 
-/// Takes a claimed message for one delivery: swaps the `dispatch` token for `token`, renews
-/// the lease and counts the attempt, in one statement, so at most one delivery per claim runs.
+/// The delivery taking a claimed message.
+#[derive(Debug, Clone, Copy)]
+pub struct Taker {
+    /// Its own lease token.
+    pub token: Uuid,
+    /// Its worker.
+    pub worker: Uuid,
+}
+
+/// Takes a claimed message for one delivery: swaps the `dispatch` token for the taker's, names
+/// its worker, renews the lease and counts the attempt, in one statement, so at most one
+/// delivery per claim runs.
 pub async fn take(
     db: &impl ConnectionTrait,
     id: Uuid,
     dispatch: Uuid,
-    token: Uuid,
+    taker: Taker,
     now: DateTime<Utc>,
     lease_until: DateTime<Utc>,
 ) -> Result<Option<outbox_message::Model>, DbErr> {
     let rows = outbox_message::Entity::update_many()
-        .col_expr(outbox_message::Column::LeaseToken, Expr::value(token))
+        .col_expr(outbox_message::Column::LeaseToken, Expr::value(taker.token))
+        .col_expr(outbox_message::Column::WorkerId, Expr::value(taker.worker))
         .col_expr(outbox_message::Column::LeaseUntil, Expr::value(lease_until))
         .col_expr(
             outbox_message::Column::Attempts,
@@ -971,6 +1075,11 @@ pub async fn dispatch(
                 Err(e) => tracing::warn!(error = %e, "pruning finished delivery jobs failed"),
             }
         }
+        // At capacity, look again soon: room comes back as deliveries finish.
+        let pause = match sender.room().await {
+            Ok(0) => idle.min(StdDuration::from_secs(1)),
+            _ => idle,
+        };
         let dispatch = Uuid::now_v7();
         let busy = match sender.claim_due(dispatch).await {
             Ok(claimed) if claimed.is_empty() => false,
@@ -983,7 +1092,10 @@ pub async fn dispatch(
                     })
                     .collect();
                 if let Err(e) = queue.push(&jobs).await {
-                    tracing::error!(error = %e, count = jobs.len(), "queueing deliveries failed; they go again when their lease expires");
+                    tracing::error!(error = %e, count = jobs.len(), "queueing deliveries failed; they go again in the next claim round");
+                    if let Err(e) = sender.release(dispatch).await {
+                        tracing::warn!(error = %e, "releasing the unqueued claims failed; they go again when their lease expires");
+                    }
                     false
                 } else {
                     true
@@ -997,10 +1109,30 @@ pub async fn dispatch(
         if !busy {
             tokio::select! {
                 () = shutdown.cancelled() => return,
-                () = tokio::time::sleep(idle) => {}
+                () = tokio::time::sleep(pause) => {}
             }
         } else if shutdown.is_cancelled() {
             return;
+        }
+    }
+}
+
+/// The worker's heartbeat: until `shutdown`, [`Sender::beat`] every `heartbeat` interval.
+/// A failed beat is logged and tried again; a worker that cannot beat for `stale_after` loses
+/// its claims to others, which is what should happen to a worker cut off from the database.
+pub async fn heartbeat(sender: Sender, shutdown: tokio_util::sync::CancellationToken) {
+    let every = sender
+        .settings
+        .heartbeat
+        .to_std()
+        .unwrap_or(StdDuration::from_secs(5));
+    loop {
+        if let Err(e) = sender.beat().await {
+            tracing::warn!(error = %e, "worker heartbeat failed");
+        }
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            () = tokio::time::sleep(every) => {}
         }
     }
 }

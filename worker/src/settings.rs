@@ -22,7 +22,8 @@ pub struct WorkerSettings {
     /// Gateway providers and credentials.
     pub gateways: crate::gateways::GatewaySettings,
     /// `SENDER_LEASE_SECONDS` (120), `SENDER_BATCH` (100), `SENDER_CONCURRENCY` (8),
-    /// `SENDER_FALLBACK_AFTER_ATTEMPTS` (3).
+    /// `SENDER_FALLBACK_AFTER_ATTEMPTS` (3), `SENDER_HEARTBEAT_SECONDS` (5, or a third of a shorter lease),
+    /// `SENDER_STALE_AFTER_SECONDS` (3 heartbeats), `SENDER_ASSUMED_LATENCY_MS` (1000).
     pub sender: crate::sender::SenderSettings,
     /// `ALLOW_CONSOLE_SINK`: print messages to stdout when no provider is configured. On by
     /// default except with `APP_ENV=production`, where the console would print personal data.
@@ -45,8 +46,31 @@ fn sender_from_env() -> Result<crate::sender::SenderSettings, ConfigError> {
             reason: "must be at least 1".into(),
         });
     }
+    // Several beats per lease, so a running delivery's lease is renewed in time.
+    let beat_default = (lease / 3).clamp(1, defaults.heartbeat.num_seconds());
+    let heartbeat: i64 = env::parse_or("SENDER_HEARTBEAT_SECONDS", beat_default)?;
+    if heartbeat < 1 || heartbeat > beat_default.max(lease / 2) {
+        return Err(ConfigError {
+            var: "SENDER_HEARTBEAT_SECONDS",
+            reason: "must be at least 1 and at most half of SENDER_LEASE_SECONDS".into(),
+        });
+    }
+    let stale_after: i64 = env::parse_or("SENDER_STALE_AFTER_SECONDS", heartbeat * 3)?;
+    if stale_after < heartbeat * 2 {
+        return Err(ConfigError {
+            var: "SENDER_STALE_AFTER_SECONDS",
+            reason: "must be at least twice SENDER_HEARTBEAT_SECONDS".into(),
+        });
+    }
+    let latency_ms: u64 = env::parse_or(
+        "SENDER_ASSUMED_LATENCY_MS",
+        u64::try_from(defaults.assumed_latency.as_millis()).unwrap_or(1000),
+    )?;
     Ok(crate::sender::SenderSettings {
         lease: chrono::Duration::seconds(lease),
+        heartbeat: chrono::Duration::seconds(heartbeat),
+        stale_after: chrono::Duration::seconds(stale_after),
+        assumed_latency: Duration::from_millis(latency_ms.max(1)),
         batch: env::parse_or("SENDER_BATCH", defaults.batch)?,
         concurrency: env::parse_or("SENDER_CONCURRENCY", defaults.concurrency)?,
         fallback_after_attempts: env::parse_or(

@@ -8,6 +8,7 @@ mod channels;
 mod concurrency;
 mod consent;
 mod failures;
+mod heartbeat;
 mod in_doubt;
 mod metrics;
 mod quiet_hours;

@@ -1,0 +1,217 @@
+//! Worker liveness and claim sizing (see `docs/outbox.md`, "Claims, leases and heartbeats").
+//!
+//! Every worker keeps a `workers` row fresh ([`beat`], every `SENDER_HEARTBEAT_SECONDS`), and
+//! each claimed outbox row names its worker. A dispatcher releases the claims of a worker whose
+//! heartbeat is older than `SENDER_STALE_AFTER_SECONDS` at once, so a crash-looping or killed
+//! worker delays its messages by seconds, not by a whole lease; the lease stays as a backstop.
+//! While a delivery runs, its worker's heartbeat renews its lease, and a worker claims only
+//! what it can send well within a lease ([`capacity`]).
+
+use std::{
+    collections::HashMap,
+    sync::{
+        Mutex,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration as StdDuration,
+};
+
+use chrono::{DateTime, Duration, Utc};
+use entities::{outbox_message, worker};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+    sea_query::{Expr, OnConflict},
+};
+use uuid::Uuid;
+
+use crate::outbox::MessageStatus;
+
+/// Rows of workers silent this long are deleted (their claims were released long before).
+const FORGET_AFTER: Duration = Duration::days(1);
+
+/// What one worker process knows about itself: its id, the deliveries it is running (whose
+/// leases its heartbeat renews) and how long gateway calls take.
+#[derive(Debug)]
+pub struct WorkerState {
+    id: Uuid,
+    /// Message id → the delivery's own lease token.
+    deliveries: Mutex<HashMap<Uuid, Uuid>>,
+    /// Moving average of gateway call durations, in milliseconds.
+    latency_ms: AtomicU64,
+}
+
+impl WorkerState {
+    /// A new worker, assuming gateway calls take `assumed_latency` until it has seen some.
+    pub fn new(assumed_latency: StdDuration) -> Self {
+        Self {
+            id: Uuid::now_v7(),
+            deliveries: Mutex::new(HashMap::new()),
+            latency_ms: AtomicU64::new(millis(assumed_latency)),
+        }
+    }
+
+    /// The worker's id, stored on the rows it claims.
+    pub fn id(&self) -> Uuid {
+        self.id
+    }
+
+    /// Notes a running delivery until the returned guard is dropped (the delivery finished,
+    /// failed, or its task was cancelled).
+    pub fn running(&self, message_id: Uuid, token: Uuid) -> Running<'_> {
+        if let Ok(mut d) = self.deliveries.lock() {
+            d.insert(message_id, token);
+        }
+        Running {
+            state: self,
+            message_id,
+        }
+    }
+
+    /// Lease tokens of the running deliveries.
+    fn tokens(&self) -> Vec<Uuid> {
+        self.deliveries
+            .lock()
+            .map(|d| d.values().copied().collect())
+            .unwrap_or_default()
+    }
+
+    /// Records how long a gateway call took.
+    pub fn observe(&self, took: StdDuration) {
+        let sample = millis(took);
+        // An exponential moving average (weight 1/8): a few slow calls move it, one does not.
+        let _ = self
+            .latency_ms
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |old| {
+                Some((old.saturating_mul(7).saturating_add(sample)) / 8)
+            });
+    }
+
+    /// The current estimate of a gateway call's duration.
+    pub fn latency(&self) -> StdDuration {
+        StdDuration::from_millis(self.latency_ms.load(Ordering::Relaxed))
+    }
+}
+
+fn millis(d: StdDuration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
+}
+
+/// A delivery noted as running; dropping it forgets the delivery.
+pub struct Running<'a> {
+    state: &'a WorkerState,
+    message_id: Uuid,
+}
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut d) = self.state.deliveries.lock() {
+            d.remove(&self.message_id);
+        }
+    }
+}
+
+/// How many messages a worker may hold at once: what `concurrency` calls of `latency` each
+/// get through in half a `lease` (the other half is margin), at least one and at most `batch`.
+pub fn capacity(concurrency: usize, lease: Duration, latency: StdDuration, batch: u64) -> u64 {
+    let lease_ms = u128::try_from(lease.num_milliseconds()).unwrap_or(0);
+    let per_call = latency.as_millis().max(1);
+    let n = (concurrency.max(1) as u128).saturating_mul(lease_ms) / (2 * per_call);
+    u64::try_from(n).unwrap_or(u64::MAX).clamp(1, batch.max(1))
+}
+
+/// One heartbeat: keeps the worker's row fresh, renews the leases of its running deliveries
+/// until `lease_until`, and forgets workers silent for a day.
+pub async fn beat(
+    db: &impl ConnectionTrait,
+    state: &WorkerState,
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    worker::Entity::insert(worker::ActiveModel {
+        id: Set(state.id),
+        started_at: Set(now),
+        heartbeat_at: Set(now),
+    })
+    .on_conflict(
+        OnConflict::column(worker::Column::Id)
+            .update_column(worker::Column::HeartbeatAt)
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    let tokens = state.tokens();
+    if !tokens.is_empty() {
+        outbox_message::Entity::update_many()
+            .col_expr(outbox_message::Column::LeaseUntil, Expr::value(lease_until))
+            .filter(outbox_message::Column::Status.eq(MessageStatus::Sending.as_str()))
+            .filter(outbox_message::Column::LeaseToken.is_in(tokens))
+            .exec(db)
+            .await?;
+    }
+    worker::Entity::delete_many()
+        .filter(worker::Column::HeartbeatAt.lt(now - FORGET_AFTER))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// A worker stopping on purpose: its remaining claims (dispatched, not yet taken) are released
+/// for the next claim round, and its row goes.
+pub async fn retire(
+    db: &impl ConnectionTrait,
+    state: &WorkerState,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    outbox_message::Entity::update_many()
+        .col_expr(outbox_message::Column::LeaseUntil, Expr::value(now))
+        .filter(outbox_message::Column::Status.eq(MessageStatus::Sending.as_str()))
+        .filter(outbox_message::Column::WorkerId.eq(state.id))
+        .exec(db)
+        .await?;
+    worker::Entity::delete_by_id(state.id).exec(db).await?;
+    Ok(())
+}
+
+/// Messages `worker` holds now (claimed or being delivered).
+pub async fn held_by(db: &impl ConnectionTrait, worker: Uuid) -> Result<u64, DbErr> {
+    use sea_orm::PaginatorTrait;
+    outbox_message::Entity::find()
+        .filter(outbox_message::Column::Status.eq(MessageStatus::Sending.as_str()))
+        .filter(outbox_message::Column::WorkerId.eq(worker))
+        .count(db)
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn capacity_is_what_fits_in_half_a_lease() {
+        let lease = Duration::seconds(120);
+        // 8 calls of 1 s each in 60 s: 480, bounded by the batch.
+        assert_eq!(capacity(8, lease, StdDuration::from_secs(1), 100), 100);
+        assert_eq!(capacity(8, lease, StdDuration::from_secs(1), 1000), 480);
+        // Slow gateways (10 s timeouts) shrink it.
+        assert_eq!(capacity(8, lease, StdDuration::from_secs(10), 100), 48);
+        assert_eq!(
+            capacity(1, Duration::seconds(4), StdDuration::from_secs(1), 100),
+            2
+        );
+        // Never nothing, even when a call outlasts the lease.
+        assert_eq!(capacity(1, lease, StdDuration::from_secs(600), 100), 1);
+        assert_eq!(capacity(0, Duration::zero(), StdDuration::ZERO, 0), 1);
+    }
+
+    #[test]
+    fn latency_moves_gradually_and_running_deliveries_are_forgotten_when_dropped() {
+        let state = WorkerState::new(StdDuration::from_millis(800));
+        state.observe(StdDuration::from_millis(1600));
+        assert_eq!(state.latency(), StdDuration::from_millis(900));
+        let (message, token) = (Uuid::now_v7(), Uuid::now_v7());
+        let running = state.running(message, token);
+        assert_eq!(state.tokens(), vec![token]);
+        drop(running);
+        assert!(state.tokens().is_empty());
+    }
+}
