@@ -9,12 +9,13 @@ use sea_orm::{DbErr, SqlErr};
 /// What went wrong, in terms a client can act on. Internal details stay in the logs.
 #[derive(Debug)]
 pub enum AppError {
-    /// The input is invalid; `field` names the input field when there is one.
+    /// The input is invalid; `field` names the input field (relative to a mutation's `input`,
+    /// e.g. `phone` or `decision.date`; an argument's name otherwise, e.g. `first`).
     BadUserInput {
         /// What to fix.
         message: String,
-        /// The offending input field, e.g. `phone`.
-        field: Option<&'static str>,
+        /// The offending input field.
+        field: &'static str,
     },
     /// No valid credentials were given.
     Unauthenticated,
@@ -39,15 +40,7 @@ impl AppError {
     pub fn field(field: &'static str, message: impl std::fmt::Display) -> Self {
         Self::BadUserInput {
             message: format!("{field}: {message}"),
-            field: Some(field),
-        }
-    }
-
-    /// A bad-input error not tied to a single field.
-    pub fn input(message: impl Into<String>) -> Self {
-        Self::BadUserInput {
-            message: message.into(),
-            field: None,
+            field,
         }
     }
 
@@ -145,7 +138,7 @@ impl From<AppError> for async_graphql::Error {
         }
         let code = err.code();
         let field = match &err {
-            AppError::BadUserInput { field, .. } => *field,
+            AppError::BadUserInput { field, .. } => Some(*field),
             _ => None,
         };
         async_graphql::Error::new(err.message()).extend_with(|_, ext| {

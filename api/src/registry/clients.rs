@@ -443,7 +443,7 @@ pub async fn update(
         changed.push("status");
     }
     if changed.is_empty() {
-        return Err(AppError::input("nothing to change"));
+        return Err(AppError::field("input", "nothing to change"));
     }
     m.updated_at = Set(ctx.now);
     let updated = m.update(&txn).await?;

@@ -177,7 +177,7 @@ pub async fn import_communes(
 ) -> AppResult<ImportSummary> {
     let rows = parse_rows(csv_text)?;
     if rows.is_empty() {
-        return Err(AppError::input("the CSV has no rows"));
+        return Err(AppError::field("csv", "the CSV has no rows"));
     }
     let mut provinces = BTreeMap::new();
     for r in &rows {
@@ -238,9 +238,10 @@ pub async fn import_communes(
                 .exec(db)
                 .await
                 .map_err(|e| match e.sql_err() {
-                    Some(sea_orm::SqlErr::ForeignKeyConstraintViolation(_)) => {
-                        AppError::input("a successor_code names a commune that is not in the list")
-                    }
+                    Some(sea_orm::SqlErr::ForeignKeyConstraintViolation(_)) => AppError::field(
+                        "csv",
+                        "a successor_code names a commune that is not in the list",
+                    ),
                     _ => AppError::from(e),
                 })?;
         }

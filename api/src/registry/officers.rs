@@ -392,7 +392,7 @@ pub async fn issue_token(
         ));
     }
     if !officer.active {
-        return Err(AppError::input("the officer is inactive"));
+        return Err(AppError::field("officerId", "the officer is inactive"));
     }
     let existing = account::Entity::find()
         .filter(account::Column::OfficerId.eq(officer.id))

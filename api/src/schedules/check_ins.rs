@@ -120,7 +120,10 @@ async fn record_for(
         _ => {}
     }
     if now < occ.opens_at {
-        return Err(AppError::input("the check-in window has not opened yet"));
+        return Err(AppError::field(
+            "occurrenceId",
+            "the check-in window has not opened yet",
+        ));
     }
     let note =
         crate::input::optional_text("note", input.note, domain::bounds::MAX_CHECK_IN_NOTE_CHARS)?;
@@ -234,7 +237,8 @@ pub async fn record(
         .await?
         .ok_or(AppError::NotFound("check-in occurrence"))?;
     if ctx.now >= occ.closes_at + LATE_LIMIT {
-        return Err(AppError::input(
+        return Err(AppError::field(
+            "occurrenceId",
             "the check-in window closed more than 7 days ago",
         ));
     }

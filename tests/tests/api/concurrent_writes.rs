@@ -151,7 +151,15 @@ async fn worker_writes(
         worker::planner::tick(&app.db, &app.planning, now)
             .await
             .map_err(|e| format!("planner tick: {e}"))?;
-        worker::sender::claim(&app.db, Uuid::now_v7(), now, now + Duration::minutes(2), 20)
+        let claim = worker::sender::Claim {
+            token: Uuid::now_v7(),
+            worker: Uuid::now_v7(),
+            now,
+            lease_until: now + Duration::minutes(2),
+            stale_before: now - Duration::seconds(15),
+            limit: 20,
+        };
+        worker::sender::claim(&app.db, claim)
             .await
             .map_err(|e| format!("dispatcher claim: {e}"))?;
         rounds += 1;

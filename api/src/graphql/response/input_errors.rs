@@ -51,9 +51,16 @@ pub(super) fn name_the_field(
     let mut extensions = error.extensions.take().unwrap_or_default();
     extensions.set("code", "BAD_USER_INPUT");
     if let Some(field) = field {
-        extensions.set("field", field);
+        extensions.set("field", relative_to_input(&field));
     }
     error.extensions = Some(extensions);
+}
+
+/// A mutation's fields are named relative to its `input` argument (`input.rule.everyNDays` →
+/// `rule.everyNDays`), as the service layer names them, so one field has one name whichever
+/// layer refuses it; other arguments keep their path (`first`, `filter.search`).
+fn relative_to_input(path: &str) -> &str {
+    path.strip_prefix("input.").unwrap_or(path)
 }
 
 /// `input.windowMinutes", expected type "Int"` → `input.windowMinutes`;
@@ -205,7 +212,8 @@ fn fails_as(scalar: &str, value: &Value, said: &str) -> bool {
             message::<u64>(value),
         ],
         "Float" => vec![message::<f32>(value), message::<f64>(value)],
-        "NaiveDate" => vec![message::<chrono::NaiveDate>(value)],
+        // The schema's `NaiveDate` is our strict `YYYY-MM-DD` scalar.
+        "NaiveDate" => vec![message::<crate::graphql::date::Date>(value)],
         "NaiveTime" => vec![message::<chrono::NaiveTime>(value)],
         "NaiveDateTime" => vec![message::<chrono::NaiveDateTime>(value)],
         "DateTime" => vec![message::<chrono::DateTime<chrono::Utc>>(value)],
@@ -237,7 +245,7 @@ mod tests {
     #[test]
     fn a_parse_failure_is_matched_by_its_message() {
         let date = Value::String("1990-02-30".into());
-        let said = "Failed to parse \"NaiveDate\": input is out of range";
+        let said = "Failed to parse \"NaiveDate\": 1990-02-30 is not a day of the calendar";
         assert!(fails_as("NaiveDate", &date, said));
         assert!(!fails_as(
             "NaiveDate",
