@@ -57,6 +57,8 @@ pub const MAX_APPOINTMENT_HOURS: i64 = 12;
 pub const MAX_APPOINTMENT_BACKDATING_DAYS: i64 = 1;
 /// How far ahead of today a rehab may be recorded as completing.
 pub const MAX_REHAB_COMPLETION_AHEAD_DAYS: u64 = 90;
+/// Longest period of one compliance count: ten years, the longest term plus its history.
+pub const MAX_COMPLIANCE_PERIOD_DAYS: i64 = 3660;
 /// Earliest year of birth accepted (guards against typos such as 1099 for 1990).
 pub const EARLIEST_BIRTH_YEAR: i32 = 1900;
 /// Longest term of management a legal regime may set, in months.

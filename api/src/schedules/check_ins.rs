@@ -652,6 +652,13 @@ pub async fn compliance(
     if to < from {
         return Err(AppError::field("to", "must not be before from"));
     }
+    use domain::bounds::MAX_COMPLIANCE_PERIOD_DAYS;
+    if (to - from).num_days() >= MAX_COMPLIANCE_PERIOD_DAYS {
+        return Err(AppError::field(
+            "to",
+            format!("a compliance period covers at most {MAX_COMPLIANCE_PERIOD_DAYS} days"),
+        ));
+    }
     let cond = scoped(ctx, Permission::SchedulesRead)?;
     // An unknown client and one outside the scope are NOT_FOUND alike, never a row of zeros.
     let client_in_scope = client::Entity::find_by_id(client_id)

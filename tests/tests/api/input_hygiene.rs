@@ -112,6 +112,9 @@ async fn pauses_appointments_and_rules_far_out_are_refused(app: TestApp) {
     }
     assert_eq!(app.count("check_in_plans").await, 0);
 
+    let compliance = "query($c: ID!) { compliance(clientId: $c, from: \"1990-01-01\", to: \"3026-01-01\") { due } }";
+    assert_refused(&app, compliance, json!({ "c": client }), "to").await;
+
     let key = "mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret } }";
     let communes: Vec<&str> = vec![COMMUNE_A; 501];
     let input = json!({ "name": "App", "scopes": ["CLIENTS_READ"], "communeCodes": communes });
