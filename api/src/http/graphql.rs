@@ -52,9 +52,17 @@ fn json_response(
 
 fn error_response(status: StatusCode, headers: &HeaderMap, code: &str, message: &str) -> Response {
     let err = async_graphql::Error::new(message).extend_with(|_, e| e.set("code", code));
-    let error = err.into_server_error(async_graphql::Pos::default());
+    let error = without_location(err);
     // A request that never executed has no `data` entry (graphql-over-http).
     json_response(status, headers, &serde_json::json!({ "errors": [error] }))
+}
+
+/// An error about the request as a whole: it has no place in the document, so no
+/// `locations` (line 0, column 0 would be no valid place).
+fn without_location(err: async_graphql::Error) -> async_graphql::ServerError {
+    let mut error = err.into_server_error(async_graphql::Pos::default());
+    error.locations.clear();
+    error
 }
 
 /// graphql-over-http: a document that cannot run is a 400 with the GraphQL response media
@@ -245,9 +253,7 @@ async fn execute(
         return json_response(
             StatusCode::INTERNAL_SERVER_ERROR,
             &headers,
-            &async_graphql::Response::from_errors(vec![
-                err.into_server_error(async_graphql::Pos::default()),
-            ]),
+            &async_graphql::Response::from_errors(vec![without_location(err)]),
         );
     }
     // Errors without a path were raised before execution (validation, depth, complexity).

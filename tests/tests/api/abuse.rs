@@ -52,6 +52,8 @@ async fn exploding_fragments_are_refused_before_validation(app: TestApp) {
             "{body:#}"
         );
         assert!(body.get("data").is_none());
+        // The refusal concerns the whole document: no line 0, column 0.
+        assert!(body["errors"][0].get("locations").is_none(), "{body:#}");
     }
     assert!(ordinary.get("errors").is_none(), "{ordinary:#}");
     // Within the bound, fragments work as before.
