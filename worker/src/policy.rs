@@ -72,39 +72,49 @@ fn parse_holiday_policy(var: &'static str, raw: &str) -> Result<HolidayPolicy, C
 /// A list of reminder offsets in minutes (`REMINDER_OFFSETS_MINUTES` or a commune's override):
 /// each between 1 and [`MAX_REMINDER_OFFSET_MINUTES`], distinct, at most
 /// [`MAX_REMINDER_OFFSETS`] of them, since each is one message per appointment.
-fn minutes_list(var: &'static str, raw: &[&str]) -> Result<Vec<Duration>, ConfigError> {
-    if raw.len() > MAX_REMINDER_OFFSETS {
+fn minutes_list(var: &'static str, minutes: &[u32]) -> Result<Vec<Duration>, ConfigError> {
+    if minutes.len() > MAX_REMINDER_OFFSETS {
         return Err(ConfigError {
             var,
             reason: format!(
                 "at most {MAX_REMINDER_OFFSETS} reminder offsets, got {}",
-                raw.len()
+                minutes.len()
             ),
         });
     }
-    let mut offsets: Vec<Duration> = Vec::with_capacity(raw.len());
-    for m in raw {
-        let offset = m
-            .trim()
-            .parse::<u32>()
-            .ok()
-            .filter(|m| (1..=MAX_REMINDER_OFFSET_MINUTES).contains(m))
-            .map(|m| Duration::minutes(i64::from(m)))
-            .ok_or_else(|| ConfigError {
-                var,
-                reason: format!(
-                    "expected minutes between 1 and {MAX_REMINDER_OFFSET_MINUTES}, got {m:?}"
-                ),
-            })?;
+    let mut offsets: Vec<Duration> = Vec::with_capacity(minutes.len());
+    for &m in minutes {
+        if !(1..=MAX_REMINDER_OFFSET_MINUTES).contains(&m) {
+            return Err(out_of_range(var, m));
+        }
+        let offset = Duration::minutes(i64::from(m));
         if offsets.contains(&offset) {
             return Err(ConfigError {
                 var,
-                reason: format!("reminder offset {} is listed twice", offset.num_minutes()),
+                reason: format!("reminder offset {m} is listed twice"),
             });
         }
         offsets.push(offset);
     }
     Ok(offsets)
+}
+
+/// The comma-separated minutes of `REMINDER_OFFSETS_MINUTES`, checked by [`minutes_list`].
+fn minutes_var(var: &'static str, raw: &str) -> Result<Vec<Duration>, ConfigError> {
+    let minutes = raw
+        .split(',')
+        .map(|m| m.trim().parse::<u32>().map_err(|_| out_of_range(var, m)))
+        .collect::<Result<Vec<_>, _>>()?;
+    minutes_list(var, &minutes)
+}
+
+fn out_of_range(var: &'static str, got: impl std::fmt::Debug) -> ConfigError {
+    ConfigError {
+        var,
+        reason: format!(
+            "expected minutes between 1 and {MAX_REMINDER_OFFSET_MINUTES}, got {got:?}"
+        ),
+    }
 }
 
 fn bounded_minutes(var: &'static str, minutes: u32, max: u32) -> Result<Duration, ConfigError> {
@@ -129,10 +139,7 @@ impl Policy {
         let end = env::optional("QUIET_HOURS_END").unwrap_or_else(|| "07:00".into());
         let holiday = env::optional("HOLIDAY_POLICY").unwrap_or_else(|| "skip".into());
         Ok(Self {
-            reminder_offsets: minutes_list(
-                "REMINDER_OFFSETS_MINUTES",
-                &offsets.split(',').collect::<Vec<_>>(),
-            )?,
+            reminder_offsets: minutes_var("REMINDER_OFFSETS_MINUTES", &offsets)?,
             appointment_grace: bounded_minutes(
                 "APPOINTMENT_GRACE_MINUTES",
                 env::parse_or("APPOINTMENT_GRACE_MINUTES", 120)?,
@@ -168,9 +175,7 @@ impl Policy {
     pub fn with_overrides(&self, o: &PolicyOverrides) -> Result<Self, ConfigError> {
         let mut p = self.clone();
         if let Some(list) = &o.reminder_offsets_minutes {
-            let raw: Vec<String> = list.iter().map(u32::to_string).collect();
-            let raw: Vec<&str> = raw.iter().map(String::as_str).collect();
-            p.reminder_offsets = minutes_list("reminderOffsetsMinutes", &raw)?;
+            p.reminder_offsets = minutes_list("reminderOffsetsMinutes", list)?;
         }
         if let Some(m) = o.appointment_grace_minutes {
             p.appointment_grace =
@@ -293,7 +298,8 @@ mod tests {
             })
             .unwrap_err();
         assert_eq!(e.var, "appointmentGraceMinutes");
-        assert!(minutes_list("REMINDER_OFFSETS_MINUTES", &["1", "2", "3", "4", "5", "6"]).is_err());
+        assert!(minutes_var("REMINDER_OFFSETS_MINUTES", "1,2,3,4,5,6").is_err());
+        assert!(minutes_var("REMINDER_OFFSETS_MINUTES", "60,abc").is_err());
     }
 
     #[test]
