@@ -59,31 +59,80 @@ pub async fn delivery_failed(
     else {
         return Ok(0);
     };
-    let officers = order_assignment::Entity::find()
-        .filter(order_assignment::Column::OrderId.eq(order.id))
-        .filter(order_assignment::Column::Role.eq(CASE_OFFICER))
-        .filter(order_assignment::Column::EndedOn.is_null())
-        .all(db)
-        .await?;
+    to_order_officers(
+        db,
+        OrderAlert {
+            order_id: order.id,
+            client_name: client.full_name,
+            commune_code: client.commune_code,
+            template: TemplateKey::OfficerDeliveryFailed,
+            dedupe_prefix: format!("delivery_failed:{client_id}"),
+            role: Some(CASE_OFFICER),
+            urgent: false,
+            source_type: "outbox_message",
+            source_id: message.id,
+        },
+        now,
+    )
+    .await
+}
+
+/// An alert about a client to the officers assigned to the client's order.
+#[derive(Debug)]
+pub struct OrderAlert {
+    /// The order whose officers are told (its reference names the case).
+    pub order_id: Uuid,
+    /// The client's name, for the officers.
+    pub client_name: String,
+    /// The client's commune.
+    pub commune_code: String,
+    /// What the alert says.
+    pub template: TemplateKey,
+    /// The cause's part of each alert's dedupe key; the officer's id completes it.
+    pub dedupe_prefix: String,
+    /// Only assignments of this stored role; `None`: every officer still assigned.
+    pub role: Option<&'static str>,
+    /// Passes quiet hours.
+    pub urgent: bool,
+    /// What caused it.
+    pub source_type: &'static str,
+    /// Its id.
+    pub source_id: Uuid,
+}
+
+/// Queues `alert` once to each officer still assigned to its order (of its role, if any).
+/// Returns how many alerts were added.
+pub async fn to_order_officers(
+    db: &impl ConnectionTrait,
+    alert: OrderAlert,
+    now: DateTime<Utc>,
+) -> Result<usize, DbErr> {
+    let mut assigned = order_assignment::Entity::find()
+        .filter(order_assignment::Column::OrderId.eq(alert.order_id))
+        .filter(order_assignment::Column::EndedOn.is_null());
+    if let Some(role) = alert.role {
+        assigned = assigned.filter(order_assignment::Column::Role.eq(role));
+    }
+    let officers = assigned.all(db).await?;
     let vars = Vars::new()
-        .with("name", client.full_name)
-        .with("case", case_reference(order.id))
+        .with("name", alert.client_name)
+        .with("case", case_reference(alert.order_id))
         .with("time", format_local(now));
     let mut added = 0;
     for a in officers {
-        let alert = NewMessage {
-            dedupe_key: format!("delivery_failed:{client_id}:{}", a.officer_id),
+        let message = NewMessage {
+            dedupe_key: format!("{}:{}", alert.dedupe_prefix, a.officer_id),
             recipient: Recipient::Officer(a.officer_id),
-            commune_code: client.commune_code.clone(),
-            template: TemplateKey::OfficerDeliveryFailed,
+            commune_code: alert.commune_code.clone(),
+            template: alert.template,
             vars: vars.clone(),
             due_at: now,
             expires_at: None,
-            urgent: false,
-            source_type: "outbox_message",
-            source_id: Some(message.id),
+            urgent: alert.urgent,
+            source_type: alert.source_type,
+            source_id: Some(alert.source_id),
         };
-        if outbox::enqueue(db, alert, now).await? {
+        if outbox::enqueue(db, message, now).await? {
             added += 1;
         }
     }

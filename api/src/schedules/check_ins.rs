@@ -6,23 +6,21 @@ use domain::{
     Phone,
     access::Permission,
     messaging::{
-        local_time::format_local,
         reply::{Reply, Wellbeing, parse_reply},
-        templates::{TemplateKey, Vars},
+        templates::TemplateKey,
     },
 };
-use entities::{
-    check_in, check_in_occurrence, check_in_plan, client, order_assignment, reply_note,
-};
+use entities::{check_in, check_in_occurrence, check_in_plan, client, reply_note};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
     QueryFilter, QueryOrder, QuerySelect, Set, sea_query::Expr,
 };
 use uuid::Uuid;
 use worker::{
+    alerts::OrderAlert,
     links::{self, LinkKey},
     occurrences::OccurrenceStatus,
-    outbox::{self, NewMessage, Recipient},
+    outbox,
 };
 
 use crate::{
@@ -176,30 +174,18 @@ async fn alert_case_officers(
         .await?
         .map(|c| c.full_name)
         .unwrap_or_default();
-    let officers = order_assignment::Entity::find()
-        .filter(order_assignment::Column::OrderId.eq(plan.order_id))
-        .filter(order_assignment::Column::EndedOn.is_null())
-        .all(db)
-        .await?;
-    let vars = Vars::new()
-        .with("name", name)
-        .with("case", worker::alerts::case_reference(plan.order_id))
-        .with("time", format_local(now));
-    for a in officers {
-        let message = NewMessage {
-            dedupe_key: format!("help:{}:{}", occ.id, a.officer_id),
-            recipient: Recipient::Officer(a.officer_id),
-            commune_code: occ.commune_code.clone(),
-            template: TemplateKey::OfficerHelpRequested,
-            vars: vars.clone(),
-            due_at: now,
-            expires_at: None,
-            urgent: true,
-            source_type: "check_in",
-            source_id: Some(occ.id),
-        };
-        outbox::enqueue(db, message, now).await?;
-    }
+    let alert = OrderAlert {
+        order_id: plan.order_id,
+        client_name: name,
+        commune_code: occ.commune_code.clone(),
+        template: TemplateKey::OfficerHelpRequested,
+        dedupe_prefix: format!("help:{}", occ.id),
+        role: None,
+        urgent: true,
+        source_type: "check_in",
+        source_id: occ.id,
+    };
+    worker::alerts::to_order_officers(db, alert, now).await?;
     Ok(())
 }
 
