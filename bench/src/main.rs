@@ -3,6 +3,8 @@
 //! ```text
 //! cargo run --release -p bench -- delivery       # due messages → workers → fake eSMS
 //! cargo run --release -p bench -- clients-page   # a commune's page of clients over HTTP
+//! cargo run --release -p bench -- generate --scale commune|province|national \
+//!     --database-url URL [--seed N] [--now RFC3339] [--tokens-out FILE]
 //! ```
 //!
 //! `BENCH_BACKEND=postgres` (with `TEST_DATABASE_URL` naming a server) runs on a fresh
@@ -23,11 +25,21 @@ async fn main() -> ExitCode {
         _ => Backend::Sqlite,
     };
     let scenario = std::env::args().nth(1).unwrap_or_default();
+    if scenario == "generate" {
+        let args: Vec<String> = std::env::args().skip(2).collect();
+        return match bench::generate::cli(&args).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("generate: {e}");
+                ExitCode::from(2)
+            }
+        };
+    }
     match scenario.as_str() {
         "delivery" => delivery::run(backend).await,
         "clients-page" => clients_page::run(backend).await,
         other => {
-            eprintln!("unknown scenario {other:?}: use `delivery` or `clients-page`");
+            eprintln!("unknown scenario {other:?}: use `delivery`, `clients-page` or `generate`");
             return ExitCode::from(2);
         }
     }
