@@ -234,7 +234,10 @@ pub async fn generate(
     let run = run_ctx(db, options.now).await?;
     let (province_count, commune_count, client_count) = options.scale.shape();
     let places = places::places(province_count, commune_count);
-    let mut sink = Sink::default();
+    let mut sink = match db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => Sink::copying(db.get_postgres_connection_pool().clone()),
+        _ => Sink::default(),
+    };
     sink.leave_out_of_checksum(run.regime_id.to_string());
 
     let txn = worker::db::begin_write(db).await?;
@@ -272,6 +275,12 @@ pub async fn generate(
             let txn = worker::db::begin_write(db).await?;
             std::mem::take(&mut rows).write(&txn, &mut sink).await?;
             txn.commit().await?;
+            eprintln!(
+                "{} of {} communes, {serial} clients, {:.0} s",
+                i + 1,
+                places.len(),
+                started.elapsed().as_secs_f64()
+            );
         }
     }
     let officer_id = token_officer.ok_or(GenerateError::App("no commune generated".into()))?;
