@@ -30,6 +30,8 @@ pub struct App {
     pub gate: crate::http::admission::Gate,
     /// Failed-authentication rate limiter (in memory, per process).
     pub auth_limiter: crate::auth::rate_limit::AuthRateLimiter,
+    /// Resolved credentials for a few seconds (in memory, per process).
+    pub credentials: Arc<crate::auth::cache::CredentialCache>,
 }
 
 /// Cheap-to-clone handle on the application.
@@ -143,6 +145,9 @@ impl Application {
         let schema = graphql::build_schema(&settings, db.clone(), planning.clone());
         let auth_limiter =
             crate::auth::rate_limit::AuthRateLimiter::new(settings.auth_rate_limit.clone());
+        let credentials = Arc::new(crate::auth::cache::CredentialCache::new(
+            chrono::Duration::seconds(i64::from(settings.auth_cache_ttl_seconds)),
+        ));
         Ok(Self {
             state: AppState(Arc::new(App {
                 gate: crate::http::admission::Gate::new(&settings.limits),
@@ -152,6 +157,7 @@ impl Application {
                 settings,
                 planning,
                 auth_limiter,
+                credentials,
             })),
             listener,
         })
