@@ -109,6 +109,9 @@ pub async fn planning_context(
     })
 }
 
+/// Sees every SQL statement the application runs.
+pub type StatementObserver = Arc<dyn Fn(&sea_orm::Statement) + Send + Sync>;
+
 impl Application {
     /// Prepares the database and binds the HTTP port.
     pub async fn build(settings: Settings, clock: Arc<dyn Clock>) -> Result<Self, StartupError> {
@@ -122,9 +125,22 @@ impl Application {
         clock: Arc<dyn Clock>,
         on_statement: Option<Arc<dyn Fn() + Send + Sync>>,
     ) -> Result<Self, StartupError> {
+        let traced = on_statement.map(|callback| -> StatementObserver {
+            Arc::new(move |_: &sea_orm::Statement| callback())
+        });
+        Self::build_traced(settings, clock, traced).await
+    }
+
+    /// Like [`Application::build`], handing every SQL statement the application runs (text
+    /// and values) to `on_statement` (tests `EXPLAIN` the statements real requests issue).
+    pub async fn build_traced(
+        settings: Settings,
+        clock: Arc<dyn Clock>,
+        on_statement: Option<StatementObserver>,
+    ) -> Result<Self, StartupError> {
         let mut db = prepare_database(&settings, clock.as_ref()).await?;
         if let Some(callback) = on_statement {
-            db.set_metric_callback(move |_| callback());
+            db.set_metric_callback(move |info| callback(info.statement));
         }
         let listener = TcpListener::bind(settings.bind_addr)
             .await
