@@ -30,7 +30,7 @@ use std::{
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use entities::{legal_regime, legal_regime_rule};
 use rand::{Rng, SeedableRng, rngs::StdRng};
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 pub use sink::Sink;
@@ -282,6 +282,10 @@ pub async fn generate(
                 started.elapsed().as_secs_f64()
             );
         }
+    }
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        // Fresh statistics, so the first benchmark is planned like the hundredth.
+        db.execute_unprepared("ANALYZE").await?;
     }
     let officer_id = token_officer.ok_or(GenerateError::App("no commune generated".into()))?;
     let (officer_token, admin_token) = officers::tokens(db, officer_id, options.now).await?;
