@@ -219,6 +219,32 @@ const BIG_TABLES: [&str; 6] = [
     "outbox_attempts",
 ];
 
+/// Whether `plan` reads all of `table`: a sequential scan, or a walk of its primary key with
+/// no index condition (rows discarded by a filter: the symptom of issue 9's `char(5)` codes).
+fn whole_table_read(plan: &[String], table: &str) -> Option<&'static str> {
+    if plan
+        .iter()
+        .any(|l| l.contains(&format!("Seq Scan on {table} ")))
+    {
+        return Some("sequential scan");
+    }
+    let walk = format!("Index Scan using {table}_pkey on {table} ");
+    for (i, line) in plan.iter().enumerate() {
+        if !line.contains(&walk) {
+            continue;
+        }
+        // The node's own details are the following lines up to the next node (`->`).
+        let conditioned = plan[i + 1..]
+            .iter()
+            .take_while(|l| !l.contains("->"))
+            .any(|l| l.contains("Index Cond"));
+        if !conditioned {
+            return Some("primary key walked without a condition");
+        }
+    }
+    None
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn commune_reads_use_indexes_at_province_scale() {
     let started = Instant::now();
@@ -285,22 +311,19 @@ async fn commune_reads_use_indexes_at_province_scale() {
             .collect();
         explained += 1;
         for table in BIG_TABLES {
-            if plan
-                .iter()
-                .any(|l| l.contains(&format!("Seq Scan on {table} ")))
-            {
-                scans.push(format!("{table}: {}\n{}", s.sql, plan.join("\n")));
+            if let Some(why) = whole_table_read(&plan, table) {
+                scans.push(format!("{table} ({why}): {}\n{}", s.sql, plan.join("\n")));
             }
         }
     }
     assert!(explained >= 10, "only {explained} reads seen");
     assert!(
         scans.is_empty(),
-        "sequential scans of big tables:\n{}",
+        "big tables read whole:\n{}",
         scans.join("\n\n")
     );
     eprintln!(
-        "{explained} statements explained, none scans a big table ({:.1} s)",
+        "{explained} statements explained, none reads a big table whole ({:.1} s)",
         started.elapsed().as_secs_f64()
     );
 }
