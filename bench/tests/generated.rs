@@ -55,6 +55,8 @@ fn rows(summary: &generate::Summary, table: &str) -> u64 {
 async fn serve(url: &str, seen: Arc<Mutex<Vec<Statement>>>) -> (String, CancellationToken) {
     let mut settings = api::settings::Settings::for_tests(url.to_owned());
     settings.run_migrations = false;
+    // Batching is timed: a delay no loaded machine outruns keeps the statement count exact.
+    settings.limits.loader_delay = std::time::Duration::from_millis(300);
     let observer: StatementObserver =
         Arc::new(move |s: &Statement| seen.lock().unwrap().push(s.clone()));
     let app = Application::build_traced(settings, Arc::new(SystemClock), Some(observer))
@@ -168,9 +170,25 @@ async fn smoke(backend: Backend) {
         CommuneCode::parse(&c.commune_code).unwrap();
     }
 
-    // The real API serves it with the generated officer's token.
+    // The real API serves it with the generated officer's token, in a fixed number of
+    // statements whatever the page size.
     let seen = Arc::new(Mutex::new(Vec::new()));
-    let (url, stop) = serve(&first_db.url, seen).await;
+    let (url, stop) = serve(&first_db.url, seen.clone()).await;
+    let statements_for = |first: u32| {
+        let (url, seen, token) = (url.clone(), seen.clone(), summary.officer_token.clone());
+        async move {
+            let query = COMMUNE_PAGE.replace("first: 50", &format!("first: {first}"));
+            seen.lock().unwrap().clear();
+            graphql(&url, &token, &query, json!({ "c": "00004" })).await;
+            seen.lock().unwrap().len()
+        }
+    };
+    statements_for(1).await; // signs in (the sign-in is cached for the next ones)
+    let small = statements_for(3).await;
+    let large = statements_for(15).await;
+    assert_eq!(small, large, "statements for 3 and for 15 clients");
+    assert!(large <= 10, "{large} statements for the commune page");
+    eprintln!("commune page: {large} SQL statements (sign-in cached)");
     let data = graphql(
         &url,
         &summary.officer_token,

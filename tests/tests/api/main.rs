@@ -12,6 +12,7 @@ mod input_hygiene;
 mod links;
 mod messages;
 mod officer_access;
+mod place_code_types;
 mod policies;
 mod query_counts;
 mod read_costs;
