@@ -21,6 +21,7 @@ pub mod commune_policy;
 pub mod escalation;
 pub mod escalation_ack_code;
 pub mod escalation_ack_failure;
+pub mod escalation_ack_link;
 pub mod escalation_event;
 pub mod escalation_policy;
 pub mod legal_regime;

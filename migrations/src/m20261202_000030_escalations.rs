@@ -1,6 +1,6 @@
 //! Escalation of missed check-ins (issue 11): per-commune escalation policies, escalations
 //! (at most one open per client, by a partial unique index on both databases), their history,
-//! acknowledgement codes (hashed) and wrong-code replies (for the rate limit).
+//! acknowledgement codes and links (hashed) and wrong-code replies (for the rate limit).
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -154,6 +154,29 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
+        // Signed acknowledgement links: one per escalation and officer, so the link says who.
+        m.create_table(
+            Table::create()
+                .table("escalation_ack_links")
+                .col(char_len("token_hash", 64).primary_key())
+                .col(uuid("escalation_id"))
+                .col(uuid("officer_id"))
+                .col(timestamp_with_time_zone("created_at"))
+                .foreign_key(&mut fk(
+                    "escalation_ack_links",
+                    "escalation_id",
+                    "escalations",
+                    "id",
+                ))
+                .foreign_key(&mut fk(
+                    "escalation_ack_links",
+                    "officer_id",
+                    "officers",
+                    "id",
+                ))
+                .to_owned(),
+        )
+        .await?;
         m.create_table(
             Table::create()
                 .table("escalation_ack_failures")
@@ -177,6 +200,7 @@ impl MigrationTrait for Migration {
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         for table in [
             "escalation_ack_failures",
+            "escalation_ack_links",
             "escalation_ack_codes",
             "escalation_events",
             "escalations",
