@@ -2,7 +2,7 @@
 //! escalations and moves them up, their alerts and acknowledgement credentials, and taking and
 //! closing them. The rules are in `domain::escalation`; this is their storage and timing.
 
-mod audience;
+pub mod audience;
 pub mod credentials;
 pub mod events;
 mod notify;
