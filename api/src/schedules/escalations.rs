@@ -120,13 +120,14 @@ pub async fn officer_may_act(
     officer_id: Uuid,
 ) -> Result<bool, sea_orm::DbErr> {
     for n in 1..=u32::try_from(e.level).unwrap_or(1) {
-        if let Some(level) = policy.level(n) {
-            if officers_of_level(db, level, e.order_id, &e.commune_code)
-                .await?
-                .contains(&officer_id)
-            {
-                return Ok(true);
-            }
+        let Some(level) = policy.level(n) else {
+            continue;
+        };
+        if officers_of_level(db, level, e.order_id, &e.commune_code)
+            .await?
+            .contains(&officer_id)
+        {
+            return Ok(true);
         }
     }
     Ok(false)
