@@ -15,13 +15,17 @@ use wiremock::{
 };
 use worker::escalation::{self as esc, CodeReply};
 
-use crate::support::{ESMS_PATH, bodies, check_in_prompt_due, drain, esms, fake_gateways, sender};
+use crate::support::{
+    ESMS_PATH, bodies, book, check_in_prompt_due, drain, esms, fake_gateways, sender,
+};
 
 db_tests_with!(one_miss_opens =>
     misses_climb_the_chain_until_a_reply_code_stops_it,
     two_sweeps_at_once_open_one_escalation_and_alert_once,
     an_acknowledgement_at_the_timeout_instant_leaves_no_live_alert_above_it,
     a_late_check_in_is_recorded_and_told_but_leaves_the_escalation_open,
+    an_officer_with_three_escalations_at_once_gets_one_digest,
+    a_missed_appointment_attaches_to_the_open_escalation,
 );
 
 /// One settled miss opens an escalation (the default waits for two in a row).
@@ -341,5 +345,88 @@ async fn a_late_check_in_is_recorded_and_told_but_leaves_the_escalation_open(app
         app.count("escalation_events WHERE kind = 'late_check_in'")
             .await,
         1
+    );
+}
+
+const ASSIGN: &str =
+    "mutation($input: AssignToOrderInput!) { assignToOrder(input: $input) { assignment { id } } }";
+const PLAN: &str = "mutation($input: CreateCheckInPlanInput!) { createCheckInPlan(input: $input) { plan { id } } }";
+
+async fn an_officer_with_three_escalations_at_once_gets_one_digest(app: TestApp) {
+    let w = app.world().await;
+    let admin = app.admin_token.clone();
+    let mut orders = vec![w.order_a.clone()];
+    for n in [11, 12] {
+        let client = app
+            .create_client(&admin, tests::world::client_input(COMMUNE_A, n))
+            .await;
+        let order = app.create_order(&admin, &client).await;
+        let input = json!({ "orderId": order, "officerId": w.officer_a, "role": "CASE_OFFICER" });
+        app.ok(&admin, ASSIGN, json!({ "input": input })).await;
+        orders.push(order);
+    }
+    for order in &orders {
+        let input = json!({
+            "orderId": order,
+            "rule": { "weekly": { "weekdays": ["MON", "THU"] } },
+            "opensAt": "08:00",
+            "windowMinutes": 240
+        });
+        app.ok(&w.officer_a_token, PLAN, json!({ "input": input }))
+            .await;
+    }
+    let closes = check_in_occurrence::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .closes_at;
+    app.clock.set(closes + Duration::hours(1));
+    let report = app.tick().await.escalations;
+    assert_eq!(report.opened, 3, "{report:?}");
+    assert_eq!(report.alerts, 1, "one digest instead of three alerts");
+    let messages = escalation_messages(&app).await;
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0].template, "officer_escalation_digest");
+    assert_eq!(messages[0].officer_id, Some(uuid("Officer", &w.officer_a)));
+    let vars: Value = serde_json::from_str(&messages[0].vars).unwrap();
+    let cases = vars["cases"].as_str().unwrap();
+    assert_eq!(cases.matches("XN ").count(), 3, "{cases}");
+    // Each code in the digest acknowledges its own escalation.
+    let codes: Vec<String> = cases
+        .split("XN ")
+        .skip(1)
+        .map(|rest| rest[..6].to_owned())
+        .collect();
+    let officer = uuid("Officer", &w.officer_a);
+    let mut acknowledged = std::collections::HashSet::new();
+    for code in codes {
+        match reply_code(&app, officer, &code).await {
+            CodeReply::Acknowledged(id) => assert!(acknowledged.insert(id)),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(acknowledged.len(), 3);
+}
+
+async fn a_missed_appointment_attaches_to_the_open_escalation(app: TestApp) {
+    let s = escalated(&app).await;
+    let starts = app.clock_now() + Duration::hours(1);
+    book(&app, &s.world.officer_a_token, &s.world.client_a, starts).await;
+    // One hour long, two hours of grace: missed three hours after it ends.
+    app.clock.set(starts + Duration::hours(3));
+    let report = app.tick().await;
+    assert_eq!(report.appointments_missed, 1);
+    assert_eq!(report.escalations.attached, 1, "{report:?}");
+    assert_eq!(
+        app.count("escalation_events WHERE kind = 'appointment_missed'")
+            .await,
+        1
+    );
+    assert_eq!(app.tick().await.escalations.attached, 0, "recorded once");
+    assert_eq!(
+        app.count("escalations").await,
+        1,
+        "attached, not a new escalation"
     );
 }

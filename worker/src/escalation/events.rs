@@ -14,6 +14,8 @@ pub enum EventKind {
     Missed,
     /// A "need help" reply while it was open.
     HelpRequested,
+    /// A missed appointment while it was open (if the policy attaches them).
+    AppointmentMissed,
     /// Moved up a level.
     LevelRaised,
     /// The top level timed out; reported.
@@ -28,10 +30,11 @@ pub enum EventKind {
 
 impl EventKind {
     /// Every kind.
-    pub const ALL: [EventKind; 8] = [
+    pub const ALL: [EventKind; 9] = [
         Self::Opened,
         Self::Missed,
         Self::HelpRequested,
+        Self::AppointmentMissed,
         Self::LevelRaised,
         Self::TopReported,
         Self::Acknowledged,
@@ -45,6 +48,7 @@ impl EventKind {
             Self::Opened => "opened",
             Self::Missed => "missed",
             Self::HelpRequested => "help_requested",
+            Self::AppointmentMissed => "appointment_missed",
             Self::LevelRaised => "level_raised",
             Self::TopReported => "top_reported",
             Self::Acknowledged => "acknowledged",

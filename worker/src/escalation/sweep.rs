@@ -61,6 +61,7 @@ pub async fn sweep(
     let mut report = SweepReport::default();
     let txn = crate::db::begin_write(db).await?;
     let alerts = review_misses(&txn, ctx, now, &mut report).await?;
+    report.attached += attach_missed_appointments(&txn, ctx, now).await?;
     report.alerts += notify::flush(&txn, ctx, alerts, now).await?;
     txn.commit().await?;
     let txn = crate::db::begin_write(db).await?;
@@ -170,6 +171,59 @@ async fn review_misses(
         }
     }
     Ok(alerts)
+}
+
+/// Missed appointments of clients with an unresolved escalation, recorded on it when the
+/// commune's policy says so (once each: the history's unique cause).
+async fn attach_missed_appointments(
+    db: &impl ConnectionTrait,
+    ctx: &PlanningContext,
+    now: DateTime<Utc>,
+) -> Result<usize, DbErr> {
+    let missed = entities::appointment::Entity::find()
+        .filter(entities::appointment::Column::Status.eq("missed"))
+        .filter(entities::appointment::Column::UpdatedAt.gte(now - REVIEW_HORIZON))
+        .filter(
+            entities::appointment::Column::ClientId.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(escalation::Column::ClientId)
+                    .from(escalation::Entity)
+                    .and_where(escalation::Column::Status.is_in(UNRESOLVED))
+                    .to_owned(),
+            ),
+        )
+        .limit(PER_TICK)
+        .all(db)
+        .await?;
+    let mut policies = Policies::new(&ctx.escalation_defaults);
+    let mut attached = 0;
+    for a in missed {
+        if !policies
+            .of(db, &a.commune_code)
+            .await?
+            .attach_missed_appointments
+        {
+            continue;
+        }
+        let Some(e) = unresolved_of(db, a.client_id).await? else {
+            continue;
+        };
+        let recorded = events::record(
+            db,
+            NewEvent {
+                escalation_id: e.id,
+                kind: EventKind::AppointmentMissed,
+                level: e.level,
+                officer_id: None,
+                source: Some(("appointment", a.id)),
+                detail: None,
+            },
+            now,
+        )
+        .await?;
+        attached += usize::from(recorded);
+    }
+    Ok(attached)
 }
 
 async fn past_windows(
