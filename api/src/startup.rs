@@ -106,6 +106,7 @@ pub async fn planning_context(
         link_key,
         public_base_url: settings.worker.public_base_url.clone(),
         policy_defaults: settings.worker.policy.clone(),
+        escalation_defaults: settings.worker.escalation.clone(),
     })
 }
 

@@ -7,6 +7,7 @@
 pub mod access;
 pub mod bounds;
 pub mod clock;
+pub mod escalation;
 pub mod messaging;
 pub mod national_id;
 pub mod officer_rights;

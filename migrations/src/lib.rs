@@ -17,6 +17,7 @@ mod m20261201_000018_attempt_receipts;
 mod m20261201_000019_workers;
 mod m20261202_000020_place_codes_varchar;
 mod m20261202_000021_outbox_commune_index;
+mod m20261202_000030_escalations;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000019_workers::Migration),
             Box::new(m20261202_000020_place_codes_varchar::Migration),
             Box::new(m20261202_000021_outbox_commune_index::Migration),
+            Box::new(m20261202_000030_escalations::Migration),
         ]
     }
 }

@@ -7,6 +7,7 @@ pub mod alerts;
 pub mod appointments;
 pub mod db;
 pub mod env;
+pub mod escalation;
 #[cfg(feature = "fixtures")]
 pub mod fixtures;
 pub mod gateways;
@@ -90,6 +91,7 @@ pub async fn run(
         link_key,
         public_base_url: settings.public_base_url.clone(),
         policy_defaults: settings.policy.clone(),
+        escalation_defaults: settings.escalation.clone(),
     };
     let sender = Sender::new(
         db.clone(),

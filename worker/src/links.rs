@@ -34,6 +34,14 @@ const SHORT_TOKEN_CONTEXT: &[u8] = b"check-in-link/v2:";
 #[derive(Clone)]
 pub struct LinkKey(Vec<u8>);
 
+impl LinkKey {
+    /// A key from raw bytes, for unit tests of code derived with it.
+    #[doc(hidden)]
+    pub fn for_tests(bytes: Vec<u8>) -> Self {
+        Self(bytes)
+    }
+}
+
 impl std::fmt::Debug for LinkKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("LinkKey(…)")
@@ -93,6 +101,13 @@ fn mac(key: &LinkKey, payload: &[u8]) -> Vec<u8> {
         .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
     m.update(payload);
     m.finalize().into_bytes()[..MAC_LEN].to_vec()
+}
+
+/// A keyed tag of `payload` (HMAC-SHA-256, first 128 bits) under the link key, for other
+/// short credentials derived the same way (escalation acknowledgement codes and links). The
+/// caller prefixes its own context so tags of different kinds never coincide.
+pub fn keyed_tag(key: &LinkKey, payload: &[u8]) -> Vec<u8> {
+    mac(key, payload)
 }
 
 /// The short token of an occurrence: deterministic, unguessable without the key.

@@ -112,6 +112,8 @@ pub struct PlanningContext {
     pub public_base_url: String,
     /// Deployment policy defaults.
     pub policy_defaults: Policy,
+    /// Deployment escalation policy (communes may replace it).
+    pub escalation_defaults: domain::escalation::EscalationPolicy,
 }
 
 /// Writes the plan's occurrences whose windows close after `now` and open before

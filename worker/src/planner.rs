@@ -16,6 +16,8 @@ pub struct TickReport {
     pub occurrences_missed: usize,
     /// Appointments that became missed in this tick.
     pub appointments_missed: u64,
+    /// What the escalation sweep did.
+    pub escalations: crate::escalation::SweepReport,
     /// Remembered webhook events forgotten (older than any replay Zalo or eSMS would make).
     pub webhook_events_pruned: u64,
 }
@@ -52,6 +54,8 @@ pub async fn tick(
     report.occurrences_missed = occurrences::mark_missed(db, now).await?.len();
     report.appointments_missed =
         crate::appointments::mark_overdue(db, &ctx.policy_defaults, now).await?;
+    // After misses are marked, so a miss whose grace is zero escalates in the same tick.
+    report.escalations = crate::escalation::sweep(db, ctx, now).await?;
     report.webhook_events_pruned = {
         use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
         entities::webhook_event::Entity::delete_many()

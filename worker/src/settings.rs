@@ -12,6 +12,8 @@ pub struct WorkerSettings {
     pub tick: Duration,
     /// Deployment-wide policy defaults (communes may override them).
     pub policy: crate::policy::Policy,
+    /// Deployment escalation policy (`ESCALATION_POLICY`, JSON; communes may replace it).
+    pub escalation: domain::escalation::EscalationPolicy,
     /// `PUBLIC_BASE_URL`: where people open check-in links (default `http://127.0.0.1:8080`).
     pub public_base_url: String,
     /// `EXTRA_HOLIDAYS`: comma-separated `YYYY-MM-DD` days off the government declared (bridge
@@ -106,6 +108,7 @@ impl WorkerSettings {
         Ok(Self {
             tick: Duration::from_secs(tick_seconds),
             policy: crate::policy::Policy::from_env()?,
+            escalation: crate::escalation::policy::defaults_from_env()?,
             public_base_url: env::optional("PUBLIC_BASE_URL")
                 .unwrap_or_else(|| "http://127.0.0.1:8080".into()),
             extra_holidays: parse_dates(&env::optional("EXTRA_HOLIDAYS").unwrap_or_default())?,
@@ -124,6 +127,7 @@ impl WorkerSettings {
         Self {
             tick: Duration::from_millis(200),
             policy: crate::policy::Policy::defaults(),
+            escalation: domain::escalation::EscalationPolicy::default(),
             public_base_url: "http://127.0.0.1:8080".into(),
             extra_holidays: Vec::new(),
             planner_cron: "* * * * * *".into(),

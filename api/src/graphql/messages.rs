@@ -70,6 +70,14 @@ pub enum MessageTemplate {
     OfficerHelpRequested,
     /// Tells an officer that a message to a client could not be delivered.
     OfficerDeliveryFailed,
+    /// Escalation alert to one level of a commune's chain.
+    OfficerEscalationAlert,
+    /// Tells an earlier level that an escalation moved up.
+    OfficerEscalationRaised,
+    /// Several escalation alerts for one officer in one message.
+    OfficerEscalationDigest,
+    /// Tells an escalation's owner that the client checked in late.
+    OfficerEscalationLateCheckIn,
 }
 
 /// How a gateway answered one attempt.

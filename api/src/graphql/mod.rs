@@ -6,6 +6,7 @@ pub mod appointments;
 pub mod check_ins;
 pub mod clients;
 pub mod date;
+pub mod escalations;
 pub mod ids;
 pub mod loaders;
 pub mod messages;
@@ -38,6 +39,7 @@ pub struct QueryRoot(
     appointments::AppointmentsQuery,
     messages::MessagesQuery,
     admin::AdminQuery,
+    escalations::EscalationsQuery,
 );
 
 /// All mutations.
@@ -51,6 +53,7 @@ pub struct MutationRoot(
     policies::PoliciesMutation,
     appointments::AppointmentsMutation,
     admin::AdminMutation,
+    escalations::EscalationsMutation,
 );
 
 /// The schema type.

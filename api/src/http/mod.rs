@@ -1,6 +1,7 @@
 //! HTTP: the router, GraphQL over HTTP, health checks, request ids.
 
 pub mod admission;
+pub mod escalation_links;
 pub mod graphql;
 pub mod health;
 pub mod limits;
@@ -41,6 +42,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/graphql", get(graphql::get_handler).post(graphql::post_handler))
         .route("/c/{token}", get(links::show).post(links::confirm))
+        .route("/e/{token}", get(escalation_links::show).post(escalation_links::confirm))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::render))

@@ -151,8 +151,13 @@ async fn record_for(
     m.status = Set(new_status.as_str().to_owned());
     let occ = m.update(db).await?;
     outbox::cancel_for_source(db, "check_in_occurrence", occ.id, now).await?;
+    if late {
+        // An open escalation records it and tells its owner; an officer still resolves it.
+        worker::escalation::ownership::late_check_in(db, occ.client_id, row.id, now, now).await?;
+    }
     if input.wellbeing == Some(Wellbeing::NeedHelp) {
         alert_case_officers(db, &occ, now).await?;
+        worker::escalation::ownership::attach_help_request(db, occ.client_id, row.id, now).await?;
     }
     Ok((occ, row))
 }

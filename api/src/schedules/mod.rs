@@ -2,5 +2,6 @@
 
 pub mod appointments;
 pub mod check_ins;
+pub mod escalations;
 pub mod messages;
 pub mod plans;

@@ -41,11 +41,19 @@ pub enum TemplateKey {
     OfficerHelpRequested,
     /// Tells the officer in charge that a message to a client could not be delivered.
     OfficerDeliveryFailed,
+    /// Escalation alert to one level of a commune's chain (issue 11).
+    OfficerEscalationAlert,
+    /// Tells an earlier level that nobody took the escalation and it moved up.
+    OfficerEscalationRaised,
+    /// One message for an officer who has several escalation alerts at once.
+    OfficerEscalationDigest,
+    /// Tells the owner of an escalation that the client checked in late.
+    OfficerEscalationLateCheckIn,
 }
 
 impl TemplateKey {
     /// Every key.
-    pub const ALL: [TemplateKey; 8] = [
+    pub const ALL: [TemplateKey; 12] = [
         Self::AppointmentReminder,
         Self::CheckInPrompt,
         Self::CheckInNudge,
@@ -54,6 +62,10 @@ impl TemplateKey {
         Self::OfficerMissedCheckInAlert,
         Self::OfficerHelpRequested,
         Self::OfficerDeliveryFailed,
+        Self::OfficerEscalationAlert,
+        Self::OfficerEscalationRaised,
+        Self::OfficerEscalationDigest,
+        Self::OfficerEscalationLateCheckIn,
     ];
 
     /// Stored form (snake case, as serialised).
@@ -67,6 +79,10 @@ impl TemplateKey {
             Self::OfficerMissedCheckInAlert => "officer_missed_check_in_alert",
             Self::OfficerHelpRequested => "officer_help_requested",
             Self::OfficerDeliveryFailed => "officer_delivery_failed",
+            Self::OfficerEscalationAlert => "officer_escalation_alert",
+            Self::OfficerEscalationRaised => "officer_escalation_raised",
+            Self::OfficerEscalationDigest => "officer_escalation_digest",
+            Self::OfficerEscalationLateCheckIn => "officer_escalation_late_check_in",
         }
     }
 
@@ -112,7 +128,9 @@ pub struct Template {
 }
 
 /// Placeholders a template may use.
-pub const KNOWN_PLACEHOLDERS: &[&str] = &["name", "time", "place", "link", "code", "case"];
+pub const KNOWN_PLACEHOLDERS: &[&str] = &[
+    "name", "time", "place", "link", "code", "case", "level", "last", "cases",
+];
 
 /// Words no client-facing text may contain, each with and without
 /// diacritics (matching folds as well, so this is belt and braces).
@@ -227,6 +245,36 @@ pub const TEMPLATES: &[Template] = &[
         audience: Audience::Officer,
         text: "Đồng Hành: không gửi được tin nhắn cho {name} (hồ sơ {case}) lúc {time}. \
                Vui lòng kiểm tra số điện thoại, Zalo và liên hệ trực tiếp.",
+        sms_segment_budget: 2,
+        zns_fields: None,
+    },
+    // Escalations: `place` is the client's commune, `time` what was missed and when, `last`
+    // the last successful contact, `code` the acknowledgement code, `link` the signed link.
+    Template {
+        key: TemplateKey::OfficerEscalationAlert,
+        audience: Audience::Officer,
+        text: "Đồng Hành KHẨN (cấp {level}): {name}, {place}, hồ sơ {case}, chưa điểm danh:                {time}. Liên lạc được lần cuối: {last}. Nhận xử lý: trả lời XN {code}                hoặc bấm {link}",
+        sms_segment_budget: 4,
+        zns_fields: None,
+    },
+    Template {
+        key: TemplateKey::OfficerEscalationRaised,
+        audience: Audience::Officer,
+        text: "Đồng Hành: hồ sơ {case} ({name}) chưa có ai nhận xử lý nên đã chuyển lên                cấp {level}. Vẫn có thể nhận: trả lời XN {code}",
+        sms_segment_budget: 3,
+        zns_fields: None,
+    },
+    Template {
+        key: TemplateKey::OfficerEscalationDigest,
+        audience: Audience::Officer,
+        text: "Đồng Hành KHẨN: các hồ sơ chưa điểm danh cần xử lý: {cases}.                Nhận từng hồ sơ: trả lời XN kèm mã.",
+        sms_segment_budget: 4,
+        zns_fields: None,
+    },
+    Template {
+        key: TemplateKey::OfficerEscalationLateCheckIn,
+        audience: Audience::Officer,
+        text: "Đồng Hành: {name} (hồ sơ {case}) đã điểm danh muộn lúc {time}.                Vui lòng cập nhật kết quả xử lý.",
         sms_segment_budget: 2,
         zns_fields: None,
     },

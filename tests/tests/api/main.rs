@@ -8,6 +8,7 @@ mod bad_input;
 mod check_ins;
 mod concurrent_writes;
 mod credentials;
+mod escalations;
 mod input_hygiene;
 mod links;
 mod messages;

@@ -7,6 +7,7 @@
 mod channels;
 mod concurrency;
 mod consent;
+mod escalation;
 mod failures;
 mod heartbeat;
 mod in_doubt;

@@ -27,6 +27,15 @@ pub(super) async fn reply(
     if !claim(&txn, digest, "zalo", now).await? {
         return Ok(Processed::Before);
     }
+    // An officer replying "XN <code>" to an escalation alert takes the escalation.
+    if let Some(taken) =
+        crate::schedules::escalations::reply_from_officer(&txn, state, &zalo_user_id, text, now)
+            .await?
+    {
+        txn.commit().await?;
+        tracing::info!(source = "zalo", outcome = ?taken, "officer acknowledgement reply");
+        return Ok(Processed::Now);
+    }
     let sender = ReplySender::ZaloUser(zalo_user_id.clone());
     let outcome = check_ins::record_reply_in(&txn, sender, text, now).await?;
     let queued = match outcome {

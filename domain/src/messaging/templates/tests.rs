@@ -14,6 +14,13 @@ mod fixtures {
             .with("link", "https://dh.example.vn/c/AB12CD34")
             .with("code", "AB12CD34")
             .with("case", "79-26760-0042")
+            .with("level", "3")
+            .with("last", "08:00 thứ Hai, 30/11/2026")
+            .with(
+                "cases",
+                "Nguyễn Văn A (AB12CD, XN K7M2QD); Trần Thị B (0FF1CE, XN M2QD7K); \
+                 Lê Văn C (C0FFEE, XN Q7DK2M)",
+            )
     }
 
     /// What a client actually receives: a common long-ish name, a real place,
@@ -30,6 +37,9 @@ mod fixtures {
             )
             .with("code", "AB12CD34")
             .with("case", "A1B2C3")
+            .with("level", "1")
+            .with("last", "08:00 thứ Hai, 30/11/2026")
+            .with("cases", "Nguyễn Văn A (AB12CD, XN K7M2QD)")
     }
 
     pub fn all_keys() -> Vec<TemplateKey> {
@@ -49,6 +59,10 @@ fn every_key_has_exactly_one_template() {
         OfficerMissedCheckInAlert,
         OfficerHelpRequested,
         OfficerDeliveryFailed,
+        OfficerEscalationAlert,
+        OfficerEscalationRaised,
+        OfficerEscalationDigest,
+        OfficerEscalationLateCheckIn,
     ] {
         assert_eq!(
             TEMPLATES.iter().filter(|t| t.key == key).count(),

@@ -1,0 +1,432 @@
+//! Escalation of missed check-ins (issue 11) through the planner tick, the outbox and the fake
+//! gateways, with the clock moved: a miss opens an escalation that alerts the case officer,
+//! climbs to the commune's chief when nobody takes it, and stops when someone does.
+
+use chrono::Duration;
+use domain::escalation::{AckMethod, Outcome, ack_code::CodeRefused};
+use entities::{check_in_occurrence, escalation, outbox_message};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde_json::{Value, json};
+use tests::{TestApp, db_tests_with, world::COMMUNE_A};
+use uuid::Uuid;
+use wiremock::{
+    Mock,
+    matchers::{body_partial_json, method, path},
+};
+use worker::escalation::{self as esc, CodeReply};
+
+use crate::support::{
+    ESMS_PATH, bodies, book, check_in_prompt_due, drain, esms, fake_gateways, sender,
+};
+
+db_tests_with!(one_miss_opens =>
+    misses_climb_the_chain_until_a_reply_code_stops_it,
+    two_sweeps_at_once_open_one_escalation_and_alert_once,
+    an_acknowledgement_at_the_timeout_instant_leaves_no_live_alert_above_it,
+    a_late_check_in_is_recorded_and_told_but_leaves_the_escalation_open,
+    an_officer_with_three_escalations_at_once_gets_one_digest,
+    a_missed_appointment_attaches_to_the_open_escalation,
+);
+
+/// One settled miss opens an escalation (the default waits for two in a row).
+fn one_miss_opens(settings: &mut api::settings::Settings) {
+    settings.worker.escalation.consecutive_misses_to_open = 1;
+    settings.worker.escalation.grace_minutes = 60;
+}
+
+fn uuid(kind: &str, id: &str) -> Uuid {
+    api::graphql::ids::decode(kind, "id", &id.to_owned().into()).unwrap()
+}
+
+struct Escalated {
+    officer_a: Uuid,
+    chief: Uuid,
+    client: Uuid,
+    escalation: escalation::Model,
+    occurrence: check_in_occurrence::Model,
+    world: tests::world::World,
+}
+
+/// Client A misses Monday's window (08:00–12:00); an hour later (the grace) the tick opens an
+/// escalation.
+async fn escalated(app: &TestApp) -> Escalated {
+    let w = app.world().await;
+    let chief = app
+        .create_officer(COMMUNE_A, "Trần Văn Trưởng", "COMMUNE_POLICE_CHIEF")
+        .await;
+    let prompt = check_in_prompt_due(app, &w).await;
+    let occurrence = check_in_occurrence::Entity::find_by_id(prompt.source_id.unwrap())
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    app.clock.set(occurrence.closes_at + Duration::minutes(59));
+    let report = app.tick().await;
+    assert_eq!(report.escalations.opened, 0, "still in its grace");
+    app.clock.set(occurrence.closes_at + Duration::hours(1));
+    let report = app.tick().await;
+    assert_eq!(report.escalations.opened, 1, "{report:?}");
+    let client = uuid("Client", &w.client_a);
+    let escalation = escalation::Entity::find()
+        .filter(escalation::Column::ClientId.eq(client))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    Escalated {
+        officer_a: uuid("Officer", &w.officer_a),
+        chief: uuid("Officer", &chief),
+        client,
+        escalation,
+        occurrence,
+        world: w,
+    }
+}
+
+async fn escalation_messages(app: &TestApp) -> Vec<outbox_message::Model> {
+    outbox_message::Entity::find()
+        .filter(outbox_message::Column::Template.starts_with("officer_escalation"))
+        .order_by_asc(outbox_message::Column::CreatedAt)
+        .order_by_asc(outbox_message::Column::Id)
+        .all(&app.db)
+        .await
+        .unwrap()
+}
+
+/// `(template, officer)` of each escalation message.
+async fn sent_to(app: &TestApp) -> Vec<(String, Uuid)> {
+    escalation_messages(app)
+        .await
+        .into_iter()
+        .map(|m| (m.template, m.officer_id.unwrap()))
+        .collect()
+}
+
+fn code_of(m: &outbox_message::Model) -> String {
+    let vars: Value = serde_json::from_str(&m.vars).unwrap();
+    vars["code"].as_str().unwrap().to_owned()
+}
+
+async fn status(app: &TestApp, id: Uuid) -> escalation::Model {
+    escalation::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+async fn reply_code(app: &TestApp, officer: Uuid, code: &str) -> CodeReply {
+    let txn = worker::db::begin_write(&app.db).await.unwrap();
+    let r = esc::acknowledge_by_code(&txn, "0987654321", officer, code, |_| true, app.clock_now())
+        .await
+        .unwrap();
+    txn.commit().await.unwrap();
+    r
+}
+
+async fn misses_climb_the_chain_until_a_reply_code_stops_it(app: TestApp) {
+    let s = escalated(&app).await;
+    assert_eq!(s.escalation.level, 1);
+    assert_eq!(s.escalation.status, "open");
+    // Level 1: the case officer, urgent, in Vietnamese with name, commune, code and link.
+    let first = escalation_messages(&app).await;
+    assert_eq!(
+        sent_to(&app).await,
+        vec![("officer_escalation_alert".into(), s.officer_a)]
+    );
+    assert!(first[0].urgent);
+    let code = code_of(&first[0]);
+    let fake = fake_gateways().await;
+    Mock::given(method("POST"))
+        .and(path(ESMS_PATH))
+        .and(body_partial_json(json!({ "Phone": "0987654321" })))
+        .respond_with(esms("100", "sms-officer"))
+        .mount(&fake)
+        .await;
+    drain(&sender(&app, &fake)).await;
+    let sms = bodies(&fake, ESMS_PATH).await;
+    let text = sms
+        .iter()
+        .find(|b| b["Phone"] == "0987654321")
+        .expect("the officer got an SMS")["Content"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(text.contains("Nguyen Van An 1"), "{text}");
+    assert!(text.contains("Ba Dinh"), "{text}");
+    assert!(text.contains(&format!("XN {code}")), "{text}");
+    assert!(text.contains("/e/"), "{text}");
+    assert!(text.contains("chua co"), "last contact: none yet: {text}");
+
+    // The same tick again changes and alerts nothing.
+    let again = app.tick().await;
+    assert_eq!(again.escalations, Default::default());
+
+    // Nobody acknowledges for four hours: level 2 (the chief) is alerted, level 1 told.
+    app.clock.advance(Duration::hours(4) - Duration::seconds(1));
+    assert_eq!(app.tick().await.escalations.raised, 0);
+    app.clock.advance(Duration::seconds(1));
+    let report = app.tick().await.escalations;
+    assert_eq!(report.raised, 1, "{report:?}");
+    let mut later = sent_to(&app).await[1..].to_vec();
+    later.sort();
+    let mut expected = vec![
+        ("officer_escalation_alert".to_owned(), s.chief),
+        ("officer_escalation_raised".to_owned(), s.officer_a),
+    ];
+    expected.sort();
+    assert_eq!(later, expected);
+    assert_eq!(status(&app, s.escalation.id).await.level, 2);
+
+    // The chief replies with the code: acknowledged, the chain stops.
+    assert_eq!(
+        reply_code(&app, s.chief, &code.to_lowercase()).await,
+        CodeReply::Acknowledged(s.escalation.id)
+    );
+    let taken = status(&app, s.escalation.id).await;
+    assert_eq!(taken.status, "acknowledged");
+    assert_eq!(taken.acknowledged_by, Some(s.chief));
+    assert_eq!(
+        taken.ack_method.as_deref(),
+        Some(AckMethod::ReplyCode.as_str())
+    );
+    app.clock.advance(Duration::days(3));
+    let later = app.tick().await.escalations;
+    assert_eq!(
+        (later.raised, later.opened, later.alerts),
+        (0, 0, 0),
+        "{later:?}"
+    );
+    assert_eq!(
+        later.attached, 1,
+        "Thursday's miss is recorded on the same escalation"
+    );
+    assert_eq!(status(&app, s.escalation.id).await.misses, 2);
+    assert_eq!(
+        sent_to(&app).await.len(),
+        3,
+        "nothing after the acknowledgement"
+    );
+
+    // Resolved: closed, and its code is dead.
+    let txn = worker::db::begin_write(&app.db).await.unwrap();
+    esc::resolve(
+        &txn,
+        s.escalation.id,
+        s.chief,
+        Outcome::ReachedByPhone,
+        Some("Đã gọi điện, khỏe".into()),
+        app.clock_now(),
+    )
+    .await
+    .unwrap();
+    txn.commit().await.unwrap();
+    assert_eq!(status(&app, s.escalation.id).await.status, "resolved");
+    assert_eq!(
+        reply_code(&app, s.chief, &code).await,
+        CodeReply::Refused(CodeRefused::Closed)
+    );
+    let _ = (s.client, s.occurrence, s.world);
+}
+
+async fn two_sweeps_at_once_open_one_escalation_and_alert_once(app: TestApp) {
+    let w = app.world().await;
+    app.create_officer(COMMUNE_A, "Trần Văn Trưởng", "COMMUNE_POLICE_CHIEF")
+        .await;
+    app.create_officer(COMMUNE_A, "Hoàng Thị Chủ", "COMMUNE_CHAIRMAN")
+        .await;
+    let prompt = check_in_prompt_due(&app, &w).await;
+    let occ = check_in_occurrence::Entity::find_by_id(prompt.source_id.unwrap())
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    app.clock.set(occ.closes_at + Duration::hours(1));
+    // Mark the miss first, then two sweeps race on it.
+    worker::occurrences::mark_missed(&app.db, app.clock_now())
+        .await
+        .unwrap();
+    let now = app.clock_now();
+    let (a, b) = tokio::join!(
+        esc::sweep(&app.db, &app.planning, now),
+        esc::sweep(&app.db, &app.planning, now)
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.opened + b.opened, 1, "{a:?} {b:?}");
+    assert_eq!(app.count("escalations").await, 1);
+    assert_eq!(escalation_messages(&app).await.len(), 1);
+    // And two sweeps at the timeout raise it once.
+    app.clock.advance(Duration::hours(4));
+    let now = app.clock_now();
+    let (a, b) = tokio::join!(
+        esc::sweep(&app.db, &app.planning, now),
+        esc::sweep(&app.db, &app.planning, now)
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.raised + b.raised, 1, "{a:?} {b:?}");
+    let e = escalation::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(e.level, 2);
+    let level_2: Vec<_> = escalation_messages(&app)
+        .await
+        .into_iter()
+        .filter(|m| m.dedupe_key.contains(":reached:2:"))
+        .collect();
+    assert!(!level_2.is_empty());
+    assert_eq!(
+        level_2.len(),
+        level_2
+            .iter()
+            .map(|m| m.officer_id)
+            .collect::<std::collections::HashSet<_>>()
+            .len(),
+        "one level-2 alert per officer"
+    );
+}
+
+async fn an_acknowledgement_at_the_timeout_instant_leaves_no_live_alert_above_it(app: TestApp) {
+    let s = escalated(&app).await;
+    app.clock.advance(Duration::hours(4));
+    let now = app.clock_now();
+    let ack = async {
+        let txn = worker::db::begin_write(&app.db).await?;
+        let r =
+            esc::acknowledge(&txn, s.escalation.id, s.officer_a, AckMethod::Mutation, now).await;
+        txn.commit().await?;
+        Ok::<_, sea_orm::DbErr>(r.is_ok())
+    };
+    let (acked, swept) = tokio::join!(ack, esc::sweep(&app.db, &app.planning, now));
+    assert!(
+        acked.unwrap(),
+        "an open escalation can always be acknowledged"
+    );
+    swept.unwrap();
+    let e = status(&app, s.escalation.id).await;
+    assert_eq!(e.status, "acknowledged");
+    // Whichever came first, no level-2 alert is left to send.
+    for m in escalation_messages(&app).await {
+        if m.dedupe_key.contains(":reached:2:") || m.dedupe_key.contains(":moved_up:") {
+            assert_eq!(m.status, "cancelled", "{}", m.dedupe_key);
+        }
+    }
+    // And it never climbs afterwards.
+    app.clock.advance(Duration::days(2));
+    assert_eq!(app.tick().await.escalations.raised, 0);
+}
+
+const RECORD: &str = "mutation($input: RecordCheckInInput!) { recordCheckIn(input: $input) { occurrence { status } } }";
+
+async fn a_late_check_in_is_recorded_and_told_but_leaves_the_escalation_open(app: TestApp) {
+    let s = escalated(&app).await;
+    let occ = api::graphql::ids::encode("CheckInOccurrence", s.occurrence.id);
+    let data = app
+        .ok(
+            &s.world.officer_a_token,
+            RECORD,
+            json!({ "input": { "occurrenceId": occ, "method": "PHONE_CALL" } }),
+        )
+        .await;
+    assert_eq!(data["recordCheckIn"]["occurrence"]["status"], "LATE");
+    let e = status(&app, s.escalation.id).await;
+    assert_eq!(e.status, "open", "an officer still resolves it");
+    let told: Vec<_> = sent_to(&app)
+        .await
+        .into_iter()
+        .filter(|(t, _)| t == "officer_escalation_late_check_in")
+        .collect();
+    assert_eq!(
+        told,
+        vec![("officer_escalation_late_check_in".into(), s.officer_a)]
+    );
+    assert_eq!(
+        app.count("escalation_events WHERE kind = 'late_check_in'")
+            .await,
+        1
+    );
+}
+
+const ASSIGN: &str =
+    "mutation($input: AssignToOrderInput!) { assignToOrder(input: $input) { assignment { id } } }";
+const PLAN: &str = "mutation($input: CreateCheckInPlanInput!) { createCheckInPlan(input: $input) { plan { id } } }";
+
+async fn an_officer_with_three_escalations_at_once_gets_one_digest(app: TestApp) {
+    let w = app.world().await;
+    let admin = app.admin_token.clone();
+    let mut orders = vec![w.order_a.clone()];
+    for n in [11, 12] {
+        let client = app
+            .create_client(&admin, tests::world::client_input(COMMUNE_A, n))
+            .await;
+        let order = app.create_order(&admin, &client).await;
+        let input = json!({ "orderId": order, "officerId": w.officer_a, "role": "CASE_OFFICER" });
+        app.ok(&admin, ASSIGN, json!({ "input": input })).await;
+        orders.push(order);
+    }
+    for order in &orders {
+        let input = json!({
+            "orderId": order,
+            "rule": { "weekly": { "weekdays": ["MON", "THU"] } },
+            "opensAt": "08:00",
+            "windowMinutes": 240
+        });
+        app.ok(&w.officer_a_token, PLAN, json!({ "input": input }))
+            .await;
+    }
+    let closes = check_in_occurrence::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .closes_at;
+    app.clock.set(closes + Duration::hours(1));
+    let report = app.tick().await.escalations;
+    assert_eq!(report.opened, 3, "{report:?}");
+    assert_eq!(report.alerts, 1, "one digest instead of three alerts");
+    let messages = escalation_messages(&app).await;
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0].template, "officer_escalation_digest");
+    assert_eq!(messages[0].officer_id, Some(uuid("Officer", &w.officer_a)));
+    let vars: Value = serde_json::from_str(&messages[0].vars).unwrap();
+    let cases = vars["cases"].as_str().unwrap();
+    assert_eq!(cases.matches("XN ").count(), 3, "{cases}");
+    // Each code in the digest acknowledges its own escalation.
+    let codes: Vec<String> = cases
+        .split("XN ")
+        .skip(1)
+        .map(|rest| rest[..6].to_owned())
+        .collect();
+    let officer = uuid("Officer", &w.officer_a);
+    let mut acknowledged = std::collections::HashSet::new();
+    for code in codes {
+        match reply_code(&app, officer, &code).await {
+            CodeReply::Acknowledged(id) => assert!(acknowledged.insert(id)),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(acknowledged.len(), 3);
+}
+
+async fn a_missed_appointment_attaches_to_the_open_escalation(app: TestApp) {
+    let s = escalated(&app).await;
+    let starts = app.clock_now() + Duration::hours(1);
+    book(&app, &s.world.officer_a_token, &s.world.client_a, starts).await;
+    // One hour long, two hours of grace: missed three hours after it ends.
+    app.clock.set(starts + Duration::hours(3));
+    let report = app.tick().await;
+    assert_eq!(report.appointments_missed, 1);
+    assert_eq!(report.escalations.attached, 1, "{report:?}");
+    assert_eq!(
+        app.count("escalation_events WHERE kind = 'appointment_missed'")
+            .await,
+        1
+    );
+    assert_eq!(app.tick().await.escalations.attached, 0, "recorded once");
+    assert_eq!(
+        app.count("escalations").await,
+        1,
+        "attached, not a new escalation"
+    );
+}

@@ -1,0 +1,144 @@
+//! Acknowledgement codes and links of escalations.
+//!
+//! Both are derived from the escalation (and, for a link, the officer) with the link key, like
+//! check-in links: every level's alert carries the same code without storing it in clear, and
+//! only SHA-256 hashes are stored to find the escalation again. A code or link names exactly
+//! one escalation; whether it still acknowledges is decided from that escalation's status.
+
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use chrono::{DateTime, Utc};
+use domain::escalation::{AckCode, ack_code};
+use entities::{escalation_ack_code, escalation_ack_link};
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Set, sea_query::OnConflict};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::links::{LinkKey, keyed_tag};
+
+const CODE_CONTEXT: &[u8] = b"escalation-ack-code/v1:";
+const LINK_CONTEXT: &[u8] = b"escalation-ack-link/v1:";
+/// Characters of a link token (96 bits).
+pub const LINK_TOKEN_LEN: usize = 16;
+
+fn hash(text: &str) -> String {
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+/// The acknowledgement code of an escalation: deterministic under the key.
+pub fn code_for(key: &LinkKey, escalation_id: Uuid) -> AckCode {
+    let mut payload = CODE_CONTEXT.to_vec();
+    payload.extend_from_slice(escalation_id.as_bytes());
+    let tag = keyed_tag(key, &payload);
+    let text: String = tag[..ack_code::CODE_LEN]
+        .iter()
+        .map(|b| char::from(ack_code::ALPHABET[usize::from(*b) % ack_code::ALPHABET.len()]))
+        .collect();
+    AckCode::parse(&text).unwrap_or_else(|| unreachable!("made from the alphabet"))
+}
+
+/// Records the code's hash for the escalation (idempotent) and returns the code.
+pub async fn issue_code(
+    db: &impl ConnectionTrait,
+    key: &LinkKey,
+    escalation_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<AckCode, DbErr> {
+    let code = code_for(key, escalation_id);
+    escalation_ack_code::Entity::insert(escalation_ack_code::ActiveModel {
+        code_hash: Set(hash(code.as_str())),
+        escalation_id: Set(escalation_id),
+        created_at: Set(now),
+    })
+    .on_conflict(OnConflict::new().do_nothing().to_owned())
+    .exec_without_returning(db)
+    .await?;
+    Ok(code)
+}
+
+/// The escalation a code names, if any.
+pub async fn escalation_of_code(
+    db: &impl ConnectionTrait,
+    code: &AckCode,
+) -> Result<Option<Uuid>, DbErr> {
+    Ok(escalation_ack_code::Entity::find_by_id(hash(code.as_str()))
+        .one(db)
+        .await?
+        .map(|row| row.escalation_id))
+}
+
+/// The link token of an escalation for one officer.
+pub fn link_token(key: &LinkKey, escalation_id: Uuid, officer_id: Uuid) -> String {
+    let mut payload = LINK_CONTEXT.to_vec();
+    payload.extend_from_slice(escalation_id.as_bytes());
+    payload.extend_from_slice(officer_id.as_bytes());
+    URL_SAFE_NO_PAD.encode(&keyed_tag(key, &payload)[..12])
+}
+
+/// Records a link's hash (idempotent) and returns its URL.
+pub async fn issue_link(
+    db: &impl ConnectionTrait,
+    key: &LinkKey,
+    public_base_url: &str,
+    escalation_id: Uuid,
+    officer_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<String, DbErr> {
+    let token = link_token(key, escalation_id, officer_id);
+    escalation_ack_link::Entity::insert(escalation_ack_link::ActiveModel {
+        token_hash: Set(hash(&token)),
+        escalation_id: Set(escalation_id),
+        officer_id: Set(officer_id),
+        created_at: Set(now),
+    })
+    .on_conflict(OnConflict::new().do_nothing().to_owned())
+    .exec_without_returning(db)
+    .await?;
+    Ok(link_url(public_base_url, &token))
+}
+
+/// The URL of an acknowledgement link.
+pub fn link_url(public_base_url: &str, token: &str) -> String {
+    format!("{}/e/{token}", public_base_url.trim_end_matches('/'))
+}
+
+/// The escalation and officer a link names, if it is one we issued.
+pub async fn resolve_link(
+    db: &impl ConnectionTrait,
+    token: &str,
+) -> Result<Option<(Uuid, Uuid)>, DbErr> {
+    if token.len() != LINK_TOKEN_LEN {
+        return Ok(None);
+    }
+    Ok(escalation_ack_link::Entity::find_by_id(hash(token))
+        .one(db)
+        .await?
+        .map(|row| (row.escalation_id, row.officer_id)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(byte: u8) -> LinkKey {
+        LinkKey::for_tests(vec![byte; 32])
+    }
+
+    #[test]
+    fn codes_are_stable_per_escalation_and_keyed() {
+        let id = Uuid::now_v7();
+        let code = code_for(&key(7), id);
+        assert_eq!(code_for(&key(7), id), code);
+        assert_ne!(code_for(&key(7), Uuid::now_v7()), code);
+        assert_ne!(code_for(&key(8), id), code);
+        assert_eq!(code.as_str().len(), ack_code::CODE_LEN);
+    }
+
+    #[test]
+    fn link_tokens_name_escalation_and_officer() {
+        let (e, o) = (Uuid::now_v7(), Uuid::now_v7());
+        let token = link_token(&key(7), e, o);
+        assert_eq!(token.len(), LINK_TOKEN_LEN);
+        assert_ne!(link_token(&key(7), e, Uuid::now_v7()), token);
+        assert_ne!(link_token(&key(7), Uuid::now_v7(), o), token);
+    }
+}
