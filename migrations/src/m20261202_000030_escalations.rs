@@ -25,7 +25,7 @@ impl MigrationTrait for Migration {
         m.create_table(
             Table::create()
                 .table("escalation_policies")
-                .col(char_len("commune_code", 5).primary_key())
+                .col(string_len("commune_code", 5).primary_key())
                 .col(text("policy"))
                 .col(uuid_null("updated_by"))
                 .col(timestamp_with_time_zone("updated_at"))
@@ -44,7 +44,7 @@ impl MigrationTrait for Migration {
                 .col(pk_uuid("id"))
                 .col(uuid("client_id"))
                 .col(uuid("order_id"))
-                .col(char_len("commune_code", 5))
+                .col(string_len("commune_code", 5))
                 .col(string("status"))
                 .col(integer("level"))
                 .col(timestamp_with_time_zone("level_since"))
@@ -142,7 +142,7 @@ impl MigrationTrait for Migration {
         m.create_table(
             Table::create()
                 .table("escalation_ack_codes")
-                .col(char_len("code_hash", 64).primary_key())
+                .col(string_len("code_hash", 64).primary_key())
                 .col(uuid("escalation_id").unique_key())
                 .col(timestamp_with_time_zone("created_at"))
                 .foreign_key(&mut fk(
@@ -158,7 +158,7 @@ impl MigrationTrait for Migration {
         m.create_table(
             Table::create()
                 .table("escalation_ack_links")
-                .col(char_len("token_hash", 64).primary_key())
+                .col(string_len("token_hash", 64).primary_key())
                 .col(uuid("escalation_id"))
                 .col(uuid("officer_id"))
                 .col(timestamp_with_time_zone("created_at"))
