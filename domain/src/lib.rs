@@ -7,6 +7,7 @@
 pub mod access;
 pub mod bounds;
 pub mod clock;
+pub mod loan;
 pub mod messaging;
 pub mod national_id;
 pub mod officer_rights;
@@ -14,6 +15,7 @@ pub mod order;
 pub mod person;
 pub mod phone;
 pub mod place;
+pub mod placement;
 pub mod schedule;
 pub mod search;
 pub mod text;
