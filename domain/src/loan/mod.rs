@@ -8,6 +8,7 @@ mod eligibility_list;
 mod money;
 mod programme;
 mod schedule;
+mod seeds;
 
 #[cfg(test)]
 mod application_tests;
@@ -30,3 +31,4 @@ pub use schedule::{
     Instalment, InterestMethod, RepaymentFrequency, ScheduleError, ScheduleTerms,
     repayment_schedule, total_interest,
 };
+pub use seeds::{ProgrammeSeed, seeded_programmes};
