@@ -8,6 +8,7 @@ pub mod clients;
 pub mod date;
 pub mod ids;
 pub mod loaders;
+pub mod loans;
 pub mod messages;
 pub mod officers;
 pub mod orders;
@@ -17,6 +18,7 @@ pub mod policies;
 pub mod response;
 pub mod scalars;
 pub mod viewer;
+pub mod vnd;
 
 use std::sync::Arc;
 
@@ -38,6 +40,7 @@ pub struct QueryRoot(
     appointments::AppointmentsQuery,
     messages::MessagesQuery,
     admin::AdminQuery,
+    loans::LoansQuery,
 );
 
 /// All mutations.
@@ -51,6 +54,7 @@ pub struct MutationRoot(
     policies::PoliciesMutation,
     appointments::AppointmentsMutation,
     admin::AdminMutation,
+    loans::LoansMutation,
 );
 
 /// The schema type.

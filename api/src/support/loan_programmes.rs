@@ -1,12 +1,22 @@
-//! Loan programmes as reference data: the seeded ones are added at start-up when missing.
+//! Loan programmes as national reference data: the seeded ones are added at start-up when
+//! missing; anyone who may read clients may read them.
 
-use chrono::{DateTime, Utc};
-use domain::loan::seeded_programmes;
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::{
+    access::Permission,
+    loan::{Borrower, LoanProgramme, Vnd, seeded_programmes},
+};
 use entities::loan_programme;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Set,
+};
 use uuid::Uuid;
 
-use crate::error::AppResult;
+use crate::{
+    context::RequestContext,
+    error::{AppError, AppResult},
+    pagination::{Page, PageRequest, paginate},
+};
 
 /// Adds each seeded programme whose code is not stored yet; stored ones are left as edited.
 pub async fn ensure_seeded(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<()> {
@@ -45,4 +55,73 @@ pub async fn ensure_seeded(db: &impl ConnectionTrait, now: DateTime<Utc>) -> App
         .await?;
     }
     Ok(())
+}
+
+/// A stored programme's rules, parsed.
+pub fn rules(p: &loan_programme::Model) -> AppResult<LoanProgramme> {
+    let bad = |what: &str| AppError::Internal(format!("loan programme {}: bad {what}", p.code).into());
+    let unsigned = |n: i32| u32::try_from(n).unwrap_or(0);
+    Ok(LoanProgramme {
+        borrower: Borrower::from_stored(&p.borrower).ok_or_else(|| bad("borrower"))?,
+        max_amount: Vnd::new(p.max_amount_vnd).map_err(|_| bad("max amount"))?,
+        max_term_months: unsigned(p.max_term_months),
+        annual_rate_bp: unsigned(p.annual_rate_bp),
+        overdue_rate_percent: unsigned(p.overdue_rate_percent),
+        requires_certified_list: p.requires_certified_list,
+        max_years_since_decision: p.max_years_since_decision.map(unsigned),
+        min_age: p.min_age.map(unsigned),
+        min_rehab_workforce_percent: p.min_rehab_workforce_percent.map(unsigned),
+        effective_from: p.effective_from,
+        effective_to: p.effective_to,
+    })
+}
+
+/// A programme by id, without a permission check (the caller already holds the loan).
+pub async fn by_id(db: &impl ConnectionTrait, id: Uuid) -> AppResult<loan_programme::Model> {
+    loan_programme::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("loan programme"))
+}
+
+/// A programme by id: national reference data, readable with `clients:read`.
+pub async fn get(
+    db: &impl ConnectionTrait,
+    ctx: &RequestContext,
+    id: Uuid,
+) -> AppResult<Option<loan_programme::Model>> {
+    ctx.principal()?.require(Permission::ClientsRead)?;
+    Ok(loan_programme::Entity::find_by_id(id).one(db).await?)
+}
+
+/// Filter of the programmes list.
+#[derive(Debug, Default, Clone)]
+pub struct ProgrammeFilter {
+    /// Only programmes for this kind of borrower.
+    pub borrower: Option<Borrower>,
+    /// Only programmes accepting applications on this day.
+    pub open_on: Option<NaiveDate>,
+}
+
+/// Lists programmes (national reference data; `clients:read`).
+pub async fn list(
+    db: &impl ConnectionTrait,
+    ctx: &RequestContext,
+    f: ProgrammeFilter,
+    page: PageRequest<Uuid>,
+) -> AppResult<Page<loan_programme::Model>> {
+    ctx.principal()?.require(Permission::ClientsRead)?;
+    use loan_programme::Column as C;
+    let mut cond = Condition::all();
+    if let Some(b) = f.borrower {
+        cond = cond.add(C::Borrower.eq(b.as_str()));
+    }
+    if let Some(d) = f.open_on {
+        cond = cond.add(C::EffectiveFrom.lte(d)).add(
+            Condition::any()
+                .add(C::EffectiveTo.is_null())
+                .add(C::EffectiveTo.gte(d)),
+        );
+    }
+    paginate(db, loan_programme::Entity::find().filter(cond), C::Id, page).await
 }
