@@ -16,6 +16,10 @@ pub struct TickReport {
     pub occurrences_missed: usize,
     /// Appointments that became missed in this tick.
     pub appointments_missed: u64,
+    /// Loan instalment reminders queued in this tick.
+    pub loan_reminders_queued: usize,
+    /// Loan instalments marked overdue (and their case officers alerted) in this tick.
+    pub loan_instalments_overdue: usize,
     /// Remembered webhook events forgotten (older than any replay Zalo or eSMS would make).
     pub webhook_events_pruned: u64,
 }
@@ -52,6 +56,8 @@ pub async fn tick(
     report.occurrences_missed = occurrences::mark_missed(db, now).await?.len();
     report.appointments_missed =
         crate::appointments::mark_overdue(db, &ctx.policy_defaults, now).await?;
+    report.loan_reminders_queued = crate::loans::remind_due_instalments(db, now).await?;
+    report.loan_instalments_overdue = crate::loans::mark_overdue(db, now).await?;
     report.webhook_events_pruned = {
         use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
         entities::webhook_event::Entity::delete_many()

@@ -71,6 +71,10 @@ pub enum MessageTemplate {
     OfficerHelpRequested,
     /// Tells an officer that a message to a client could not be delivered.
     OfficerDeliveryFailed,
+    /// Reminds a client of a loan instalment falling due.
+    LoanInstalmentReminder,
+    /// Tells the case officer that a loan instalment is past due.
+    OfficerLoanOverdue,
 }
 
 /// How a gateway answered one attempt.

@@ -6,6 +6,7 @@ pub mod appointments;
 pub mod check_ins;
 pub mod clients;
 pub mod date;
+pub mod eligibility_lists;
 pub mod ids;
 pub mod loaders;
 pub mod loans;
@@ -13,10 +14,12 @@ pub mod messages;
 pub mod officers;
 pub mod orders;
 pub mod pagination;
+pub mod placements;
 pub mod places;
 pub mod policies;
 pub mod response;
 pub mod scalars;
+pub mod training;
 pub mod viewer;
 pub mod vnd;
 
@@ -41,6 +44,9 @@ pub struct QueryRoot(
     messages::MessagesQuery,
     admin::AdminQuery,
     loans::LoansQuery,
+    placements::PlacementsQuery,
+    eligibility_lists::EligibilityListsQuery,
+    training::TrainingQuery,
 );
 
 /// All mutations.
@@ -55,6 +61,9 @@ pub struct MutationRoot(
     appointments::AppointmentsMutation,
     admin::AdminMutation,
     loans::LoansMutation,
+    placements::PlacementsMutation,
+    eligibility_lists::EligibilityListsMutation,
+    training::TrainingMutation,
 );
 
 /// The schema type.

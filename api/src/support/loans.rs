@@ -548,7 +548,11 @@ pub async fn record_repayment(
             if fully {
                 m.paid_on = Set(Some(paid_on));
             }
-            m.update(&txn).await?;
+            let i = m.update(&txn).await?;
+            if fully {
+                // A reminder of a paid instalment must not go out.
+                worker::outbox::cancel_for_source(&txn, "loan_instalment", i.id, ctx.now).await?;
+            }
         }
     }
     let repayment = loan_repayment::ActiveModel {
@@ -579,4 +583,32 @@ pub async fn record_repayment(
     audit::record(&txn, ctx, "loan_application.repayment", subject(&a), None).await?;
     txn.commit().await?;
     Ok((a, repayment))
+}
+
+/// What a client still owes on all loans with a debt, and how many such loans there are.
+pub async fn outstanding_of_client(
+    db: &impl ConnectionTrait,
+    client_id: Uuid,
+) -> AppResult<(i64, u64)> {
+    let debt: Vec<&str> = LoanStatus::ALL
+        .into_iter()
+        .filter(|s| s.has_outstanding_debt())
+        .map(LoanStatus::as_str)
+        .collect();
+    let open: Vec<Uuid> = loan_application::Entity::find()
+        .filter(loan_application::Column::ClientId.eq(client_id))
+        .filter(loan_application::Column::Status.is_in(debt))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    if open.is_empty() {
+        return Ok((0, 0));
+    }
+    let rows = loan_instalment::Entity::find()
+        .filter(loan_instalment::Column::ApplicationId.is_in(open.iter().copied()))
+        .all(db)
+        .await?;
+    Ok((outstanding(&rows), open.len() as u64))
 }

@@ -4,8 +4,11 @@
 //! permission before looking anything up, narrows every query to the caller's communes, and
 //! does its writes (with their audit entries) in one transaction.
 
+pub mod eligibility_lists;
 pub mod loan_programmes;
 pub mod loans;
+pub mod placements;
+pub mod training;
 
 use domain::access::Permission;
 use entities::{client, employer};

@@ -41,11 +41,15 @@ pub enum TemplateKey {
     OfficerHelpRequested,
     /// Tells the officer in charge that a message to a client could not be delivered.
     OfficerDeliveryFailed,
+    /// Reminds a client of a loan instalment falling due.
+    LoanInstalmentReminder,
+    /// Tells the case officer that a client's loan instalment is past due.
+    OfficerLoanOverdue,
 }
 
 impl TemplateKey {
     /// Every key.
-    pub const ALL: [TemplateKey; 8] = [
+    pub const ALL: [TemplateKey; 10] = [
         Self::AppointmentReminder,
         Self::CheckInPrompt,
         Self::CheckInNudge,
@@ -54,6 +58,8 @@ impl TemplateKey {
         Self::OfficerMissedCheckInAlert,
         Self::OfficerHelpRequested,
         Self::OfficerDeliveryFailed,
+        Self::LoanInstalmentReminder,
+        Self::OfficerLoanOverdue,
     ];
 
     /// Stored form (snake case, as serialised).
@@ -67,6 +73,8 @@ impl TemplateKey {
             Self::OfficerMissedCheckInAlert => "officer_missed_check_in_alert",
             Self::OfficerHelpRequested => "officer_help_requested",
             Self::OfficerDeliveryFailed => "officer_delivery_failed",
+            Self::LoanInstalmentReminder => "loan_instalment_reminder",
+            Self::OfficerLoanOverdue => "officer_loan_overdue",
         }
     }
 
@@ -112,7 +120,9 @@ pub struct Template {
 }
 
 /// Placeholders a template may use.
-pub const KNOWN_PLACEHOLDERS: &[&str] = &["name", "time", "place", "link", "code", "case"];
+pub const KNOWN_PLACEHOLDERS: &[&str] = &[
+    "name", "time", "place", "link", "code", "case", "amount",
+];
 
 /// Words no client-facing text may contain, each with and without
 /// diacritics (matching folds as well, so this is belt and braces).
@@ -155,6 +165,11 @@ const NAME_TIME_PLACE: &[ZnsField] = &[
 ];
 const NAME_LINK: &[ZnsField] = &[zns("name", "customer_name"), zns("link", "confirm_link")];
 const NAME_ONLY: &[ZnsField] = &[zns("name", "customer_name")];
+const NAME_AMOUNT_DATE: &[ZnsField] = &[
+    zns("name", "customer_name"),
+    zns("amount", "amount"),
+    zns("time", "due_date"),
+];
 
 /// All templates. Keywords the client may answer (CO, 2, TU CHOI, DONG Y)
 /// are written in ASCII so the person can type exactly what they read.
@@ -204,6 +219,14 @@ pub const TEMPLATES: &[Template] = &[
         sms_segment_budget: 1,
         zns_fields: Some(&[]),
     },
+    // "Trả nợ" says nothing of why the person has a loan: VBSP lends to many groups.
+    Template {
+        key: TemplateKey::LoanInstalmentReminder,
+        audience: Audience::Client,
+        text: "Chào {name}, kỳ trả nợ {amount} đến hạn ngày {time}. Ngừng nhận tin: TU CHOI",
+        sms_segment_budget: 2,
+        zns_fields: Some(NAME_AMOUNT_DATE),
+    },
     // Officer alerts go by Zalo OA or SMS only: ZNS templates are reviewed by
     // Zalo and case wording does not belong in a third party's template store.
     Template {
@@ -227,6 +250,14 @@ pub const TEMPLATES: &[Template] = &[
         audience: Audience::Officer,
         text: "Đồng Hành: không gửi được tin nhắn cho {name} (hồ sơ {case}) lúc {time}. \
                Vui lòng kiểm tra số điện thoại, Zalo và liên hệ trực tiếp.",
+        sms_segment_budget: 2,
+        zns_fields: None,
+    },
+    Template {
+        key: TemplateKey::OfficerLoanOverdue,
+        audience: Audience::Officer,
+        text: "Đồng Hành: {name} (hồ sơ {case}) có kỳ trả nợ vay quá hạn (ghi nhận lúc {time}). \
+               Vui lòng liên hệ và cập nhật hồ sơ.",
         sms_segment_budget: 2,
         zns_fields: None,
     },

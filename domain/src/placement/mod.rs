@@ -7,8 +7,11 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+mod places;
 #[cfg(test)]
 mod tests;
+
+pub use places::{FundingSource, ProviderKind};
 
 /// What a placement is into.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -9,6 +9,7 @@ mod concurrency;
 mod consent;
 mod failures;
 mod heartbeat;
+mod loans;
 mod in_doubt;
 mod metrics;
 mod quiet_hours;

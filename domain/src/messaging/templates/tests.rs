@@ -14,6 +14,7 @@ mod fixtures {
             .with("link", "https://dh.example.vn/c/AB12CD34")
             .with("code", "AB12CD34")
             .with("case", "79-26760-0042")
+            .with("amount", "17.166.667 đ")
     }
 
     /// What a client actually receives: a common long-ish name, a real place,
@@ -30,6 +31,7 @@ mod fixtures {
             )
             .with("code", "AB12CD34")
             .with("case", "A1B2C3")
+            .with("amount", "1.079.200 đ")
     }
 
     pub fn all_keys() -> Vec<TemplateKey> {
