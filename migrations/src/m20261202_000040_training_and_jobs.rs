@@ -44,7 +44,12 @@ impl MigrationTrait for Migration {
                 .col(string_null("phone"))
                 .col(timestamp_with_time_zone("created_at"))
                 .col(timestamp_with_time_zone("updated_at"))
-                .foreign_key(&mut fk("training_providers", "commune_code", "communes", "code"))
+                .foreign_key(&mut fk(
+                    "training_providers",
+                    "commune_code",
+                    "communes",
+                    "code",
+                ))
                 .to_owned(),
         )
         .await?;
@@ -71,7 +76,12 @@ impl MigrationTrait for Migration {
                     "training_providers",
                     "id",
                 ))
-                .foreign_key(&mut fk("training_programmes", "commune_code", "communes", "code"))
+                .foreign_key(&mut fk(
+                    "training_programmes",
+                    "commune_code",
+                    "communes",
+                    "code",
+                ))
                 .to_owned(),
         )
         .await?;

@@ -58,8 +58,12 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("loan_programmes", "ux_loan_programmes_code", &["code"]).unique().to_owned())
-            .await?;
+        m.create_index(
+            index("loan_programmes", "ux_loan_programmes_code", &["code"])
+                .unique()
+                .to_owned(),
+        )
+        .await?;
 
         m.create_table(
             Table::create()
@@ -74,7 +78,12 @@ impl MigrationTrait for Migration {
                 .col(date_null("sent_on"))
                 .col(timestamp_with_time_zone("created_at"))
                 .col(timestamp_with_time_zone("updated_at"))
-                .foreign_key(&mut fk("eligibility_lists", "commune_code", "communes", "code"))
+                .foreign_key(&mut fk(
+                    "eligibility_lists",
+                    "commune_code",
+                    "communes",
+                    "code",
+                ))
                 .foreign_key(&mut fk(
                     "eligibility_lists",
                     "programme_id",
@@ -100,7 +109,12 @@ impl MigrationTrait for Migration {
                     "eligibility_lists",
                     "id",
                 ))
-                .foreign_key(&mut fk("eligibility_list_entries", "client_id", "clients", "id"))
+                .foreign_key(&mut fk(
+                    "eligibility_list_entries",
+                    "client_id",
+                    "clients",
+                    "id",
+                ))
                 .to_owned(),
         )
         .await?;
@@ -131,15 +145,30 @@ impl MigrationTrait for Migration {
                 .col(timestamp_with_time_zone("created_at"))
                 .col(timestamp_with_time_zone("updated_at"))
                 .foreign_key(&mut fk("loan_applications", "client_id", "clients", "id"))
-                .foreign_key(&mut fk("loan_applications", "commune_code", "communes", "code"))
+                .foreign_key(&mut fk(
+                    "loan_applications",
+                    "commune_code",
+                    "communes",
+                    "code",
+                ))
                 .foreign_key(&mut fk(
                     "loan_applications",
                     "programme_id",
                     "loan_programmes",
                     "id",
                 ))
-                .foreign_key(&mut fk("loan_applications", "placement_id", "placements", "id"))
-                .foreign_key(&mut fk("loan_applications", "employer_id", "employers", "id"))
+                .foreign_key(&mut fk(
+                    "loan_applications",
+                    "placement_id",
+                    "placements",
+                    "id",
+                ))
+                .foreign_key(&mut fk(
+                    "loan_applications",
+                    "employer_id",
+                    "employers",
+                    "id",
+                ))
                 .to_owned(),
         )
         .await?;

@@ -19,8 +19,8 @@ use domain::{
 };
 use entities::{client, loan_application, loan_instalment, supervision_order};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
-    QuerySelect, sea_query::Expr,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect,
+    sea_query::Expr,
 };
 
 use crate::{
@@ -31,7 +31,10 @@ use crate::{
 /// Days before the due day that the reminder goes out.
 pub const REMINDER_DAYS_BEFORE: i64 = 3;
 /// Local time of day the reminder is due (quiet hours still apply when sending).
-const REMINDER_LOCAL_TIME: NaiveTime = NaiveTime::from_hms_opt(8, 0, 0).unwrap();
+const REMINDER_LOCAL_TIME: NaiveTime = match NaiveTime::from_hms_opt(8, 0, 0) {
+    Some(t) => t,
+    None => NaiveTime::MIN,
+};
 /// Instalments handled per tick at most (the next tick continues).
 const BATCH: u64 = 500;
 /// Stored role of a case officer's assignment.

@@ -145,7 +145,9 @@ impl EligibilityListsQuery {
     async fn eligibility_list(&self, ctx: &Context<'_>, id: ID) -> Result<Option<EligibilityList>> {
         let (db, rc) = env(ctx);
         let id = ids::decode("EligibilityList", "id", &id)?;
-        Ok(eligibility_lists::get(db, rc, id).await?.map(EligibilityList))
+        Ok(eligibility_lists::get(db, rc, id)
+            .await?
+            .map(EligibilityList))
     }
 }
 

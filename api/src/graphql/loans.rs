@@ -521,8 +521,14 @@ impl LoansMutation {
     ) -> Result<LoanApplicationPayload> {
         let (db, rc) = env(ctx);
         let id = ids::decode("LoanApplication", "applicationId", &input.application_id)?;
-        let (a, _) =
-            loans::disburse(db, rc, id, input.disbursed_on.into(), input.frequency.into()).await?;
+        let (a, _) = loans::disburse(
+            db,
+            rc,
+            id,
+            input.disbursed_on.into(),
+            input.frequency.into(),
+        )
+        .await?;
         Ok(LoanApplicationPayload {
             application: LoanApplication(a),
         })

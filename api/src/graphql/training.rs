@@ -224,7 +224,8 @@ impl TrainingQuery {
     ) -> Result<CountedConnection<TrainingProvider>> {
         let (db, rc) = env(ctx);
         let page = uuid_page(resolver_settings(ctx), first, after)?;
-        let page = training::providers(db, rc, self::filter(filter, "TrainingProvider")?, page).await?;
+        let page =
+            training::providers(db, rc, self::filter(filter, "TrainingProvider")?, page).await?;
         Ok(connection(page, |m| m.id.to_string(), Into::into))
     }
 

@@ -4,7 +4,9 @@
 use chrono::NaiveDate;
 use domain::{
     access::Permission,
-    bounds::{MAX_ELIGIBILITY_LIST_ENTRIES, MAX_NAME_CHARS, MAX_ORGANISATION_NAME_CHARS, MAX_REASON_CHARS},
+    bounds::{
+        MAX_ELIGIBILITY_LIST_ENTRIES, MAX_NAME_CHARS, MAX_ORGANISATION_NAME_CHARS, MAX_REASON_CHARS,
+    },
     loan::{EligibilityListStatus, list_transition},
     time::local_date,
 };
@@ -150,7 +152,9 @@ pub async fn add_entry(
         .await?
         .is_some();
     if exists {
-        return Err(AppError::Conflict("the client is already on this list".into()));
+        return Err(AppError::Conflict(
+            "the client is already on this list".into(),
+        ));
     }
     eligibility_list_entry::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -162,7 +166,14 @@ pub async fn add_entry(
     }
     .insert(&txn)
     .await?;
-    audit::record(&txn, ctx, "eligibility_list.add_entry", subject(&list), None).await?;
+    audit::record(
+        &txn,
+        ctx,
+        "eligibility_list.add_entry",
+        subject(&list),
+        None,
+    )
+    .await?;
     txn.commit().await?;
     Ok(list)
 }
@@ -243,7 +254,13 @@ pub async fn list(
     if let Some(v) = f.programme_id {
         cond = cond.add(C::ProgrammeId.eq(v));
     }
-    paginate(db, eligibility_list::Entity::find().filter(cond), C::Id, page).await
+    paginate(
+        db,
+        eligibility_list::Entity::find().filter(cond),
+        C::Id,
+        page,
+    )
+    .await
 }
 
 /// One list in the caller's scope.

@@ -59,7 +59,8 @@ pub async fn ensure_seeded(db: &impl ConnectionTrait, now: DateTime<Utc>) -> App
 
 /// A stored programme's rules, parsed.
 pub fn rules(p: &loan_programme::Model) -> AppResult<LoanProgramme> {
-    let bad = |what: &str| AppError::Internal(format!("loan programme {}: bad {what}", p.code).into());
+    let bad =
+        |what: &str| AppError::Internal(format!("loan programme {}: bad {what}", p.code).into());
     let unsigned = |n: i32| u32::try_from(n).unwrap_or(0);
     Ok(LoanProgramme {
         borrower: Borrower::from_stored(&p.borrower).ok_or_else(|| bad("borrower"))?,

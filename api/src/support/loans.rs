@@ -13,15 +13,15 @@ use domain::{
         MAX_REASON_CHARS,
     },
     loan::{
-        Borrower, EligibilityListStatus, InterestMethod, LoanFacts, LoanStatus,
-        RepaymentFrequency, ScheduleTerms, Vnd, accepts_repayment, check_application,
-        loan_transition, repayment_schedule,
+        Borrower, EligibilityListStatus, InterestMethod, LoanFacts, LoanStatus, RepaymentFrequency,
+        ScheduleTerms, Vnd, accepts_repayment, check_application, loan_transition,
+        repayment_schedule,
     },
     time::local_date,
 };
 use entities::{
-    client, eligibility_list, eligibility_list_entry, employer, loan_application,
-    loan_instalment, loan_repayment, placement, supervision_order,
+    client, eligibility_list, eligibility_list_entry, employer, loan_application, loan_instalment,
+    loan_repayment, placement, supervision_order,
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
@@ -66,7 +66,10 @@ pub fn status_of(a: &loan_application::Model) -> AppResult<LoanStatus> {
 /// A whole-đồng amount from input, within the global bound.
 pub fn amount(field: &'static str, value: i64, max: i64) -> AppResult<Vnd> {
     if value > max {
-        return Err(AppError::field(field, format!("must be at most {max} đồng")));
+        return Err(AppError::field(
+            field,
+            format!("must be at most {max} đồng"),
+        ));
     }
     Vnd::new(value).map_err(|e| AppError::field(field, e))
 }
@@ -200,8 +203,7 @@ pub async fn create(
             )
         })?;
     let purpose = required_text("purpose", &input.purpose, MAX_DESCRIPTION_CHARS)?;
-    let business_plan =
-        optional_text("businessPlan", input.business_plan, MAX_DESCRIPTION_CHARS)?;
+    let business_plan = optional_text("businessPlan", input.business_plan, MAX_DESCRIPTION_CHARS)?;
     let guarantor = optional_text("guarantor", input.guarantor, MAX_NAME_CHARS)?;
     let group_name = optional_text("groupName", input.group_name, MAX_NAME_CHARS)?;
     let txn = worker::db::begin_write(db).await?;
@@ -329,12 +331,7 @@ async fn facts(
             .one(db)
             .await?
             .and_then(|e| Some((e.workforce_total?, e.workforce_after_rehab?)))
-            .map(|(t, r)| {
-                (
-                    u32::try_from(t).unwrap_or(0),
-                    u32::try_from(r).unwrap_or(0),
-                )
-            }),
+            .map(|(t, r)| (u32::try_from(t).unwrap_or(0), u32::try_from(r).unwrap_or(0))),
         None => None,
     };
     let dob = client.date_of_birth;
@@ -528,7 +525,10 @@ pub async fn record_repayment(
     if paid.get() > owed {
         return Err(AppError::field(
             "amountVnd",
-            format!("is more than the {} still owed", Vnd::new(owed).unwrap_or(Vnd::ZERO)),
+            format!(
+                "is more than the {} still owed",
+                Vnd::new(owed).unwrap_or(Vnd::ZERO)
+            ),
         ));
     }
     let mut left = paid.get();

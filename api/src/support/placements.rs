@@ -354,7 +354,8 @@ pub async fn summary(
         }
     }
     let current_placement = open.or_else(|| placements.first().cloned());
-    let (outstanding_loan_vnd, open_loans) = super::loans::outstanding_of_client(db, client.id).await?;
+    let (outstanding_loan_vnd, open_loans) =
+        super::loans::outstanding_of_client(db, client.id).await?;
     Ok(ClientSupportSummary {
         current_placement,
         employed,

@@ -27,7 +27,6 @@ use crate::{
     scope::commune_condition,
 };
 
-
 /// Checks that `commune_code` is a commune inside the caller's scope (for writes).
 async fn commune_in_scope(
     db: &impl ConnectionTrait,
@@ -221,7 +220,10 @@ pub async fn create_employer(
     }
     match (e.workforce_total, e.workforce_after_rehab) {
         (_, Some(r)) if r < 0 => {
-            return Err(AppError::field("workforceAfterRehab", "must not be negative"));
+            return Err(AppError::field(
+                "workforceAfterRehab",
+                "must not be negative",
+            ));
         }
         (Some(t), Some(r)) if r > t => {
             return Err(AppError::field(
@@ -350,7 +352,13 @@ pub async fn providers(
     if let Some(c) = f.commune_code {
         cond = cond.add(C::CommuneCode.eq(c));
     }
-    paginate(db, training_provider::Entity::find().filter(cond), C::Id, page).await
+    paginate(
+        db,
+        training_provider::Entity::find().filter(cond),
+        C::Id,
+        page,
+    )
+    .await
 }
 
 /// Programmes in the caller's scope.
@@ -374,7 +382,13 @@ pub async fn programmes(
     if let Some(d) = f.to {
         cond = cond.add(C::StartsOn.lte(d));
     }
-    paginate(db, training_programme::Entity::find().filter(cond), C::Id, page).await
+    paginate(
+        db,
+        training_programme::Entity::find().filter(cond),
+        C::Id,
+        page,
+    )
+    .await
 }
 
 /// Employers in the caller's scope.

@@ -65,7 +65,13 @@ pub fn seeded_programmes() -> Vec<ProgrammeSeed> {
                 requires_certified_list: true,
                 max_years_since_decision: Some(10),
                 min_age: Some(12),
-                ..base(Borrower::Individual, 200_000_000, 120, POOR_HOUSEHOLD_RATE_BP, d08)
+                ..base(
+                    Borrower::Individual,
+                    200_000_000,
+                    120,
+                    POOR_HOUSEHOLD_RATE_BP,
+                    d08,
+                )
             },
         },
         ProgrammeSeed {
@@ -75,7 +81,13 @@ pub fn seeded_programmes() -> Vec<ProgrammeSeed> {
             interest_method: InterestMethod::ReducingBalance,
             programme: LoanProgramme {
                 min_rehab_workforce_percent: Some(10),
-                ..base(Borrower::Business, 2_000_000_000, 120, POOR_HOUSEHOLD_RATE_BP, d08)
+                ..base(
+                    Borrower::Business,
+                    2_000_000_000,
+                    120,
+                    POOR_HOUSEHOLD_RATE_BP,
+                    d08,
+                )
             },
         },
         ProgrammeSeed {

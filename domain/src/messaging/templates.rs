@@ -120,9 +120,8 @@ pub struct Template {
 }
 
 /// Placeholders a template may use.
-pub const KNOWN_PLACEHOLDERS: &[&str] = &[
-    "name", "time", "place", "link", "code", "case", "amount",
-];
+pub const KNOWN_PLACEHOLDERS: &[&str] =
+    &["name", "time", "place", "link", "code", "case", "amount"];
 
 /// Words no client-facing text may contain, each with and without
 /// diacritics (matching folds as well, so this is belt and braces).

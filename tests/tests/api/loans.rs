@@ -13,8 +13,7 @@ db_tests!(
     a_decision_08_loan_needs_the_client_on_a_certified_list_exported_as_csv,
 );
 
-const PROGRAMMES: &str =
-    "query { loanProgrammes(first: 50) { totalCount edges { node { id code maxAmountVnd maxTermMonths annualRateBp } } } }";
+const PROGRAMMES: &str = "query { loanProgrammes(first: 50) { totalCount edges { node { id code maxAmountVnd maxTermMonths annualRateBp } } } }";
 const CREATE: &str = "mutation($input: CreateLoanApplicationInput!) { createLoanApplication(input: $input) { application { id status amountVnd termMonths communeCode } } }";
 const CHANGE: &str = "mutation($input: ChangeLoanStatusInput!) { changeLoanStatus(input: $input) { application { id status } } }";
 const DISBURSE: &str = "mutation($input: DisburseLoanInput!) { disburseLoan(input: $input) { application { id status disbursedOn frequency outstandingVnd instalments { number dueOn principalVnd interestVnd totalVnd } } } }";
@@ -58,7 +57,10 @@ fn input(client: &str, programme: &str, amount: i64, months: i64) -> Value {
 
 async fn create(app: &TestApp, secret: &str, input: Value) -> String {
     let data = app.ok(secret, CREATE, json!({ "input": input })).await;
-    assert_eq!(data["createLoanApplication"]["application"]["status"], "DRAFT");
+    assert_eq!(
+        data["createLoanApplication"]["application"]["status"],
+        "DRAFT"
+    );
     data["createLoanApplication"]["application"]["id"]
         .as_str()
         .unwrap()
@@ -114,7 +116,12 @@ async fn repay(app: &TestApp, id: &str, amount: i64, on: &str) -> Value {
 async fn loan_lifecycle_allows_each_listed_move_and_refuses_every_other(app: TestApp) {
     let w = app.world().await;
     let nef = programme(&app, "NEF_61_2015_WORKER").await;
-    let id = create(&app, &app.admin_token, input(&w.client_a, &nef, 12_000_000, 12)).await;
+    let id = create(
+        &app,
+        &app.admin_token,
+        input(&w.client_a, &nef, 12_000_000, 12),
+    )
+    .await;
 
     refuses_all_but(&app, &id, &["SUBMITTED"]).await;
     change(&app, &id, "SUBMITTED").await;
@@ -157,7 +164,12 @@ async fn loan_lifecycle_allows_each_listed_move_and_refuses_every_other(app: Tes
     refuses_all_but(&app, &id, &[]).await;
 
     // The other branch: submitted → rejected, final.
-    let other = create(&app, &app.admin_token, input(&w.client_a, &nef, 5_000_000, 6)).await;
+    let other = create(
+        &app,
+        &app.admin_token,
+        input(&w.client_a, &nef, 5_000_000, 6),
+    )
+    .await;
     change(&app, &other, "SUBMITTED").await;
     change(&app, &other, "REJECTED").await;
     refuses_all_but(&app, &other, &[]).await;
@@ -166,12 +178,22 @@ async fn loan_lifecycle_allows_each_listed_move_and_refuses_every_other(app: Tes
 async fn a_rejected_loan_cannot_be_disbursed_and_a_repaid_loan_takes_no_repayment(app: TestApp) {
     let w = app.world().await;
     let nef = programme(&app, "NEF_61_2015_WORKER").await;
-    let id = create(&app, &app.admin_token, input(&w.client_a, &nef, 3_000_000, 3)).await;
-    let disburse_input = json!({ "applicationId": id, "disbursedOn": "2026-11-30", "frequency": "MONTHLY" });
+    let id = create(
+        &app,
+        &app.admin_token,
+        input(&w.client_a, &nef, 3_000_000, 3),
+    )
+    .await;
+    let disburse_input =
+        json!({ "applicationId": id, "disbursedOn": "2026-11-30", "frequency": "MONTHLY" });
     // Not yet approved.
     assert_eq!(
-        app.error_code(&app.admin_token, DISBURSE, json!({ "input": disburse_input }))
-            .await,
+        app.error_code(
+            &app.admin_token,
+            DISBURSE,
+            json!({ "input": disburse_input })
+        )
+        .await,
         "CONFLICT"
     );
     change(&app, &id, "SUBMITTED").await;
@@ -200,12 +222,19 @@ async fn a_rejected_loan_cannot_be_disbursed_and_a_repaid_loan_takes_no_repaymen
             .await,
         "CONFLICT"
     );
-    let paid = create(&app, &app.admin_token, input(&w.client_a, &nef, 3_000_000, 3)).await;
+    let paid = create(
+        &app,
+        &app.admin_token,
+        input(&w.client_a, &nef, 3_000_000, 3),
+    )
+    .await;
     change(&app, &paid, "SUBMITTED").await;
     change(&app, &paid, "APPROVED").await;
     // A quarterly schedule needs a whole number of quarters: 3 months is one.
     let q = json!({ "applicationId": paid, "disbursedOn": "2026-11-30", "frequency": "QUARTERLY" });
-    let data = app.ok(&app.admin_token, DISBURSE, json!({ "input": q })).await;
+    let data = app
+        .ok(&app.admin_token, DISBURSE, json!({ "input": q }))
+        .await;
     let owed = data["disburseLoan"]["application"]["outstandingVnd"]
         .as_i64()
         .unwrap();
@@ -224,7 +253,10 @@ async fn a_rejected_loan_cannot_be_disbursed_and_a_repaid_loan_takes_no_repaymen
         "BAD_USER_INPUT"
     );
     assert_eq!(app.count("loan_repayments").await, 0);
-    assert_eq!(repay(&app, &paid, owed, "2026-11-30").await["application"]["status"], "REPAID");
+    assert_eq!(
+        repay(&app, &paid, owed, "2026-11-30").await["application"]["status"],
+        "REPAID"
+    );
     let again = json!({ "applicationId": paid, "amountVnd": 1000, "paidOn": "2026-11-30" });
     let body = app
         .graphql(Some(&app.admin_token), REPAY, json!({ "input": again }))
@@ -278,7 +310,12 @@ async fn a_programmes_cap_and_term_are_enforced_with_the_field_named(app: TestAp
     assert_eq!(app.count("loan_applications").await, 0);
 
     // At the caps, a Decision 08 loan is created; submitting it needs a certified list entry.
-    let id = create(&app, &app.admin_token, input(&w.client_a, &d08, 200_000_000, 120)).await;
+    let id = create(
+        &app,
+        &app.admin_token,
+        input(&w.client_a, &d08, 200_000_000, 120),
+    )
+    .await;
     let body = app
         .graphql(
             Some(&app.admin_token),
@@ -291,24 +328,40 @@ async fn a_programmes_cap_and_term_are_enforced_with_the_field_named(app: TestAp
         ("BAD_USER_INPUT".to_owned(), "clientId".to_owned()),
         "{body:#}"
     );
-    assert!(body["errors"][0]["message"]
-        .as_str()
-        .unwrap()
-        .contains("certified eligibility list"));
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("certified eligibility list")
+    );
     assert_eq!(status(&app, &id).await, "DRAFT");
 }
 
 async fn loans_of_another_commune_stay_hidden_and_unchanged(app: TestApp) {
     let w = app.world().await;
     let nef = programme(&app, "NEF_61_2015_WORKER").await;
-    let loan_b = create(&app, &app.admin_token, input(&w.client_b, &nef, 2_000_000, 2)).await;
-    let loan_a = create(&app, &app.admin_token, input(&w.client_a, &nef, 2_000_000, 2)).await;
+    let loan_b = create(
+        &app,
+        &app.admin_token,
+        input(&w.client_b, &nef, 2_000_000, 2),
+    )
+    .await;
+    let loan_a = create(
+        &app,
+        &app.admin_token,
+        input(&w.client_a, &nef, 2_000_000, 2),
+    )
+    .await;
 
     // Officer of commune A: B's client and loan do not exist for them.
     let officer = &w.officer_a_token;
     assert_eq!(
-        app.error_code(officer, CREATE, json!({ "input": input(&w.client_b, &nef, 1_000_000, 2) }))
-            .await,
+        app.error_code(
+            officer,
+            CREATE,
+            json!({ "input": input(&w.client_b, &nef, 1_000_000, 2) })
+        )
+        .await,
         "NOT_FOUND"
     );
     let seen = app.ok(officer, GET, json!({ "id": loan_b })).await;
@@ -381,51 +434,101 @@ async fn a_decision_08_loan_needs_the_client_on_a_certified_list_exported_as_csv
     let d08 = programme(&app, "QD_08_2026_INDIVIDUAL").await;
     let officer = &w.officer_a_token;
     let input = json!({ "communeCode": tests::world::COMMUNE_A, "programmeId": d08, "title": "Danh sách đợt 1 năm 2026" });
-    let list = app.ok(officer, CREATE_LIST, json!({ "input": input })).await["createEligibilityList"]["list"]["id"]
+    let list = app
+        .ok(officer, CREATE_LIST, json!({ "input": input }))
+        .await["createEligibilityList"]["list"]["id"]
         .as_str()
         .unwrap()
         .to_owned();
     // An officer of A cannot start a list for B, nor put B's client on A's list.
     let input = json!({ "communeCode": tests::world::COMMUNE_B, "programmeId": d08, "title": "x" });
-    assert_eq!(app.error_code(officer, CREATE_LIST, json!({ "input": input })).await, "NOT_FOUND");
+    assert_eq!(
+        app.error_code(officer, CREATE_LIST, json!({ "input": input }))
+            .await,
+        "NOT_FOUND"
+    );
     let input = json!({ "listId": list, "clientId": w.client_b });
-    assert_eq!(app.error_code(officer, ADD_ENTRY, json!({ "input": input })).await, "NOT_FOUND");
+    assert_eq!(
+        app.error_code(officer, ADD_ENTRY, json!({ "input": input }))
+            .await,
+        "NOT_FOUND"
+    );
     let input = json!({ "listId": list, "clientId": w.client_b });
-    let body = app.graphql(Some(admin), ADD_ENTRY, json!({ "input": input })).await;
+    let body = app
+        .graphql(Some(admin), ADD_ENTRY, json!({ "input": input }))
+        .await;
     assert_eq!(body["errors"][0]["extensions"]["field"], "clientId");
 
     // An empty list is not certified; a draft is not sent to the bank.
     let certify = json!({ "listId": list, "status": "CERTIFIED", "certifiedBy": "Trần Văn Bình" });
-    assert_eq!(app.error_code(officer, LIST_STATUS, json!({ "input": certify })).await, "CONFLICT");
+    assert_eq!(
+        app.error_code(officer, LIST_STATUS, json!({ "input": certify }))
+            .await,
+        "CONFLICT"
+    );
     let send = json!({ "listId": list, "status": "SENT_TO_BANK" });
-    assert_eq!(app.error_code(officer, LIST_STATUS, json!({ "input": send })).await, "CONFLICT");
+    assert_eq!(
+        app.error_code(officer, LIST_STATUS, json!({ "input": send }))
+            .await,
+        "CONFLICT"
+    );
 
     // Applying before the list is certified: refused on submission.
     let loan = create(&app, officer, input_for(&w.client_a, &d08)).await;
     let submit = json!({ "input": { "applicationId": loan, "status": "SUBMITTED" } });
-    assert_eq!(app.error_code(officer, CHANGE, submit.clone()).await, "BAD_USER_INPUT");
+    assert_eq!(
+        app.error_code(officer, CHANGE, submit.clone()).await,
+        "BAD_USER_INPUT"
+    );
 
     let input = json!({ "listId": list, "clientId": w.client_a, "note": "=HYPERLINK(\"x\")" });
     let data = app.ok(officer, ADD_ENTRY, json!({ "input": input })).await;
-    assert_eq!(data["addEligibilityListEntry"]["list"]["entries"][0]["client"]["id"], w.client_a);
+    assert_eq!(
+        data["addEligibilityListEntry"]["list"]["entries"][0]["client"]["id"],
+        w.client_a
+    );
     let input = json!({ "listId": list, "clientId": w.client_a });
-    assert_eq!(app.error_code(officer, ADD_ENTRY, json!({ "input": input })).await, "CONFLICT");
+    assert_eq!(
+        app.error_code(officer, ADD_ENTRY, json!({ "input": input }))
+            .await,
+        "CONFLICT"
+    );
     // Certifying needs the signer.
     let unsigned = json!({ "listId": list, "status": "CERTIFIED" });
-    let body = app.graphql(Some(officer), LIST_STATUS, json!({ "input": unsigned })).await;
+    let body = app
+        .graphql(Some(officer), LIST_STATUS, json!({ "input": unsigned }))
+        .await;
     assert_eq!(body["errors"][0]["extensions"]["field"], "certifiedBy");
-    let data = app.ok(officer, LIST_STATUS, json!({ "input": certify })).await;
-    assert_eq!(data["changeEligibilityListStatus"]["list"]["status"], "CERTIFIED");
-    assert_eq!(data["changeEligibilityListStatus"]["list"]["certifiedOn"], "2026-11-30");
+    let data = app
+        .ok(officer, LIST_STATUS, json!({ "input": certify }))
+        .await;
+    assert_eq!(
+        data["changeEligibilityListStatus"]["list"]["status"],
+        "CERTIFIED"
+    );
+    assert_eq!(
+        data["changeEligibilityListStatus"]["list"]["certifiedOn"],
+        "2026-11-30"
+    );
     // Frozen once certified.
     let input = json!({ "listId": list, "clientId": w.client_a });
-    assert_eq!(app.error_code(officer, ADD_ENTRY, json!({ "input": input })).await, "CONFLICT");
+    assert_eq!(
+        app.error_code(officer, ADD_ENTRY, json!({ "input": input }))
+            .await,
+        "CONFLICT"
+    );
 
     // Now the application goes through.
     let data = app.ok(officer, CHANGE, submit).await;
-    assert_eq!(data["changeLoanStatus"]["application"]["status"], "SUBMITTED");
+    assert_eq!(
+        data["changeLoanStatus"]["application"]["status"],
+        "SUBMITTED"
+    );
     let data = app.ok(officer, LIST_STATUS, json!({ "input": send })).await;
-    assert_eq!(data["changeEligibilityListStatus"]["list"]["status"], "SENT_TO_BANK");
+    assert_eq!(
+        data["changeEligibilityListStatus"]["list"]["status"],
+        "SENT_TO_BANK"
+    );
 
     // The CSV: a header and one row; the national ID only for a caller allowed to read it,
     // and a value that a spreadsheet would run as a formula is defused.
@@ -440,14 +543,19 @@ async fn a_decision_08_loan_needs_the_client_on_a_certified_list_exported_as_csv
         "\"1\",\"Nguyễn Văn An 1\",\"01/05/1990\",\"001090000001\",\"Số 1 phố Đội Cấn\",\"'=HYPERLINK(\"\"x\"\")\""
     );
     assert_eq!(lines.len(), 2);
-    let readonly = app.ok(&w.key_a_readonly, LIST_CSV, json!({ "id": list })).await["eligibilityList"]["csv"]
+    let readonly = app
+        .ok(&w.key_a_readonly, LIST_CSV, json!({ "id": list }))
+        .await["eligibilityList"]["csv"]
         .as_str()
         .unwrap()
         .to_owned();
     assert!(readonly.contains("\"01/05/1990\",\"\","), "{readonly}");
     // Another commune's officer does not see the list at all.
     let officer_b = app.officer_token(&w.officer_b).await;
-    assert_eq!(app.ok(&officer_b, LIST_CSV, json!({ "id": list })).await["eligibilityList"], Value::Null);
+    assert_eq!(
+        app.ok(&officer_b, LIST_CSV, json!({ "id": list })).await["eligibilityList"],
+        Value::Null
+    );
 }
 
 fn input_for(client: &str, programme: &str) -> Value {

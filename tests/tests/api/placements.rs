@@ -45,7 +45,9 @@ async fn status(app: &TestApp, id: &str) -> Value {
 
 async fn move_to(app: &TestApp, id: &str, to: &str, details: Value) -> Value {
     let input = json!({ "placementId": id, "status": to, "details": details });
-    let data = app.ok(&app.admin_token, UPDATE, json!({ "input": input })).await;
+    let data = app
+        .ok(&app.admin_token, UPDATE, json!({ "input": input }))
+        .await;
     assert_eq!(data["updatePlacement"]["placement"]["status"], to);
     data["updatePlacement"]["placement"].clone()
 }
@@ -74,7 +76,13 @@ async fn placement_lifecycles_allow_each_listed_move_and_refuse_every_other(app:
     // Training: referred → enrolled → completed | dropped out.
     let t = create(&app, &app.admin_token, &w.client_a, "TRAINING").await;
     refuses_all_but(&app, &t, &["ENROLLED"]).await;
-    move_to(&app, &t, "ENROLLED", json!({ "startsOn": "2026-11-23", "tuitionPaidVnd": 2_500_000 })).await;
+    move_to(
+        &app,
+        &t,
+        "ENROLLED",
+        json!({ "startsOn": "2026-11-23", "tuitionPaidVnd": 2_500_000 }),
+    )
+    .await;
     refuses_all_but(&app, &t, &["COMPLETED", "DROPPED_OUT"]).await;
     let done = move_to(&app, &t, "COMPLETED", json!({ "endsOn": "2026-11-28" })).await;
     assert_eq!(done["tuitionPaidVnd"], 2_500_000);
@@ -134,19 +142,35 @@ async fn a_placement_cannot_end_before_it_starts(app: TestApp) {
     move_to(&app, &j, "INTERVIEWED", json!({})).await;
     move_to(&app, &j, "HIRED", json!({})).await;
     move_to(&app, &j, "EMPLOYED", json!({ "startsOn": "2026-11-25" })).await;
-    let input = json!({ "placementId": j, "status": "ENDED", "details": { "endsOn": "2026-11-24" } });
+    let input =
+        json!({ "placementId": j, "status": "ENDED", "details": { "endsOn": "2026-11-24" } });
     let body = app
         .graphql(Some(&app.admin_token), UPDATE, json!({ "input": input }))
         .await;
-    assert_eq!(body["errors"][0]["extensions"]["field"], "endsOn", "{body:#}");
+    assert_eq!(
+        body["errors"][0]["extensions"]["field"], "endsOn",
+        "{body:#}"
+    );
     assert_eq!(status(&app, &j).await, "EMPLOYED");
 
     // Bounds: negative or huge amounts, a referral in the future, a job with a programme.
     let cases = [
-        (json!({ "clientId": w.client_a, "kind": "JOB", "details": { "wageVnd": -1 } }), "wageVnd"),
-        (json!({ "clientId": w.client_a, "kind": "JOB", "details": { "stipendVnd": 1_000_000_001i64 } }), "stipendVnd"),
-        (json!({ "clientId": w.client_a, "kind": "JOB", "referredOn": "2027-01-01" }), "referredOn"),
-        (json!({ "clientId": w.client_a, "kind": "TRAINING", "details": { "supportNote": "x".repeat(501) } }), "supportNote"),
+        (
+            json!({ "clientId": w.client_a, "kind": "JOB", "details": { "wageVnd": -1 } }),
+            "wageVnd",
+        ),
+        (
+            json!({ "clientId": w.client_a, "kind": "JOB", "details": { "stipendVnd": 1_000_000_001i64 } }),
+            "stipendVnd",
+        ),
+        (
+            json!({ "clientId": w.client_a, "kind": "JOB", "referredOn": "2027-01-01" }),
+            "referredOn",
+        ),
+        (
+            json!({ "clientId": w.client_a, "kind": "TRAINING", "details": { "supportNote": "x".repeat(501) } }),
+            "supportNote",
+        ),
     ];
     for (input, field) in cases {
         let body = app
@@ -159,7 +183,9 @@ async fn a_placement_cannot_end_before_it_starts(app: TestApp) {
 
 async fn the_support_summary_shows_the_current_placement_and_loan_balance(app: TestApp) {
     let w = app.world().await;
-    let empty = app.ok(&app.admin_token, SUMMARY, json!({ "id": w.client_a })).await;
+    let empty = app
+        .ok(&app.admin_token, SUMMARY, json!({ "id": w.client_a }))
+        .await;
     assert_eq!(
         empty["clientSupportSummary"],
         json!({ "employed": false, "outstandingLoanVnd": 0, "openLoans": 0, "currentPlacement": null })
@@ -170,7 +196,13 @@ async fn the_support_summary_shows_the_current_placement_and_loan_balance(app: T
     let j = create(&app, &app.admin_token, &w.client_a, "JOB").await;
     move_to(&app, &j, "INTERVIEWED", json!({})).await;
     move_to(&app, &j, "HIRED", json!({})).await;
-    move_to(&app, &j, "EMPLOYED", json!({ "startsOn": "2026-11-25", "wageVnd": 6_000_000 })).await;
+    move_to(
+        &app,
+        &j,
+        "EMPLOYED",
+        json!({ "startsOn": "2026-11-25", "wageVnd": 6_000_000 }),
+    )
+    .await;
 
     // A disbursed loan: 3,000,000 over three months at 7.92% owes 3,039,600 in all.
     let programmes = app
@@ -193,7 +225,9 @@ async fn the_support_summary_shows_the_current_placement_and_loan_balance(app: T
     }
     app.ok(&app.admin_token, "mutation($input: DisburseLoanInput!) { disburseLoan(input: $input) { application { id } } }", json!({ "input": { "applicationId": id, "disbursedOn": "2026-11-30", "frequency": "MONTHLY" } })).await;
 
-    let s = app.ok(&app.admin_token, SUMMARY, json!({ "id": w.client_a })).await;
+    let s = app
+        .ok(&app.admin_token, SUMMARY, json!({ "id": w.client_a }))
+        .await;
     assert_eq!(
         s["clientSupportSummary"],
         json!({
@@ -204,7 +238,9 @@ async fn the_support_summary_shows_the_current_placement_and_loan_balance(app: T
         })
     );
     // The officer of commune A sees the same; the placements list filters by status.
-    let s = app.ok(&w.officer_a_token, SUMMARY, json!({ "id": w.client_a })).await;
+    let s = app
+        .ok(&w.officer_a_token, SUMMARY, json!({ "id": w.client_a }))
+        .await;
     assert_eq!(s["clientSupportSummary"]["outstandingLoanVnd"], 3_039_600);
     let list = app
         .ok(&w.officer_a_token, "query { placements(filter: { status: COMPLETED, kind: TRAINING }) { totalCount edges { node { id } } } }", json!({}))
@@ -219,12 +255,14 @@ async fn placements_of_another_commune_stay_hidden_and_unchanged(app: TestApp) {
     let officer = &w.officer_a_token;
     let input = json!({ "clientId": w.client_b, "kind": "JOB" });
     assert_eq!(
-        app.error_code(officer, CREATE, json!({ "input": input })).await,
+        app.error_code(officer, CREATE, json!({ "input": input }))
+            .await,
         "NOT_FOUND"
     );
     let input = json!({ "placementId": b, "status": "INTERVIEWED" });
     assert_eq!(
-        app.error_code(officer, UPDATE, json!({ "input": input })).await,
+        app.error_code(officer, UPDATE, json!({ "input": input }))
+            .await,
         "NOT_FOUND"
     );
     assert_eq!(status(&app, &b).await, "REFERRED");
@@ -233,7 +271,8 @@ async fn placements_of_another_commune_stay_hidden_and_unchanged(app: TestApp) {
         Value::Null
     );
     assert_eq!(
-        app.error_code(officer, SUMMARY, json!({ "id": w.client_b })).await,
+        app.error_code(officer, SUMMARY, json!({ "id": w.client_b }))
+            .await,
         "NOT_FOUND"
     );
     let list = app
@@ -262,50 +301,90 @@ async fn providers_programmes_employers_and_openings_belong_to_their_commune(app
     let opening = "mutation($input: CreateJobOpeningInput!) { createJobOpening(input: $input) { id communeCode wageVnd } }";
 
     let p = app.ok(officer, provider, json!({ "input": { "communeCode": a, "name": "Trung tâm GDNN quận Ba Đình", "kind": "VOCATIONAL_CENTRE" } })).await;
-    let p = p["createTrainingProvider"]["id"].as_str().unwrap().to_owned();
+    let p = p["createTrainingProvider"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert_eq!(
-        app.error_code(officer, provider, json!({ "input": { "communeCode": b, "name": "X", "kind": "COMPANY" } })).await,
+        app.error_code(
+            officer,
+            provider,
+            json!({ "input": { "communeCode": b, "name": "X", "kind": "COMPANY" } })
+        )
+        .await,
         "NOT_FOUND"
     );
     let input = json!({ "providerId": p, "trade": "May công nghiệp", "durationDays": 90, "startsOn": "2026-12-07",
         "costVnd": 4_500_000, "fundingSource": "STATE_BUDGET", "seats": 20 });
-    let prog = app.ok(officer, programme, json!({ "input": input })).await["createTrainingProgramme"].clone();
+    let prog =
+        app.ok(officer, programme, json!({ "input": input })).await["createTrainingProgramme"]
+            .clone();
     assert_eq!(prog["communeCode"], a);
     assert_eq!(prog["costVnd"], 4_500_000);
-    for (bad, field) in [(json!({ "seats": 0 }), "seats"), (json!({ "durationDays": 0 }), "durationDays"), (json!({ "costVnd": -1 }), "costVnd")] {
+    for (bad, field) in [
+        (json!({ "seats": 0 }), "seats"),
+        (json!({ "durationDays": 0 }), "durationDays"),
+        (json!({ "costVnd": -1 }), "costVnd"),
+    ] {
         let mut input = input.clone();
         for (k, v) in bad.as_object().unwrap() {
             input[k] = v.clone();
         }
-        let body = app.graphql(Some(officer), programme, json!({ "input": input })).await;
+        let body = app
+            .graphql(Some(officer), programme, json!({ "input": input }))
+            .await;
         assert_eq!(body["errors"][0]["extensions"]["field"], field, "{body:#}");
     }
 
     let e = app.ok(&app.admin_token, employer, json!({ "input": { "communeCode": b, "name": "Công ty May Ngọc Hà", "workforceTotal": 40, "workforceAfterRehab": 5 } })).await;
     let e_b = e["createEmployer"]["id"].as_str().unwrap().to_owned();
     let body = app.graphql(Some(officer), employer, json!({ "input": { "communeCode": a, "name": "X", "workforceTotal": 4, "workforceAfterRehab": 5 } })).await;
-    assert_eq!(body["errors"][0]["extensions"]["field"], "workforceAfterRehab");
+    assert_eq!(
+        body["errors"][0]["extensions"]["field"],
+        "workforceAfterRehab"
+    );
     // Officer A cannot add an opening to B's employer, nor refer a client to it.
     let input = json!({ "employerId": e_b, "title": "Công nhân may", "seats": 5, "opensOn": "2026-11-30", "wageVnd": 7_000_000 });
-    assert_eq!(app.error_code(officer, opening, json!({ "input": input })).await, "NOT_FOUND");
-    let o_b = app.ok(&app.admin_token, opening, json!({ "input": input })).await["createJobOpening"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        app.error_code(officer, opening, json!({ "input": input }))
+            .await,
+        "NOT_FOUND"
+    );
+    let o_b = app
+        .ok(&app.admin_token, opening, json!({ "input": input }))
+        .await["createJobOpening"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let refer = json!({ "clientId": w.client_a, "kind": "JOB", "openingId": o_b });
-    assert_eq!(app.error_code(officer, CREATE, json!({ "input": refer })).await, "NOT_FOUND");
+    assert_eq!(
+        app.error_code(officer, CREATE, json!({ "input": refer }))
+            .await,
+        "NOT_FOUND"
+    );
     // Referring to A's programme works; a job placement cannot name a programme.
     let prog_id = prog["id"].as_str().unwrap();
     let refer = json!({ "clientId": w.client_a, "kind": "TRAINING", "programmeId": prog_id });
     app.ok(officer, CREATE, json!({ "input": refer })).await;
     let refer = json!({ "clientId": w.client_a, "kind": "JOB", "programmeId": prog_id });
-    let body = app.graphql(Some(officer), CREATE, json!({ "input": refer })).await;
+    let body = app
+        .graphql(Some(officer), CREATE, json!({ "input": refer }))
+        .await;
     assert_eq!(body["errors"][0]["extensions"]["field"], "programmeId");
 
     // Lists are scoped: officer A sees A's provider and programme, none of B's employers.
     let lists = app
         .ok(officer, "{ trainingProviders { totalCount } trainingProgrammes(filter: { from: \"2026-12-01\" }) { totalCount } employers { totalCount } jobOpenings { totalCount } }", json!({}))
         .await;
-    assert_eq!(lists, json!({ "trainingProviders": { "totalCount": 1 }, "trainingProgrammes": { "totalCount": 1 }, "employers": { "totalCount": 0 }, "jobOpenings": { "totalCount": 0 } }));
+    assert_eq!(
+        lists,
+        json!({ "trainingProviders": { "totalCount": 1 }, "trainingProgrammes": { "totalCount": 1 }, "employers": { "totalCount": 0 }, "jobOpenings": { "totalCount": 0 } })
+    );
     let all = app
         .ok(&app.admin_token, "{ employers { totalCount } jobOpenings(filter: { from: \"2026-12-01\", to: \"2026-12-31\" }) { totalCount } }", json!({}))
         .await;
-    assert_eq!(all, json!({ "employers": { "totalCount": 1 }, "jobOpenings": { "totalCount": 1 } }));
+    assert_eq!(
+        all,
+        json!({ "employers": { "totalCount": 1 }, "jobOpenings": { "totalCount": 1 } })
+    );
 }

@@ -162,10 +162,7 @@ async fn an_unpaid_instalment_past_due_makes_the_loan_overdue_and_alerts_once(ap
 
     let alerts = messages(&app, "officer_loan_overdue").await;
     assert_eq!(alerts.len(), 1, "one alert, to the case officer of order A");
-    assert_eq!(
-        alerts[0].officer_id,
-        Some(uuid_of("Officer", &w.officer_a))
-    );
+    assert_eq!(alerts[0].officer_id, Some(uuid_of("Officer", &w.officer_a)));
     assert_eq!(alerts[0].source_type, "loan_instalment");
     let vars: Value = serde_json::from_str(&alerts[0].vars).unwrap();
     assert_eq!(vars["name"], "Nguyễn Văn An 1");
@@ -174,7 +171,10 @@ async fn an_unpaid_instalment_past_due_makes_the_loan_overdue_and_alerts_once(ap
     let first = l["instalments"][0]["totalVnd"].as_i64().unwrap();
     let input = json!({ "applicationId": id, "amountVnd": first, "paidOn": "2026-12-31" });
     let data = app.ok(&w.key_a, REPAY, json!({ "input": input })).await;
-    assert_eq!(data["recordLoanRepayment"]["application"]["status"], "REPAYING");
+    assert_eq!(
+        data["recordLoanRepayment"]["application"]["status"],
+        "REPAYING"
+    );
 
     // The second instalment is missed too: overdue again, then restructured, then written off.
     app.clock.set(at(2027, 1, 31, 1));
