@@ -81,8 +81,6 @@ pub const MAX_API_KEY_SCOPES: usize = 16;
 pub const MAX_LOAN_AMOUNT_VND: i64 = 20_000_000_000;
 /// Longest loan term accepted in any input, in months (twice the longest programme term).
 pub const MAX_LOAN_TERM_MONTHS: u32 = 240;
-/// Largest yearly interest rate a loan programme may set, in basis points (30%).
-pub const MAX_ANNUAL_RATE_BP: u32 = 3_000;
 /// Largest wage, tuition, stipend or other support amount recorded, in đồng.
 pub const MAX_SUPPORT_AMOUNT_VND: i64 = 1_000_000_000;
 /// Characters in a free-text description (a programme's schedule, a loan's purpose).

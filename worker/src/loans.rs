@@ -20,7 +20,7 @@ use domain::{
 use entities::{client, loan_application, loan_instalment, supervision_order};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect,
-    sea_query::Expr,
+    sea_query::{Expr, ExprTrait, Query},
 };
 
 use crate::{
@@ -48,15 +48,18 @@ fn debt_statuses() -> Vec<&'static str> {
         .collect()
 }
 
-/// Applications that still owe money.
-async fn owing_applications(db: &impl ConnectionTrait) -> Result<Vec<uuid::Uuid>, DbErr> {
-    Ok(loan_application::Entity::find()
-        .filter(loan_application::Column::Status.is_in(debt_statuses()))
-        .select_only()
-        .column(loan_application::Column::Id)
-        .into_tuple::<uuid::Uuid>()
-        .all(db)
-        .await?)
+/// Instalments of applications that still owe money (a subquery, so the list of loans is
+/// never sent as parameters).
+fn of_owing_applications() -> sea_orm::Condition {
+    sea_orm::Condition::all().add(
+        loan_instalment::Column::ApplicationId.in_subquery(
+            Query::select()
+                .column(loan_application::Column::Id)
+                .from(loan_application::Entity)
+                .and_where(Expr::col(loan_application::Column::Status).is_in(debt_statuses()))
+                .to_owned(),
+        ),
+    )
 }
 
 /// When the reminder of an instalment due on `due_on` is due: 08:00 local, three days before.
@@ -72,12 +75,8 @@ pub async fn remind_due_instalments(
 ) -> Result<usize, DbErr> {
     let today = local_date(now);
     let horizon = today + Duration::days(REMINDER_DAYS_BEFORE);
-    let owing = owing_applications(db).await?;
-    if owing.is_empty() {
-        return Ok(0);
-    }
     let candidates = loan_instalment::Entity::find()
-        .filter(loan_instalment::Column::ApplicationId.is_in(owing))
+        .filter(of_owing_applications())
         .filter(loan_instalment::Column::PaidOn.is_null())
         .filter(loan_instalment::Column::RemindedAt.is_null())
         .filter(loan_instalment::Column::DueOn.gte(today))
@@ -135,12 +134,8 @@ pub async fn remind_due_instalments(
 /// the case officers of the client's open order are alerted. Returns how many were marked.
 pub async fn mark_overdue(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<usize, DbErr> {
     let today = local_date(now);
-    let owing = owing_applications(db).await?;
-    if owing.is_empty() {
-        return Ok(0);
-    }
     let candidates = loan_instalment::Entity::find()
-        .filter(loan_instalment::Column::ApplicationId.is_in(owing))
+        .filter(of_owing_applications())
         .filter(loan_instalment::Column::PaidOn.is_null())
         .filter(loan_instalment::Column::OverdueAt.is_null())
         .filter(loan_instalment::Column::DueOn.lt(today))
