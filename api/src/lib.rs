@@ -17,3 +17,4 @@ pub mod schedules;
 pub mod scope;
 pub mod settings;
 pub mod startup;
+pub mod support;

@@ -75,3 +75,17 @@ pub const MAX_WEEKDAYS: usize = 7;
 pub const MAX_IMPORT_ROWS: usize = 20_000;
 /// Entries in a partner key's scope list (there are fewer permissions; repeats count).
 pub const MAX_API_KEY_SCOPES: usize = 16;
+
+/// Largest loan amount accepted in any input, in đồng (ten times the largest programme cap
+/// in force); a programme's own cap is checked after this.
+pub const MAX_LOAN_AMOUNT_VND: i64 = 20_000_000_000;
+/// Longest loan term accepted in any input, in months (twice the longest programme term).
+pub const MAX_LOAN_TERM_MONTHS: u32 = 240;
+/// Largest wage, tuition, stipend or other support amount recorded, in đồng.
+pub const MAX_SUPPORT_AMOUNT_VND: i64 = 1_000_000_000;
+/// Characters in a free-text description (a programme's schedule, a loan's purpose).
+pub const MAX_DESCRIPTION_CHARS: usize = 1000;
+/// Seats of one training programme or job opening.
+pub const MAX_SEATS: u32 = 10_000;
+/// People on one eligibility list.
+pub const MAX_ELIGIBILITY_LIST_ENTRIES: usize = 1000;

@@ -18,6 +18,8 @@ mod m20261201_000019_workers;
 mod m20261202_000020_place_codes_varchar;
 mod m20261202_000021_outbox_commune_index;
 mod m20261202_000030_escalations;
+mod m20261202_000040_training_and_jobs;
+mod m20261202_000041_loans;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -42,6 +44,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000020_place_codes_varchar::Migration),
             Box::new(m20261202_000021_outbox_commune_index::Migration),
             Box::new(m20261202_000030_escalations::Migration),
+            Box::new(m20261202_000040_training_and_jobs::Migration),
+            Box::new(m20261202_000041_loans::Migration),
         ]
     }
 }

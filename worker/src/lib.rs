@@ -13,6 +13,7 @@ pub mod fixtures;
 pub mod gateways;
 pub mod heartbeat;
 pub mod links;
+pub mod loans;
 pub mod metrics;
 pub mod occurrences;
 pub mod outbox;

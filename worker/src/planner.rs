@@ -18,6 +18,10 @@ pub struct TickReport {
     pub appointments_missed: u64,
     /// What the escalation sweep did.
     pub escalations: crate::escalation::SweepReport,
+    /// Loan instalment reminders queued in this tick.
+    pub loan_reminders_queued: usize,
+    /// Loan instalments marked overdue (and their case officers alerted) in this tick.
+    pub loan_instalments_overdue: usize,
     /// Remembered webhook events forgotten (older than any replay Zalo or eSMS would make).
     pub webhook_events_pruned: u64,
 }
@@ -56,6 +60,8 @@ pub async fn tick(
         crate::appointments::mark_overdue(db, &ctx.policy_defaults, now).await?;
     // After misses are marked, so a miss whose grace is zero escalates in the same tick.
     report.escalations = crate::escalation::sweep(db, ctx, now).await?;
+    report.loan_reminders_queued = crate::loans::remind_due_instalments(db, now).await?;
+    report.loan_instalments_overdue = crate::loans::mark_overdue(db, now).await?;
     report.webhook_events_pruned = {
         use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
         entities::webhook_event::Entity::delete_many()

@@ -78,6 +78,10 @@ pub enum MessageTemplate {
     OfficerEscalationDigest,
     /// Tells an escalation's owner that the client checked in late.
     OfficerEscalationLateCheckIn,
+    /// Reminds a client of a loan instalment falling due.
+    LoanInstalmentReminder,
+    /// Tells the case officer that a loan instalment is past due.
+    OfficerLoanOverdue,
 }
 
 /// How a gateway answered one attempt.

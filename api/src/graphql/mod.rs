@@ -7,17 +7,22 @@ pub mod check_ins;
 pub mod clients;
 pub mod date;
 pub mod escalations;
+pub mod eligibility_lists;
 pub mod ids;
 pub mod loaders;
+pub mod loans;
 pub mod messages;
 pub mod officers;
 pub mod orders;
 pub mod pagination;
+pub mod placements;
 pub mod places;
 pub mod policies;
 pub mod response;
 pub mod scalars;
+pub mod training;
 pub mod viewer;
+pub mod vnd;
 
 use std::sync::Arc;
 
@@ -40,6 +45,10 @@ pub struct QueryRoot(
     messages::MessagesQuery,
     admin::AdminQuery,
     escalations::EscalationsQuery,
+    loans::LoansQuery,
+    placements::PlacementsQuery,
+    eligibility_lists::EligibilityListsQuery,
+    training::TrainingQuery,
 );
 
 /// All mutations.
@@ -54,6 +63,10 @@ pub struct MutationRoot(
     appointments::AppointmentsMutation,
     admin::AdminMutation,
     escalations::EscalationsMutation,
+    loans::LoansMutation,
+    placements::PlacementsMutation,
+    eligibility_lists::EligibilityListsMutation,
+    training::TrainingMutation,
 );
 
 /// The schema type.

@@ -7,7 +7,8 @@ use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
 use super::{import, regimes};
 use crate::error::AppResult;
 
-/// Adds the built-in legal regimes (Law 73/2021, provisional Law 120/2025) if missing. Idempotent.
+/// Adds the built-in legal regimes (Law 73/2021, provisional Law 120/2025) and loan programmes
+/// (Decision 08/2026 and the older ones) if missing. Idempotent.
 pub async fn ensure_reference_data(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResult<()> {
     let txn = worker::db::begin_write(db).await?;
     regimes::ensure(
@@ -24,6 +25,7 @@ pub async fn ensure_reference_data(db: &DatabaseConnection, now: DateTime<Utc>) 
         now,
     )
     .await?;
+    crate::support::loan_programmes::ensure_seeded(&txn, now).await?;
     txn.commit().await?;
     Ok(())
 }

@@ -49,11 +49,15 @@ pub enum TemplateKey {
     OfficerEscalationDigest,
     /// Tells the owner of an escalation that the client checked in late.
     OfficerEscalationLateCheckIn,
+    /// Reminds a client of a loan instalment falling due.
+    LoanInstalmentReminder,
+    /// Tells the case officer that a client's loan instalment is past due.
+    OfficerLoanOverdue,
 }
 
 impl TemplateKey {
     /// Every key.
-    pub const ALL: [TemplateKey; 12] = [
+    pub const ALL: [TemplateKey; 14] = [
         Self::AppointmentReminder,
         Self::CheckInPrompt,
         Self::CheckInNudge,
@@ -66,6 +70,8 @@ impl TemplateKey {
         Self::OfficerEscalationRaised,
         Self::OfficerEscalationDigest,
         Self::OfficerEscalationLateCheckIn,
+        Self::LoanInstalmentReminder,
+        Self::OfficerLoanOverdue,
     ];
 
     /// Stored form (snake case, as serialised).
@@ -83,6 +89,8 @@ impl TemplateKey {
             Self::OfficerEscalationRaised => "officer_escalation_raised",
             Self::OfficerEscalationDigest => "officer_escalation_digest",
             Self::OfficerEscalationLateCheckIn => "officer_escalation_late_check_in",
+            Self::LoanInstalmentReminder => "loan_instalment_reminder",
+            Self::OfficerLoanOverdue => "officer_loan_overdue",
         }
     }
 
@@ -129,7 +137,7 @@ pub struct Template {
 
 /// Placeholders a template may use.
 pub const KNOWN_PLACEHOLDERS: &[&str] = &[
-    "name", "time", "place", "link", "code", "case", "level", "last", "cases",
+    "name", "time", "place", "link", "code", "case", "level", "last", "cases", "amount",
 ];
 
 /// Words no client-facing text may contain, each with and without
@@ -173,6 +181,11 @@ const NAME_TIME_PLACE: &[ZnsField] = &[
 ];
 const NAME_LINK: &[ZnsField] = &[zns("name", "customer_name"), zns("link", "confirm_link")];
 const NAME_ONLY: &[ZnsField] = &[zns("name", "customer_name")];
+const NAME_AMOUNT_DATE: &[ZnsField] = &[
+    zns("name", "customer_name"),
+    zns("amount", "amount"),
+    zns("time", "due_date"),
+];
 
 /// All templates. Keywords the client may answer (CO, 2, TU CHOI, DONG Y)
 /// are written in ASCII so the person can type exactly what they read.
@@ -222,6 +235,14 @@ pub const TEMPLATES: &[Template] = &[
         sms_segment_budget: 1,
         zns_fields: Some(&[]),
     },
+    // "Trả nợ" says nothing of why the person has a loan: VBSP lends to many groups.
+    Template {
+        key: TemplateKey::LoanInstalmentReminder,
+        audience: Audience::Client,
+        text: "Chào {name}, kỳ trả nợ {amount} đến hạn ngày {time}. Ngừng nhận tin: TU CHOI",
+        sms_segment_budget: 2,
+        zns_fields: Some(NAME_AMOUNT_DATE),
+    },
     // Officer alerts go by Zalo OA or SMS only: ZNS templates are reviewed by
     // Zalo and case wording does not belong in a third party's template store.
     Template {
@@ -253,28 +274,36 @@ pub const TEMPLATES: &[Template] = &[
     Template {
         key: TemplateKey::OfficerEscalationAlert,
         audience: Audience::Officer,
-        text: "Đồng Hành KHẨN (cấp {level}): {name}, {place}, hồ sơ {case}, chưa điểm danh:                {time}. Liên lạc được lần cuối: {last}. Nhận xử lý: trả lời XN {code}                hoặc bấm {link}",
+        text: "Đồng Hành KHẨN (cấp {level}): {name}, {place}, hồ sơ {case}, chưa điểm danh: {time}. Liên lạc được lần cuối: {last}. Nhận xử lý: trả lời XN {code} hoặc bấm {link}",
         sms_segment_budget: 4,
         zns_fields: None,
     },
     Template {
         key: TemplateKey::OfficerEscalationRaised,
         audience: Audience::Officer,
-        text: "Đồng Hành: hồ sơ {case} ({name}) chưa có ai nhận xử lý nên đã chuyển lên                cấp {level}. Vẫn có thể nhận: trả lời XN {code}",
+        text: "Đồng Hành: hồ sơ {case} ({name}) chưa có ai nhận xử lý nên đã chuyển lên cấp {level}. Vẫn có thể nhận: trả lời XN {code}",
         sms_segment_budget: 3,
         zns_fields: None,
     },
     Template {
         key: TemplateKey::OfficerEscalationDigest,
         audience: Audience::Officer,
-        text: "Đồng Hành KHẨN: các hồ sơ chưa điểm danh cần xử lý: {cases}.                Nhận từng hồ sơ: trả lời XN kèm mã.",
+        text: "Đồng Hành KHẨN: các hồ sơ chưa điểm danh cần xử lý: {cases}. Nhận từng hồ sơ: trả lời XN kèm mã.",
         sms_segment_budget: 4,
         zns_fields: None,
     },
     Template {
         key: TemplateKey::OfficerEscalationLateCheckIn,
         audience: Audience::Officer,
-        text: "Đồng Hành: {name} (hồ sơ {case}) đã điểm danh muộn lúc {time}.                Vui lòng cập nhật kết quả xử lý.",
+        text: "Đồng Hành: {name} (hồ sơ {case}) đã điểm danh muộn lúc {time}. Vui lòng cập nhật kết quả xử lý.",
+        sms_segment_budget: 2,
+        zns_fields: None,
+    },
+    Template {
+        key: TemplateKey::OfficerLoanOverdue,
+        audience: Audience::Officer,
+        text: "Đồng Hành: {name} (hồ sơ {case}) có kỳ trả nợ vay quá hạn (ghi nhận lúc {time}). \
+               Vui lòng liên hệ và cập nhật hồ sơ.",
         sms_segment_budget: 2,
         zns_fields: None,
     },

@@ -11,6 +11,7 @@ mod escalation;
 mod failures;
 mod heartbeat;
 mod in_doubt;
+mod loans;
 mod metrics;
 mod quiet_hours;
 mod retries;

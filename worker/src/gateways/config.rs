@@ -38,6 +38,10 @@ pub const ZNS_TEMPLATE_VARS: &[(TemplateKey, &str)] = &[
         TemplateKey::OptOutConfirmed,
         "ZNS_TEMPLATE_OPT_OUT_CONFIRMED",
     ),
+    (
+        TemplateKey::LoanInstalmentReminder,
+        "ZNS_TEMPLATE_LOAN_INSTALMENT_REMINDER",
+    ),
 ];
 
 /// A credential: usable by the code, never shown by `Debug`.

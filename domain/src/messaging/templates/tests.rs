@@ -21,6 +21,7 @@ mod fixtures {
                 "Nguyễn Văn A (AB12CD, XN K7M2QD); Trần Thị B (0FF1CE, XN M2QD7K); \
                  Lê Văn C (C0FFEE, XN Q7DK2M)",
             )
+            .with("amount", "17.166.667 đ")
     }
 
     /// What a client actually receives: a common long-ish name, a real place,
@@ -40,6 +41,7 @@ mod fixtures {
             .with("level", "1")
             .with("last", "08:00 thứ Hai, 30/11/2026")
             .with("cases", "Nguyễn Văn A (AB12CD, XN K7M2QD)")
+            .with("amount", "1.079.200 đ")
     }
 
     pub fn all_keys() -> Vec<TemplateKey> {
