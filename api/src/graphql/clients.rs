@@ -240,6 +240,15 @@ impl Client {
             })
             .collect())
     }
+    /// The client's escalations of missed check-ins, oldest first (needs `schedules:read`).
+    async fn escalations(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<super::pagination::CountedConnection<super::escalations::Escalation>> {
+        super::escalations::of_client(ctx, self.0.id, first, after).await
+    }
     /// Moves between communes.
     async fn transfers(&self, ctx: &Context<'_>) -> Result<Vec<ClientTransfer>> {
         let rows = loader(ctx)

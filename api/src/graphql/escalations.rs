@@ -292,6 +292,23 @@ fn view(code: String, p: EscalationPolicy, is_own: bool) -> EscalationPolicyView
     }
 }
 
+/// `client.escalations`: the queue filtered to one client (scope and permission as the queue).
+pub(crate) async fn of_client(
+    ctx: &Context<'_>,
+    client_id: uuid::Uuid,
+    first: Option<i32>,
+    after: Option<String>,
+) -> Result<CountedConnection<Escalation>> {
+    let (db, rc) = env(ctx);
+    let page = uuid_page(resolver_settings(ctx), first, after)?;
+    let filter = ServiceFilter {
+        client_id: Some(client_id),
+        ..ServiceFilter::default()
+    };
+    let page = service::list(db, rc, filter, page).await?;
+    Ok(connection(page, |m| m.id.to_string(), Escalation))
+}
+
 /// Escalation queries.
 #[derive(Default)]
 pub struct EscalationsQuery;

@@ -185,6 +185,18 @@ async fn the_case_officer_acknowledges_by_mutation_and_resolves(app: TestApp) {
         .map(|e| e["kind"].as_str().unwrap())
         .collect();
     assert_eq!(kinds, ["opened", "missed", "acknowledged", "resolved"]);
+    let on_client = app
+        .ok(
+            &w.officer_a_token,
+            "query($id: ID!) { client(id: $id) { escalations { totalCount edges { node { status outcome } } } } }",
+            json!({ "id": w.client_a }),
+        )
+        .await;
+    assert_eq!(on_client["client"]["escalations"]["totalCount"], 1);
+    assert_eq!(
+        on_client["client"]["escalations"]["edges"][0]["node"]["outcome"],
+        "HOME_VISIT"
+    );
     // A new miss after resolution opens a new escalation.
     app.clock.advance(Duration::days(3));
     assert_eq!(app.tick().await.escalations.opened, 1);
