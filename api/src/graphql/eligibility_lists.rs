@@ -126,7 +126,7 @@ impl EligibilityListsQuery {
         after: Option<String>,
     ) -> Result<CountedConnection<EligibilityList>> {
         let (db, rc) = env(ctx);
-        let page = uuid_page(resolver_settings(ctx), first, after)?;
+        let page = uuid_page(ctx, first, after)?;
         let f = filter.unwrap_or_default();
         let filter = eligibility_lists::ListFilter {
             commune_code: f.commune_code,

@@ -300,7 +300,7 @@ pub(crate) async fn of_client(
     after: Option<String>,
 ) -> Result<CountedConnection<Escalation>> {
     let (db, rc) = env(ctx);
-    let page = uuid_page(resolver_settings(ctx), first, after)?;
+    let page = uuid_page(ctx, first, after)?;
     let filter = ServiceFilter {
         client_id: Some(client_id),
         ..ServiceFilter::default()
@@ -324,7 +324,7 @@ impl EscalationsQuery {
         after: Option<String>,
     ) -> Result<CountedConnection<Escalation>> {
         let (db, rc) = env(ctx);
-        let page = uuid_page(resolver_settings(ctx), first, after)?;
+        let page = uuid_page(ctx, first, after)?;
         let f = filter.unwrap_or_default();
         let filter = ServiceFilter {
             commune_code: f.commune_code,

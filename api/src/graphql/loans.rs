@@ -340,7 +340,7 @@ impl LoansQuery {
         after: Option<String>,
     ) -> Result<CountedConnection<LoanProgramme>> {
         let (db, rc) = env(ctx);
-        let page = uuid_page(resolver_settings(ctx), first, after)?;
+        let page = uuid_page(ctx, first, after)?;
         let f = filter.unwrap_or_default();
         let filter = loan_programmes::ProgrammeFilter {
             borrower: f.borrower.map(Into::into),
@@ -359,7 +359,7 @@ impl LoansQuery {
         after: Option<String>,
     ) -> Result<CountedConnection<LoanApplication>> {
         let (db, rc) = env(ctx);
-        let page = uuid_page(resolver_settings(ctx), first, after)?;
+        let page = uuid_page(ctx, first, after)?;
         let f = filter.unwrap_or_default();
         let filter = loans::ApplicationFilter {
             client_id: optional_id("Client", "filter.clientId", f.client_id.as_ref())?,

@@ -171,7 +171,7 @@ impl PlacementsQuery {
         after: Option<String>,
     ) -> Result<CountedConnection<Placement>> {
         let (db, rc) = env(ctx);
-        let page = uuid_page(resolver_settings(ctx), first, after)?;
+        let page = uuid_page(ctx, first, after)?;
         let f = filter.unwrap_or_default();
         let filter = placements::PlacementFilter {
             client_id: optional_id("Client", "filter.clientId", f.client_id.as_ref())?,

@@ -223,7 +223,7 @@ impl TrainingQuery {
         after: Option<String>,
     ) -> Result<CountedConnection<TrainingProvider>> {
         let (db, rc) = env(ctx);
-        let page = uuid_page(resolver_settings(ctx), first, after)?;
+        let page = uuid_page(ctx, first, after)?;
         let page =
             training::providers(db, rc, self::filter(filter, "TrainingProvider")?, page).await?;
         Ok(connection(page, |m| m.id.to_string(), Into::into))
@@ -238,7 +238,7 @@ impl TrainingQuery {
         after: Option<String>,
     ) -> Result<CountedConnection<TrainingProgramme>> {
         let (db, rc) = env(ctx);
-        let page = uuid_page(resolver_settings(ctx), first, after)?;
+        let page = uuid_page(ctx, first, after)?;
         let page =
             training::programmes(db, rc, self::filter(filter, "TrainingProvider")?, page).await?;
         Ok(connection(page, |m| m.id.to_string(), Into::into))
@@ -253,7 +253,7 @@ impl TrainingQuery {
         after: Option<String>,
     ) -> Result<CountedConnection<Employer>> {
         let (db, rc) = env(ctx);
-        let page = uuid_page(resolver_settings(ctx), first, after)?;
+        let page = uuid_page(ctx, first, after)?;
         let page = training::employers(db, rc, self::filter(filter, "Employer")?, page).await?;
         Ok(connection(page, |m| m.id.to_string(), Into::into))
     }
@@ -267,7 +267,7 @@ impl TrainingQuery {
         after: Option<String>,
     ) -> Result<CountedConnection<JobOpening>> {
         let (db, rc) = env(ctx);
-        let page = uuid_page(resolver_settings(ctx), first, after)?;
+        let page = uuid_page(ctx, first, after)?;
         let page = training::openings(db, rc, self::filter(filter, "Employer")?, page).await?;
         Ok(connection(page, |m| m.id.to_string(), Into::into))
     }
