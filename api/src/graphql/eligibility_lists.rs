@@ -9,7 +9,6 @@ use super::{
     env, ids,
     loans::optional_id,
     pagination::{CountedConnection, connection, uuid_page},
-    resolver_settings,
 };
 use crate::support::eligibility_lists;
 

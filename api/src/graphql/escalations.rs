@@ -10,7 +10,6 @@ use super::{
     check_ins::planning,
     env, ids,
     pagination::{CountedConnection, connection, uuid_page},
-    resolver_settings,
     scalars::OfficerRole,
 };
 use crate::{

@@ -10,7 +10,6 @@ use super::{
     date::Date,
     env, ids,
     pagination::{CountedConnection, connection, uuid_page},
-    resolver_settings,
     vnd::Vnd,
 };
 use crate::support::{loan_programmes, loans};

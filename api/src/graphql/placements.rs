@@ -10,7 +10,6 @@ use super::{
     env, ids,
     loans::optional_id,
     pagination::{CountedConnection, connection, uuid_page},
-    resolver_settings,
     vnd::Vnd,
 };
 use crate::support::placements::{self, PlacementDetails};

@@ -8,7 +8,6 @@ use super::{
     env, ids,
     loans::optional_id,
     pagination::{CountedConnection, connection, uuid_page},
-    resolver_settings,
     vnd::Vnd,
 };
 use crate::support::training::{self, PlaceFilter};
