@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{DatabaseConnection, DbErr};
 
-use crate::occurrences::{self, PlanningContext};
+use store::occurrences::{self, PlanningContext};
 
 /// What one tick did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -38,7 +38,7 @@ pub async fn tick(
         occurrences::plans_needing_materialisation(db, &ctx.policy_defaults, now, PLANS_PER_TICK)
             .await?
     {
-        let txn = crate::db::begin_write(db).await?;
+        let txn = store::db::begin_write(db).await?;
         match occurrences::materialize(&txn, ctx, &plan, now).await {
             Ok(_) => {
                 txn.commit().await?;
@@ -51,7 +51,7 @@ pub async fn tick(
     }
     report.occurrences_missed = occurrences::mark_missed(db, now).await?.len();
     report.appointments_missed =
-        crate::appointments::mark_overdue(db, &ctx.policy_defaults, now).await?;
+        store::appointments::mark_overdue(db, &ctx.policy_defaults, now).await?;
     report.webhook_events_pruned = {
         use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
         entities::webhook_event::Entity::delete_many()

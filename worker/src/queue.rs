@@ -22,7 +22,9 @@ use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use crate::sender::{Sender, SenderSettings};
+use store::settings::SenderSettings;
+
+use crate::sender::Sender;
 
 /// The job: which outbox row, under which dispatch token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -50,7 +50,7 @@ pub enum ConsentMethod {
 
 /// Preferred channel.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-#[graphql(remote = "crate::registry::clients::PreferredChannel")]
+#[graphql(remote = "domain::messaging::channel::PreferredChannel")]
 pub enum PreferredChannel {
     /// Zalo first, SMS as fallback.
     Zalo,
@@ -146,11 +146,11 @@ impl Client {
     }
     /// Preferred channel.
     async fn preferred_channel(&self) -> Option<PreferredChannel> {
-        match self.0.preferred_channel.as_deref() {
-            Some("zalo") => Some(PreferredChannel::Zalo),
-            Some("sms") => Some(PreferredChannel::Sms),
-            _ => None,
-        }
+        self.0
+            .preferred_channel
+            .as_deref()
+            .and_then(domain::messaging::channel::PreferredChannel::from_stored)
+            .map(Into::into)
     }
     /// When the client replied to stop messages, if they did.
     async fn opted_out_at(&self) -> Option<DateTime<Utc>> {

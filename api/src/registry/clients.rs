@@ -83,24 +83,7 @@ pub struct Consent {
     pub method: ConsentMethod,
 }
 
-/// Preferred channel for messages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PreferredChannel {
-    /// Zalo first.
-    Zalo,
-    /// SMS first.
-    Sms,
-}
-
-impl PreferredChannel {
-    /// Stored form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Zalo => "zalo",
-            Self::Sms => "sms",
-        }
-    }
-}
+pub use domain::messaging::channel::PreferredChannel;
 
 /// Filter of the clients list.
 #[derive(Debug, Default, Clone)]
@@ -288,7 +271,7 @@ pub async fn create(
             "you may not register clients in this commune",
         ));
     }
-    let txn = worker::db::begin_write(db).await?;
+    let txn = store::db::begin_write(db).await?;
     let model = client::ActiveModel {
         id: Set(Uuid::now_v7()),
         commune_code: Set(commune.code),
@@ -361,7 +344,7 @@ pub async fn update(
     id: Uuid,
     ch: ClientChanges,
 ) -> AppResult<client::Model> {
-    let txn = worker::db::begin_write(db).await?;
+    let txn = store::db::begin_write(db).await?;
     let current = for_update(&txn, ctx, id).await?;
     let mut changed = Vec::new();
     let mut m: client::ActiveModel = current.clone().into();

@@ -15,13 +15,14 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
     QueryFilter, QueryOrder, QuerySelect, Set, sea_query::Expr,
 };
-use uuid::Uuid;
-use worker::{
+use store::{
     alerts::OrderAlert,
     links::{self, LinkKey},
     occurrences::OccurrenceStatus,
     outbox,
+    outbox::AlertCause,
 };
+use uuid::Uuid;
 
 use crate::{
     audit::{self, Subject},
@@ -179,13 +180,13 @@ async fn alert_case_officers(
         client_name: name,
         commune_code: occ.commune_code.clone(),
         template: TemplateKey::OfficerHelpRequested,
-        dedupe_prefix: format!("help:{}", occ.id),
+        cause: AlertCause::HelpRequested { occurrence: occ.id },
         role: None,
         urgent: true,
         source_type: "check_in",
         source_id: occ.id,
     };
-    worker::alerts::to_order_officers(db, alert, now).await?;
+    store::alerts::to_order_officers(db, alert, now).await?;
     Ok(())
 }
 
@@ -215,7 +216,7 @@ pub async fn record(
             "links and replies record themselves; choose how you met the client",
         ));
     }
-    let txn = worker::db::begin_write(db).await?;
+    let txn = store::db::begin_write(db).await?;
     let occ = check_in_occurrence::Entity::find_by_id(occurrence_id)
         .filter(cond)
         .lock_exclusive()
@@ -345,7 +346,7 @@ pub async fn record_by_link(
     token: &str,
     now: DateTime<Utc>,
 ) -> AppResult<LinkOutcome> {
-    let txn = worker::db::begin_write(db).await?;
+    let txn = store::db::begin_write(db).await?;
     let occ = linked_occurrence(&txn, key, token, true).await?;
     let state = LinkState::of(occ.as_ref(), now);
     let (LinkState::Open, Some(occ)) = (state, occ) else {
@@ -405,7 +406,7 @@ pub async fn record_reply(
     text: &str,
     now: DateTime<Utc>,
 ) -> AppResult<ReplyOutcome> {
-    let txn = worker::db::begin_write(db).await?;
+    let txn = store::db::begin_write(db).await?;
     let outcome = record_reply_in(&txn, sender, text, now).await?;
     txn.commit().await?;
     Ok(outcome)
