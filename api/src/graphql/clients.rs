@@ -126,12 +126,7 @@ impl Client {
     }
     /// Status on the commune's list.
     async fn status(&self) -> Option<ClientStatus> {
-        match self.0.status.as_str() {
-            "active" => Some(ClientStatus::Active),
-            "inactive" => Some(ClientStatus::Inactive),
-            "deceased" => Some(ClientStatus::Deceased),
-            _ => None,
-        }
+        crate::registry::clients::ClientStatus::from_stored(&self.0.status).map(Into::into)
     }
     /// Consent to SMS.
     async fn sms_consent(&self) -> Option<Consent> {

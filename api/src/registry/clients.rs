@@ -47,6 +47,13 @@ impl ClientStatus {
             Self::Deceased => "deceased",
         }
     }
+
+    /// Parses the stored form.
+    pub fn from_stored(s: &str) -> Option<Self> {
+        [Self::Active, Self::Inactive, Self::Deceased]
+            .into_iter()
+            .find(|c| c.as_str() == s)
+    }
 }
 
 /// How a consent was given (Decree 356/2025: consent must be explicit and recorded).
