@@ -55,7 +55,7 @@ pub async fn run(args: Vec<String>) -> Result<(), CliError> {
         return Ok(());
     }
     let mut settings = Settings::from_env().map_err(|e| CliError::Failed(e.to_string()))?;
-    worker::telemetry::init(settings.log_json);
+    store::telemetry::init(settings.log_json);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let fail = |e: &dyn std::fmt::Display| CliError::Failed(e.to_string());
     match command {
@@ -68,7 +68,7 @@ pub async fn run(args: Vec<String>) -> Result<(), CliError> {
                 .map_err(|e| fail(&e))?;
             // The delivery queue's own schema too, so workers never need the rights its
             // migrations ask for (`CREATE EXTENSION hstore` on PostgreSQL).
-            worker::queue::DeliveryQueue::open(&db, &settings.worker.sender)
+            crate::embedded::prepare_delivery_queue(&db, &settings.worker)
                 .await
                 .map_err(|e| fail(&e))?;
             println!("database and delivery queue are up to date");
@@ -102,7 +102,7 @@ pub async fn run(args: Vec<String>) -> Result<(), CliError> {
             let db = startup::prepare_database(&settings, clock.as_ref())
                 .await
                 .map_err(|e| fail(&e))?;
-            let txn = worker::db::begin_write(&db).await.map_err(|e| fail(&e))?;
+            let txn = store::db::begin_write(&db).await.map_err(|e| fail(&e))?;
             let s = import::import_communes(&txn, &text, clock.now())
                 .await
                 .map_err(|e| CliError::Failed(e.message()))?;
@@ -123,24 +123,13 @@ async fn serve(settings: Settings, clock: Arc<dyn Clock>) -> Result<(), CliError
         .map_err(|e| CliError::Failed(e.to_string()))?;
     let shutdown = CancellationToken::new();
     tokio::spawn(startup::cancel_on_signal(shutdown.clone()));
-    // An in-process worker that fails (its queue cannot open, say) stops the whole process:
-    // an API that accepts appointments but never sends their reminders would fail silently.
     let worker = settings.run_worker.then(|| {
-        let run = worker::run(
+        crate::embedded::spawn(
             app.db(),
             clock.clone(),
             settings.worker.clone(),
             shutdown.clone(),
-        );
-        let shutdown = shutdown.clone();
-        tokio::spawn(async move {
-            let result = run.await;
-            if let Err(e) = &result {
-                tracing::error!(error = %e, "worker stopped with an error; shutting down");
-                shutdown.cancel();
-            }
-            result
-        })
+        )
     });
     let addr = settings.bind_addr.ip();
     let url = format!("http://{}:{}/graphql", addr, app.port());

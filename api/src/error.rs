@@ -123,7 +123,7 @@ impl From<DbErr> for AppError {
                 }
             }
         }
-        if worker::db::is_busy(&err) {
+        if store::db::is_busy(&err) {
             tracing::warn!(error = %err, "database busy past its wait; answered SERVICE_UNAVAILABLE");
             return Self::Unavailable;
         }

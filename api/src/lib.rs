@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod context;
+pub mod embedded;
 pub mod error;
 pub mod graphql;
 pub mod http;

@@ -2,7 +2,7 @@
 
 use std::net::SocketAddr;
 
-use worker::env::{self, ConfigError};
+use store::env::{self, ConfigError};
 
 /// Where the process runs: the embedded default, or production behind real infrastructure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,7 +77,7 @@ pub struct Settings {
     /// `LOG_FORMAT`: `pretty` or `json`.
     pub log_json: bool,
     /// Settings of the in-process worker.
-    pub worker: worker::WorkerSettings,
+    pub worker: store::WorkerSettings,
     /// Secrets of the inbound webhooks (Zalo OA events, eSMS delivery callbacks).
     pub webhooks: crate::http::webhook_settings::WebhookSettings,
 }
@@ -209,7 +209,7 @@ impl Settings {
             access_token_ttl_days,
             log_json,
             database_url,
-            worker: worker::WorkerSettings::from_env()?,
+            worker: store::WorkerSettings::from_env()?,
             webhooks: crate::http::webhook_settings::WebhookSettings::from_env()?,
         })
     }
@@ -244,7 +244,7 @@ impl Settings {
             auth_rate_limit: crate::auth::rate_limit::RateLimitSettings::default(),
             auth_cache_ttl_seconds: 5,
             log_json: false,
-            worker: worker::WorkerSettings::for_tests(),
+            worker: store::WorkerSettings::for_tests(),
             webhooks: crate::http::webhook_settings::WebhookSettings::for_tests(),
         }
     }

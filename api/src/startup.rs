@@ -25,7 +25,7 @@ pub struct App {
     /// Settings.
     pub settings: Settings,
     /// Calendar, link key and policy defaults.
-    pub planning: worker::occurrences::PlanningContext,
+    pub planning: store::occurrences::PlanningContext,
     /// Slots and time limit for GraphQL validation and execution.
     pub gate: crate::http::admission::Gate,
     /// Failed-authentication rate limiter (in memory, per process).
@@ -50,7 +50,7 @@ impl Deref for AppState {
 pub enum StartupError {
     /// Database open or migration failure.
     #[error(transparent)]
-    Database(#[from] worker::db::DbOpenError),
+    Database(#[from] store::db::DbOpenError),
     /// Reference data could not be written.
     #[error("cannot load reference data: {0}")]
     Seed(String),
@@ -75,9 +75,9 @@ pub async fn prepare_database(
     settings: &Settings,
     clock: &dyn Clock,
 ) -> Result<DatabaseConnection, StartupError> {
-    let db = worker::db::connect(&settings.database_url, settings.database_max_connections).await?;
+    let db = store::db::connect(&settings.database_url, settings.database_max_connections).await?;
     if settings.run_migrations {
-        worker::db::migrate(&db).await?;
+        store::db::migrate(&db).await?;
         seed::ensure_reference_data(&db, clock.now())
             .await
             .map_err(|e| StartupError::Seed(e.message()))?;
@@ -97,11 +97,11 @@ pub async fn planning_context(
     db: &DatabaseConnection,
     settings: &Settings,
     clock: &dyn Clock,
-) -> Result<worker::occurrences::PlanningContext, StartupError> {
-    let link_key = worker::links::key(db, clock.now())
+) -> Result<store::occurrences::PlanningContext, StartupError> {
+    let link_key = store::links::key(db, clock.now())
         .await
         .map_err(|e| StartupError::Seed(e.to_string()))?;
-    Ok(worker::occurrences::PlanningContext {
+    Ok(store::occurrences::PlanningContext {
         calendar: settings.worker.calendar(),
         link_key,
         public_base_url: settings.worker.public_base_url.clone(),
@@ -205,4 +205,4 @@ impl Application {
 }
 
 /// Cancels `token` on SIGTERM or Ctrl-C.
-pub use worker::signals::cancel_on_signal;
+pub use store::signals::cancel_on_signal;

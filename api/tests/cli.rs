@@ -50,7 +50,7 @@ async fn migrate_prepares_postgres_and_the_apalis_schema() {
     };
     assert_success(&migrate(&database.url));
     assert_success(&migrate(&database.url));
-    let db = worker::db::connect(&database.url, 1).await.unwrap();
+    let db = store::db::connect(&database.url, 1).await.unwrap();
     let tables = db
         .query_all_raw(Statement::from_string(
             DatabaseBackend::Postgres,

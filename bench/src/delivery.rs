@@ -15,9 +15,9 @@ use domain::ManualClock;
 use entities::outbox_message;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
+use store::settings::{GatewaySettings, SenderSettings};
 use tests::{Backend, TestDatabase};
 use tokio_util::sync::CancellationToken;
-use worker::{gateways::GatewaySettings, sender::SenderSettings};
 
 use crate::knob;
 
@@ -44,8 +44,8 @@ pub async fn run(backend: Backend) {
     let database = TestDatabase::create(backend)
         .await
         .expect("BENCH_BACKEND=postgres needs TEST_DATABASE_URL");
-    let db = worker::db::connect(&database.url, 20).await.unwrap();
-    worker::db::migrate(&db).await.unwrap();
+    let db = store::db::connect(&database.url, 20).await.unwrap();
+    store::db::migrate(&db).await.unwrap();
     // Tuesday 10:00 in Hà Nội: no quiet hours.
     let now = Utc.with_ymd_and_hms(2026, 12, 1, 3, 0, 0).unwrap();
     let seeding = Instant::now();
@@ -63,7 +63,7 @@ pub async fn run(backend: Backend) {
         .with_state(seen.clone());
     tokio::spawn(async move { axum::serve(listener, app).await });
 
-    let mut worker_settings = worker::WorkerSettings::for_tests();
+    let mut worker_settings = store::WorkerSettings::for_tests();
     worker_settings.gateways = GatewaySettings::for_tests(&fake, &fake);
     worker_settings.tick = StdDuration::from_millis(100);
     worker_settings.sender = settings.clone();
@@ -141,7 +141,7 @@ async fn seed(
     messages: usize,
     now: chrono::DateTime<Utc>,
 ) {
-    let txn = worker::db::begin_write(db).await.unwrap();
+    let txn = store::db::begin_write(db).await.unwrap();
     let ids = worker::fixtures::sms_clients(&txn, clients, now)
         .await
         .unwrap();

@@ -97,7 +97,7 @@ pub struct TestApp {
     /// SQL statements the application has run so far (its own connection only).
     pub statements: Arc<std::sync::atomic::AtomicUsize>,
     /// The planning context the app uses (same link key), for driving the planner in tests.
-    pub planning: worker::occurrences::PlanningContext,
+    pub planning: store::occurrences::PlanningContext,
     shutdown: CancellationToken,
     database: TestDatabase,
 }

@@ -72,7 +72,7 @@ pub async fn sms_clients(
 }
 
 /// Queues `count` appointment reminders, due a minute before `now`, to `clients` in turn;
-/// their dedupe keys are `<key_prefix>:<n>`.
+/// their dedupe keys are `test:<key_prefix>:<n>`.
 pub async fn due_reminders(
     db: &impl ConnectionTrait,
     clients: &[Uuid],
@@ -85,9 +85,9 @@ pub async fn due_reminders(
             .with("name", "Nguyễn Văn An")
             .with("time", "14:00 thứ Ba, 01/12/2026")
             .with("place", "UBND phường");
-        let message = crate::outbox::NewMessage {
-            dedupe_key: format!("{key_prefix}:{n}"),
-            recipient: crate::outbox::Recipient::Client(clients[n % clients.len()]),
+        let message = store::outbox::NewMessage {
+            dedupe_key: store::outbox::DedupeKey::test_row(&format!("{key_prefix}:{n}")),
+            recipient: store::outbox::Recipient::Client(clients[n % clients.len()]),
             commune_code: COMMUNE.into(),
             template: TemplateKey::AppointmentReminder,
             vars,
@@ -97,7 +97,7 @@ pub async fn due_reminders(
             source_type: "fixture",
             source_id: None,
         };
-        crate::outbox::enqueue(db, message, now).await?;
+        store::outbox::enqueue(db, message, now).await?;
     }
     Ok(())
 }
@@ -128,7 +128,7 @@ impl ScratchDatabase {
             return Ok(None);
         };
         let name = format!("{prefix}_{}", Uuid::new_v4().simple());
-        let admin = crate::db::connect(&server, 1)
+        let admin = store::db::connect(&server, 1)
             .await
             .map_err(|e| format!("PostgreSQL test server: {e}"))?;
         admin
@@ -149,7 +149,7 @@ impl ScratchDatabase {
 
     /// Drops the database, closing whatever still uses it.
     pub async fn drop(self) {
-        if let Ok(admin) = crate::db::connect(&self.server, 1).await {
+        if let Ok(admin) = store::db::connect(&self.server, 1).await {
             let _ = admin
                 .execute_unprepared(&format!(
                     "DROP DATABASE IF EXISTS {} WITH (FORCE)",

@@ -24,7 +24,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::outbox::MessageStatus;
+use store::outbox::MessageStatus;
 
 /// Rows of workers silent this long are deleted (their claims were released long before).
 const FORGET_AFTER: Duration = Duration::days(1);

@@ -3,27 +3,13 @@
 //! The API crate runs it in-process in the embedded default; the `worker` binary runs it
 //! alone in production, in as many copies as the load needs.
 
-pub mod alerts;
-pub mod appointments;
-pub mod db;
-pub mod env;
-pub mod escalation;
 #[cfg(feature = "fixtures")]
 pub mod fixtures;
 pub mod gateways;
 pub mod heartbeat;
-pub mod links;
-pub mod loans;
-pub mod metrics;
-pub mod occurrences;
-pub mod outbox;
 pub mod planner;
-pub mod policy;
 pub mod queue;
 pub mod sender;
-pub mod settings;
-pub mod signals;
-pub mod telemetry;
 pub mod zalo_tokens;
 
 use std::{str::FromStr, sync::Arc};
@@ -32,10 +18,12 @@ use apalis::prelude::{BoxDynError, Data, WorkerBuilder};
 use apalis_cron::{CronScheduler, Tick};
 use domain::Clock;
 use sea_orm::DatabaseConnection;
-pub use settings::WorkerSettings;
+pub use store::WorkerSettings;
 use tokio_util::sync::CancellationToken;
 
-use crate::{gateways::Gateways, occurrences::PlanningContext, sender::Sender};
+use store::{links, occurrences::PlanningContext};
+
+use crate::{gateways::Gateways, sender::Sender};
 
 /// Why the worker stopped.
 #[derive(Debug, thiserror::Error)]

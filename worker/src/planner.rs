@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{DatabaseConnection, DbErr};
 
-use crate::occurrences::{self, PlanningContext};
+use store::occurrences::{self, PlanningContext};
 
 /// What one tick did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -17,7 +17,7 @@ pub struct TickReport {
     /// Appointments that became missed in this tick.
     pub appointments_missed: u64,
     /// What the escalation sweep did.
-    pub escalations: crate::escalation::SweepReport,
+    pub escalations: store::escalation::SweepReport,
     /// Loan instalment reminders queued in this tick.
     pub loan_reminders_queued: usize,
     /// Loan instalments marked overdue (and their case officers alerted) in this tick.
@@ -44,7 +44,7 @@ pub async fn tick(
         occurrences::plans_needing_materialisation(db, &ctx.policy_defaults, now, PLANS_PER_TICK)
             .await?
     {
-        let txn = crate::db::begin_write(db).await?;
+        let txn = store::db::begin_write(db).await?;
         match occurrences::materialize(&txn, ctx, &plan, now).await {
             Ok(_) => {
                 txn.commit().await?;
@@ -57,11 +57,11 @@ pub async fn tick(
     }
     report.occurrences_missed = occurrences::mark_missed(db, now).await?.len();
     report.appointments_missed =
-        crate::appointments::mark_overdue(db, &ctx.policy_defaults, now).await?;
+        store::appointments::mark_overdue(db, &ctx.policy_defaults, now).await?;
     // After misses are marked, so a miss whose grace is zero escalates in the same tick.
-    report.escalations = crate::escalation::sweep(db, ctx, now).await?;
-    report.loan_reminders_queued = crate::loans::remind_due_instalments(db, now).await?;
-    report.loan_instalments_overdue = crate::loans::mark_overdue(db, now).await?;
+    report.escalations = store::escalation::sweep(db, ctx, now).await?;
+    report.loan_reminders_queued = store::loans::remind_due_instalments(db, now).await?;
+    report.loan_instalments_overdue = store::loans::mark_overdue(db, now).await?;
     report.webhook_events_pruned = {
         use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
         entities::webhook_event::Entity::delete_many()

@@ -22,7 +22,9 @@ use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use crate::sender::{Sender, SenderSettings};
+use store::settings::SenderSettings;
+
+use crate::sender::Sender;
 
 /// The job: which outbox row, under which dispatch token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,7 +52,7 @@ pub enum QueueError {
     Postgres(#[from] apalis_postgres::Error),
     /// Pushing a job.
     #[error("pushing a delivery job: {0}")]
-    Push(String),
+    Push(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// Only SQLite and PostgreSQL carry a queue.
     #[error("no job queue for this database backend")]
     Unsupported,
@@ -114,10 +116,15 @@ impl DeliveryQueue {
             .collect();
         let mut tasks = futures::stream::iter(tasks);
         match self {
-            Self::Sqlite(s) => s.push_all(&mut tasks).await.map_err(|e| e.to_string()),
-            Self::Postgres(s) => s.push_all(&mut tasks).await.map_err(|e| e.to_string()),
+            Self::Sqlite(s) => s
+                .push_all(&mut tasks)
+                .await
+                .map_err(|e| QueueError::Push(e.into())),
+            Self::Postgres(s) => s
+                .push_all(&mut tasks)
+                .await
+                .map_err(|e| QueueError::Push(e.into())),
         }
-        .map_err(QueueError::Push)
     }
 
     /// Deletes jobs that finished before `before` (their outcome lives in the outbox); returns

@@ -17,71 +17,33 @@ use chrono::{DateTime, Duration, Utc};
 use domain::{
     Clock, Phone,
     messaging::{
-        backoff::RetryPolicy,
         channel::{Channel, ContactProfile, PreferredChannel, channel_plan, next_channel},
-        outcome::OutcomeClass,
+        outcome::{AttemptOutcome, OutcomeClass},
         templates::{self, TemplateKey, Vars},
     },
 };
 use entities::{client, officer, outbox_attempt, outbox_message};
 use futures::StreamExt;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, FromQueryResult,
-    PaginatorTrait, QueryFilter, Set, Statement,
-    sea_query::{Expr, ExprTrait},
-};
+use sea_orm::{ColumnTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, sea_query::Expr};
 use uuid::Uuid;
+
+use store::{
+    outbox::{
+        Attempt, Claim, Finish, MessageStatus, Taker, claim, finish, parked_until, start_attempt,
+        take,
+    },
+    policy::{Policy, policy_for},
+};
 
 use crate::{
     gateways::{Gateways, OutgoingMessage},
     heartbeat::{self, WorkerState},
-    outbox::{IN_FLIGHT, MessageStatus},
-    policy::{Policy, policy_for},
 };
+
+use store::settings::SenderSettings;
 
 /// The reason an interrupted call is recorded with.
 const INTERRUPTED: &str = "worker stopped mid-send";
-
-/// Tuning of the sender.
-#[derive(Debug, Clone)]
-pub struct SenderSettings {
-    /// How long a claim holds a message before another worker may take it over.
-    pub lease: Duration,
-    /// Messages claimed per round.
-    pub batch: u64,
-    /// Gateway calls in flight at once per worker.
-    pub concurrency: usize,
-    /// How long an ambiguous Zalo send waits for a receipt before falling back.
-    pub reconcile_after: Duration,
-    /// Backoff of retryable failures, counted per channel.
-    pub retry: RetryPolicy,
-    /// How often a worker renews its heartbeat (and the leases of its running deliveries).
-    pub heartbeat: Duration,
-    /// A worker whose heartbeat is older than this is taken for dead: its claims are released.
-    pub stale_after: Duration,
-    /// Assumed duration of a gateway call until calls have been timed; sizes the claims.
-    pub assumed_latency: StdDuration,
-    /// Retryable failures on one channel after which the message moves to the next channel
-    /// of the client's plan, if there is one (a reminder is worth more on time by SMS than
-    /// late on Zalo).
-    pub fallback_after_attempts: u32,
-}
-
-impl Default for SenderSettings {
-    fn default() -> Self {
-        Self {
-            lease: Duration::seconds(120),
-            batch: 100,
-            concurrency: 8,
-            reconcile_after: Duration::minutes(30),
-            retry: RetryPolicy::default(),
-            heartbeat: Duration::seconds(5),
-            stale_after: Duration::seconds(15),
-            assumed_latency: StdDuration::from_secs(1),
-            fallback_after_attempts: 3,
-        }
-    }
-}
 
 /// Sends due messages.
 #[derive(Clone)]
@@ -311,7 +273,9 @@ impl Sender {
             .await;
         };
         let gateway = self.gateways.get(channel);
-        if m.last_outcome.as_deref() == Some("ambiguous") && !gateway.deduplicates() {
+        if m.last_outcome.as_deref() == Some(AttemptOutcome::Ambiguous.as_str())
+            && !gateway.deduplicates()
+        {
             // The previous call may have delivered; no receipt came within the reconcile window.
             // Move to the next channel rather than repeat on one that cannot deduplicate.
             return match contact.plan.get(index + 1) {
@@ -399,7 +363,7 @@ impl Sender {
     ) -> Result<Option<Finish>, DbErr> {
         let open = outbox_attempt::Entity::find()
             .filter(outbox_attempt::Column::MessageId.eq(m.id))
-            .filter(outbox_attempt::Column::Outcome.eq(IN_FLIGHT))
+            .filter(outbox_attempt::Column::Outcome.eq(AttemptOutcome::InFlight.as_str()))
             .all(&self.db)
             .await?;
         if open.is_empty() {
@@ -407,14 +371,17 @@ impl Sender {
         }
         // Only rows still in flight: a late answer of the original call keeps its own outcome.
         outbox_attempt::Entity::update_many()
-            .col_expr(outbox_attempt::Column::Outcome, Expr::value("ambiguous"))
+            .col_expr(
+                outbox_attempt::Column::Outcome,
+                Expr::value(AttemptOutcome::Ambiguous.as_str()),
+            )
             .col_expr(outbox_attempt::Column::Reason, Expr::value(INTERRUPTED))
             .filter(outbox_attempt::Column::Id.is_in(open.iter().map(|a| a.id)))
-            .filter(outbox_attempt::Column::Outcome.eq(IN_FLIGHT))
+            .filter(outbox_attempt::Column::Outcome.eq(AttemptOutcome::InFlight.as_str()))
             .exec(&self.db)
             .await?;
         let in_doubt = open.iter().any(|a| {
-            channel_from_stored(&a.channel).is_none_or(|c| !self.gateways.get(c).deduplicates())
+            Channel::from_stored(&a.channel).is_none_or(|c| !self.gateways.get(c).deduplicates())
         });
         if !in_doubt {
             return Ok(None);
@@ -422,7 +389,7 @@ impl Sender {
         Ok(Some(Finish {
             status: MessageStatus::Unconfirmed,
             next_attempt_at: Some(now + self.settings.reconcile_after),
-            outcome: "ambiguous",
+            outcome: AttemptOutcome::Ambiguous.as_str(),
             reason: format!("{INTERRUPTED}; awaiting receipt"),
             uncount_attempt: true,
             ..Finish::default()
@@ -433,7 +400,7 @@ impl Sender {
     async fn attempts_on(&self, m: &outbox_message::Model, channel: Channel) -> Result<u32, DbErr> {
         let n = outbox_attempt::Entity::find()
             .filter(outbox_attempt::Column::MessageId.eq(m.id))
-            .filter(outbox_attempt::Column::Channel.eq(channel_name(channel)))
+            .filter(outbox_attempt::Column::Channel.eq(channel.as_str()))
             .count(&self.db)
             .await?;
         Ok(u32::try_from(n).unwrap_or(u32::MAX))
@@ -483,21 +450,21 @@ impl Sender {
             OutcomeClass::Ambiguous { reason } => Finish {
                 status: MessageStatus::Unconfirmed,
                 next_attempt_at: Some(now + self.settings.reconcile_after),
-                outcome: "ambiguous",
+                outcome: AttemptOutcome::Ambiguous.as_str(),
                 reason,
                 ..Finish::default()
             },
             other @ (OutcomeClass::RecipientUnreachable { .. }
             | OutcomeClass::ChannelUnavailable { .. }
             | OutcomeClass::Permanent { .. }) => {
-                let reason = outcome_reason(&other);
+                let reason = other.reason();
                 match next_channel(plan, channel, &other)
                     .and_then(|c| plan.iter().position(|p| *p == c))
                     .filter(|i| *i > index)
                 {
                     Some(next) => Finish::next_channel(next, now, &reason),
                     None => Finish {
-                        outcome: outcome_name(&other),
+                        outcome: other.outcome().as_str(),
                         ..Finish::failed(&reason)
                     },
                 }
@@ -574,8 +541,7 @@ impl Sender {
                 has_phone: phone.is_some(),
                 zalo_user_id: c.zalo_user_id.clone(),
                 preferred: match c.preferred_channel.as_deref() {
-                    Some("sms") => Some(PreferredChannel::Sms),
-                    Some("zalo") => Some(PreferredChannel::Zalo),
+                    Some(stored) => PreferredChannel::from_stored(stored),
                     _ => None,
                 },
                 oa_last_interaction: c.zalo_last_interaction_at,
@@ -639,13 +605,6 @@ struct Contact {
     opted_out: bool,
 }
 
-/// A gateway call whose row [`start_attempt`] wrote before the call.
-struct Attempt {
-    id: Uuid,
-    channel: Channel,
-    class: OutcomeClass,
-}
-
 /// The channel a send just went to, and what is known about it.
 #[derive(Debug, Clone, Copy)]
 struct Tried {
@@ -654,407 +613,6 @@ struct Tried {
     /// Attempts on this channel, this one included (counted only for transient failures).
     channel_attempts: u32,
     deduplicates: bool,
-}
-
-/// How a processed message is left.
-#[derive(Debug, Clone)]
-struct Finish {
-    status: MessageStatus,
-    next_attempt_at: Option<DateTime<Utc>>,
-    channel_index: Option<usize>,
-    provider_message_id: Option<String>,
-    sent_at: Option<DateTime<Utc>>,
-    outcome: &'static str,
-    reason: String,
-    uncount_attempt: bool,
-}
-
-impl Default for Finish {
-    fn default() -> Self {
-        Self {
-            status: MessageStatus::Failed,
-            next_attempt_at: None,
-            channel_index: None,
-            provider_message_id: None,
-            sent_at: None,
-            outcome: "",
-            reason: String::new(),
-            uncount_attempt: false,
-        }
-    }
-}
-
-impl Finish {
-    fn sent(provider_message_id: Option<String>, now: DateTime<Utc>) -> Self {
-        Self {
-            status: MessageStatus::Sent,
-            provider_message_id,
-            sent_at: Some(now),
-            outcome: "accepted",
-            ..Self::default()
-        }
-    }
-    fn failed(reason: &str) -> Self {
-        Self {
-            status: MessageStatus::Failed,
-            outcome: "permanent",
-            reason: reason.to_owned(),
-            ..Self::default()
-        }
-    }
-    fn status(status: MessageStatus, reason: &str) -> Self {
-        Self {
-            status,
-            outcome: status.as_str(),
-            reason: reason.to_owned(),
-            ..Self::default()
-        }
-    }
-    fn defer(until: DateTime<Utc>, reason: &str) -> Self {
-        Self {
-            status: MessageStatus::Deferred,
-            next_attempt_at: Some(until),
-            outcome: "deferred",
-            reason: reason.to_owned(),
-            uncount_attempt: true,
-            ..Self::default()
-        }
-    }
-    /// Too late to be useful: cancelled, unless an earlier send may have arrived (no receipt
-    /// yet), in which case it rests unconfirmed rather than claim it was never sent.
-    fn expired(m: &outbox_message::Model, reason: &str) -> Self {
-        if m.last_outcome.as_deref() == Some("ambiguous") {
-            return Self {
-                status: MessageStatus::Unconfirmed,
-                next_attempt_at: Some(parked_until()),
-                outcome: "ambiguous",
-                reason: format!("no receipt; not resent: {reason}"),
-                uncount_attempt: true,
-                ..Self::default()
-            };
-        }
-        Self {
-            status: MessageStatus::Cancelled,
-            outcome: "expired",
-            reason: format!("not sent: {reason}"),
-            uncount_attempt: true,
-            ..Self::default()
-        }
-    }
-    fn next_channel(index: usize, now: DateTime<Utc>, reason: &str) -> Self {
-        Self {
-            status: MessageStatus::Queued,
-            next_attempt_at: Some(now),
-            channel_index: Some(index),
-            outcome: "fallback",
-            reason: reason.to_owned(),
-            ..Self::default()
-        }
-    }
-}
-
-/// The `next_attempt_at` of an unconfirmed message with no channel left: it rests for a
-/// receipt or an officer and is never claimed again. (A four-digit year: SQLite compares the
-/// stored text.)
-pub fn parked_until() -> DateTime<Utc> {
-    DateTime::from_timestamp(253_402_214_400, 0).unwrap_or(DateTime::<Utc>::MAX_UTC)
-}
-
-fn outcome_name(class: &OutcomeClass) -> &'static str {
-    match class {
-        OutcomeClass::Accepted { .. } => "accepted",
-        OutcomeClass::AuthExpired => "auth_expired",
-        OutcomeClass::Retryable { .. } => "retryable",
-        OutcomeClass::Reschedule { .. } => "reschedule",
-        OutcomeClass::RecipientUnreachable { .. } => "recipient_unreachable",
-        OutcomeClass::ChannelUnavailable { .. } => "channel_unavailable",
-        OutcomeClass::Permanent { .. } => "permanent",
-        OutcomeClass::Ambiguous { .. } => "ambiguous",
-        OutcomeClass::Duplicate { .. } => "duplicate",
-    }
-}
-
-fn outcome_reason(class: &OutcomeClass) -> String {
-    match class {
-        OutcomeClass::Retryable { reason }
-        | OutcomeClass::Reschedule { reason, .. }
-        | OutcomeClass::RecipientUnreachable { reason }
-        | OutcomeClass::ChannelUnavailable { reason }
-        | OutcomeClass::Permanent { reason }
-        | OutcomeClass::Ambiguous { reason } => reason.clone(),
-        OutcomeClass::AuthExpired => "access token expired".into(),
-        OutcomeClass::Accepted { .. } | OutcomeClass::Duplicate { .. } => String::new(),
-    }
-}
-
-fn channel_name(c: Channel) -> &'static str {
-    match c {
-        Channel::ZaloZns => "zalo_zns",
-        Channel::ZaloOa => "zalo_oa",
-        Channel::Sms => "sms",
-    }
-}
-
-fn channel_from_stored(s: &str) -> Option<Channel> {
-    [Channel::ZaloZns, Channel::ZaloOa, Channel::Sms]
-        .into_iter()
-        .find(|c| channel_name(*c) == s)
-}
-
-/// Records that a gateway call is about to start — an attempt row with outcome
-/// [`IN_FLIGHT`], and the channel on the message — if this delivery still holds the lease;
-/// returns the attempt's id, or `None` (and no call may be made) when the lease is lost.
-/// One transaction: on PostgreSQL the guarded update locks the row, so a worker that takes
-/// the message over afterwards sees the row in flight (and treats the call as in doubt).
-async fn start_attempt(
-    db: &sea_orm::DatabaseConnection,
-    m: &outbox_message::Model,
-    token: Uuid,
-    channel: Channel,
-    now: DateTime<Utc>,
-) -> Result<Option<Uuid>, DbErr> {
-    let txn = crate::db::begin_write(db).await?;
-    let held = outbox_message::Entity::update_many()
-        .col_expr(
-            outbox_message::Column::Channel,
-            Expr::value(channel_name(channel)),
-        )
-        .col_expr(outbox_message::Column::UpdatedAt, Expr::value(now))
-        .filter(outbox_message::Column::Id.eq(m.id))
-        .filter(outbox_message::Column::LeaseToken.eq(token))
-        .filter(outbox_message::Column::Status.eq(MessageStatus::Sending.as_str()))
-        .exec(&txn)
-        .await?
-        .rows_affected
-        > 0;
-    if !held {
-        txn.rollback().await?;
-        return Ok(None);
-    }
-    let id = Uuid::now_v7();
-    outbox_attempt::Entity::insert(outbox_attempt::ActiveModel {
-        id: Set(id),
-        message_id: Set(m.id),
-        channel: Set(channel_name(channel).to_owned()),
-        attempted_at: Set(now),
-        outcome: Set(IN_FLIGHT.to_owned()),
-        reason: Set(None),
-        provider_message_id: Set(None),
-        delivered_at: Set(None),
-    })
-    .exec_without_returning(&txn)
-    .await?;
-    txn.commit().await?;
-    Ok(Some(id))
-}
-
-/// What a claim round asks for.
-#[derive(Debug, Clone, Copy)]
-pub struct Claim {
-    /// The dispatch lease token set on the claimed rows.
-    pub token: Uuid,
-    /// The claiming worker.
-    pub worker: Uuid,
-    /// Now.
-    pub now: DateTime<Utc>,
-    /// The claim's lease.
-    pub lease_until: DateTime<Utc>,
-    /// Workers whose heartbeat is older than this are dead: their claims are taken back.
-    pub stale_before: DateTime<Utc>,
-    /// At most this many rows.
-    pub limit: u64,
-}
-
-/// Claims due messages for delivery: queued or deferred ones whose time has come, unconfirmed
-/// ones whose reconcile window passed, and `sending` ones whose worker's heartbeat stopped or
-/// whose lease expired (a worker died, or a delivery job was lost). PostgreSQL skips rows
-/// another worker holds; SQLite has one writer at a time. No call is recorded here: a claim
-/// that never reached a gateway is not mistaken for an interrupted send.
-pub async fn claim(
-    db: &impl ConnectionTrait,
-    c: Claim,
-) -> Result<Vec<outbox_message::Model>, DbErr> {
-    let backend = db.get_database_backend();
-    let (lock, p) = match backend {
-        DatabaseBackend::Postgres => (
-            " FOR UPDATE SKIP LOCKED",
-            ["$1", "$2", "$3", "$4", "$5", "$6"],
-        ),
-        _ => ("", ["?1", "?2", "?3", "?4", "?5", "?6"]),
-    };
-    let sql = format!(
-        "UPDATE outbox_messages SET status = 'sending', lease_token = {p0}, lease_until = {p1}, \
-         updated_at = {p2}, worker_id = {p4} \
-         WHERE id IN (SELECT id FROM outbox_messages WHERE \
-           ((status IN ('queued', 'deferred', 'unconfirmed') AND next_attempt_at <= {p2}) \
-            OR (status = 'sending' AND lease_until < {p2}) \
-            OR (status = 'sending' AND worker_id IN \
-                (SELECT id FROM workers WHERE heartbeat_at < {p5}))) \
-           ORDER BY next_attempt_at LIMIT {p3}{lock}) \
-         RETURNING *",
-        p0 = p[0],
-        p1 = p[1],
-        p2 = p[2],
-        p3 = p[3],
-        p4 = p[4],
-        p5 = p[5],
-    );
-    let values: Vec<sea_orm::Value> = vec![
-        c.token.into(),
-        c.lease_until.into(),
-        c.now.into(),
-        i64::try_from(c.limit).unwrap_or(100).into(),
-        c.worker.into(),
-        c.stale_before.into(),
-    ];
-    let stmt = Statement::from_sql_and_values(backend, sql, values);
-    let rows = db.query_all_raw(stmt).await?;
-    rows.iter()
-        .map(|r| outbox_message::Model::from_query_result(r, ""))
-        .collect()
-}
-
-/// The delivery taking a claimed message.
-#[derive(Debug, Clone, Copy)]
-pub struct Taker {
-    /// Its own lease token.
-    pub token: Uuid,
-    /// Its worker.
-    pub worker: Uuid,
-}
-
-/// Takes a claimed message for one delivery: swaps the `dispatch` token for the taker's, names
-/// its worker, renews the lease and counts the attempt, in one statement, so at most one
-/// delivery per claim runs.
-pub async fn take(
-    db: &impl ConnectionTrait,
-    id: Uuid,
-    dispatch: Uuid,
-    taker: Taker,
-    now: DateTime<Utc>,
-    lease_until: DateTime<Utc>,
-) -> Result<Option<outbox_message::Model>, DbErr> {
-    let rows = outbox_message::Entity::update_many()
-        .col_expr(outbox_message::Column::LeaseToken, Expr::value(taker.token))
-        .col_expr(outbox_message::Column::WorkerId, Expr::value(taker.worker))
-        .col_expr(outbox_message::Column::LeaseUntil, Expr::value(lease_until))
-        .col_expr(
-            outbox_message::Column::Attempts,
-            Expr::col(outbox_message::Column::Attempts).add(1),
-        )
-        .col_expr(outbox_message::Column::UpdatedAt, Expr::value(now))
-        .filter(outbox_message::Column::Id.eq(id))
-        .filter(outbox_message::Column::LeaseToken.eq(dispatch))
-        .filter(outbox_message::Column::Status.eq(MessageStatus::Sending.as_str()))
-        .exec_with_returning(db)
-        .await?;
-    Ok(rows.into_iter().next())
-}
-
-/// Records the outcome, only if this worker still holds the lease, with the attempt and (for a
-/// message that failed for good) the case officers' alert, in one transaction.
-async fn finish(
-    db: &sea_orm::DatabaseConnection,
-    m: &outbox_message::Model,
-    token: Uuid,
-    f: Finish,
-    now: DateTime<Utc>,
-    attempt: Option<Attempt>,
-) -> Result<(), DbErr> {
-    let mut update = outbox_message::Entity::update_many()
-        .col_expr(
-            outbox_message::Column::Status,
-            Expr::value(f.status.as_str()),
-        )
-        .col_expr(
-            outbox_message::Column::LeaseToken,
-            Expr::value(Option::<Uuid>::None),
-        )
-        .col_expr(
-            outbox_message::Column::LeaseUntil,
-            Expr::value(Option::<DateTime<Utc>>::None),
-        )
-        .col_expr(outbox_message::Column::LastOutcome, Expr::value(f.outcome))
-        .col_expr(
-            outbox_message::Column::LastReason,
-            Expr::value((!f.reason.is_empty()).then(|| f.reason.clone())),
-        )
-        .col_expr(outbox_message::Column::UpdatedAt, Expr::value(now));
-    if let Some(at) = f.next_attempt_at {
-        update = update.col_expr(outbox_message::Column::NextAttemptAt, Expr::value(at));
-    }
-    if let Some(i) = f.channel_index {
-        update = update.col_expr(
-            outbox_message::Column::ChannelIndex,
-            Expr::value(i32::try_from(i).unwrap_or(i32::MAX)),
-        );
-    }
-    if let Some(id) = &f.provider_message_id {
-        update = update.col_expr(
-            outbox_message::Column::ProviderMessageId,
-            Expr::value(id.clone()),
-        );
-    }
-    if let Some(at) = f.sent_at {
-        update = update.col_expr(outbox_message::Column::SentAt, Expr::value(at));
-    }
-    if let Some(a) = &attempt {
-        update = update.col_expr(
-            outbox_message::Column::Channel,
-            Expr::value(channel_name(a.channel)),
-        );
-    }
-    if f.uncount_attempt {
-        update = update.col_expr(
-            outbox_message::Column::Attempts,
-            Expr::col(outbox_message::Column::Attempts).sub(1),
-        );
-    }
-    let txn = crate::db::begin_write(db).await?;
-    let result = update
-        .filter(outbox_message::Column::Id.eq(m.id))
-        .filter(outbox_message::Column::LeaseToken.eq(token))
-        .exec(&txn)
-        .await?;
-    if result.rows_affected == 0 {
-        tracing::warn!(message_id = %m.id, "lease lost before the outcome was recorded; another worker owns the message");
-    } else if f.status == MessageStatus::Failed {
-        crate::alerts::delivery_failed(&txn, m, now).await?;
-    }
-    if let Some(a) = &attempt {
-        let provider = match &a.class {
-            OutcomeClass::Accepted { provider_id } => Some(provider_id.clone()),
-            OutcomeClass::Duplicate { provider_id } => provider_id.clone(),
-            _ => None,
-        };
-        // The call's answer, even when the lease was lost meanwhile: it is what happened.
-        outbox_attempt::Entity::update_many()
-            .col_expr(
-                outbox_attempt::Column::Outcome,
-                Expr::value(outcome_name(&a.class)),
-            )
-            .col_expr(
-                outbox_attempt::Column::Reason,
-                Expr::value(Some(outcome_reason(&a.class)).filter(|r| !r.is_empty())),
-            )
-            .col_expr(
-                outbox_attempt::Column::ProviderMessageId,
-                Expr::value(provider),
-            )
-            .filter(outbox_attempt::Column::Id.eq(a.id))
-            .exec(&txn)
-            .await?;
-    }
-    txn.commit().await?;
-    if let Some(a) = attempt {
-        metrics::counter!(
-            crate::metrics::MESSAGES_TOTAL,
-            "channel" => channel_name(a.channel),
-            "outcome" => outcome_name(&a.class),
-        )
-        .increment(1);
-    }
-    Ok(())
 }
 
 /// The dispatcher: until `shutdown`, claims due messages and pushes one delivery job per

@@ -26,7 +26,7 @@ use sea_orm::{
 };
 use serde_json::Value;
 
-use crate::gateways::config::{Secret, ZaloSettings};
+use store::settings::gateways::{Secret, ZaloSettings};
 
 /// The id of the only row.
 const ROW_ID: i32 = 1;
@@ -111,7 +111,7 @@ impl ZaloTokenStore {
     /// before returning. Zalo is never called twice for one stale token.
     pub async fn refresh(&self, stale_access_token: &str) -> Result<String, TokenError> {
         self.row_or_seed().await?;
-        let txn = crate::db::begin_write(&self.db).await?;
+        let txn = store::db::begin_write(&self.db).await?;
         match self.refresh_locked(&txn, stale_access_token).await {
             Ok((token, changed)) => {
                 if changed {
@@ -140,7 +140,7 @@ impl ZaloTokenStore {
     ) -> Result<(String, bool), TokenError> {
         let now = Utc::now();
         // SQLite has no row locks (`lock_exclusive` is a no-op there), but `txn` began with
-        // `BEGIN IMMEDIATE` (see `crate::db::begin_write`): it holds the database write lock,
+        // `BEGIN IMMEDIATE` (see `store::db::begin_write`): it holds the database write lock,
         // so a second connection waits in its own `BEGIN` instead of reading the same refresh
         // token. PostgreSQL: SELECT … FOR UPDATE; a second worker blocks here until we commit,
         // then reads the new row.

@@ -101,8 +101,8 @@ async fn unsent(db: &DatabaseConnection) -> u64 {
 }
 
 async fn run_rounds(database_url: &str) {
-    let db = worker::db::connect(database_url, 2).await.unwrap();
-    worker::db::migrate(&db).await.unwrap();
+    let db = store::db::connect(database_url, 2).await.unwrap();
+    store::db::migrate(&db).await.unwrap();
     seed(&db).await;
     let server = MockServer::start().await;
     let fake = FakeEsms::default();
@@ -192,8 +192,8 @@ async fn killed_workers_lose_nothing_and_send_nothing_twice_on_postgres() {
 async fn a_standalone_worker_serves_its_counters_for_prometheus() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("metrics.db").display());
-    let db = worker::db::connect(&url, 2).await.unwrap();
-    worker::db::migrate(&db).await.unwrap();
+    let db = store::db::connect(&url, 2).await.unwrap();
+    store::db::migrate(&db).await.unwrap();
     seed(&db).await;
     let server = MockServer::start().await;
     Mock::given(method("POST"))

@@ -13,10 +13,10 @@ use domain::messaging::outcome::OutcomeClass;
 use domain::messaging::templates::{TemplateKey, Vars, render, render_sms};
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait};
 use serde_json::{Value, json};
+use store::settings::gateways::GatewaySettings;
 use uuid::Uuid;
 use wiremock::matchers::{body_partial_json, body_string_contains, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
-use worker::gateways::config::GatewaySettings;
 use worker::gateways::{Gateways, OutgoingMessage};
 use worker::zalo_tokens::ZaloTokenStore;
 
@@ -77,8 +77,8 @@ async fn harness_with(adjust: impl FnOnce(&mut GatewaySettings)) -> Harness {
 }
 
 async fn migrated(url: &str) -> DatabaseConnection {
-    let db = worker::db::connect(url, 5).await.expect("connect");
-    worker::db::migrate(&db).await.expect("migrate");
+    let db = store::db::connect(url, 5).await.expect("connect");
+    store::db::migrate(&db).await.expect("migrate");
     db
 }
 
@@ -521,7 +521,7 @@ async fn esms_sends_ascii_content_with_our_message_id_as_request_id() {
 async fn esms_passes_the_callback_url_when_configured() {
     let h = harness_with(|s| {
         if let Some(esms) = s.esms.as_mut() {
-            esms.callback_url = Some(worker::gateways::config::Secret::new(
+            esms.callback_url = Some(store::settings::gateways::Secret::new(
                 "https://dh.example.vn/hooks/esms/s3cret",
             ));
         }
@@ -613,7 +613,7 @@ async fn refresh_race(server: &MockServer, url: &str) -> (String, String) {
         .build()
         .expect("client");
     let db_a = migrated(url).await;
-    let db_b = worker::db::connect(url, 5).await.expect("connect");
+    let db_b = store::db::connect(url, 5).await.expect("connect");
     let a = Arc::new(ZaloTokenStore::new(db_a.clone(), http.clone(), &zalo));
     let b = Arc::new(ZaloTokenStore::new(db_b.clone(), http, &zalo));
 
@@ -645,7 +645,7 @@ async fn concurrent_refreshes_call_zalo_once_on_postgres() {
     };
     let server = MockServer::start().await;
     let name = format!("gw_{}", Uuid::new_v4().simple());
-    let admin = worker::db::connect(&admin_url, 1)
+    let admin = store::db::connect(&admin_url, 1)
         .await
         .expect("connect to TEST_DATABASE_URL");
     admin

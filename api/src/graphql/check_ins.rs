@@ -4,7 +4,7 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject
 use chrono::{DateTime, NaiveTime, Utc};
 use domain::schedule::{CheckInRule, HolidayPolicy as DomainHolidayPolicy};
 use entities::{check_in, check_in_occurrence, check_in_plan};
-use worker::occurrences::{OccurrenceStatus as Status, PlanningContext};
+use store::occurrences::{OccurrenceStatus as Status, PlanningContext};
 
 use super::date::Date;
 use super::{
@@ -57,7 +57,7 @@ pub enum HolidayPolicy {
 
 /// Status of an occurrence.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-#[graphql(remote = "worker::occurrences::OccurrenceStatus")]
+#[graphql(remote = "store::occurrences::OccurrenceStatus")]
 pub enum OccurrenceStatus {
     /// Waiting for its window, or open now.
     Scheduled,
@@ -542,11 +542,11 @@ impl CheckInsMutation {
         let id = ids::decode("CheckInOccurrence", "occurrenceId", &occurrence_id)?;
         let occ = check_ins::occurrence_for_link(db, rc, id).await?;
         let p = planning(ctx);
-        let token = worker::links::issue(db, &p.link_key, occ.id, rc.now)
+        let token = store::links::issue(db, &p.link_key, occ.id, rc.now)
             .await
             .map_err(crate::error::AppError::from)?;
         Ok(CheckInLinkPayload {
-            url: worker::links::url(&p.public_base_url, &token),
+            url: store::links::url(&p.public_base_url, &token),
             expires_at: occ.closes_at,
         })
     }

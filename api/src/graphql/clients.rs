@@ -49,7 +49,7 @@ pub enum ConsentMethod {
 
 /// Preferred channel.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-#[graphql(remote = "crate::registry::clients::PreferredChannel")]
+#[graphql(remote = "domain::messaging::channel::PreferredChannel")]
 pub enum PreferredChannel {
     /// Zalo first, SMS as fallback.
     Zalo,
@@ -125,12 +125,7 @@ impl Client {
     }
     /// Status on the commune's list.
     async fn status(&self) -> Option<ClientStatus> {
-        match self.0.status.as_str() {
-            "active" => Some(ClientStatus::Active),
-            "inactive" => Some(ClientStatus::Inactive),
-            "deceased" => Some(ClientStatus::Deceased),
-            _ => None,
-        }
+        crate::registry::clients::ClientStatus::from_stored(&self.0.status).map(Into::into)
     }
     /// Consent to SMS.
     async fn sms_consent(&self) -> Option<Consent> {
@@ -145,11 +140,11 @@ impl Client {
     }
     /// Preferred channel.
     async fn preferred_channel(&self) -> Option<PreferredChannel> {
-        match self.0.preferred_channel.as_deref() {
-            Some("zalo") => Some(PreferredChannel::Zalo),
-            Some("sms") => Some(PreferredChannel::Sms),
-            _ => None,
-        }
+        self.0
+            .preferred_channel
+            .as_deref()
+            .and_then(domain::messaging::channel::PreferredChannel::from_stored)
+            .map(Into::into)
     }
     /// When the client replied to stop messages, if they did.
     async fn opted_out_at(&self) -> Option<DateTime<Utc>> {

@@ -5,7 +5,7 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
 use chrono::{DateTime, Utc};
 use entities::{outbox_attempt, outbox_message};
-use worker::outbox::MessageStatus as Status;
+use store::outbox::MessageStatus as Status;
 
 use super::{
     env, ids,
@@ -16,7 +16,7 @@ use crate::schedules::messages;
 
 /// Where a message stands.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-#[graphql(remote = "worker::outbox::MessageStatus")]
+#[graphql(remote = "store::outbox::MessageStatus")]
 pub enum MessageStatus {
     /// Waiting for its due time.
     Queued,
@@ -86,6 +86,7 @@ pub enum MessageTemplate {
 
 /// How a gateway answered one attempt.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "domain::messaging::outcome::AttemptOutcome")]
 pub enum AttemptOutcome {
     /// Accepted for delivery.
     Accepted,
@@ -110,24 +111,6 @@ pub enum AttemptOutcome {
     InFlight,
 }
 
-impl AttemptOutcome {
-    fn from_stored(s: &str) -> Option<Self> {
-        Some(match s {
-            "accepted" => Self::Accepted,
-            "duplicate" => Self::Duplicate,
-            "auth_expired" => Self::AuthExpired,
-            "retryable" => Self::Retryable,
-            "reschedule" => Self::Reschedule,
-            "recipient_unreachable" => Self::RecipientUnreachable,
-            "channel_unavailable" => Self::ChannelUnavailable,
-            "permanent" => Self::Permanent,
-            "ambiguous" => Self::Ambiguous,
-            worker::outbox::IN_FLIGHT => Self::InFlight,
-            _ => return None,
-        })
-    }
-}
-
 /// One call to a gateway for a message.
 pub struct MessageAttempt(pub outbox_attempt::Model);
 
@@ -135,7 +118,7 @@ pub struct MessageAttempt(pub outbox_attempt::Model);
 impl MessageAttempt {
     /// The channel tried.
     async fn channel(&self) -> Option<MessageChannel> {
-        messages::channel_from_stored(&self.0.channel).map(Into::into)
+        domain::messaging::channel::Channel::from_stored(&self.0.channel).map(Into::into)
     }
     /// When the call started.
     async fn attempted_at(&self) -> DateTime<Utc> {
@@ -147,7 +130,7 @@ impl MessageAttempt {
     }
     /// How the gateway answered.
     async fn outcome(&self) -> Option<AttemptOutcome> {
-        AttemptOutcome::from_stored(&self.0.outcome)
+        domain::messaging::outcome::AttemptOutcome::from_stored(&self.0.outcome).map(Into::into)
     }
     /// Why it failed: a fixed text with the provider's code, never the provider's message.
     async fn reason(&self) -> Option<&str> {
@@ -184,7 +167,7 @@ impl Message {
         self.0
             .channel
             .as_deref()
-            .and_then(messages::channel_from_stored)
+            .and_then(domain::messaging::channel::Channel::from_stored)
             .map(Into::into)
     }
     /// When it was due.
@@ -198,7 +181,7 @@ impl Message {
             self.status_value(),
             Some(Status::Queued | Status::Deferred | Status::Sending | Status::Unconfirmed)
         );
-        (pending && self.0.next_attempt_at != worker::sender::parked_until())
+        (pending && self.0.next_attempt_at != store::outbox::parked_until())
             .then_some(self.0.next_attempt_at)
     }
     /// When a gateway accepted it; for a send confirmed only by its receipt (a timeout, a

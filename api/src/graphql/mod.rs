@@ -87,7 +87,7 @@ pub struct ResolverSettings {
 pub fn build_schema(
     settings: &Settings,
     db: DatabaseConnection,
-    planning: worker::occurrences::PlanningContext,
+    planning: store::occurrences::PlanningContext,
 ) -> AppSchema {
     let mut builder = Schema::build(
         QueryRoot::default(),
@@ -146,9 +146,9 @@ pub(crate) fn env<'a>(ctx: &'a Context<'_>) -> (&'a DatabaseConnection, &'a Requ
 }
 
 /// Deployment policy defaults (communes may override them).
-pub(crate) fn policy_defaults<'a>(ctx: &'a Context<'_>) -> &'a worker::policy::Policy {
+pub(crate) fn policy_defaults<'a>(ctx: &'a Context<'_>) -> &'a store::policy::Policy {
     #[allow(clippy::expect_used)]
-    ctx.data::<worker::policy::Policy>()
+    ctx.data::<store::policy::Policy>()
         .expect("policy in schema data")
 }
 

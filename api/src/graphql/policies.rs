@@ -1,7 +1,7 @@
 //! Per-commune policy: every duration is data.
 
 use async_graphql::{Context, InputObject, Object, Result, SimpleObject};
-use worker::policy::PolicyOverrides;
+use store::policy::PolicyOverrides;
 
 use super::{check_ins::HolidayPolicy, env, policy_defaults};
 use crate::registry::policies::{self, CommunePolicyView};

@@ -11,7 +11,7 @@ use axum::{
 use domain::escalation::{AckMethod, EscalationStatus};
 use entities::escalation;
 use sea_orm::EntityTrait;
-use worker::escalation::{OwnershipError, credentials};
+use store::escalation::{OwnershipError, credentials};
 
 use crate::startup::AppState;
 
@@ -79,7 +79,7 @@ pub async fn show(State(state): State<AppState>, Path(token): Path<String>) -> R
 /// Acknowledges in the name of the officer the link was sent to.
 pub async fn confirm(State(state): State<AppState>, Path(token): Path<String>) -> Response {
     let now = state.clock.now();
-    let Ok(txn) = worker::db::begin_write(&state.db).await else {
+    let Ok(txn) = store::db::begin_write(&state.db).await else {
         return busy();
     };
     let (id, officer) = match credentials::resolve_link(&txn, &token).await {
@@ -87,7 +87,7 @@ pub async fn confirm(State(state): State<AppState>, Path(token): Path<String>) -
         Ok(None) => return invalid(),
         Err(_) => return busy(),
     };
-    match worker::escalation::acknowledge(&txn, id, officer, AckMethod::Link, now).await {
+    match store::escalation::acknowledge(&txn, id, officer, AckMethod::Link, now).await {
         Ok(_) => {
             if txn.commit().await.is_err() {
                 return busy();

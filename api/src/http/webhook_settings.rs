@@ -1,11 +1,11 @@
-//! Secrets that authenticate inbound webhooks, read once at start-up through `worker::env`.
+//! Secrets that authenticate inbound webhooks, read once at start-up through `store::env`.
 //!
 //! Each webhook is off (answers 404) unless its secret is set, so a deployment without Zalo or
 //! eSMS exposes nothing.
 
-use worker::{
+use store::{
     env::{self, ConfigError},
-    gateways::config::Secret,
+    settings::gateways::Secret,
 };
 
 /// Fewest characters accepted for `ESMS_CALLBACK_SECRET`: it is the callback's only

@@ -17,7 +17,6 @@
 //! Logs name the source, event and reason; never a body, phone number, Zalo id or text.
 
 mod esms_callbacks;
-mod receipts;
 mod replies;
 mod zalo_events;
 

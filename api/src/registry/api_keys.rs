@@ -69,7 +69,7 @@ pub async fn create(
         }
     }
     let secret = credentials::new_secret(credentials::API_KEY_PREFIX);
-    let txn = worker::db::begin_write(db).await?;
+    let txn = store::db::begin_write(db).await?;
     let key = api_key::ActiveModel {
         id: Set(Uuid::now_v7()),
         name: Set(name),
@@ -208,7 +208,7 @@ pub async fn rotate(
             format!("must be between 0 and {MAX_ROTATION_OVERLAP_HOURS} hours"),
         ));
     }
-    let txn = worker::db::begin_write(db).await?;
+    let txn = store::db::begin_write(db).await?;
     let view = manageable(&txn, ctx, id).await?;
     if view.key.revoked_at.is_some() {
         return Err(AppError::Conflict(
@@ -252,7 +252,7 @@ pub async fn revoke(
     ctx: &RequestContext,
     id: Uuid,
 ) -> AppResult<ApiKeyView> {
-    let txn = worker::db::begin_write(db).await?;
+    let txn = store::db::begin_write(db).await?;
     let view = manageable(&txn, ctx, id).await?;
     if view.key.revoked_at.is_some() {
         return Err(AppError::Conflict("the key is already revoked".into()));

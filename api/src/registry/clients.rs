@@ -47,6 +47,13 @@ impl ClientStatus {
             Self::Deceased => "deceased",
         }
     }
+
+    /// Parses the stored form.
+    pub fn from_stored(s: &str) -> Option<Self> {
+        [Self::Active, Self::Inactive, Self::Deceased]
+            .into_iter()
+            .find(|c| c.as_str() == s)
+    }
 }
 
 /// How a consent was given (Decree 356/2025: consent must be explicit and recorded).
@@ -83,24 +90,7 @@ pub struct Consent {
     pub method: ConsentMethod,
 }
 
-/// Preferred channel for messages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PreferredChannel {
-    /// Zalo first.
-    Zalo,
-    /// SMS first.
-    Sms,
-}
-
-impl PreferredChannel {
-    /// Stored form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Zalo => "zalo",
-            Self::Sms => "sms",
-        }
-    }
-}
+pub use domain::messaging::channel::PreferredChannel;
 
 /// Filter of the clients list.
 #[derive(Debug, Default, Clone)]
@@ -288,7 +278,7 @@ pub async fn create(
             "you may not register clients in this commune",
         ));
     }
-    let txn = worker::db::begin_write(db).await?;
+    let txn = store::db::begin_write(db).await?;
     let model = client::ActiveModel {
         id: Set(Uuid::now_v7()),
         commune_code: Set(commune.code),
@@ -361,7 +351,7 @@ pub async fn update(
     id: Uuid,
     ch: ClientChanges,
 ) -> AppResult<client::Model> {
-    let txn = worker::db::begin_write(db).await?;
+    let txn = store::db::begin_write(db).await?;
     let current = for_update(&txn, ctx, id).await?;
     let mut changed = Vec::new();
     let mut m: client::ActiveModel = current.clone().into();

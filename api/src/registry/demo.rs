@@ -13,8 +13,8 @@ use domain::{
 };
 use entities::client;
 use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
+use store::occurrences::PlanningContext;
 use uuid::Uuid;
-use worker::occurrences::PlanningContext;
 
 use super::{
     clients::{self, Consent, ConsentMethod, NewClient, PreferredChannel},

@@ -256,7 +256,7 @@ pub async fn import_with_audit(
     csv_text: &str,
 ) -> AppResult<ImportSummary> {
     ctx.principal()?.require_admin(true)?;
-    let txn = worker::db::begin_write(db).await?;
+    let txn = store::db::begin_write(db).await?;
     let summary = import_communes(&txn, csv_text, ctx.now).await?;
     let subject = crate::audit::Subject {
         entity_type: "commune",

@@ -116,7 +116,7 @@ pub async fn revoke(
             ));
         }
     };
-    let txn = worker::db::begin_write(db).await?;
+    let txn = store::db::begin_write(db).await?;
     let token = access_token::Entity::find_by_id(token_id)
         .filter(owner)
         .lock_exclusive()
@@ -160,7 +160,7 @@ pub async fn revoke_all(
     ctx: &RequestContext,
     officer_id: Uuid,
 ) -> AppResult<u64> {
-    let txn = worker::db::begin_write(db).await?;
+    let txn = store::db::begin_write(db).await?;
     let officer = manageable_officer(&txn, ctx, officer_id).await?;
     let accounts = accounts_of(Condition::all().add(officer::Column::Id.eq(officer_id)));
     let result = access_token::Entity::update_many()

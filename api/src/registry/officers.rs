@@ -216,7 +216,7 @@ pub async fn create(
             )
         })
         .map_err(refused)?;
-    let txn = worker::db::begin_write(db).await?;
+    let txn = store::db::begin_write(db).await?;
     let model = officer::ActiveModel {
         id: Set(Uuid::now_v7()),
         province_code: Set(province_code),
@@ -289,7 +289,7 @@ pub async fn update(
     changes: OfficerChanges,
 ) -> AppResult<officer::Model> {
     let principal = ctx.principal()?;
-    let txn = worker::db::begin_write(db).await?;
+    let txn = store::db::begin_write(db).await?;
     let current = for_update(&txn, ctx, id).await?;
     let current_role = stored_role(&current)?;
     // Setting a value to what it already is changes nothing and needs no right.
@@ -375,7 +375,7 @@ pub async fn issue_token(
         ));
     }
     let scope = principal.scope();
-    let txn = worker::db::begin_write(db).await?;
+    let txn = store::db::begin_write(db).await?;
     let officer = officer::Entity::find_by_id(officer_id)
         .filter(officer_condition(
             &scope,

@@ -303,7 +303,7 @@ pub async fn create(
             "more than 90 days ahead; record the order closer to release",
         ));
     }
-    let txn = worker::db::begin_write(db).await?;
+    let txn = store::db::begin_write(db).await?;
     let client = client::Entity::find_by_id(input.client_id)
         .filter(commune_condition(
             &ctx.principal()?.scope(),
@@ -360,7 +360,7 @@ pub async fn decide(
     order_id: Uuid,
     decision: Decision,
 ) -> AppResult<supervision_order::Model> {
-    let txn = worker::db::begin_write(db).await?;
+    let txn = store::db::begin_write(db).await?;
     let current = for_update(&txn, ctx, order_id).await?;
     if current.status != OrderStatus::PendingDecision.as_str() {
         return Err(AppError::Conflict(
@@ -395,7 +395,7 @@ pub async fn change_status(
     let certificate_number = certificate_number
         .map(|c| required_text("certificateNumber", &c, MAX_DOCUMENT_NUMBER_CHARS))
         .transpose()?;
-    let txn = worker::db::begin_write(db).await?;
+    let txn = store::db::begin_write(db).await?;
     let current = for_update(&txn, ctx, order_id).await?;
     let from = OrderStatus::from_stored(&current.status)
         .ok_or_else(|| AppError::Internal("bad status".into()))?;
@@ -425,7 +425,7 @@ pub async fn change_status(
     let order = m.update(&txn).await?;
     if to != OrderStatus::Active {
         // Check-ins stop with the order; a resumed order gets a new plan.
-        worker::occurrences::end_plans_for_order(&txn, order.id, ctx.now).await?;
+        store::occurrences::end_plans_for_order(&txn, order.id, ctx.now).await?;
     }
     audit::record(
         &txn,
@@ -463,7 +463,7 @@ pub async fn add_pause(
             ),
         ));
     }
-    let txn = worker::db::begin_write(db).await?;
+    let txn = store::db::begin_write(db).await?;
     let current = for_update(&txn, ctx, order_id).await?;
     let (Some(start), Some(end)) = (current.start_date, current.end_date) else {
         return Err(AppError::Conflict(
@@ -502,7 +502,7 @@ pub async fn add_pause(
     .insert(&txn)
     .await?;
     // Check-ins due during the pause are withdrawn (with their prompts).
-    worker::occurrences::withdraw_for_order(&txn, order_id, Some((starts_on, ends_on)), ctx.now)
+    store::occurrences::withdraw_for_order(&txn, order_id, Some((starts_on, ends_on)), ctx.now)
         .await?;
     let days = (ends_on - starts_on).num_days() + 1;
     let mut m: supervision_order::ActiveModel = current.into();
@@ -550,7 +550,7 @@ pub async fn assign(
     officer_id: Uuid,
     role: AssignmentRole,
 ) -> AppResult<order_assignment::Model> {
-    let txn = worker::db::begin_write(db).await?;
+    let txn = store::db::begin_write(db).await?;
     let order = for_update(&txn, ctx, order_id).await?;
     if !OrderStatus::from_stored(&order.status).is_some_and(OrderStatus::is_open) {
         return Err(AppError::Conflict("the order is closed".into()));
@@ -617,7 +617,7 @@ pub async fn end_assignment(
         .from(supervision_order::Entity)
         .cond_where(scoped(ctx, Permission::OrdersWrite)?)
         .to_owned();
-    let txn = worker::db::begin_write(db).await?;
+    let txn = store::db::begin_write(db).await?;
     let assignment = order_assignment::Entity::find_by_id(assignment_id)
         .filter(order_assignment::Column::OrderId.in_subquery(in_scope))
         .one(&txn)

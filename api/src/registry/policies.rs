@@ -2,7 +2,7 @@
 
 use entities::commune_policy;
 use sea_orm::{DatabaseConnection, EntityTrait, Set, sea_query::OnConflict};
-use worker::policy::{Policy, PolicyOverrides, policy_for};
+use store::policy::{Policy, PolicyOverrides, policy_for};
 
 use super::places;
 use crate::{
@@ -94,7 +94,7 @@ pub async fn set(
         .with_overrides(&overrides)
         .map_err(|e| AppError::field(e.var, e.reason))?;
     let json = serde_json::to_string(&overrides).map_err(|e| AppError::Internal(Box::new(e)))?;
-    let txn = worker::db::begin_write(db).await?;
+    let txn = store::db::begin_write(db).await?;
     commune_policy::Entity::insert(commune_policy::ActiveModel {
         commune_code: Set(code.clone()),
         overrides: Set(json),

@@ -130,7 +130,7 @@ pub async fn create(
             ),
         ));
     }
-    let txn = worker::db::begin_write(db).await?;
+    let txn = store::db::begin_write(db).await?;
     let id = Uuid::now_v7();
     legal_regime::ActiveModel {
         id: Set(id),

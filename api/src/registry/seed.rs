@@ -10,7 +10,7 @@ use crate::error::AppResult;
 /// Adds the built-in legal regimes (Law 73/2021, provisional Law 120/2025) and loan programmes
 /// (Decision 08/2026 and the older ones) if missing. Idempotent.
 pub async fn ensure_reference_data(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResult<()> {
-    let txn = worker::db::begin_write(db).await?;
+    let txn = store::db::begin_write(db).await?;
     regimes::ensure(
         &txn,
         "Luật Phòng, chống ma túy 2021 (73/2021/QH14)",
@@ -35,7 +35,7 @@ pub async fn load_demo_sample(db: &DatabaseConnection, now: DateTime<Utc>) -> Ap
     if province::Entity::find().count(db).await? > 0 {
         return Ok(false);
     }
-    let txn = worker::db::begin_write(db).await?;
+    let txn = store::db::begin_write(db).await?;
     import::import_communes(&txn, import::DEMO_SAMPLE_CSV, now).await?;
     txn.commit().await?;
     Ok(true)

@@ -48,7 +48,7 @@ pub async fn transfer(
         return Err(AppError::field("decidedOn", "cannot be in the future"));
     }
     let to = places::current_commune(db, "toCommuneCode", to_commune_code).await?;
-    let txn = worker::db::begin_write(db).await?;
+    let txn = store::db::begin_write(db).await?;
     let current = clients::for_update(&txn, ctx, client_id).await?;
     if current.commune_code == to.code {
         return Err(AppError::field(
@@ -77,7 +77,7 @@ pub async fn transfer(
         closing.status_changed_at = Set(ctx.now);
         closing.updated_at = Set(ctx.now);
         let closed = closing.update(&txn).await?;
-        worker::occurrences::end_plans_for_order(&txn, old.id, ctx.now).await?;
+        store::occurrences::end_plans_for_order(&txn, old.id, ctx.now).await?;
         order_assignment::Entity::update_many()
             .col_expr(order_assignment::Column::EndedOn, Expr::value(decided_on))
             .filter(order_assignment::Column::OrderId.eq(old.id))

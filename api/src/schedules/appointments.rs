@@ -16,12 +16,12 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
     Order, QueryFilter, QuerySelect, Set,
 };
-use uuid::Uuid;
-pub use worker::appointments::AppointmentStatus;
-use worker::{
-    outbox::{self, NewMessage, Recipient},
+pub use store::appointments::AppointmentStatus;
+use store::{
+    outbox::{self, DedupeKey, NewMessage, Recipient},
     policy::{Policy, policy_for},
 };
+use uuid::Uuid;
 
 use crate::input::{optional_text, required_text};
 use crate::{
@@ -192,7 +192,7 @@ async fn client_in_scope(
         .one(db)
         .await?
         .ok_or(AppError::NotFound("client"))?;
-    if client.status == "deceased" {
+    if client.status == crate::registry::clients::ClientStatus::Deceased.as_str() {
         return Err(AppError::field("clientId", "the client is deceased"));
     }
     Ok(client)
@@ -276,7 +276,7 @@ async fn enqueue_reminders(
     let vars = reminder_vars(client, a.starts_at, &a.place);
     for (minutes, due_at) in reminder_times(a.starts_at, &policy.reminder_offsets, now) {
         let message = NewMessage {
-            dedupe_key: format!("appointment_reminder:{}:{minutes}", a.id),
+            dedupe_key: DedupeKey::appointment_reminder(a.id, minutes),
             recipient: Recipient::Client(client.id),
             commune_code: a.commune_code.clone(),
             template: TemplateKey::AppointmentReminder,
@@ -331,7 +331,7 @@ pub async fn create(
         MAX_ORGANISATION_NAME_CHARS,
     )?;
     let notes = optional_text("notes", input.notes, MAX_NOTES_CHARS)?;
-    let txn = worker::db::begin_write(db).await?;
+    let txn = store::db::begin_write(db).await?;
     let client = client_in_scope(&txn, ctx, input.client_id).await?;
     if let Some(order_id) = input.order_id {
         supervision_order::Entity::find_by_id(order_id)
@@ -419,7 +419,7 @@ pub async fn reschedule(
         .transpose()?;
     let notes = optional_text("notes", change.notes, MAX_NOTES_CHARS)?;
     let reason = optional_text("reason", change.reason, MAX_REASON_CHARS)?;
-    let txn = worker::db::begin_write(db).await?;
+    let txn = store::db::begin_write(db).await?;
     let old = for_update(&txn, ctx, id).await?;
     require_scheduled(&old, "rescheduled")?;
     let client = client_in_scope(&txn, ctx, old.client_id).await?;
@@ -472,7 +472,7 @@ pub async fn cancel(
     reason: Option<String>,
 ) -> AppResult<appointment::Model> {
     let reason = optional_text("reason", reason, MAX_REASON_CHARS)?;
-    let txn = worker::db::begin_write(db).await?;
+    let txn = store::db::begin_write(db).await?;
     let current = for_update(&txn, ctx, id).await?;
     require_scheduled(&current, "cancelled")?;
     let mut m: appointment::ActiveModel = current.into();
@@ -511,7 +511,7 @@ pub async fn record_outcome(
         // Health data: only those who may read it may write it.
         ctx.principal()?.require(Permission::HealthRead)?;
     }
-    let txn = worker::db::begin_write(db).await?;
+    let txn = store::db::begin_write(db).await?;
     let current = for_update(&txn, ctx, id).await?;
     let automatic_miss = current.status == AppointmentStatus::Missed.as_str()
         && current.outcome_recorded_at.is_none();

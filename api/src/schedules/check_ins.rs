@@ -15,13 +15,14 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
     Order, QueryFilter, QueryOrder, QuerySelect, Set, sea_query::Expr,
 };
-use uuid::Uuid;
-use worker::{
+use store::{
     alerts::OrderAlert,
     links::{self, LinkKey},
     occurrences::OccurrenceStatus,
     outbox,
+    outbox::AlertCause,
 };
+use uuid::Uuid;
 
 use crate::{
     audit::{self, Subject},
@@ -153,11 +154,11 @@ async fn record_for(
     outbox::cancel_for_source(db, "check_in_occurrence", occ.id, now).await?;
     if late {
         // An open escalation records it and tells its owner; an officer still resolves it.
-        worker::escalation::ownership::late_check_in(db, occ.client_id, row.id, now, now).await?;
+        store::escalation::ownership::late_check_in(db, occ.client_id, row.id, now, now).await?;
     }
     if input.wellbeing == Some(Wellbeing::NeedHelp) {
         alert_case_officers(db, &occ, now).await?;
-        worker::escalation::ownership::attach_help_request(db, occ.client_id, row.id, now).await?;
+        store::escalation::ownership::attach_help_request(db, occ.client_id, row.id, now).await?;
     }
     Ok((occ, row))
 }
@@ -184,13 +185,13 @@ async fn alert_case_officers(
         client_name: name,
         commune_code: occ.commune_code.clone(),
         template: TemplateKey::OfficerHelpRequested,
-        dedupe_prefix: format!("help:{}", occ.id),
+        cause: AlertCause::HelpRequested { occurrence: occ.id },
         role: None,
         urgent: true,
         source_type: "check_in",
         source_id: occ.id,
     };
-    worker::alerts::to_order_officers(db, alert, now).await?;
+    store::alerts::to_order_officers(db, alert, now).await?;
     Ok(())
 }
 
@@ -220,7 +221,7 @@ pub async fn record(
             "links and replies record themselves; choose how you met the client",
         ));
     }
-    let txn = worker::db::begin_write(db).await?;
+    let txn = store::db::begin_write(db).await?;
     let occ = check_in_occurrence::Entity::find_by_id(occurrence_id)
         .filter(cond)
         .lock_exclusive()
@@ -350,7 +351,7 @@ pub async fn record_by_link(
     token: &str,
     now: DateTime<Utc>,
 ) -> AppResult<LinkOutcome> {
-    let txn = worker::db::begin_write(db).await?;
+    let txn = store::db::begin_write(db).await?;
     let occ = linked_occurrence(&txn, key, token, true).await?;
     let state = LinkState::of(occ.as_ref(), now);
     let (LinkState::Open, Some(occ)) = (state, occ) else {
@@ -410,7 +411,7 @@ pub async fn record_reply(
     text: &str,
     now: DateTime<Utc>,
 ) -> AppResult<ReplyOutcome> {
-    let txn = worker::db::begin_write(db).await?;
+    let txn = store::db::begin_write(db).await?;
     let outcome = record_reply_in(&txn, sender, text, now).await?;
     txn.commit().await?;
     Ok(outcome)

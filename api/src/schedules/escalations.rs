@@ -13,8 +13,8 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Set, sea_query::OnConflict,
 };
+use store::escalation::{OwnershipError, audience::officers_of_level, policy::policy_for};
 use uuid::Uuid;
-use worker::escalation::{OwnershipError, audience::officers_of_level, policy::policy_for};
 
 use crate::{
     audit::{self, Subject},
@@ -181,9 +181,9 @@ pub async fn acknowledge(
     defaults: &EscalationPolicy,
     id: Uuid,
 ) -> AppResult<escalation::Model> {
-    let txn = worker::db::begin_write(db).await?;
+    let txn = store::db::begin_write(db).await?;
     let (e, who) = actionable(&txn, ctx, defaults, id).await?;
-    let e = worker::escalation::acknowledge(&txn, e.id, who, AckMethod::Mutation, ctx.now)
+    let e = store::escalation::acknowledge(&txn, e.id, who, AckMethod::Mutation, ctx.now)
         .await
         .map_err(ownership_error)?;
     let subject = Subject {
@@ -212,9 +212,9 @@ pub async fn resolve(
             "say what happened when the outcome is OTHER",
         ));
     }
-    let txn = worker::db::begin_write(db).await?;
+    let txn = store::db::begin_write(db).await?;
     let (e, who) = actionable(&txn, ctx, defaults, id).await?;
-    let e = worker::escalation::resolve(&txn, e.id, who, outcome, note, ctx.now)
+    let e = store::escalation::resolve(&txn, e.id, who, outcome, note, ctx.now)
         .await
         .map_err(ownership_error)?;
     let subject = Subject {
@@ -298,7 +298,7 @@ pub async fn set_policy(
         AppError::field(field, e)
     })?;
     let json = serde_json::to_string(&policy).map_err(|e| AppError::Internal(Box::new(e)))?;
-    let txn = worker::db::begin_write(db).await?;
+    let txn = store::db::begin_write(db).await?;
     escalation_policy::Entity::insert(escalation_policy::ActiveModel {
         commune_code: Set(commune.code.clone()),
         policy: Set(json),
@@ -336,7 +336,7 @@ pub async fn reply_from_officer(
     zalo_user_id: &str,
     text: &str,
     now: DateTime<Utc>,
-) -> AppResult<Option<worker::escalation::CodeReply>> {
+) -> AppResult<Option<store::escalation::CodeReply>> {
     use domain::messaging::reply::{Reply, parse_reply};
     let Reply::Acknowledge { code } = parse_reply(text) else {
         return Ok(None);
@@ -353,7 +353,7 @@ pub async fn reply_from_officer(
     // The code names one escalation; whether this officer may act on it needs the database,
     // so it is looked up first and judged here.
     let target = match domain::escalation::AckCode::parse(&code) {
-        Some(c) => match worker::escalation::credentials::escalation_of_code(db, &c).await? {
+        Some(c) => match store::escalation::credentials::escalation_of_code(db, &c).await? {
             Some(id) => escalation::Entity::find_by_id(id).one(db).await?,
             None => None,
         },
@@ -366,7 +366,7 @@ pub async fn reply_from_officer(
         }
         None => false,
     };
-    let reply = worker::escalation::acknowledge_by_code(
+    let reply = store::escalation::acknowledge_by_code(
         db,
         &format!("zalo:{zalo_user_id}"),
         officer.id,

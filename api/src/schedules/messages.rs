@@ -7,8 +7,8 @@ use entities::{outbox_attempt, outbox_message};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, sea_query::Query,
 };
+use store::outbox::MessageStatus;
 use uuid::Uuid;
-use worker::outbox::MessageStatus;
 
 use crate::{
     context::RequestContext,
@@ -16,22 +16,6 @@ use crate::{
     pagination::{Page, PageRequest, paginate},
     scope::commune_condition,
 };
-
-/// The stored form of a channel (as the sender writes it).
-pub fn channel_str(channel: Channel) -> &'static str {
-    match channel {
-        Channel::ZaloZns => "zalo_zns",
-        Channel::ZaloOa => "zalo_oa",
-        Channel::Sms => "sms",
-    }
-}
-
-/// Parses a stored channel.
-pub fn channel_from_stored(s: &str) -> Option<Channel> {
-    [Channel::ZaloZns, Channel::ZaloOa, Channel::Sms]
-        .into_iter()
-        .find(|c| channel_str(*c) == s)
-}
 
 /// Filter of the message history.
 #[derive(Debug, Default, Clone)]
@@ -69,7 +53,7 @@ pub async fn list(
         cond = cond.add(outbox_message::Column::Status.eq(s.as_str()));
     }
     if let Some(c) = filter.channel {
-        cond = cond.add(outbox_message::Column::Channel.eq(channel_str(c)));
+        cond = cond.add(outbox_message::Column::Channel.eq(c.as_str()));
     }
     paginate(
         db,

@@ -14,8 +14,8 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
     QueryFilter, QuerySelect, Set, sea_query::Expr,
 };
+use store::occurrences::{self, OccurrenceStatus, PlanningContext, holiday_policy_str};
 use uuid::Uuid;
-use worker::occurrences::{self, OccurrenceStatus, PlanningContext, holiday_policy_str};
 
 use crate::{
     audit::{self, Subject},
@@ -152,7 +152,7 @@ pub async fn create(
 ) -> AppResult<check_in_plan::Model> {
     let p = ctx.principal()?;
     p.require(Permission::SchedulesWrite)?;
-    let txn = worker::db::begin_write(db).await?;
+    let txn = store::db::begin_write(db).await?;
     let order = supervision_order::Entity::find_by_id(order_id)
         .filter(commune_condition(
             &p.scope(),
@@ -178,7 +178,7 @@ pub async fn create(
         ));
     }
     let policy =
-        worker::policy::policy_for(&txn, &planning.policy_defaults, &order.commune_code).await?;
+        store::policy::policy_for(&txn, &planning.policy_defaults, &order.commune_code).await?;
     let plan = build_plan(&input, &order, policy.holiday_policy, local_date(ctx.now))?;
     let row = insert_plan(&txn, ctx, &order, &plan).await?;
     occurrences::materialize(&txn, planning, &row, ctx.now).await?;
@@ -198,7 +198,7 @@ pub async fn change(
     input: PlanInput,
 ) -> AppResult<check_in_plan::Model> {
     let cond = scoped(ctx, Permission::SchedulesWrite)?;
-    let txn = worker::db::begin_write(db).await?;
+    let txn = store::db::begin_write(db).await?;
     let old = check_in_plan::Entity::find_by_id(plan_id)
         .filter(cond)
         .lock_exclusive()
@@ -228,7 +228,7 @@ pub async fn change(
         .await?
         .ok_or(AppError::NotFound("supervision order"))?;
     let policy =
-        worker::policy::policy_for(&txn, &planning.policy_defaults, &order.commune_code).await?;
+        store::policy::policy_for(&txn, &planning.policy_defaults, &order.commune_code).await?;
     let input = PlanInput {
         starts_on: Some(effective_from),
         ends_on: input.ends_on.or(Some(old.ends_on)),
@@ -245,7 +245,7 @@ pub async fn change(
         .all(&txn)
         .await?;
     for occ in &withdrawn {
-        worker::outbox::cancel_for_source(&txn, "check_in_occurrence", occ.id, ctx.now).await?;
+        store::outbox::cancel_for_source(&txn, "check_in_occurrence", occ.id, ctx.now).await?;
     }
     check_in_occurrence::Entity::update_many()
         .col_expr(

@@ -81,7 +81,7 @@ pub async fn create(
             true
         }
     };
-    let txn = worker::db::begin_write(db).await?;
+    let txn = store::db::begin_write(db).await?;
     let commune = entities::commune::Entity::find_by_id(commune_code.clone())
         .filter(commune_condition(
             &principal.scope(),
@@ -123,7 +123,7 @@ pub async fn add_entry(
     note: Option<String>,
 ) -> AppResult<eligibility_list::Model> {
     let note = optional_text("note", note, MAX_REASON_CHARS)?;
-    let txn = worker::db::begin_write(db).await?;
+    let txn = store::db::begin_write(db).await?;
     let list = for_update(&txn, ctx, list_id).await?;
     status_of(&list)?
         .check_editable()
@@ -193,7 +193,7 @@ pub async fn change_status(
     if on > today {
         return Err(AppError::field("on", "must not be in the future"));
     }
-    let txn = worker::db::begin_write(db).await?;
+    let txn = store::db::begin_write(db).await?;
     let list = for_update(&txn, ctx, id).await?;
     let entries = eligibility_list_entry::Entity::find()
         .filter(eligibility_list_entry::Column::ListId.eq(list.id))

@@ -206,7 +206,7 @@ pub async fn create(
     let business_plan = optional_text("businessPlan", input.business_plan, MAX_DESCRIPTION_CHARS)?;
     let guarantor = optional_text("guarantor", input.guarantor, MAX_NAME_CHARS)?;
     let group_name = optional_text("groupName", input.group_name, MAX_NAME_CHARS)?;
-    let txn = worker::db::begin_write(db).await?;
+    let txn = store::db::begin_write(db).await?;
     let client = scoped_client(&txn, ctx, input.client_id).await?;
     let programme = loan_programmes::get(&txn, ctx, input.programme_id)
         .await?
@@ -362,7 +362,7 @@ pub async fn change_status(
     reason: Option<String>,
 ) -> AppResult<loan_application::Model> {
     let reason = optional_text("reason", reason, MAX_REASON_CHARS)?;
-    let txn = worker::db::begin_write(db).await?;
+    let txn = store::db::begin_write(db).await?;
     let current = for_update(&txn, ctx, id).await?;
     let from = status_of(&current)?;
     loan_transition(from, to).map_err(conflict)?;
@@ -417,7 +417,7 @@ pub async fn disburse(
     if disbursed_on > today {
         return Err(AppError::field("disbursedOn", "must not be in the future"));
     }
-    let txn = worker::db::begin_write(db).await?;
+    let txn = store::db::begin_write(db).await?;
     let current = for_update(&txn, ctx, id).await?;
     loan_transition(status_of(&current)?, LoanStatus::Disbursed).map_err(conflict)?;
     if current.submitted_on.is_some_and(|s| disbursed_on < s) {
@@ -510,7 +510,7 @@ pub async fn record_repayment(
     if paid_on > today {
         return Err(AppError::field("paidOn", "must not be in the future"));
     }
-    let txn = worker::db::begin_write(db).await?;
+    let txn = store::db::begin_write(db).await?;
     let current = for_update(&txn, ctx, id).await?;
     let status = status_of(&current)?;
     accepts_repayment(status).map_err(conflict)?;
@@ -551,7 +551,7 @@ pub async fn record_repayment(
             let i = m.update(&txn).await?;
             if fully {
                 // A reminder of a paid instalment must not go out.
-                worker::outbox::cancel_for_source(&txn, "loan_instalment", i.id, ctx.now).await?;
+                store::outbox::cancel_for_source(&txn, "loan_instalment", i.id, ctx.now).await?;
             }
         }
     }

@@ -150,7 +150,7 @@ pub async fn create(
         }
         _ => {}
     }
-    let txn = worker::db::begin_write(db).await?;
+    let txn = store::db::begin_write(db).await?;
     let client = scoped_client(&txn, ctx, input.client_id).await?;
     let scope = ctx.principal()?.scope();
     if let Some(id) = input.programme_id {
@@ -205,7 +205,7 @@ pub async fn change_status(
     to: Option<PlacementStatus>,
     details: PlacementDetails,
 ) -> AppResult<placement::Model> {
-    let txn = worker::db::begin_write(db).await?;
+    let txn = store::db::begin_write(db).await?;
     let current = placement::Entity::find_by_id(id)
         .filter(scoped(ctx, Permission::ClientsWrite)?)
         .lock_exclusive()

@@ -84,7 +84,7 @@ pub async fn create_provider(
     let name = required_text("name", &p.name, MAX_ORGANISATION_NAME_CHARS)?;
     let address = optional_text("address", p.address, MAX_ADDRESS_CHARS)?;
     let phone = phone("phone", p.phone.as_deref())?;
-    let txn = worker::db::begin_write(db).await?;
+    let txn = store::db::begin_write(db).await?;
     commune_in_scope(&txn, ctx, &p.commune_code).await?;
     let m = training_provider::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -151,7 +151,7 @@ pub async fn create_programme(
     {
         return Err(AppError::field("endsOn", "must not be before startsOn"));
     }
-    let txn = worker::db::begin_write(db).await?;
+    let txn = store::db::begin_write(db).await?;
     let provider = training_provider::Entity::find_by_id(p.provider_id)
         .filter(commune_condition(
             &principal.scope(),
@@ -239,7 +239,7 @@ pub async fn create_employer(
         }
         _ => {}
     }
-    let txn = worker::db::begin_write(db).await?;
+    let txn = store::db::begin_write(db).await?;
     commune_in_scope(&txn, ctx, &e.commune_code).await?;
     let m = employer::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -300,7 +300,7 @@ pub async fn create_opening(
     if o.closes_on.is_some_and(|c| c < o.opens_on) {
         return Err(AppError::field("closesOn", "must not be before opensOn"));
     }
-    let txn = worker::db::begin_write(db).await?;
+    let txn = store::db::begin_write(db).await?;
     let employer = super::scoped_employer(&txn, ctx, o.employer_id).await?;
     let m = job_opening::ActiveModel {
         id: Set(Uuid::now_v7()),

@@ -132,7 +132,7 @@ impl fmt::Display for Summary {
 pub enum GenerateError {
     /// Opening or migrating the database.
     #[error("database: {0}")]
-    Open(#[from] worker::db::DbOpenError),
+    Open(#[from] store::db::DbOpenError),
     /// A statement failed.
     #[error("database: {0}")]
     Db(#[from] DbErr),
@@ -212,8 +212,8 @@ pub async fn generate_into(
     options: Options,
 ) -> Result<(DatabaseConnection, Summary), GenerateError> {
     let started = Instant::now();
-    let db = worker::db::connect(url, 2).await?;
-    worker::db::migrate(&db).await?;
+    let db = store::db::connect(url, 2).await?;
+    store::db::migrate(&db).await?;
     let summary = generate(&db, options, started).await?;
     Ok((db, summary))
 }
@@ -240,7 +240,7 @@ pub async fn generate(
     };
     sink.leave_out_of_checksum(run.regime_id.to_string());
 
-    let txn = worker::db::begin_write(db).await?;
+    let txn = store::db::begin_write(db).await?;
     sink.put(
         &txn,
         "provinces",
@@ -272,7 +272,7 @@ pub async fn generate(
             serial += 1;
         }
         if rows.len() >= 200_000 || i + 1 == places.len() {
-            let txn = worker::db::begin_write(db).await?;
+            let txn = store::db::begin_write(db).await?;
             std::mem::take(&mut rows).write(&txn, &mut sink).await?;
             txn.commit().await?;
             eprintln!(

@@ -18,6 +18,25 @@ pub enum Channel {
     Sms,
 }
 
+impl Channel {
+    /// Every channel.
+    pub const ALL: [Channel; 3] = [Channel::ZaloZns, Channel::ZaloOa, Channel::Sms];
+
+    /// Stored form (`outbox_messages.channel`, `outbox_attempts.channel`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ZaloZns => "zalo_zns",
+            Self::ZaloOa => "zalo_oa",
+            Self::Sms => "sms",
+        }
+    }
+
+    /// Parses the stored form.
+    pub fn from_stored(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
 /// The channel family a person prefers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -26,6 +45,23 @@ pub enum PreferredChannel {
     Zalo,
     /// SMS.
     Sms,
+}
+
+impl PreferredChannel {
+    /// Stored form (`clients.preferred_channel`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Zalo => "zalo",
+            Self::Sms => "sms",
+        }
+    }
+
+    /// Parses the stored form.
+    pub fn from_stored(s: &str) -> Option<Self> {
+        [Self::Zalo, Self::Sms]
+            .into_iter()
+            .find(|c| c.as_str() == s)
+    }
 }
 
 /// What we know about reaching one person, as far as channel choice needs.
@@ -103,6 +139,23 @@ mod tests {
 
     fn now() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 30, 3, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn stored_channel_names_are_the_ones_in_the_database_and_read_back() {
+        let names: Vec<&str> = Channel::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(names, ["zalo_zns", "zalo_oa", "sms"]);
+        for c in Channel::ALL {
+            assert_eq!(Channel::from_stored(c.as_str()), Some(c));
+        }
+        assert_eq!(Channel::from_stored("zalo"), None);
+        assert_eq!(PreferredChannel::Zalo.as_str(), "zalo");
+        assert_eq!(PreferredChannel::Sms.as_str(), "sms");
+        assert_eq!(
+            PreferredChannel::from_stored("sms"),
+            Some(PreferredChannel::Sms)
+        );
+        assert_eq!(PreferredChannel::from_stored("zalo_oa"), None);
     }
 
     fn everyone_agrees() -> ContactProfile {

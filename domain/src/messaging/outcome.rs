@@ -43,6 +43,110 @@ pub enum OutcomeClass {
     Duplicate { provider_id: Option<String> },
 }
 
+/// The stored outcome of one gateway attempt (`outbox_attempts.outcome`): an answer class, or
+/// [`AttemptOutcome::InFlight`] while the call's answer is not recorded yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AttemptOutcome {
+    /// Accepted for delivery.
+    Accepted,
+    /// The gateway had already accepted this message; nothing was resent.
+    Duplicate,
+    /// The access token was refused even after a refresh.
+    AuthExpired,
+    /// A temporary failure.
+    Retryable,
+    /// Rate limit, quota or night rule.
+    Reschedule,
+    /// The person cannot be reached on this channel.
+    RecipientUnreachable,
+    /// The channel is misconfigured or refused the template.
+    ChannelUnavailable,
+    /// This message cannot be sent on this channel.
+    Permanent,
+    /// It may or may not have gone out.
+    Ambiguous,
+    /// The call has started and its answer is not recorded yet. The sender writes the attempt
+    /// row with it before every call, so a call that a stopped worker never finished is a
+    /// recorded fact, not a guess from counters.
+    InFlight,
+}
+
+impl AttemptOutcome {
+    /// Every outcome.
+    pub const ALL: [AttemptOutcome; 10] = [
+        Self::Accepted,
+        Self::Duplicate,
+        Self::AuthExpired,
+        Self::Retryable,
+        Self::Reschedule,
+        Self::RecipientUnreachable,
+        Self::ChannelUnavailable,
+        Self::Permanent,
+        Self::Ambiguous,
+        Self::InFlight,
+    ];
+
+    /// Stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Accepted => "accepted",
+            Self::Duplicate => "duplicate",
+            Self::AuthExpired => "auth_expired",
+            Self::Retryable => "retryable",
+            Self::Reschedule => "reschedule",
+            Self::RecipientUnreachable => "recipient_unreachable",
+            Self::ChannelUnavailable => "channel_unavailable",
+            Self::Permanent => "permanent",
+            Self::Ambiguous => "ambiguous",
+            Self::InFlight => "in_flight",
+        }
+    }
+
+    /// Parses the stored form.
+    pub fn from_stored(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|o| o.as_str() == s)
+    }
+
+    /// An attempt that may have reached the person (so a receipt can confirm it).
+    pub fn may_have_reached(self) -> bool {
+        matches!(
+            self,
+            Self::Accepted | Self::Duplicate | Self::Ambiguous | Self::InFlight
+        )
+    }
+}
+
+impl OutcomeClass {
+    /// The stored outcome of an attempt that got this answer.
+    pub fn outcome(&self) -> AttemptOutcome {
+        match self {
+            Self::Accepted { .. } => AttemptOutcome::Accepted,
+            Self::AuthExpired => AttemptOutcome::AuthExpired,
+            Self::Retryable { .. } => AttemptOutcome::Retryable,
+            Self::Reschedule { .. } => AttemptOutcome::Reschedule,
+            Self::RecipientUnreachable { .. } => AttemptOutcome::RecipientUnreachable,
+            Self::ChannelUnavailable { .. } => AttemptOutcome::ChannelUnavailable,
+            Self::Permanent { .. } => AttemptOutcome::Permanent,
+            Self::Ambiguous { .. } => AttemptOutcome::Ambiguous,
+            Self::Duplicate { .. } => AttemptOutcome::Duplicate,
+        }
+    }
+
+    /// The class's reason, empty for an acceptance.
+    pub fn reason(&self) -> String {
+        match self {
+            Self::Retryable { reason }
+            | Self::Reschedule { reason, .. }
+            | Self::RecipientUnreachable { reason }
+            | Self::ChannelUnavailable { reason }
+            | Self::Permanent { reason }
+            | Self::Ambiguous { reason } => reason.clone(),
+            Self::AuthExpired => "access token expired".into(),
+            Self::Accepted { .. } | Self::Duplicate { .. } => String::new(),
+        }
+    }
+}
+
 /// What a failure means for the sender, shared by the gateway code tables.
 #[derive(Debug, Clone, Copy)]
 enum Kind {

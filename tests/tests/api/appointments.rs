@@ -5,12 +5,12 @@ use chrono::{DateTime, Duration, Utc};
 use entities::{appointment, commune_policy, outbox_message};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde_json::{Value, json};
+use store::policy::Policy;
 use tests::{
     TestApp, db_tests,
     world::{COMMUNE_A, COMMUNE_B},
 };
 use uuid::Uuid;
-use worker::policy::Policy;
 
 db_tests!(
     creating_an_appointment_queues_its_reminders,
@@ -571,7 +571,7 @@ async fn overdue_appointments_become_missed_exactly_once(app: TestApp) {
         json!({ "appointmentId": attended, "outcome": "ATTENDED", "drugTestResult": "REFUSED" });
     app.ok(&world.key_a, RECORD, json!({ "input": outcome }))
         .await;
-    let mark = || worker::appointments::mark_overdue(&app.db, &policy, app.clock_now());
+    let mark = || store::appointments::mark_overdue(&app.db, &policy, app.clock_now());
     assert_eq!(mark().await.unwrap(), 0, "within the grace period");
     // Ends at +1h10; two hours of grace in commune A.
     app.clock

@@ -126,8 +126,8 @@ async fn check_in_by_mutation_link_and_reply_then_a_miss(app: TestApp) {
         app.db.clone(),
         worker::gateways::Gateways::console_only(),
         std::sync::Arc::new(app.clock.clone()),
-        worker::policy::Policy::defaults(),
-        worker::sender::SenderSettings::default(),
+        store::policy::Policy::defaults(),
+        store::settings::SenderSettings::default(),
     );
     sender.run_once().await.unwrap();
     let sent = "SELECT COUNT(*) AS n FROM outbox_messages WHERE template = 'officer_help_requested' AND status = 'sent'";
@@ -215,8 +215,8 @@ async fn missed_detection_runs_once_even_concurrently(app: TestApp) {
     // Two detectors at once (two workers on PostgreSQL; serialised by SQLite's single writer).
     let now = app.clock_now();
     let (a, b) = tokio::join!(
-        worker::occurrences::mark_missed(&app.db, now),
-        worker::occurrences::mark_missed(&app.db, now)
+        store::occurrences::mark_missed(&app.db, now),
+        store::occurrences::mark_missed(&app.db, now)
     );
     let total = a.unwrap().len() + b.unwrap().len();
     assert_eq!(

@@ -23,10 +23,10 @@ async fn a_write_that_cannot_get_the_lock_in_time_is_unavailable_and_writes_noth
     let app = spawn_app(Backend::Sqlite).await.expect("sqlite app");
     let clients_before = app.count("clients").await;
     // Another process (a stuck writer, a long import) holds SQLite's write lock.
-    let holder = worker::db::connect(&app.database_url(), 1)
+    let holder = store::db::connect(&app.database_url(), 1)
         .await
         .expect("second connection");
-    let stuck = worker::db::begin_write(&holder)
+    let stuck = store::db::begin_write(&holder)
         .await
         .expect("take the write lock");
     let started = std::time::Instant::now();
@@ -45,7 +45,7 @@ async fn a_write_that_cannot_get_the_lock_in_time_is_unavailable_and_writes_noth
         "{body:#}"
     );
     assert!(
-        waited >= worker::db::BUSY_TIMEOUT,
+        waited >= store::db::BUSY_TIMEOUT,
         "the request waited for the lock first ({waited:?})"
     );
     assert_eq!(
@@ -151,7 +151,7 @@ async fn worker_writes(
         worker::planner::tick(&app.db, &app.planning, now)
             .await
             .map_err(|e| format!("planner tick: {e}"))?;
-        let claim = worker::sender::Claim {
+        let claim = store::outbox::Claim {
             token: Uuid::now_v7(),
             worker: Uuid::now_v7(),
             now,
@@ -159,7 +159,7 @@ async fn worker_writes(
             stale_before: now - Duration::seconds(15),
             limit: 20,
         };
-        worker::sender::claim(&app.db, claim)
+        store::outbox::claim(&app.db, claim)
             .await
             .map_err(|e| format!("dispatcher claim: {e}"))?;
         rounds += 1;

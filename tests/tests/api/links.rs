@@ -39,7 +39,7 @@ async fn link(app: &TestApp, w: &tests::world::World, occurrence: &Value) -> Str
     let url = data["checkInLink"]["url"].as_str().unwrap();
     let token = url.rsplit('/').next().unwrap();
     assert_eq!(url, format!("http://127.0.0.1:8080/c/{token}"));
-    assert_eq!(token.len(), worker::links::SHORT_TOKEN_LEN, "{url}");
+    assert_eq!(token.len(), store::links::SHORT_TOKEN_LEN, "{url}");
     format!("{}/c/{token}", app.address)
 }
 
@@ -145,7 +145,7 @@ async fn links_issued_before_short_links_still_work(app: TestApp) {
     )
     .unwrap();
     let closes = tests::test_start() + Duration::hours(4);
-    let token = worker::links::sign(&app.planning.link_key, id, closes);
+    let token = store::links::sign(&app.planning.link_key, id, closes);
     assert_eq!(token.len(), 54);
     let url = format!("{}/c/{token}", app.address);
     assert!(get(&app, &url).await.1.contains("<form"));

@@ -4,11 +4,9 @@
 use std::sync::Arc;
 
 use serde_json::{Value, json};
+use store::settings::SenderSettings;
 use tests::{TestApp, db_tests};
-use worker::{
-    gateways::Gateways,
-    sender::{Sender, SenderSettings},
-};
+use worker::{gateways::Gateways, sender::Sender};
 
 db_tests!(
     message_history_is_visible_in_the_clients_commune_only,

@@ -13,12 +13,12 @@ use domain::messaging::templates::{TemplateKey, Vars};
 use entities::{client, outbox_message};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use serde_json::{Value, json};
+use store::outbox::{self, MessageStatus, NewMessage, Recipient};
 use tests::{
     Backend, TestApp, db_tests, spawn_app_with,
     webhooks::{APP_ID, post_signed, post_zalo, sign, zalo_event, zalo_receipt},
 };
 use uuid::Uuid;
-use worker::outbox::{self, MessageStatus, NewMessage, Recipient};
 
 db_tests!(
     zalo_replies_check_in_and_opt_out_with_one_confirmation_each,
@@ -220,7 +220,7 @@ async fn message(
     let c = client_a(app).await;
     let now = app.clock_now();
     let new = NewMessage {
-        dedupe_key: format!("test:{key}"),
+        dedupe_key: store::outbox::DedupeKey::test_row(key),
         recipient: Recipient::Client(c.id),
         commune_code: c.commune_code,
         template: TemplateKey::CheckInConfirmed,

@@ -8,6 +8,7 @@ use chrono::Duration;
 use entities::outbox_message;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
+use store::settings::SenderSettings;
 use tests::{
     Backend, TestApp, spawn_app,
     world::{COMMUNE_A, client_input},
@@ -17,10 +18,7 @@ use wiremock::{
     Mock, MockServer,
     matchers::{method, path},
 };
-use worker::{
-    gateways::GatewaySettings,
-    sender::{Sender, SenderSettings},
-};
+use worker::{gateways::GatewaySettings, sender::Sender};
 
 use crate::support::{DedupingEsms, ESMS_PATH, bodies, book, fake_gateways, sender_with};
 
@@ -127,7 +125,7 @@ async fn deliver_through_apalis(app: &TestApp, workers: usize, cut_connections: 
     // The fake refuses repeated ids, as the real eSMS does, so a send whose outcome was lost
     // with its connection is retried without a second SMS.
     let (ids, fake, esms) = two_hundred_due_sms(app).await;
-    let mut settings = worker::WorkerSettings::for_tests();
+    let mut settings = store::WorkerSettings::for_tests();
     settings.gateways = GatewaySettings::for_tests(&fake.uri(), &fake.uri());
     settings.tick = StdDuration::from_millis(50);
     settings.sender = SenderSettings {
@@ -202,7 +200,7 @@ async fn deliver_through_apalis(app: &TestApp, workers: usize, cut_connections: 
 /// Terminates every other connection to the test's database; returns how many.
 async fn kill_other_connections(app: &TestApp) -> usize {
     use sea_orm::ConnectionTrait;
-    let killer = worker::db::connect(&app.database_url(), 1).await.unwrap();
+    let killer = store::db::connect(&app.database_url(), 1).await.unwrap();
     let rows = killer
         .query_all_raw(sea_orm::Statement::from_string(
             sea_orm::DatabaseBackend::Postgres,

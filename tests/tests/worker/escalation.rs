@@ -7,13 +7,13 @@ use domain::escalation::{AckMethod, Outcome, ack_code::CodeRefused};
 use entities::{check_in_occurrence, escalation, outbox_message};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
+use store::escalation::{self as esc, CodeReply};
 use tests::{TestApp, db_tests_with, world::COMMUNE_A};
 use uuid::Uuid;
 use wiremock::{
     Mock,
     matchers::{body_partial_json, method, path},
 };
-use worker::escalation::{self as esc, CodeReply};
 
 use crate::support::{
     ESMS_PATH, bodies, book, check_in_prompt_due, drain, esms, fake_gateways, sender,
@@ -116,7 +116,7 @@ async fn status(app: &TestApp, id: Uuid) -> escalation::Model {
 }
 
 async fn reply_code(app: &TestApp, officer: Uuid, code: &str) -> CodeReply {
-    let txn = worker::db::begin_write(&app.db).await.unwrap();
+    let txn = store::db::begin_write(&app.db).await.unwrap();
     let r = esc::acknowledge_by_code(&txn, "0987654321", officer, code, |_| true, app.clock_now())
         .await
         .unwrap();
@@ -209,7 +209,7 @@ async fn misses_climb_the_chain_until_a_reply_code_stops_it(app: TestApp) {
     );
 
     // Resolved: closed, and its code is dead.
-    let txn = worker::db::begin_write(&app.db).await.unwrap();
+    let txn = store::db::begin_write(&app.db).await.unwrap();
     esc::resolve(
         &txn,
         s.escalation.id,
@@ -243,7 +243,7 @@ async fn two_sweeps_at_once_open_one_escalation_and_alert_once(app: TestApp) {
         .unwrap();
     app.clock.set(occ.closes_at + Duration::hours(1));
     // Mark the miss first, then two sweeps race on it.
-    worker::occurrences::mark_missed(&app.db, app.clock_now())
+    store::occurrences::mark_missed(&app.db, app.clock_now())
         .await
         .unwrap();
     let now = app.clock_now();
@@ -292,7 +292,7 @@ async fn an_acknowledgement_at_the_timeout_instant_leaves_no_live_alert_above_it
     app.clock.advance(Duration::hours(4));
     let now = app.clock_now();
     let ack = async {
-        let txn = worker::db::begin_write(&app.db).await?;
+        let txn = store::db::begin_write(&app.db).await?;
         let r =
             esc::acknowledge(&txn, s.escalation.id, s.officer_a, AckMethod::Mutation, now).await;
         txn.commit().await?;

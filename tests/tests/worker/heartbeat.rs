@@ -5,9 +5,9 @@
 use std::time::Duration as StdDuration;
 
 use chrono::Duration;
+use store::settings::SenderSettings;
 use tests::{TestApp, db_tests};
 use uuid::Uuid;
-use worker::sender::SenderSettings;
 
 use crate::support::{
     attempts, client_a_reminder_due, pairs, reload, sender, zns_ok, zns_to_client_a,

@@ -8,6 +8,7 @@ use std::time::Duration as StdDuration;
 use chrono::{DateTime, Duration, Utc};
 use entities::outbox_message;
 use serde_json::{Value, json};
+use store::settings::{GatewaySettings, SenderSettings};
 use tests::{
     TestApp, db_tests,
     webhooks::{post_signed, zalo_receipt},
@@ -17,7 +18,6 @@ use wiremock::{
     Mock, MockServer, ResponseTemplate,
     matchers::{body_partial_json, path},
 };
-use worker::{gateways::GatewaySettings, sender::SenderSettings};
 
 use crate::support::{
     attempts, client_a_reminder_due, drain, fake_gateways, pairs, reload, reminder_due, sender,

@@ -150,8 +150,8 @@ async fn an_unpaid_instalment_past_due_makes_the_loan_overdue_and_alerts_once(ap
     app.clock.set(at(2026, 12, 31, 1));
     let now = app.clock_now();
     let (a, b) = tokio::join!(
-        worker::loans::mark_overdue(&app.db, now),
-        worker::loans::mark_overdue(&app.db, now)
+        store::loans::mark_overdue(&app.db, now),
+        store::loans::mark_overdue(&app.db, now)
     );
     assert_eq!(a.unwrap() + b.unwrap(), 1);
     assert_eq!(app.tick().await.loan_instalments_overdue, 0);

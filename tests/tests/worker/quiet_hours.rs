@@ -6,8 +6,8 @@ use chrono::{DateTime, TimeZone, Utc};
 use domain::messaging::templates::{TemplateKey, Vars};
 use entities::outbox_message;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use store::outbox::{self, DedupeKey, NewMessage, Recipient};
 use tests::{TestApp, db_tests, world::COMMUNE_A};
-use worker::outbox::{self, NewMessage, Recipient};
 
 use crate::support::{
     attempts, book, client_a_reminder_due, drain, esms, fake_gateways, pairs, reload, sender,
@@ -131,7 +131,7 @@ async fn an_urgent_officer_alert_passes_quiet_hours(app: TestApp) {
         .with("time", "05:30 thứ Ba, 01/12/2026")
         .with("link", "https://donghanh.example/o/1");
     let alert = NewMessage {
-        dedupe_key: "help:quiet-hours-test".into(),
+        dedupe_key: DedupeKey::test_row("quiet-hours"),
         recipient: Recipient::Officer(officer),
         commune_code: COMMUNE_A.into(),
         template: TemplateKey::OfficerHelpRequested,
@@ -148,7 +148,7 @@ async fn an_urgent_officer_alert_passes_quiet_hours(app: TestApp) {
             .unwrap()
     );
     let alert = outbox_message::Entity::find()
-        .filter(outbox_message::Column::DedupeKey.eq("help:quiet-hours-test"))
+        .filter(outbox_message::Column::DedupeKey.eq(DedupeKey::test_row("quiet-hours").as_str()))
         .one(&app.db)
         .await
         .unwrap()

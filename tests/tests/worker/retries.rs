@@ -8,12 +8,12 @@ use std::time::Duration as StdDuration;
 use chrono::Duration;
 use domain::messaging::backoff::RetryPolicy;
 use entities::outbox_message;
+use store::settings::{GatewaySettings, SenderSettings};
 use tests::{
     TestApp, db_tests,
     world::{COMMUNE_A, World, client_input},
 };
 use wiremock::{MockServer, ResponseTemplate};
-use worker::{gateways::GatewaySettings, sender::SenderSettings};
 
 use crate::support::{
     ESMS_PATH, attempts, bodies, client_a_reminder_due, drain, esms, fake_gateways, pairs, reload,

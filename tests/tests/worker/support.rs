@@ -7,6 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use entities::{outbox_attempt, outbox_message};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
+use store::settings::SenderSettings;
 use tests::{TestApp, world::World};
 use uuid::Uuid;
 use wiremock::{
@@ -15,7 +16,7 @@ use wiremock::{
 };
 use worker::{
     gateways::{GatewaySettings, Gateways},
-    sender::{Sender, SenderSettings},
+    sender::Sender,
 };
 
 /// Where ZNS template messages are posted.

@@ -106,7 +106,7 @@ async fn prompt_with_realistic_link_is_one_segment(app: TestApp) {
     let token = link
         .strip_prefix(&format!("{PUBLIC_URL}/c/"))
         .unwrap_or_else(|| panic!("{link}"));
-    assert_eq!(token.len(), worker::links::SHORT_TOKEN_LEN, "{link}");
+    assert_eq!(token.len(), store::links::SHORT_TOKEN_LEN, "{link}");
 
     // The link works: GET shows the button, POST records, GET then says it is recorded.
     let local = link.replace(PUBLIC_URL, &app.address);

@@ -6,8 +6,8 @@ use domain::messaging::outcome::{OutcomeClass, classify_esms};
 use domain::messaging::templates::render_sms;
 use serde_json::{Value, json};
 
-use super::config::EsmsSettings;
 use super::{Gateway, OutgoingMessage, http, log_outcome};
+use store::settings::gateways::EsmsSettings;
 
 /// Sends brandname SMS through eSMS. `RequestId` is our message id, which eSMS
 /// deduplicates for 24 hours (code 124): a retry after a crash or a timeout cannot double

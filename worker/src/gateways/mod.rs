@@ -8,7 +8,6 @@
 //! Logs carry the message id, channel and class only: never a phone number, a name, the
 //! text or a token.
 
-pub mod config;
 pub mod console;
 pub mod esms;
 mod http;
@@ -27,12 +26,12 @@ use domain::messaging::templates::{TemplateKey, Vars};
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
-pub use self::config::GatewaySettings;
 pub use self::console::{ConsoleGateway, ConsoleOutbox, ConsoleRecord};
 pub use self::esms::EsmsGateway;
 pub use self::zalo_oa::ZaloOaGateway;
 pub use self::zns::ZnsGateway;
 use crate::zalo_tokens::ZaloTokenStore;
+pub use store::settings::GatewaySettings;
 
 /// One message to one person over one channel.
 #[derive(Clone)]
@@ -185,18 +184,9 @@ impl Gateways {
 /// The one log line per send: message id, channel and class, plus the class's reason,
 /// which the classifiers build from fixed strings and provider codes only.
 fn log_outcome(channel: Channel, message_id: Uuid, class: &OutcomeClass) {
-    let (label, reason) = match class {
-        OutcomeClass::Accepted { .. } => ("accepted", None),
-        OutcomeClass::Duplicate { .. } => ("duplicate", None),
-        OutcomeClass::AuthExpired => ("auth_expired", None),
-        OutcomeClass::Retryable { reason } => ("retryable", Some(reason)),
-        OutcomeClass::Reschedule { reason, .. } => ("reschedule", Some(reason)),
-        OutcomeClass::RecipientUnreachable { reason } => ("recipient_unreachable", Some(reason)),
-        OutcomeClass::ChannelUnavailable { reason } => ("channel_unavailable", Some(reason)),
-        OutcomeClass::Permanent { reason } => ("permanent", Some(reason)),
-        OutcomeClass::Ambiguous { reason } => ("ambiguous", Some(reason)),
-    };
-    let reason = reason.map(String::as_str).unwrap_or_default();
+    let label = class.outcome().as_str();
+    let reason = class.reason();
+    let reason = reason.as_str();
     if matches!(class, OutcomeClass::ChannelUnavailable { .. }) {
         tracing::warn!(%message_id, ?channel, class = label, reason, "gateway send");
     } else {

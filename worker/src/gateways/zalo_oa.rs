@@ -8,9 +8,9 @@ use domain::messaging::outcome::{OutcomeClass, classify_zalo_oa};
 use domain::messaging::templates::render;
 use serde_json::json;
 
-use super::config::ZaloSettings;
 use super::{Gateway, OutgoingMessage, http, log_outcome, zalo_auth};
 use crate::zalo_tokens::ZaloTokenStore;
+use store::settings::gateways::ZaloSettings;
 
 /// Sends OA messages. Zalo allows them only within 7 days of the person's last
 /// interaction (error -230 outside it, which the classifier makes `RecipientUnreachable`).

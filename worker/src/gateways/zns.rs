@@ -9,9 +9,9 @@ use domain::messaging::outcome::{OutcomeClass, classify_zns};
 use domain::messaging::templates::{TemplateKey, zns_template_data};
 use serde_json::json;
 
-use super::config::ZaloSettings;
 use super::{Gateway, OutgoingMessage, http, log_outcome, zalo_auth};
 use crate::zalo_tokens::ZaloTokenStore;
+use store::settings::gateways::ZaloSettings;
 
 /// Sends ZNS template messages. ZNS does not deduplicate (`tracking_id` is only echoed in
 /// receipts), so an `Ambiguous` answer must be reconciled before any resend.

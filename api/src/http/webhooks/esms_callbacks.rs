@@ -1,6 +1,7 @@
 //! eSMS delivery callbacks: unsigned GETs, authenticated by the secret in the callback URL.
 
 use std::collections::HashMap;
+use store::outbox::{mark_delivered, mark_failed};
 
 use axum::{
     extract::{Path, Query, State},
@@ -10,11 +11,7 @@ use entities::outbox_message;
 use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter};
 use sha2::{Digest, Sha256};
 
-use super::{
-    Processed, claim, constant_time_eq,
-    receipts::{mark_delivered, mark_failed},
-    sha256_hex,
-};
+use super::{Processed, claim, constant_time_eq, sha256_hex};
 use crate::startup::AppState;
 
 /// What an eSMS `SendStatus` means for us.
@@ -98,7 +95,7 @@ async fn process_esms(
     report: EsmsReport,
 ) -> Result<Option<Processed>, DbErr> {
     let now = state.clock.now();
-    let txn = worker::db::begin_write(&state.db).await?;
+    let txn = store::db::begin_write(&state.db).await?;
     let known = outbox_message::Entity::find()
         .filter(outbox_message::Column::ProviderMessageId.eq(sms_id))
         .one(&txn)

@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 use domain::messaging::templates::{TemplateKey, Vars};
 use entities::{check_in_occurrence, client};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use store::outbox::{self, DedupeKey, NewMessage, Recipient};
 use uuid::Uuid;
-use worker::outbox::{self, NewMessage, Recipient};
 
 use super::{Processed, claim};
 use crate::{
@@ -23,7 +23,7 @@ pub(super) async fn reply(
     text: &str,
     now: DateTime<Utc>,
 ) -> AppResult<Processed> {
-    let txn = worker::db::begin_write(&state.db).await?;
+    let txn = store::db::begin_write(&state.db).await?;
     if !claim(&txn, digest, "zalo", now).await? {
         return Ok(Processed::Before);
     }
@@ -80,7 +80,7 @@ async fn confirm_check_in(
         return Ok(0);
     };
     let message = NewMessage {
-        dedupe_key: format!("check_in_confirmed:{occurrence_id}"),
+        dedupe_key: DedupeKey::check_in_confirmed(occurrence_id),
         recipient: Recipient::Client(c.id),
         commune_code: occ.commune_code,
         template: TemplateKey::CheckInConfirmed,
@@ -109,7 +109,7 @@ async fn confirm_opt_out(
     for c in clients {
         let Some(at) = c.opted_out_at else { continue };
         let message = NewMessage {
-            dedupe_key: format!("opt_out_confirmed:{}:{}", c.id, at.timestamp_millis()),
+            dedupe_key: DedupeKey::opt_out_confirmed(c.id, at),
             recipient: Recipient::Client(c.id),
             commune_code: c.commune_code,
             template: TemplateKey::OptOutConfirmed,

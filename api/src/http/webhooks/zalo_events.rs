@@ -9,11 +9,10 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+use store::outbox::mark_delivered;
 use uuid::Uuid;
 
-use super::{
-    Processed, claim, constant_time_eq, receipts::mark_delivered, replies::reply, sha256_hex,
-};
+use super::{Processed, claim, constant_time_eq, replies::reply, sha256_hex};
 use crate::{error::AppResult, startup::AppState};
 
 /// Header carrying the Zalo event signature.
@@ -160,7 +159,7 @@ async fn process_zalo(
         };
         return reply(state, digest, sender.id, &text, now).await;
     }
-    let txn = worker::db::begin_write(&state.db).await?;
+    let txn = store::db::begin_write(&state.db).await?;
     if !claim(&txn, digest, "zalo", now).await? {
         return Ok(Processed::Before);
     }
@@ -185,7 +184,7 @@ async fn process_zalo(
 }
 
 async fn claim_only(state: &AppState, digest: &str, now: DateTime<Utc>) -> AppResult<Processed> {
-    let txn = worker::db::begin_write(&state.db).await?;
+    let txn = store::db::begin_write(&state.db).await?;
     let fresh = claim(&txn, digest, "zalo", now).await?;
     txn.commit().await?;
     Ok(if fresh {

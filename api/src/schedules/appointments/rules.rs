@@ -4,7 +4,7 @@ use chrono::{DateTime, Duration, Utc};
 use domain::bounds::{
     MAX_APPOINTMENT_AHEAD_DAYS, MAX_APPOINTMENT_BACKDATING_DAYS, MAX_APPOINTMENT_HOURS,
 };
-use worker::appointments::AppointmentStatus;
+use store::appointments::AppointmentStatus;
 
 use crate::error::{AppError, AppResult};
 

@@ -247,3 +247,94 @@ fn retry_after_header() {
     );
     assert_eq!(parse_retry_after("soon", now), None);
 }
+
+#[test]
+fn every_attempt_outcome_has_its_own_stored_name_and_reads_back() {
+    let names: Vec<&str> = AttemptOutcome::ALL.iter().map(|o| o.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "accepted",
+            "duplicate",
+            "auth_expired",
+            "retryable",
+            "reschedule",
+            "recipient_unreachable",
+            "channel_unavailable",
+            "permanent",
+            "ambiguous",
+            "in_flight",
+        ]
+    );
+    for o in AttemptOutcome::ALL {
+        assert_eq!(AttemptOutcome::from_stored(o.as_str()), Some(o));
+    }
+    assert_eq!(AttemptOutcome::from_stored("sent"), None);
+}
+
+#[test]
+fn only_answers_that_may_have_reached_the_person_are_confirmed_by_a_receipt() {
+    let reached: Vec<AttemptOutcome> = AttemptOutcome::ALL
+        .into_iter()
+        .filter(|o| o.may_have_reached())
+        .collect();
+    assert_eq!(
+        reached,
+        [
+            AttemptOutcome::Accepted,
+            AttemptOutcome::Duplicate,
+            AttemptOutcome::Ambiguous,
+            AttemptOutcome::InFlight,
+        ]
+    );
+}
+
+#[test]
+fn each_class_is_stored_under_its_outcome() {
+    let reason = || "r".to_owned();
+    let cases = [
+        (
+            OutcomeClass::Accepted {
+                provider_id: "p".into(),
+            },
+            AttemptOutcome::Accepted,
+        ),
+        (OutcomeClass::AuthExpired, AttemptOutcome::AuthExpired),
+        (
+            OutcomeClass::Retryable { reason: reason() },
+            AttemptOutcome::Retryable,
+        ),
+        (
+            OutcomeClass::Reschedule {
+                retry_after: None,
+                reason: reason(),
+            },
+            AttemptOutcome::Reschedule,
+        ),
+        (
+            OutcomeClass::RecipientUnreachable { reason: reason() },
+            AttemptOutcome::RecipientUnreachable,
+        ),
+        (
+            OutcomeClass::ChannelUnavailable { reason: reason() },
+            AttemptOutcome::ChannelUnavailable,
+        ),
+        (
+            OutcomeClass::Permanent { reason: reason() },
+            AttemptOutcome::Permanent,
+        ),
+        (
+            OutcomeClass::Ambiguous { reason: reason() },
+            AttemptOutcome::Ambiguous,
+        ),
+        (
+            OutcomeClass::Duplicate { provider_id: None },
+            AttemptOutcome::Duplicate,
+        ),
+    ];
+    for (class, outcome) in cases {
+        assert_eq!(class.outcome(), outcome, "{class:?}");
+    }
+    assert_eq!(OutcomeClass::AuthExpired.reason(), "access token expired");
+    assert_eq!(OutcomeClass::Duplicate { provider_id: None }.reason(), "");
+}

@@ -26,7 +26,7 @@ mod fixtures {
 
     /// What a client actually receives: a common long-ish name, a real place,
     /// and a one-tap link on a realistic public address with a 16-character
-    /// token (96 bits, as `worker::links` makes them).
+    /// token (96 bits, as `store::links` makes them).
     pub fn realistic_vars() -> Vars {
         Vars::new()
             .with("name", "Nguyễn Thị Phương Thảo")

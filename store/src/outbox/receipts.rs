@@ -1,13 +1,16 @@
-//! Delivery receipts move a message forward only; see the `webhooks` module documentation.
+//! Delivery receipts (Zalo events, eSMS callbacks) move a message forward only: `sent`,
+//! `unconfirmed` or a running send become `delivered`; a failure report fails only what eSMS
+//! accepted. See the API's `http::webhooks` module for how receipts arrive.
 
+use super::MessageStatus;
 use chrono::{DateTime, Utc};
+use domain::messaging::outcome::AttemptOutcome;
 use entities::{outbox_attempt, outbox_message};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
     sea_query::{Expr, Func},
 };
 use uuid::Uuid;
-use worker::outbox::{IN_FLIGHT, MessageStatus};
 
 /// Statuses a delivery receipt may move to `delivered`.
 const RECEIPT_FROM: [MessageStatus; 3] = [
@@ -25,7 +28,7 @@ fn stored(statuses: &[MessageStatus]) -> Vec<&'static str> {
 /// `sent` over it. The receipt confirms one attempt (see [`confirmed_attempt`]): its
 /// `delivered_at` is set, and the message's `sent_at`, if still empty (an ambiguous or
 /// interrupted send), becomes the time of that attempt, not of the receipt.
-pub(super) async fn mark_delivered(
+pub async fn mark_delivered(
     db: &impl ConnectionTrait,
     provider_ids: &[String],
     ours: Option<Uuid>,
@@ -135,10 +138,7 @@ async fn confirmed_attempt(
     });
     let index = named.or_else(|| {
         attempts.iter().position(|a| {
-            matches!(
-                a.outcome.as_str(),
-                "accepted" | "duplicate" | "ambiguous" | IN_FLIGHT
-            )
+            AttemptOutcome::from_stored(&a.outcome).is_some_and(AttemptOutcome::may_have_reached)
         })
     });
     Ok(index.and_then(|i| attempts.into_iter().nth(i)))
@@ -146,7 +146,7 @@ async fn confirmed_attempt(
 
 /// A failure report fails a message eSMS accepted (`sent`, `unconfirmed`), never one already
 /// delivered, and not one a worker is sending again right now.
-pub(super) async fn mark_failed(
+pub async fn mark_failed(
     db: &impl ConnectionTrait,
     sms_id: &str,
     code: u16,

@@ -20,7 +20,7 @@ use super::credentials;
 use crate::{
     alerts::case_reference,
     occurrences::{OccurrenceStatus, PlanningContext},
-    outbox::{self, NewMessage, Recipient},
+    outbox::{self, DedupeKey, NewMessage, Recipient},
 };
 
 /// Names in a digest are cut to this many characters, so a digest stays within its SMS budget.
@@ -169,7 +169,7 @@ async fn single(
     outbox::enqueue(
         db,
         NewMessage {
-            dedupe_key: format!("escalation:{}:{kind}:{}:{}", e.id, e.level, a.officer_id),
+            dedupe_key: DedupeKey::escalation_alert(e.id, kind, e.level, a.officer_id),
             recipient: Recipient::Officer(a.officer_id),
             commune_code: e.commune_code.clone(),
             template,
@@ -215,9 +215,9 @@ async fn digest_message(
     outbox::enqueue(
         db,
         NewMessage {
-            dedupe_key: format!(
-                "escalation_digest:{officer_id}:{}",
-                &hex::encode(fingerprint.finalize())[..32]
+            dedupe_key: DedupeKey::escalation_digest(
+                officer_id,
+                &hex::encode(fingerprint.finalize())[..32],
             ),
             recipient: Recipient::Officer(officer_id),
             commune_code: first.commune_code.clone(),

@@ -10,6 +10,12 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+mod lease;
+mod receipts;
+
+pub use lease::{Attempt, Claim, Finish, Taker, claim, finish, start_attempt, take};
+pub use receipts::{mark_delivered, mark_failed};
+
 /// Where a message stands. Stored as the `as_str` form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MessageStatus {
@@ -68,11 +74,6 @@ impl MessageStatus {
     }
 }
 
-/// The stored outcome of an attempt whose gateway call has started and whose answer is not
-/// recorded yet. The sender writes the attempt row with it before every call, so a call that a
-/// stopped worker never finished is a recorded fact, not a guess from counters.
-pub const IN_FLIGHT: &str = "in_flight";
-
 /// Who receives a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Recipient {
@@ -82,11 +83,111 @@ pub enum Recipient {
     Officer(Uuid),
 }
 
+/// A message's deterministic key, unique across the outbox: adding a message whose key exists
+/// does nothing, so re-planning, a repeated webhook or a second help request adds nothing
+/// twice. One constructor per cause; the stored text is `cause:ids`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct DedupeKey(String);
+
+impl DedupeKey {
+    /// The reminder of an appointment `minutes_before` its start (one per policy offset).
+    pub fn appointment_reminder(appointment: Uuid, minutes_before: impl std::fmt::Display) -> Self {
+        Self(format!(
+            "appointment_reminder:{appointment}:{minutes_before}"
+        ))
+    }
+
+    /// The prompt when a check-in window opens.
+    pub fn check_in_prompt(occurrence: Uuid) -> Self {
+        Self(format!("check_in_prompt:{occurrence}"))
+    }
+
+    /// The nudge before a check-in window closes.
+    pub fn check_in_nudge(occurrence: Uuid) -> Self {
+        Self(format!("check_in_nudge:{occurrence}"))
+    }
+
+    /// The thanks for a check-in made by reply.
+    pub fn check_in_confirmed(occurrence: Uuid) -> Self {
+        Self(format!("check_in_confirmed:{occurrence}"))
+    }
+
+    /// The confirmation of one opt-out: the instant of the opt-out makes "STOP" twice confirm
+    /// once, and opting out again after opting in confirm again.
+    pub fn opt_out_confirmed(client: Uuid, opted_out_at: DateTime<Utc>) -> Self {
+        Self(format!(
+            "opt_out_confirmed:{client}:{}",
+            opted_out_at.timestamp_millis()
+        ))
+    }
+
+    /// An alert to one officer about `cause`.
+    pub fn officer_alert(cause: AlertCause, officer: Uuid) -> Self {
+        let cause = match cause {
+            AlertCause::HelpRequested { occurrence } => format!("help:{occurrence}"),
+            AlertCause::DeliveryFailed { client } => format!("delivery_failed:{client}"),
+            AlertCause::LateCheckIn { check_in } => format!("escalation_late:{check_in}"),
+            AlertCause::LoanOverdue { instalment } => format!("loan_overdue:{instalment}"),
+        };
+        Self(format!("{cause}:{officer}"))
+    }
+
+    /// An escalation's alert to one officer at one level (`kind`: reached, or told it moved up).
+    pub fn escalation_alert(escalation: Uuid, kind: &str, level: i32, officer: Uuid) -> Self {
+        Self(format!("escalation:{escalation}:{kind}:{level}:{officer}"))
+    }
+
+    /// One digest of several escalation alerts for an officer; `fingerprint` names the set.
+    pub fn escalation_digest(officer: Uuid, fingerprint: &str) -> Self {
+        Self(format!("escalation_digest:{officer}:{fingerprint}"))
+    }
+
+    /// The reminder before a loan instalment falls due.
+    pub fn loan_instalment_reminder(instalment: Uuid) -> Self {
+        Self(format!("loan_instalment_reminder:{instalment}"))
+    }
+
+    /// Rows made by tests and benchmarks (`test:<label>`), never by the application.
+    pub fn test_row(label: &str) -> Self {
+        Self(format!("test:{label}"))
+    }
+
+    /// The stored text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// What an officer alert is about; with the officer it makes the alert's [`DedupeKey`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlertCause {
+    /// A client asked for help at a check-in (once per check-in).
+    HelpRequested {
+        /// The check-in occurrence.
+        occurrence: Uuid,
+    },
+    /// A message to a client could not be delivered (once per client).
+    DeliveryFailed {
+        /// The client.
+        client: Uuid,
+    },
+    /// A client under escalation checked in late (once per check-in).
+    LateCheckIn {
+        /// The check-in.
+        check_in: Uuid,
+    },
+    /// A loan instalment is past due (once per instalment).
+    LoanOverdue {
+        /// The instalment.
+        instalment: Uuid,
+    },
+}
+
 /// A message to add to the outbox.
 #[derive(Debug, Clone)]
 pub struct NewMessage {
     /// Deterministic key, unique across the outbox.
-    pub dedupe_key: String,
+    pub dedupe_key: DedupeKey,
     /// Recipient.
     pub recipient: Recipient,
     /// Commune the message belongs to (for scope and per-commune policy).
@@ -122,7 +223,7 @@ pub async fn enqueue(
         serde_json::to_string(&message.vars).map_err(|e| DbErr::Custom(format!("vars: {e}")))?;
     let row = outbox_message::ActiveModel {
         id: Set(Uuid::now_v7()),
-        dedupe_key: Set(message.dedupe_key),
+        dedupe_key: Set(message.dedupe_key.0),
         recipient_kind: Set(recipient_kind.to_owned()),
         client_id: Set(client_id),
         officer_id: Set(officer_id),
@@ -183,4 +284,56 @@ pub async fn cancel_for_source(
         .exec(db)
         .await?;
     Ok(result.rows_affected)
+}
+
+/// The `next_attempt_at` of an unconfirmed message with no channel left: it rests for a
+/// receipt or an officer and is never claimed again. (A four-digit year: SQLite compares the
+/// stored text.)
+pub fn parked_until() -> DateTime<Utc> {
+    DateTime::from_timestamp(253_402_214_400, 0).unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The keys are stored: a new release must write the same text, or re-planning after an
+    /// upgrade would queue every pending message a second time.
+    #[test]
+    fn dedupe_keys_keep_their_stored_text() {
+        let a = Uuid::from_u128(1);
+        let b = Uuid::from_u128(2);
+        let at = DateTime::from_timestamp(1_764_547_200, 5_000_000).expect("instant");
+        let cases = [
+            (
+                DedupeKey::appointment_reminder(a, 120),
+                format!("appointment_reminder:{a}:120"),
+            ),
+            (
+                DedupeKey::check_in_prompt(a),
+                format!("check_in_prompt:{a}"),
+            ),
+            (DedupeKey::check_in_nudge(a), format!("check_in_nudge:{a}")),
+            (
+                DedupeKey::check_in_confirmed(a),
+                format!("check_in_confirmed:{a}"),
+            ),
+            (
+                DedupeKey::opt_out_confirmed(a, at),
+                format!("opt_out_confirmed:{a}:1764547200005"),
+            ),
+            (
+                DedupeKey::officer_alert(AlertCause::HelpRequested { occurrence: a }, b),
+                format!("help:{a}:{b}"),
+            ),
+            (
+                DedupeKey::officer_alert(AlertCause::DeliveryFailed { client: a }, b),
+                format!("delivery_failed:{a}:{b}"),
+            ),
+            (DedupeKey::test_row("x:1"), "test:x:1".to_owned()),
+        ];
+        for (key, stored) in cases {
+            assert_eq!(key.as_str(), stored);
+        }
+    }
 }

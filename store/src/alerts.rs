@@ -19,7 +19,7 @@ use entities::{client, order_assignment, outbox_message, supervision_order};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-use crate::outbox::{self, NewMessage, Recipient};
+use crate::outbox::{self, AlertCause, DedupeKey, NewMessage, Recipient};
 
 /// Stored role of a case officer's assignment.
 const CASE_OFFICER: &str = "case_officer";
@@ -66,7 +66,7 @@ pub async fn delivery_failed(
             client_name: client.full_name,
             commune_code: client.commune_code,
             template: TemplateKey::OfficerDeliveryFailed,
-            dedupe_prefix: format!("delivery_failed:{client_id}"),
+            cause: AlertCause::DeliveryFailed { client: client_id },
             role: Some(CASE_OFFICER),
             urgent: false,
             source_type: "outbox_message",
@@ -88,8 +88,8 @@ pub struct OrderAlert {
     pub commune_code: String,
     /// What the alert says.
     pub template: TemplateKey,
-    /// The cause's part of each alert's dedupe key; the officer's id completes it.
-    pub dedupe_prefix: String,
+    /// What the alert is about: with each officer it makes the alert's dedupe key.
+    pub cause: AlertCause,
     /// Only assignments of this stored role; `None`: every officer still assigned.
     pub role: Option<&'static str>,
     /// Passes quiet hours.
@@ -121,7 +121,7 @@ pub async fn to_order_officers(
     let mut added = 0;
     for a in officers {
         let message = NewMessage {
-            dedupe_key: format!("{}:{}", alert.dedupe_prefix, a.officer_id),
+            dedupe_key: DedupeKey::officer_alert(alert.cause, a.officer_id),
             recipient: Recipient::Officer(a.officer_id),
             commune_code: alert.commune_code.clone(),
             template: alert.template,

@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use crate::{
     links::{self, LinkKey},
-    outbox::{self, NewMessage, Recipient},
+    outbox::{self, DedupeKey, NewMessage, Recipient},
     policy::Policy,
 };
 
@@ -196,8 +196,8 @@ async fn queue_prompts(
     let vars = Vars::new()
         .with("name", name)
         .with("link", links::url(&ctx.public_base_url, &token));
-    let message = |template: TemplateKey, kind: &str, due_at| NewMessage {
-        dedupe_key: format!("{kind}:{}", occ.id),
+    let message = |template: TemplateKey, dedupe_key: DedupeKey, due_at| NewMessage {
+        dedupe_key,
         recipient: Recipient::Client(occ.client_id),
         commune_code: occ.commune_code.clone(),
         template,
@@ -210,7 +210,11 @@ async fn queue_prompts(
     };
     outbox::enqueue(
         db,
-        message(TemplateKey::CheckInPrompt, "check_in_prompt", occ.opens_at),
+        message(
+            TemplateKey::CheckInPrompt,
+            DedupeKey::check_in_prompt(occ.id),
+            occ.opens_at,
+        ),
         now,
     )
     .await?;
@@ -218,7 +222,11 @@ async fn queue_prompts(
     if nudge_at > occ.opens_at {
         outbox::enqueue(
             db,
-            message(TemplateKey::CheckInNudge, "check_in_nudge", nudge_at),
+            message(
+                TemplateKey::CheckInNudge,
+                DedupeKey::check_in_nudge(occ.id),
+                nudge_at,
+            ),
             now,
         )
         .await?;

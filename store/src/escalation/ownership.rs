@@ -27,7 +27,7 @@ use super::{
 };
 use crate::{
     alerts::{self, OrderAlert, case_reference},
-    outbox::{self, NewMessage, Recipient},
+    outbox::{self, AlertCause, DedupeKey, NewMessage, Recipient},
 };
 
 /// Why taking or closing failed.
@@ -248,7 +248,12 @@ pub async fn late_check_in(
             outbox::enqueue(
                 db,
                 NewMessage {
-                    dedupe_key: format!("escalation_late:{check_in_id}:{owner}"),
+                    dedupe_key: DedupeKey::officer_alert(
+                        AlertCause::LateCheckIn {
+                            check_in: check_in_id,
+                        },
+                        owner,
+                    ),
                     recipient: Recipient::Officer(owner),
                     commune_code: e.commune_code.clone(),
                     template: TemplateKey::OfficerEscalationLateCheckIn,
@@ -274,7 +279,9 @@ pub async fn late_check_in(
                     client_name: name,
                     commune_code: e.commune_code.clone(),
                     template: TemplateKey::OfficerEscalationLateCheckIn,
-                    dedupe_prefix: format!("escalation_late:{check_in_id}"),
+                    cause: AlertCause::LateCheckIn {
+                        check_in: check_in_id,
+                    },
                     role: Some("case_officer"),
                     urgent: false,
                     source_type: "escalation_late",

@@ -25,7 +25,7 @@ use sea_orm::{
 
 use crate::{
     alerts::{OrderAlert, to_order_officers},
-    outbox::{self, NewMessage, Recipient},
+    outbox::{self, AlertCause, DedupeKey, NewMessage, Recipient},
 };
 
 /// Days before the due day that the reminder goes out.
@@ -107,7 +107,7 @@ pub async fn remind_due_instalments(
                 .with("amount", Vnd::new(owed).unwrap_or(Vnd::ZERO).to_string())
                 .with("time", format_date(i.due_on));
             let message = NewMessage {
-                dedupe_key: format!("loan_instalment_reminder:{}", i.id),
+                dedupe_key: DedupeKey::loan_instalment_reminder(i.id),
                 recipient: Recipient::Client(i.client_id),
                 commune_code: i.commune_code.clone(),
                 template: TemplateKey::LoanInstalmentReminder,
@@ -210,7 +210,7 @@ async fn alert_case_officers(
             client_name: c.full_name,
             commune_code: c.commune_code,
             template: TemplateKey::OfficerLoanOverdue,
-            dedupe_prefix: format!("loan_overdue:{}", i.id),
+            cause: AlertCause::LoanOverdue { instalment: i.id },
             role: Some(CASE_OFFICER),
             urgent: false,
             source_type: "loan_instalment",

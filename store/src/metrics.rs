@@ -7,6 +7,7 @@
 
 use std::sync::OnceLock;
 
+use crate::outbox::MessageStatus;
 use chrono::{DateTime, Utc};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use sea_orm::{ConnectionTrait, DatabaseBackend, DbErr, Statement};
@@ -59,7 +60,9 @@ async fn backlog(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<Backlo
     };
     let sql = format!(
         "SELECT COUNT(*) AS due, MIN(next_attempt_at) AS oldest FROM outbox_messages \
-         WHERE status IN ('queued', 'deferred') AND next_attempt_at <= {p}"
+         WHERE status IN ('{queued}', '{deferred}') AND next_attempt_at <= {p}",
+        queued = MessageStatus::Queued.as_str(),
+        deferred = MessageStatus::Deferred.as_str(),
     );
     let stmt = Statement::from_sql_and_values(backend, sql, [now.into()]);
     let Some(row) = db.query_one_raw(stmt).await? else {

@@ -1,15 +1,22 @@
 //! Worker settings, read once from the environment.
 
-use std::time::Duration;
+use std::time::Duration as StdDuration;
+
+use chrono::Duration;
+use domain::messaging::backoff::RetryPolicy;
 
 use crate::env::{self, ConfigError};
+
+pub mod gateways;
+
+pub use gateways::GatewaySettings;
 
 /// Settings of the worker (embedded or standalone).
 #[derive(Debug, Clone)]
 pub struct WorkerSettings {
     /// `WORKER_TICK_SECONDS` (5): how often an idle dispatcher looks for due messages, so the
     /// longest a due message (a help alert, a check-in confirmation) waits to be queued.
-    pub tick: Duration,
+    pub tick: StdDuration,
     /// Deployment-wide policy defaults (communes may override them).
     pub policy: crate::policy::Policy,
     /// Deployment escalation policy (`ESCALATION_POLICY`, JSON; communes may replace it).
@@ -22,14 +29,55 @@ pub struct WorkerSettings {
     /// `PLANNER_CRON`: when the planner runs (seconds field first; default every 30 seconds).
     pub planner_cron: String,
     /// Gateway providers and credentials.
-    pub gateways: crate::gateways::GatewaySettings,
+    pub gateways: GatewaySettings,
     /// `SENDER_LEASE_SECONDS` (120), `SENDER_BATCH` (100), `SENDER_CONCURRENCY` (8),
     /// `SENDER_FALLBACK_AFTER_ATTEMPTS` (3), `SENDER_HEARTBEAT_SECONDS` (5, or a third of a shorter lease),
     /// `SENDER_STALE_AFTER_SECONDS` (3 heartbeats), `SENDER_ASSUMED_LATENCY_MS` (1000).
-    pub sender: crate::sender::SenderSettings,
+    pub sender: SenderSettings,
     /// `ALLOW_CONSOLE_SINK`: print messages to stdout when no provider is configured. On by
     /// default except with `APP_ENV=production`, where the console would print personal data.
     pub allow_console_sink: bool,
+}
+
+/// Tuning of the sender.
+#[derive(Debug, Clone)]
+pub struct SenderSettings {
+    /// How long a claim holds a message before another worker may take it over.
+    pub lease: Duration,
+    /// Messages claimed per round.
+    pub batch: u64,
+    /// Gateway calls in flight at once per worker.
+    pub concurrency: usize,
+    /// How long an ambiguous Zalo send waits for a receipt before falling back.
+    pub reconcile_after: Duration,
+    /// Backoff of retryable failures, counted per channel.
+    pub retry: RetryPolicy,
+    /// How often a worker renews its heartbeat (and the leases of its running deliveries).
+    pub heartbeat: Duration,
+    /// A worker whose heartbeat is older than this is taken for dead: its claims are released.
+    pub stale_after: Duration,
+    /// Assumed duration of a gateway call until calls have been timed; sizes the claims.
+    pub assumed_latency: StdDuration,
+    /// Retryable failures on one channel after which the message moves to the next channel
+    /// of the client's plan, if there is one (a reminder is worth more on time by SMS than
+    /// late on Zalo).
+    pub fallback_after_attempts: u32,
+}
+
+impl Default for SenderSettings {
+    fn default() -> Self {
+        Self {
+            lease: Duration::seconds(120),
+            batch: 100,
+            concurrency: 8,
+            reconcile_after: Duration::minutes(30),
+            retry: RetryPolicy::default(),
+            heartbeat: Duration::seconds(5),
+            stale_after: Duration::seconds(15),
+            assumed_latency: StdDuration::from_secs(1),
+            fallback_after_attempts: 3,
+        }
+    }
 }
 
 impl WorkerSettings {
@@ -39,8 +87,8 @@ impl WorkerSettings {
     }
 }
 
-fn sender_from_env() -> Result<crate::sender::SenderSettings, ConfigError> {
-    let defaults = crate::sender::SenderSettings::default();
+fn sender_from_env() -> Result<SenderSettings, ConfigError> {
+    let defaults = SenderSettings::default();
     let lease: i64 = env::parse_or("SENDER_LEASE_SECONDS", defaults.lease.num_seconds())?;
     if lease < 1 {
         return Err(ConfigError {
@@ -68,11 +116,11 @@ fn sender_from_env() -> Result<crate::sender::SenderSettings, ConfigError> {
         "SENDER_ASSUMED_LATENCY_MS",
         u64::try_from(defaults.assumed_latency.as_millis()).unwrap_or(1000),
     )?;
-    Ok(crate::sender::SenderSettings {
-        lease: chrono::Duration::seconds(lease),
-        heartbeat: chrono::Duration::seconds(heartbeat),
-        stale_after: chrono::Duration::seconds(stale_after),
-        assumed_latency: Duration::from_millis(latency_ms.max(1)),
+    Ok(SenderSettings {
+        lease: Duration::seconds(lease),
+        heartbeat: Duration::seconds(heartbeat),
+        stale_after: Duration::seconds(stale_after),
+        assumed_latency: StdDuration::from_millis(latency_ms.max(1)),
         batch: env::parse_or("SENDER_BATCH", defaults.batch)?,
         concurrency: env::parse_or("SENDER_CONCURRENCY", defaults.concurrency)?,
         fallback_after_attempts: env::parse_or(
@@ -106,14 +154,14 @@ impl WorkerSettings {
             });
         }
         Ok(Self {
-            tick: Duration::from_secs(tick_seconds),
+            tick: StdDuration::from_secs(tick_seconds),
             policy: crate::policy::Policy::from_env()?,
             escalation: crate::escalation::policy::defaults_from_env()?,
             public_base_url: env::optional("PUBLIC_BASE_URL")
                 .unwrap_or_else(|| "http://127.0.0.1:8080".into()),
             extra_holidays: parse_dates(&env::optional("EXTRA_HOLIDAYS").unwrap_or_default())?,
             planner_cron: env::optional("PLANNER_CRON").unwrap_or_else(|| "*/30 * * * * *".into()),
-            gateways: crate::gateways::GatewaySettings::from_env()?,
+            gateways: GatewaySettings::from_env()?,
             sender: sender_from_env()?,
             allow_console_sink: env::bool_or(
                 "ALLOW_CONSOLE_SINK",
@@ -125,14 +173,14 @@ impl WorkerSettings {
     /// Settings for tests.
     pub fn for_tests() -> Self {
         Self {
-            tick: Duration::from_millis(200),
+            tick: StdDuration::from_millis(200),
             policy: crate::policy::Policy::defaults(),
             escalation: domain::escalation::EscalationPolicy::default(),
             public_base_url: "http://127.0.0.1:8080".into(),
             extra_holidays: Vec::new(),
             planner_cron: "* * * * * *".into(),
-            gateways: crate::gateways::GatewaySettings::console_only(),
-            sender: crate::sender::SenderSettings::default(),
+            gateways: GatewaySettings::console_only(),
+            sender: SenderSettings::default(),
             allow_console_sink: true,
         }
     }

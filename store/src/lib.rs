@@ -1,0 +1,23 @@
+//! Đồng Hành persistence and the plumbing both binaries share.
+//!
+//! The API and the worker both depend on this crate; it depends on neither. It owns the
+//! outbox (every message's lifecycle), policies, check-in plans and their occurrences,
+//! appointments, check-in links, the database connection and write transactions, settings,
+//! telemetry, signals and metrics.
+
+pub mod alerts;
+pub mod appointments;
+pub mod db;
+pub mod env;
+pub mod escalation;
+pub mod links;
+pub mod loans;
+pub mod metrics;
+pub mod occurrences;
+pub mod outbox;
+pub mod policy;
+pub mod settings;
+pub mod signals;
+pub mod telemetry;
+
+pub use settings::WorkerSettings;

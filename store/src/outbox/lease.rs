@@ -1,0 +1,393 @@
+//! The lease of a message: claiming due rows, taking one for a delivery, recording that a call
+//! starts, and finishing with the outcome, each guarded by the lease token so only the holder
+//! writes. Crash safety: see `docs/outbox.md`.
+
+use chrono::{DateTime, Utc};
+use domain::messaging::{
+    channel::Channel,
+    outcome::{AttemptOutcome, OutcomeClass},
+};
+use entities::{outbox_attempt, outbox_message};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, FromQueryResult,
+    QueryFilter, Set, Statement,
+    sea_query::{Expr, ExprTrait},
+};
+use uuid::Uuid;
+
+use super::{MessageStatus, parked_until};
+
+/// A gateway call whose row [`start_attempt`] wrote before the call.
+pub struct Attempt {
+    /// The attempt row.
+    pub id: Uuid,
+    /// The channel called.
+    pub channel: Channel,
+    /// What the gateway answered.
+    pub class: OutcomeClass,
+}
+
+/// How a processed message is left.
+#[derive(Debug, Clone)]
+pub struct Finish {
+    /// The status it is left in.
+    pub status: MessageStatus,
+    /// When it is due again, if that changes.
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    /// The channel of its plan to try next, if that changes.
+    pub channel_index: Option<usize>,
+    /// The gateway's id of the accepted message.
+    pub provider_message_id: Option<String>,
+    /// When a gateway accepted it.
+    pub sent_at: Option<DateTime<Utc>>,
+    /// `last_outcome`: the stored name of what happened.
+    pub outcome: &'static str,
+    /// `last_reason` (none when empty).
+    pub reason: String,
+    /// The take counted an attempt that made no call: take it back.
+    pub uncount_attempt: bool,
+}
+
+impl Default for Finish {
+    fn default() -> Self {
+        Self {
+            status: MessageStatus::Failed,
+            next_attempt_at: None,
+            channel_index: None,
+            provider_message_id: None,
+            sent_at: None,
+            outcome: "",
+            reason: String::new(),
+            uncount_attempt: false,
+        }
+    }
+}
+
+impl Finish {
+    pub fn sent(provider_message_id: Option<String>, now: DateTime<Utc>) -> Self {
+        Self {
+            status: MessageStatus::Sent,
+            provider_message_id,
+            sent_at: Some(now),
+            outcome: AttemptOutcome::Accepted.as_str(),
+            ..Self::default()
+        }
+    }
+    pub fn failed(reason: &str) -> Self {
+        Self {
+            status: MessageStatus::Failed,
+            outcome: AttemptOutcome::Permanent.as_str(),
+            reason: reason.to_owned(),
+            ..Self::default()
+        }
+    }
+    pub fn status(status: MessageStatus, reason: &str) -> Self {
+        Self {
+            status,
+            outcome: status.as_str(),
+            reason: reason.to_owned(),
+            ..Self::default()
+        }
+    }
+    pub fn defer(until: DateTime<Utc>, reason: &str) -> Self {
+        Self {
+            status: MessageStatus::Deferred,
+            next_attempt_at: Some(until),
+            outcome: MessageStatus::Deferred.as_str(),
+            reason: reason.to_owned(),
+            uncount_attempt: true,
+            ..Self::default()
+        }
+    }
+    /// Too late to be useful: cancelled, unless an earlier send may have arrived (no receipt
+    /// yet), in which case it rests unconfirmed rather than claim it was never sent.
+    pub fn expired(m: &outbox_message::Model, reason: &str) -> Self {
+        if m.last_outcome.as_deref() == Some(AttemptOutcome::Ambiguous.as_str()) {
+            return Self {
+                status: MessageStatus::Unconfirmed,
+                next_attempt_at: Some(parked_until()),
+                outcome: AttemptOutcome::Ambiguous.as_str(),
+                reason: format!("no receipt; not resent: {reason}"),
+                uncount_attempt: true,
+                ..Self::default()
+            };
+        }
+        Self {
+            status: MessageStatus::Cancelled,
+            outcome: "expired",
+            reason: format!("not sent: {reason}"),
+            uncount_attempt: true,
+            ..Self::default()
+        }
+    }
+    pub fn next_channel(index: usize, now: DateTime<Utc>, reason: &str) -> Self {
+        Self {
+            status: MessageStatus::Queued,
+            next_attempt_at: Some(now),
+            channel_index: Some(index),
+            outcome: "fallback",
+            reason: reason.to_owned(),
+            ..Self::default()
+        }
+    }
+}
+
+/// Records that a gateway call is about to start — an attempt row with outcome
+/// [`AttemptOutcome::InFlight`], and the channel on the message — if this delivery still holds the lease;
+/// returns the attempt's id, or `None` (and no call may be made) when the lease is lost.
+/// One transaction: on PostgreSQL the guarded update locks the row, so a worker that takes
+/// the message over afterwards sees the row in flight (and treats the call as in doubt).
+pub async fn start_attempt(
+    db: &sea_orm::DatabaseConnection,
+    m: &outbox_message::Model,
+    token: Uuid,
+    channel: Channel,
+    now: DateTime<Utc>,
+) -> Result<Option<Uuid>, DbErr> {
+    let txn = crate::db::begin_write(db).await?;
+    let held = outbox_message::Entity::update_many()
+        .col_expr(
+            outbox_message::Column::Channel,
+            Expr::value(channel.as_str()),
+        )
+        .col_expr(outbox_message::Column::UpdatedAt, Expr::value(now))
+        .filter(outbox_message::Column::Id.eq(m.id))
+        .filter(outbox_message::Column::LeaseToken.eq(token))
+        .filter(outbox_message::Column::Status.eq(MessageStatus::Sending.as_str()))
+        .exec(&txn)
+        .await?
+        .rows_affected
+        > 0;
+    if !held {
+        txn.rollback().await?;
+        return Ok(None);
+    }
+    let id = Uuid::now_v7();
+    outbox_attempt::Entity::insert(outbox_attempt::ActiveModel {
+        id: Set(id),
+        message_id: Set(m.id),
+        channel: Set(channel.as_str().to_owned()),
+        attempted_at: Set(now),
+        outcome: Set(AttemptOutcome::InFlight.as_str().to_owned()),
+        reason: Set(None),
+        provider_message_id: Set(None),
+        delivered_at: Set(None),
+    })
+    .exec_without_returning(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(Some(id))
+}
+
+/// What a claim round asks for.
+#[derive(Debug, Clone, Copy)]
+pub struct Claim {
+    /// The dispatch lease token set on the claimed rows.
+    pub token: Uuid,
+    /// The claiming worker.
+    pub worker: Uuid,
+    /// Now.
+    pub now: DateTime<Utc>,
+    /// The claim's lease.
+    pub lease_until: DateTime<Utc>,
+    /// Workers whose heartbeat is older than this are dead: their claims are taken back.
+    pub stale_before: DateTime<Utc>,
+    /// At most this many rows.
+    pub limit: u64,
+}
+
+/// Claims due messages for delivery: queued or deferred ones whose time has come, unconfirmed
+/// ones whose reconcile window passed, and `sending` ones whose worker's heartbeat stopped or
+/// whose lease expired (a worker died, or a delivery job was lost). PostgreSQL skips rows
+/// another worker holds; SQLite has one writer at a time. No call is recorded here: a claim
+/// that never reached a gateway is not mistaken for an interrupted send.
+pub async fn claim(
+    db: &impl ConnectionTrait,
+    c: Claim,
+) -> Result<Vec<outbox_message::Model>, DbErr> {
+    let backend = db.get_database_backend();
+    let (lock, p) = match backend {
+        DatabaseBackend::Postgres => (
+            " FOR UPDATE SKIP LOCKED",
+            ["$1", "$2", "$3", "$4", "$5", "$6"],
+        ),
+        _ => ("", ["?1", "?2", "?3", "?4", "?5", "?6"]),
+    };
+    let sql = format!(
+        "UPDATE outbox_messages SET status = '{sending}', lease_token = {p0}, lease_until = {p1}, \
+         updated_at = {p2}, worker_id = {p4} \
+         WHERE id IN (SELECT id FROM outbox_messages WHERE \
+           ((status IN ('{queued}', '{deferred}', '{unconfirmed}') AND next_attempt_at <= {p2}) \
+            OR (status = '{sending}' AND lease_until < {p2}) \
+            OR (status = '{sending}' AND worker_id IN \
+                (SELECT id FROM workers WHERE heartbeat_at < {p5}))) \
+           ORDER BY next_attempt_at LIMIT {p3}{lock}) \
+         RETURNING *",
+        p0 = p[0],
+        p1 = p[1],
+        p2 = p[2],
+        p3 = p[3],
+        p4 = p[4],
+        p5 = p[5],
+        sending = MessageStatus::Sending.as_str(),
+        queued = MessageStatus::Queued.as_str(),
+        deferred = MessageStatus::Deferred.as_str(),
+        unconfirmed = MessageStatus::Unconfirmed.as_str(),
+    );
+    let values: Vec<sea_orm::Value> = vec![
+        c.token.into(),
+        c.lease_until.into(),
+        c.now.into(),
+        i64::try_from(c.limit).unwrap_or(100).into(),
+        c.worker.into(),
+        c.stale_before.into(),
+    ];
+    let stmt = Statement::from_sql_and_values(backend, sql, values);
+    let rows = db.query_all_raw(stmt).await?;
+    rows.iter()
+        .map(|r| outbox_message::Model::from_query_result(r, ""))
+        .collect()
+}
+
+/// The delivery taking a claimed message.
+#[derive(Debug, Clone, Copy)]
+pub struct Taker {
+    /// Its own lease token.
+    pub token: Uuid,
+    /// Its worker.
+    pub worker: Uuid,
+}
+
+/// Takes a claimed message for one delivery: swaps the `dispatch` token for the taker's, names
+/// its worker, renews the lease and counts the attempt, in one statement, so at most one
+/// delivery per claim runs.
+pub async fn take(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    dispatch: Uuid,
+    taker: Taker,
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+) -> Result<Option<outbox_message::Model>, DbErr> {
+    let rows = outbox_message::Entity::update_many()
+        .col_expr(outbox_message::Column::LeaseToken, Expr::value(taker.token))
+        .col_expr(outbox_message::Column::WorkerId, Expr::value(taker.worker))
+        .col_expr(outbox_message::Column::LeaseUntil, Expr::value(lease_until))
+        .col_expr(
+            outbox_message::Column::Attempts,
+            Expr::col(outbox_message::Column::Attempts).add(1),
+        )
+        .col_expr(outbox_message::Column::UpdatedAt, Expr::value(now))
+        .filter(outbox_message::Column::Id.eq(id))
+        .filter(outbox_message::Column::LeaseToken.eq(dispatch))
+        .filter(outbox_message::Column::Status.eq(MessageStatus::Sending.as_str()))
+        .exec_with_returning(db)
+        .await?;
+    Ok(rows.into_iter().next())
+}
+
+/// Records the outcome, only if this worker still holds the lease, with the attempt and (for a
+/// message that failed for good) the case officers' alert, in one transaction.
+pub async fn finish(
+    db: &sea_orm::DatabaseConnection,
+    m: &outbox_message::Model,
+    token: Uuid,
+    f: Finish,
+    now: DateTime<Utc>,
+    attempt: Option<Attempt>,
+) -> Result<(), DbErr> {
+    let mut update = outbox_message::Entity::update_many()
+        .col_expr(
+            outbox_message::Column::Status,
+            Expr::value(f.status.as_str()),
+        )
+        .col_expr(
+            outbox_message::Column::LeaseToken,
+            Expr::value(Option::<Uuid>::None),
+        )
+        .col_expr(
+            outbox_message::Column::LeaseUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(outbox_message::Column::LastOutcome, Expr::value(f.outcome))
+        .col_expr(
+            outbox_message::Column::LastReason,
+            Expr::value((!f.reason.is_empty()).then(|| f.reason.clone())),
+        )
+        .col_expr(outbox_message::Column::UpdatedAt, Expr::value(now));
+    if let Some(at) = f.next_attempt_at {
+        update = update.col_expr(outbox_message::Column::NextAttemptAt, Expr::value(at));
+    }
+    if let Some(i) = f.channel_index {
+        update = update.col_expr(
+            outbox_message::Column::ChannelIndex,
+            Expr::value(i32::try_from(i).unwrap_or(i32::MAX)),
+        );
+    }
+    if let Some(id) = &f.provider_message_id {
+        update = update.col_expr(
+            outbox_message::Column::ProviderMessageId,
+            Expr::value(id.clone()),
+        );
+    }
+    if let Some(at) = f.sent_at {
+        update = update.col_expr(outbox_message::Column::SentAt, Expr::value(at));
+    }
+    if let Some(a) = &attempt {
+        update = update.col_expr(
+            outbox_message::Column::Channel,
+            Expr::value(a.channel.as_str()),
+        );
+    }
+    if f.uncount_attempt {
+        update = update.col_expr(
+            outbox_message::Column::Attempts,
+            Expr::col(outbox_message::Column::Attempts).sub(1),
+        );
+    }
+    let txn = crate::db::begin_write(db).await?;
+    let result = update
+        .filter(outbox_message::Column::Id.eq(m.id))
+        .filter(outbox_message::Column::LeaseToken.eq(token))
+        .exec(&txn)
+        .await?;
+    if result.rows_affected == 0 {
+        tracing::warn!(message_id = %m.id, "lease lost before the outcome was recorded; another worker owns the message");
+    } else if f.status == MessageStatus::Failed {
+        crate::alerts::delivery_failed(&txn, m, now).await?;
+    }
+    if let Some(a) = &attempt {
+        let provider = match &a.class {
+            OutcomeClass::Accepted { provider_id } => Some(provider_id.clone()),
+            OutcomeClass::Duplicate { provider_id } => provider_id.clone(),
+            _ => None,
+        };
+        // The call's answer, even when the lease was lost meanwhile: it is what happened.
+        outbox_attempt::Entity::update_many()
+            .col_expr(
+                outbox_attempt::Column::Outcome,
+                Expr::value(a.class.outcome().as_str()),
+            )
+            .col_expr(
+                outbox_attempt::Column::Reason,
+                Expr::value(Some(a.class.reason()).filter(|r| !r.is_empty())),
+            )
+            .col_expr(
+                outbox_attempt::Column::ProviderMessageId,
+                Expr::value(provider),
+            )
+            .filter(outbox_attempt::Column::Id.eq(a.id))
+            .exec(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+    if let Some(a) = attempt {
+        metrics::counter!(
+            crate::metrics::MESSAGES_TOTAL,
+            "channel" => a.channel.as_str(),
+            "outcome" => a.class.outcome().as_str(),
+        )
+        .increment(1);
+    }
+    Ok(())
+}
