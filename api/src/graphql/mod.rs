@@ -21,7 +21,7 @@ pub mod viewer;
 
 use std::sync::Arc;
 
-use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
+use async_graphql::{Context, MergedObject, MergedSubscription, Schema};
 use sea_orm::DatabaseConnection;
 
 use crate::{context::RequestContext, settings::Settings};
@@ -56,8 +56,12 @@ pub struct MutationRoot(
     escalations::EscalationsMutation,
 );
 
+/// All subscriptions (served on `/graphql/ws`).
+#[derive(MergedSubscription, Default)]
+pub struct SubscriptionRoot(escalations::EscalationsSubscription);
+
 /// The schema type.
-pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 /// Settings the resolvers need at run time.
 #[derive(Debug, Clone)]
@@ -79,9 +83,12 @@ pub fn build_schema(
     let mut builder = Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        SubscriptionRoot::default(),
     )
     .data(db)
+    .data(crate::schedules::escalation_feed::SubscriptionGate::new(
+        settings.limits.max_subscriptions,
+    ))
     .data(settings.worker.policy.clone())
     .data(planning)
     .data(ResolverSettings {
@@ -111,7 +118,7 @@ pub fn sdl() -> String {
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        SubscriptionRoot::default(),
     )
     .finish()
     .sdl()
