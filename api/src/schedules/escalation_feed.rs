@@ -50,8 +50,9 @@ pub struct ChangeCursor {
     newest: DateTime<Utc>,
     /// After a full page: continue right after its last row instead of rereading the overlap.
     after: Option<(DateTime<Utc>, Uuid)>,
-    /// Versions pushed inside the overlap window (older ones are pruned).
-    pushed: HashMap<Uuid, DateTime<Utc>>,
+    /// Versions pushed inside the overlap window (older ones are pruned). The whole row, not
+    /// its stamp: two changes can carry the same `updated_at`.
+    pushed: HashMap<Uuid, escalation::Model>,
 }
 
 /// Where the next poll reads from.
@@ -95,13 +96,13 @@ impl ChangeCursor {
         }
         let fresh: Vec<_> = rows
             .into_iter()
-            .filter(|r| self.pushed.get(&r.id) != Some(&r.updated_at))
+            .filter(|r| self.pushed.get(&r.id) != Some(r))
             .collect();
         for r in &fresh {
-            self.pushed.insert(r.id, r.updated_at);
+            self.pushed.insert(r.id, r.clone());
         }
         let horizon = self.newest - OVERLAP;
-        self.pushed.retain(|_, at| *at >= horizon);
+        self.pushed.retain(|_, r| r.updated_at >= horizon);
         fresh
     }
 }
@@ -271,6 +272,10 @@ mod tests {
         let late = c.take(vec![row(2, t(0)), row(1, t(1))], false);
         assert_eq!(late.iter().map(|r| r.id).collect::<Vec<_>>(), [Uuid::from_u128(2)]);
         assert_eq!(c.take(vec![row(1, t(3))], false).len(), 1, "new version");
+        // A change stamped with the same instant is a new version too.
+        let mut acknowledged = row(1, t(3));
+        acknowledged.status = "acknowledged".into();
+        assert_eq!(c.take(vec![acknowledged], false).len(), 1);
     }
 
     #[test]

@@ -29,7 +29,7 @@ db_tests_with!(one_miss_opens =>
 );
 
 /// One settled miss opens an escalation (the default waits for two in a row).
-fn one_miss_opens(settings: &mut api::settings::Settings) {
+pub(crate) fn one_miss_opens(settings: &mut api::settings::Settings) {
     settings.worker.escalation.consecutive_misses_to_open = 1;
     settings.worker.escalation.grace_minutes = 60;
 }
@@ -38,19 +38,24 @@ fn uuid(kind: &str, id: &str) -> Uuid {
     api::graphql::ids::decode(kind, "id", &id.to_owned().into()).unwrap()
 }
 
-struct Escalated {
-    officer_a: Uuid,
-    chief: Uuid,
-    client: Uuid,
-    escalation: escalation::Model,
-    occurrence: check_in_occurrence::Model,
-    world: tests::world::World,
+pub(crate) struct Escalated {
+    pub(crate) officer_a: Uuid,
+    pub(crate) chief: Uuid,
+    pub(crate) client: Uuid,
+    pub(crate) escalation: escalation::Model,
+    pub(crate) occurrence: check_in_occurrence::Model,
+    pub(crate) world: tests::world::World,
 }
 
 /// Client A misses Monday's window (08:00–12:00); an hour later (the grace) the tick opens an
 /// escalation.
-async fn escalated(app: &TestApp) -> Escalated {
+pub(crate) async fn escalated(app: &TestApp) -> Escalated {
     let w = app.world().await;
+    escalated_in(app, w).await
+}
+
+/// [`escalated`] in a world already built.
+pub(crate) async fn escalated_in(app: &TestApp, w: tests::world::World) -> Escalated {
     let chief = app
         .create_officer(COMMUNE_A, "Trần Văn Trưởng", "COMMUNE_POLICE_CHIEF")
         .await;
