@@ -81,8 +81,9 @@ async fn connection_data(
     request_id: String,
     payload: &serde_json::Value,
 ) -> async_graphql::Result<Data> {
-    let secret = presented_secret(payload)
-        .ok_or_else(|| async_graphql::Error::new("UNAUTHENTICATED: send a token in connection_init"))?;
+    let secret = presented_secret(payload).ok_or_else(|| {
+        async_graphql::Error::new("UNAUTHENTICATED: send a token in connection_init")
+    })?;
     let limiter = &state.auth_limiter;
     let now = state.clock.now();
     if let Err(rate_limit::RetryAfter(seconds)) = limiter.check(address, &secret, now) {

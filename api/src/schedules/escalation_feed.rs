@@ -25,11 +25,7 @@ use sea_orm::{
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use uuid::Uuid;
 
-use crate::{
-    auth::Principal,
-    error::AppResult,
-    scope::commune_condition,
-};
+use crate::{auth::Principal, error::AppResult, scope::commune_condition};
 
 /// How often a subscription looks for changes.
 pub const POLL_INTERVAL: StdDuration = StdDuration::from_secs(1);
@@ -270,7 +266,10 @@ mod tests {
         assert!(c.take(vec![row(1, t(1))], false).is_empty(), "same version");
         // A change committed late with an older stamp is still pushed.
         let late = c.take(vec![row(2, t(0)), row(1, t(1))], false);
-        assert_eq!(late.iter().map(|r| r.id).collect::<Vec<_>>(), [Uuid::from_u128(2)]);
+        assert_eq!(
+            late.iter().map(|r| r.id).collect::<Vec<_>>(),
+            [Uuid::from_u128(2)]
+        );
         assert_eq!(c.take(vec![row(1, t(3))], false).len(), 1, "new version");
         // A change stamped with the same instant is a new version too.
         let mut acknowledged = row(1, t(3));
@@ -308,6 +307,9 @@ mod tests {
         assert!(gate.admit(&other).is_err(), "overall");
         held.pop();
         drop(last);
-        assert!(gate.admit(&one).is_ok(), "a dropped subscription gives its place back");
+        assert!(
+            gate.admit(&one).is_ok(),
+            "a dropped subscription gives its place back"
+        );
     }
 }

@@ -121,8 +121,16 @@ async fn the_commune_officer_sees_the_escalation_open_and_its_acknowledgement(ap
 
     // Nothing more for A (each version once), nothing at all for B (another commune), over
     // more than two polls.
-    assert!(next(&mut officer_a, StdDuration::from_millis(2500)).await.is_none());
-    assert!(next(&mut officer_b, StdDuration::from_millis(500)).await.is_none());
+    assert!(
+        next(&mut officer_a, StdDuration::from_millis(2500))
+            .await
+            .is_none()
+    );
+    assert!(
+        next(&mut officer_b, StdDuration::from_millis(500))
+            .await
+            .is_none()
+    );
 }
 
 async fn a_connection_without_credentials_is_refused(app: TestApp) {
