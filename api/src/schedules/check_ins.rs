@@ -156,8 +156,13 @@ async fn record_for(
         worker::escalation::ownership::late_check_in(db, occ.client_id, row.id, now, now).await?;
     }
     if input.wellbeing == Some(Wellbeing::NeedHelp) {
-        alert_case_officers(db, &occ, now).await?;
-        worker::escalation::ownership::attach_help_request(db, occ.client_id, row.id, now).await?;
+        // An open escalation takes the request and tells its owner; otherwise the urgent alert.
+        let attached =
+            worker::escalation::ownership::attach_help_request(db, occ.client_id, row.id, now, now)
+                .await?;
+        if !attached {
+            alert_case_officers(db, &occ, now).await?;
+        }
     }
     Ok((occ, row))
 }

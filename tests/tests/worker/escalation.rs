@@ -26,6 +26,8 @@ db_tests_with!(one_miss_opens =>
     a_late_check_in_is_recorded_and_told_but_leaves_the_escalation_open,
     an_officer_with_three_escalations_at_once_gets_one_digest,
     a_missed_appointment_attaches_to_the_open_escalation,
+    a_help_reply_during_an_unowned_escalation_tells_the_case_officer_once,
+    a_help_reply_during_an_owned_escalation_tells_its_owner_instead_of_the_help_alert,
 );
 
 /// One settled miss opens an escalation (the default waits for two in a row).
@@ -433,5 +435,120 @@ async fn a_missed_appointment_attaches_to_the_open_escalation(app: TestApp) {
         app.count("escalations").await,
         1,
         "attached, not a new escalation"
+    );
+}
+
+/// The client replies "Cần giúp" by SMS (recorded late on the missed occurrence).
+async fn help_reply(app: &TestApp) {
+    let phone = domain::Phone::parse("0912 000 001").unwrap();
+    let outcome = api::schedules::check_ins::record_reply(
+        &app.db,
+        api::schedules::check_ins::ReplySender::Phone(phone),
+        "Cần giúp",
+        app.clock_now(),
+    )
+    .await
+    .map_err(|e| e.message())
+    .unwrap();
+    assert!(
+        matches!(
+            outcome,
+            api::schedules::check_ins::ReplyOutcome::CheckedIn(_)
+        ),
+        "{outcome:?}"
+    );
+}
+
+/// `(officer, source type, urgent)` of each help message.
+async fn help_messages(app: &TestApp) -> Vec<(Uuid, String, bool)> {
+    outbox_message::Entity::find()
+        .filter(outbox_message::Column::Template.eq("officer_help_requested"))
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| (m.officer_id.unwrap(), m.source_type, m.urgent))
+        .collect()
+}
+
+async fn event_kinds(app: &TestApp, id: Uuid) -> Vec<String> {
+    entities::escalation_event::Entity::find()
+        .filter(entities::escalation_event::Column::EscalationId.eq(id))
+        .order_by_asc(entities::escalation_event::Column::OccurredAt)
+        .order_by_asc(entities::escalation_event::Column::Id)
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect()
+}
+
+async fn a_help_reply_during_an_unowned_escalation_tells_the_case_officer_once(app: TestApp) {
+    let s = escalated(&app).await;
+    app.clock.advance(Duration::minutes(10));
+    help_reply(&app).await;
+    // Told once, urgently, as part of the escalation: no separate help alert beside it.
+    assert_eq!(
+        help_messages(&app).await,
+        vec![(s.officer_a, "escalation_help".to_owned(), true)]
+    );
+    assert!(
+        event_kinds(&app, s.escalation.id)
+            .await
+            .contains(&"help_requested".to_owned())
+    );
+    // The sender delivers it like any officer alert.
+    let fake = fake_gateways().await;
+    Mock::given(method("POST"))
+        .and(path(ESMS_PATH))
+        .respond_with(esms("100", "sms-officer"))
+        .mount(&fake)
+        .await;
+    drain(&sender(&app, &fake)).await;
+    let sent: Vec<_> = outbox_message::Entity::find()
+        .filter(outbox_message::Column::Template.eq("officer_help_requested"))
+        .filter(outbox_message::Column::Status.eq("sent"))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(sent.len(), 1);
+    assert!(
+        bodies(&fake, ESMS_PATH)
+            .await
+            .iter()
+            .any(|b| b.to_string().contains("ho tro"))
+    );
+}
+
+async fn a_help_reply_during_an_owned_escalation_tells_its_owner_instead_of_the_help_alert(
+    app: TestApp,
+) {
+    let s = escalated(&app).await;
+    // Level 1 lets it pass; the chief (level 2) takes it.
+    app.clock.advance(Duration::hours(4));
+    assert_eq!(app.tick().await.escalations.raised, 1);
+    let txn = worker::db::begin_write(&app.db).await.unwrap();
+    esc::acknowledge(
+        &txn,
+        s.escalation.id,
+        s.chief,
+        AckMethod::Mutation,
+        app.clock_now(),
+    )
+    .await
+    .unwrap();
+    txn.commit().await.unwrap();
+    app.clock.advance(Duration::minutes(10));
+    help_reply(&app).await;
+    assert_eq!(
+        help_messages(&app).await,
+        vec![(s.chief, "escalation_help".to_owned(), true)],
+        "the owner only, not the case officer's separate alert"
+    );
+    assert!(
+        event_kinds(&app, s.escalation.id)
+            .await
+            .contains(&"help_requested".to_owned())
     );
 }

@@ -13,7 +13,7 @@ use domain::{
         templates::{TemplateKey, Vars},
     },
 };
-use entities::{client, escalation, escalation_ack_failure};
+use entities::{client, escalation, escalation_ack_failure, officer};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, Set,
     sea_query::Expr,
@@ -238,28 +238,112 @@ pub async fn late_check_in(
     if !recorded {
         return Ok(Some(e.id));
     }
-    let name = client::Entity::find_by_id(client_id)
+    tell_owner(
+        db,
+        &e,
+        Told {
+            template: TemplateKey::OfficerEscalationLateCheckIn,
+            kind: "escalation_late",
+            cause: check_in_id,
+            urgent: false,
+        },
+        at,
+        now,
+    )
+    .await?;
+    Ok(Some(e.id))
+}
+
+/// A "need help" reply (check-in `check_in_id`, at `at`) while the client has an unresolved
+/// escalation is recorded on it and told, urgently and once, to its owner (the acknowledging
+/// officer, or the case officers while nobody has taken it) instead of the separate help alert.
+/// Returns whether there was such an escalation (the caller sends the help alert otherwise).
+pub async fn attach_help_request(
+    db: &impl ConnectionTrait,
+    client_id: Uuid,
+    check_in_id: Uuid,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let Some(e) = unresolved_of(db, client_id).await? else {
+        return Ok(false);
+    };
+    let recorded = events::record(
+        db,
+        NewEvent {
+            escalation_id: e.id,
+            kind: EventKind::HelpRequested,
+            level: e.level,
+            officer_id: None,
+            source: Some(("check_in", check_in_id)),
+            detail: None,
+        },
+        now,
+    )
+    .await?;
+    if recorded {
+        tell_owner(
+            db,
+            &e,
+            Told {
+                template: TemplateKey::OfficerHelpRequested,
+                kind: "escalation_help",
+                cause: check_in_id,
+                urgent: true,
+            },
+            at,
+            now,
+        )
+        .await?;
+    }
+    Ok(true)
+}
+
+/// What an escalation's owner is told about something that happened to its client.
+struct Told {
+    template: TemplateKey,
+    /// Source type and dedupe prefix of the messages.
+    kind: &'static str,
+    /// What happened (its id keeps the message to one per officer).
+    cause: Uuid,
+    urgent: bool,
+}
+
+/// Tells the officer who acknowledged `e`, or its order's case officers while nobody has
+/// (or when an administrator took it: administrators receive no messages).
+async fn tell_owner(
+    db: &impl ConnectionTrait,
+    e: &escalation::Model,
+    told: Told,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let name = client::Entity::find_by_id(e.client_id)
         .one(db)
         .await?
         .map(|c| c.full_name)
         .unwrap_or_default();
-    match e.acknowledged_by {
+    let owner = match e.acknowledged_by {
+        Some(id) => officer::Entity::find_by_id(id).one(db).await?.map(|o| o.id),
+        None => None,
+    };
+    match owner {
         Some(owner) => {
             outbox::enqueue(
                 db,
                 NewMessage {
-                    dedupe_key: format!("escalation_late:{check_in_id}:{owner}"),
+                    dedupe_key: format!("{}:{}:{owner}", told.kind, told.cause),
                     recipient: Recipient::Officer(owner),
                     commune_code: e.commune_code.clone(),
-                    template: TemplateKey::OfficerEscalationLateCheckIn,
+                    template: told.template,
                     vars: Vars::new()
                         .with("name", name)
                         .with("case", case_reference(e.order_id))
                         .with("time", format_local(at)),
                     due_at: now,
                     expires_at: None,
-                    urgent: false,
-                    source_type: "escalation_late",
+                    urgent: told.urgent,
+                    source_type: told.kind,
                     source_id: Some(e.id),
                 },
                 now,
@@ -273,11 +357,11 @@ pub async fn late_check_in(
                     order_id: e.order_id,
                     client_name: name,
                     commune_code: e.commune_code.clone(),
-                    template: TemplateKey::OfficerEscalationLateCheckIn,
-                    dedupe_prefix: format!("escalation_late:{check_in_id}"),
+                    template: told.template,
+                    dedupe_prefix: format!("{}:{}", told.kind, told.cause),
                     role: Some("case_officer"),
-                    urgent: false,
-                    source_type: "escalation_late",
+                    urgent: told.urgent,
+                    source_type: told.kind,
                     source_id: e.id,
                 },
                 at,
@@ -285,31 +369,5 @@ pub async fn late_check_in(
             .await?;
         }
     }
-    Ok(Some(e.id))
-}
-
-/// A "need help" reply (check-in `check_in_id`) while the client has an unresolved escalation
-/// is recorded on it. Returns whether it was.
-pub async fn attach_help_request(
-    db: &impl ConnectionTrait,
-    client_id: Uuid,
-    check_in_id: Uuid,
-    now: DateTime<Utc>,
-) -> Result<bool, DbErr> {
-    let Some(e) = unresolved_of(db, client_id).await? else {
-        return Ok(false);
-    };
-    events::record(
-        db,
-        NewEvent {
-            escalation_id: e.id,
-            kind: EventKind::HelpRequested,
-            level: e.level,
-            officer_id: None,
-            source: Some(("check_in", check_in_id)),
-            detail: None,
-        },
-        now,
-    )
-    .await
+    Ok(())
 }
