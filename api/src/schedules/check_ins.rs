@@ -102,6 +102,7 @@ async fn record_for(
     input: CheckInInput,
     by: RecordedBy,
     now: DateTime<Utc>,
+    escalation_defaults: &domain::escalation::EscalationPolicy,
 ) -> AppResult<(check_in_occurrence::Model, check_in::Model)> {
     let status = OccurrenceStatus::from_stored(&occ.status);
     match status {
@@ -157,9 +158,15 @@ async fn record_for(
     }
     if input.wellbeing == Some(Wellbeing::NeedHelp) {
         // An open escalation takes the request and tells its owner; otherwise the urgent alert.
-        let attached =
-            worker::escalation::ownership::attach_help_request(db, occ.client_id, row.id, now, now)
-                .await?;
+        let attached = worker::escalation::ownership::attach_help_request(
+            db,
+            escalation_defaults,
+            occ.client_id,
+            row.id,
+            now,
+            now,
+        )
+        .await?;
         if !attached {
             alert_case_officers(db, &occ, now).await?;
         }
@@ -214,6 +221,7 @@ pub async fn record(
     ctx: &RequestContext,
     occurrence_id: Uuid,
     input: CheckInInput,
+    escalation_defaults: &domain::escalation::EscalationPolicy,
 ) -> AppResult<(check_in_occurrence::Model, check_in::Model)> {
     let cond = scoped(ctx, Permission::SchedulesWrite)?;
     if matches!(
@@ -243,7 +251,7 @@ pub async fn record(
         kind: principal.actor_kind(),
         id: Some(principal.actor_id()),
     };
-    let result = record_for(&txn, occ, input, by, ctx.now).await?;
+    let result = record_for(&txn, occ, input, by, ctx.now, escalation_defaults).await?;
     let subject = Subject {
         entity_type: "check_in",
         entity_id: Some(result.1.id),
@@ -354,6 +362,7 @@ pub async fn record_by_link(
     key: &LinkKey,
     token: &str,
     now: DateTime<Utc>,
+    escalation_defaults: &domain::escalation::EscalationPolicy,
 ) -> AppResult<LinkOutcome> {
     let txn = worker::db::begin_write(db).await?;
     let occ = linked_occurrence(&txn, key, token, true).await?;
@@ -375,6 +384,7 @@ pub async fn record_by_link(
             id: None,
         },
         now,
+        escalation_defaults,
     )
     .await?;
     txn.commit().await?;
@@ -414,9 +424,10 @@ pub async fn record_reply(
     sender: ReplySender,
     text: &str,
     now: DateTime<Utc>,
+    escalation_defaults: &domain::escalation::EscalationPolicy,
 ) -> AppResult<ReplyOutcome> {
     let txn = worker::db::begin_write(db).await?;
-    let outcome = record_reply_in(&txn, sender, text, now).await?;
+    let outcome = record_reply_in(&txn, sender, text, now, escalation_defaults).await?;
     txn.commit().await?;
     Ok(outcome)
 }
@@ -427,6 +438,7 @@ pub async fn record_reply_in(
     sender: ReplySender,
     text: &str,
     now: DateTime<Utc>,
+    escalation_defaults: &domain::escalation::EscalationPolicy,
 ) -> AppResult<ReplyOutcome> {
     let (column, value, method) = match &sender {
         ReplySender::Phone(p) => (
@@ -487,6 +499,7 @@ pub async fn record_reply_in(
                             id: None,
                         },
                         now,
+                        escalation_defaults,
                     )
                     .await?;
                     ReplyOutcome::CheckedIn(id)

@@ -30,6 +30,16 @@ db_tests_with!(one_miss_opens =>
     a_help_reply_during_an_owned_escalation_tells_its_owner_instead_of_the_help_alert,
 );
 
+db_tests_with!(one_miss_opens_help_apart =>
+    a_help_reply_keeps_its_own_alert_when_the_policy_does_not_attach_it,
+);
+
+/// [`one_miss_opens`], with help requests kept apart from escalations.
+fn one_miss_opens_help_apart(settings: &mut api::settings::Settings) {
+    one_miss_opens(settings);
+    settings.worker.escalation.attach_help_requests = false;
+}
+
 /// One settled miss opens an escalation (the default waits for two in a row).
 pub(crate) fn one_miss_opens(settings: &mut api::settings::Settings) {
     settings.worker.escalation.consecutive_misses_to_open = 1;
@@ -446,6 +456,7 @@ async fn help_reply(app: &TestApp) {
         api::schedules::check_ins::ReplySender::Phone(phone),
         "Cần giúp",
         app.clock_now(),
+        &app.planning.escalation_defaults,
     )
     .await
     .map_err(|e| e.message())
@@ -548,6 +559,22 @@ async fn a_help_reply_during_an_owned_escalation_tells_its_owner_instead_of_the_
     );
     assert!(
         event_kinds(&app, s.escalation.id)
+            .await
+            .contains(&"help_requested".to_owned())
+    );
+}
+
+async fn a_help_reply_keeps_its_own_alert_when_the_policy_does_not_attach_it(app: TestApp) {
+    let s = escalated(&app).await;
+    app.clock.advance(Duration::minutes(10));
+    help_reply(&app).await;
+    assert_eq!(
+        help_messages(&app).await,
+        vec![(s.officer_a, "check_in".to_owned(), true)],
+        "the separate urgent help alert"
+    );
+    assert!(
+        !event_kinds(&app, s.escalation.id)
             .await
             .contains(&"help_requested".to_owned())
     );

@@ -257,9 +257,11 @@ pub async fn late_check_in(
 /// A "need help" reply (check-in `check_in_id`, at `at`) while the client has an unresolved
 /// escalation is recorded on it and told, urgently and once, to its owner (the acknowledging
 /// officer, or the case officers while nobody has taken it) instead of the separate help alert.
-/// Returns whether there was such an escalation (the caller sends the help alert otherwise).
+/// Returns whether it was attached (the caller sends the help alert otherwise: no unresolved
+/// escalation, or the commune's policy has `attach_help_requests` off).
 pub async fn attach_help_request(
     db: &impl ConnectionTrait,
+    escalation_defaults: &domain::escalation::EscalationPolicy,
     client_id: Uuid,
     check_in_id: Uuid,
     at: DateTime<Utc>,
@@ -268,6 +270,12 @@ pub async fn attach_help_request(
     let Some(e) = unresolved_of(db, client_id).await? else {
         return Ok(false);
     };
+    if !super::policy::policy_for(db, escalation_defaults, &e.commune_code)
+        .await?
+        .attach_help_requests
+    {
+        return Ok(false);
+    }
     let recorded = events::record(
         db,
         NewEvent {
