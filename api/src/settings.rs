@@ -38,6 +38,8 @@ pub struct GraphqlLimits {
     pub max_body_bytes: usize,
     /// How long a DataLoader waits to gather the keys of one page into one query.
     pub loader_delay: std::time::Duration,
+    /// Live subscriptions (`/graphql/ws`) the process serves at once, over all connections.
+    pub max_subscriptions: usize,
 }
 
 /// All settings of the API process.
@@ -145,7 +147,14 @@ impl Settings {
                 "GRAPHQL_LOADER_DELAY_MS",
                 2,
             )?),
+            max_subscriptions: env::parse_or("GRAPHQL_MAX_SUBSCRIPTIONS", 200)?,
         };
+        if !(1..=10_000).contains(&limits.max_subscriptions) {
+            return Err(ConfigError {
+                var: "GRAPHQL_MAX_SUBSCRIPTIONS",
+                reason: "must be between 1 and 10000".into(),
+            });
+        }
         if limits.default_page_size == 0 || limits.default_page_size > limits.max_page_size {
             return Err(ConfigError {
                 var: "GRAPHQL_DEFAULT_PAGE_SIZE",
@@ -239,6 +248,7 @@ impl Settings {
                 default_page_size: 20,
                 max_body_bytes: 256 * 1024,
                 loader_delay: std::time::Duration::from_millis(5),
+                max_subscriptions: 200,
             },
             access_token_ttl_days: 30,
             auth_rate_limit: crate::auth::rate_limit::RateLimitSettings::default(),

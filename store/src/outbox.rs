@@ -127,6 +127,7 @@ impl DedupeKey {
             AlertCause::HelpRequested { occurrence } => format!("help:{occurrence}"),
             AlertCause::DeliveryFailed { client } => format!("delivery_failed:{client}"),
             AlertCause::LateCheckIn { check_in } => format!("escalation_late:{check_in}"),
+            AlertCause::HelpAttached { check_in } => format!("escalation_help:{check_in}"),
             AlertCause::LoanOverdue { instalment } => format!("loan_overdue:{instalment}"),
         };
         Self(format!("{cause}:{officer}"))
@@ -173,6 +174,11 @@ pub enum AlertCause {
     },
     /// A client under escalation checked in late (once per check-in).
     LateCheckIn {
+        /// The check-in.
+        check_in: Uuid,
+    },
+    /// A client under escalation asked for help (once per check-in).
+    HelpAttached {
         /// The check-in.
         check_in: Uuid,
     },

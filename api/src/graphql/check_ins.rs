@@ -525,7 +525,8 @@ impl CheckInsMutation {
             wellbeing: input.wellbeing.map(Into::into),
             note: input.note,
         };
-        let (occ, check_in) = check_ins::record(db, rc, id, record).await?;
+        let (occ, check_in) =
+            check_ins::record(db, rc, id, record, &planning(ctx).escalation_defaults).await?;
         Ok(RecordCheckInPayload {
             occurrence: CheckInOccurrence(occ),
             check_in: CheckIn(check_in),

@@ -427,3 +427,47 @@ impl EscalationsMutation {
         Ok(view(code, p, own))
     }
 }
+
+/// The live escalation feed.
+#[derive(Default)]
+pub struct EscalationsSubscription;
+
+#[async_graphql::Subscription]
+impl EscalationsSubscription {
+    /// New and changed escalations in the caller's communes, from the moment of subscribing
+    /// (over `/graphql/ws`, graphql-transport-ws or graphql-ws; polled about every second).
+    /// At most 5 per connection.
+    async fn escalation_changed(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<impl futures::Stream<Item = Escalation> + use<>> {
+        use async_graphql::ErrorExtensions;
+        use futures::StreamExt;
+
+        use crate::schedules::escalation_feed::{self as feed, ConnectionSubscriptions};
+
+        let (db, rc) = env(ctx);
+        let principal = rc.principal()?.clone();
+        principal.require(domain::access::Permission::SchedulesRead)?;
+        #[allow(clippy::expect_used)]
+        let gate = ctx
+            .data::<feed::SubscriptionGate>()
+            .expect("subscription gate in schema data");
+        let connection = ctx
+            .data::<ConnectionSubscriptions>()
+            .map_err(|_| AppError::forbidden("subscriptions are served on /graphql/ws only"))?;
+        #[allow(clippy::expect_used)]
+        let clock = ctx
+            .data::<std::sync::Arc<dyn domain::Clock>>()
+            .expect("clock in connection data")
+            .clone();
+        let permit = gate.admit(connection).map_err(|_| {
+            async_graphql::Error::new(format!(
+                "too many live subscriptions (at most {} per connection); close one or retry later",
+                feed::MAX_PER_CONNECTION
+            ))
+            .extend_with(|_, e| e.set("code", "TOO_MANY_SUBSCRIPTIONS"))
+        })?;
+        Ok(feed::follow(db.clone(), principal, clock, permit).map(Escalation))
+    }
+}

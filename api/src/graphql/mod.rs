@@ -26,7 +26,7 @@ pub mod vnd;
 
 use std::sync::Arc;
 
-use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
+use async_graphql::{Context, MergedObject, MergedSubscription, Schema};
 use sea_orm::DatabaseConnection;
 
 use crate::{context::RequestContext, settings::Settings};
@@ -69,8 +69,12 @@ pub struct MutationRoot(
     training::TrainingMutation,
 );
 
+/// All subscriptions (served on `/graphql/ws`).
+#[derive(MergedSubscription, Default)]
+pub struct SubscriptionRoot(escalations::EscalationsSubscription);
+
 /// The schema type.
-pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 /// Settings the resolvers need at run time.
 #[derive(Debug, Clone)]
@@ -92,9 +96,12 @@ pub fn build_schema(
     let mut builder = Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        SubscriptionRoot::default(),
     )
     .data(db)
+    .data(crate::schedules::escalation_feed::SubscriptionGate::new(
+        settings.limits.max_subscriptions,
+    ))
     .data(settings.worker.policy.clone())
     .data(planning)
     .data(ResolverSettings {
@@ -124,7 +131,7 @@ pub fn sdl() -> String {
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        SubscriptionRoot::default(),
     )
     .finish()
     .sdl()

@@ -99,6 +99,7 @@ pub async fn confirm(State(state): State<AppState>, Path(token): Path<String>) -
         &state.planning.link_key,
         &token,
         state.clock.now(),
+        &state.planning.escalation_defaults,
     )
     .await
     {

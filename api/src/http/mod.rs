@@ -3,6 +3,7 @@
 pub mod admission;
 pub mod escalation_links;
 pub mod graphql;
+pub mod graphql_ws;
 pub mod health;
 pub mod limits;
 pub mod links;
@@ -41,6 +42,7 @@ pub fn router(state: AppState) -> Router {
     metrics::install();
     Router::new()
         .route("/graphql", get(graphql::get_handler).post(graphql::post_handler))
+        .route("/graphql/ws", get(graphql_ws::handler))
         .route("/c/{token}", get(links::show).post(links::confirm))
         .route("/e/{token}", get(escalation_links::show).post(escalation_links::confirm))
         .route("/healthz", get(health::healthz))

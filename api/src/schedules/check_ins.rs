@@ -103,6 +103,7 @@ async fn record_for(
     input: CheckInInput,
     by: RecordedBy,
     now: DateTime<Utc>,
+    escalation_defaults: &domain::escalation::EscalationPolicy,
 ) -> AppResult<(check_in_occurrence::Model, check_in::Model)> {
     let status = OccurrenceStatus::from_stored(&occ.status);
     match status {
@@ -157,8 +158,19 @@ async fn record_for(
         store::escalation::ownership::late_check_in(db, occ.client_id, row.id, now, now).await?;
     }
     if input.wellbeing == Some(Wellbeing::NeedHelp) {
-        alert_case_officers(db, &occ, now).await?;
-        store::escalation::ownership::attach_help_request(db, occ.client_id, row.id, now).await?;
+        // An open escalation takes the request and tells its owner; otherwise the urgent alert.
+        let attached = store::escalation::ownership::attach_help_request(
+            db,
+            escalation_defaults,
+            occ.client_id,
+            row.id,
+            now,
+            now,
+        )
+        .await?;
+        if !attached {
+            alert_case_officers(db, &occ, now).await?;
+        }
     }
     Ok((occ, row))
 }
@@ -210,6 +222,7 @@ pub async fn record(
     ctx: &RequestContext,
     occurrence_id: Uuid,
     input: CheckInInput,
+    escalation_defaults: &domain::escalation::EscalationPolicy,
 ) -> AppResult<(check_in_occurrence::Model, check_in::Model)> {
     let cond = scoped(ctx, Permission::SchedulesWrite)?;
     if matches!(
@@ -239,7 +252,7 @@ pub async fn record(
         kind: principal.actor_kind(),
         id: Some(principal.actor_id()),
     };
-    let result = record_for(&txn, occ, input, by, ctx.now).await?;
+    let result = record_for(&txn, occ, input, by, ctx.now, escalation_defaults).await?;
     let subject = Subject {
         entity_type: "check_in",
         entity_id: Some(result.1.id),
@@ -350,6 +363,7 @@ pub async fn record_by_link(
     key: &LinkKey,
     token: &str,
     now: DateTime<Utc>,
+    escalation_defaults: &domain::escalation::EscalationPolicy,
 ) -> AppResult<LinkOutcome> {
     let txn = store::db::begin_write(db).await?;
     let occ = linked_occurrence(&txn, key, token, true).await?;
@@ -371,6 +385,7 @@ pub async fn record_by_link(
             id: None,
         },
         now,
+        escalation_defaults,
     )
     .await?;
     txn.commit().await?;
@@ -410,9 +425,10 @@ pub async fn record_reply(
     sender: ReplySender,
     text: &str,
     now: DateTime<Utc>,
+    escalation_defaults: &domain::escalation::EscalationPolicy,
 ) -> AppResult<ReplyOutcome> {
     let txn = store::db::begin_write(db).await?;
-    let outcome = record_reply_in(&txn, sender, text, now).await?;
+    let outcome = record_reply_in(&txn, sender, text, now, escalation_defaults).await?;
     txn.commit().await?;
     Ok(outcome)
 }
@@ -423,6 +439,7 @@ pub async fn record_reply_in(
     sender: ReplySender,
     text: &str,
     now: DateTime<Utc>,
+    escalation_defaults: &domain::escalation::EscalationPolicy,
 ) -> AppResult<ReplyOutcome> {
     let (column, value, method) = match &sender {
         ReplySender::Phone(p) => (
@@ -483,6 +500,7 @@ pub async fn record_reply_in(
                             id: None,
                         },
                         now,
+                        escalation_defaults,
                     )
                     .await?;
                     ReplyOutcome::CheckedIn(id)

@@ -2,6 +2,7 @@
 
 pub mod appointments;
 pub mod check_ins;
+pub mod escalation_feed;
 pub mod escalations;
 pub mod messages;
 pub mod plans;

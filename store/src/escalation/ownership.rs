@@ -13,7 +13,7 @@ use domain::{
         templates::{TemplateKey, Vars},
     },
 };
-use entities::{client, escalation, escalation_ack_failure};
+use entities::{client, escalation, escalation_ack_failure, officer};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, Set,
     sea_query::Expr,
@@ -238,33 +238,124 @@ pub async fn late_check_in(
     if !recorded {
         return Ok(Some(e.id));
     }
-    let name = client::Entity::find_by_id(client_id)
+    tell_owner(
+        db,
+        &e,
+        Told {
+            template: TemplateKey::OfficerEscalationLateCheckIn,
+            kind: "escalation_late",
+            cause: AlertCause::LateCheckIn {
+                check_in: check_in_id,
+            },
+            urgent: false,
+        },
+        at,
+        now,
+    )
+    .await?;
+    Ok(Some(e.id))
+}
+
+/// A "need help" reply (check-in `check_in_id`, at `at`) while the client has an unresolved
+/// escalation is recorded on it and told, urgently and once, to its owner (the acknowledging
+/// officer, or the case officers while nobody has taken it) instead of the separate help alert.
+/// Returns whether it was attached (the caller sends the help alert otherwise: no unresolved
+/// escalation, or the commune's policy has `attach_help_requests` off).
+pub async fn attach_help_request(
+    db: &impl ConnectionTrait,
+    escalation_defaults: &domain::escalation::EscalationPolicy,
+    client_id: Uuid,
+    check_in_id: Uuid,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let Some(e) = unresolved_of(db, client_id).await? else {
+        return Ok(false);
+    };
+    if !super::policy::policy_for(db, escalation_defaults, &e.commune_code)
+        .await?
+        .attach_help_requests
+    {
+        return Ok(false);
+    }
+    let recorded = events::record(
+        db,
+        NewEvent {
+            escalation_id: e.id,
+            kind: EventKind::HelpRequested,
+            level: e.level,
+            officer_id: None,
+            source: Some(("check_in", check_in_id)),
+            detail: None,
+        },
+        now,
+    )
+    .await?;
+    if recorded {
+        tell_owner(
+            db,
+            &e,
+            Told {
+                template: TemplateKey::OfficerHelpRequested,
+                kind: "escalation_help",
+                cause: AlertCause::HelpAttached {
+                    check_in: check_in_id,
+                },
+                urgent: true,
+            },
+            at,
+            now,
+        )
+        .await?;
+    }
+    Ok(true)
+}
+
+/// What an escalation's owner is told about something that happened to its client.
+struct Told {
+    template: TemplateKey,
+    /// Source type of the messages.
+    kind: &'static str,
+    /// What happened (with the officer, it keeps the message to one per officer).
+    cause: AlertCause,
+    urgent: bool,
+}
+
+/// Tells the officer who acknowledged `e`, or its order's case officers while nobody has
+/// (or when an administrator took it: administrators receive no messages).
+async fn tell_owner(
+    db: &impl ConnectionTrait,
+    e: &escalation::Model,
+    told: Told,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let name = client::Entity::find_by_id(e.client_id)
         .one(db)
         .await?
         .map(|c| c.full_name)
         .unwrap_or_default();
-    match e.acknowledged_by {
+    let owner = match e.acknowledged_by {
+        Some(id) => officer::Entity::find_by_id(id).one(db).await?.map(|o| o.id),
+        None => None,
+    };
+    match owner {
         Some(owner) => {
             outbox::enqueue(
                 db,
                 NewMessage {
-                    dedupe_key: DedupeKey::officer_alert(
-                        AlertCause::LateCheckIn {
-                            check_in: check_in_id,
-                        },
-                        owner,
-                    ),
+                    dedupe_key: DedupeKey::officer_alert(told.cause, owner),
                     recipient: Recipient::Officer(owner),
                     commune_code: e.commune_code.clone(),
-                    template: TemplateKey::OfficerEscalationLateCheckIn,
+                    template: told.template,
                     vars: Vars::new()
                         .with("name", name)
                         .with("case", case_reference(e.order_id))
                         .with("time", format_local(at)),
                     due_at: now,
                     expires_at: None,
-                    urgent: false,
-                    source_type: "escalation_late",
+                    urgent: told.urgent,
+                    source_type: told.kind,
                     source_id: Some(e.id),
                 },
                 now,
@@ -278,13 +369,11 @@ pub async fn late_check_in(
                     order_id: e.order_id,
                     client_name: name,
                     commune_code: e.commune_code.clone(),
-                    template: TemplateKey::OfficerEscalationLateCheckIn,
-                    cause: AlertCause::LateCheckIn {
-                        check_in: check_in_id,
-                    },
+                    template: told.template,
+                    cause: told.cause,
                     role: Some("case_officer"),
-                    urgent: false,
-                    source_type: "escalation_late",
+                    urgent: told.urgent,
+                    source_type: told.kind,
                     source_id: e.id,
                 },
                 at,
@@ -292,31 +381,5 @@ pub async fn late_check_in(
             .await?;
         }
     }
-    Ok(Some(e.id))
-}
-
-/// A "need help" reply (check-in `check_in_id`) while the client has an unresolved escalation
-/// is recorded on it. Returns whether it was.
-pub async fn attach_help_request(
-    db: &impl ConnectionTrait,
-    client_id: Uuid,
-    check_in_id: Uuid,
-    now: DateTime<Utc>,
-) -> Result<bool, DbErr> {
-    let Some(e) = unresolved_of(db, client_id).await? else {
-        return Ok(false);
-    };
-    events::record(
-        db,
-        NewEvent {
-            escalation_id: e.id,
-            kind: EventKind::HelpRequested,
-            level: e.level,
-            officer_id: None,
-            source: Some(("check_in", check_in_id)),
-            detail: None,
-        },
-        now,
-    )
-    .await
+    Ok(())
 }

@@ -109,6 +109,7 @@ async fn check_in_by_mutation_link_and_reply_then_a_miss(app: TestApp) {
         api::schedules::check_ins::ReplySender::Phone(phone.clone()),
         "Cần giúp",
         app.clock_now(),
+        &app.planning.escalation_defaults,
     )
     .await
     .map_err(|e| e.message())
@@ -173,6 +174,7 @@ async fn check_in_by_mutation_link_and_reply_then_a_miss(app: TestApp) {
         api::schedules::check_ins::ReplySender::Phone(phone),
         "CO",
         app.clock_now(),
+        &app.planning.escalation_defaults,
     )
     .await
     .map_err(|e| e.message())
@@ -447,6 +449,7 @@ async fn free_text_replies_are_kept_for_the_officer(app: TestApp) {
         sender,
         "Hôm nay tôi bị ốm, xin hẹn lại",
         app.clock_now(),
+        &app.planning.escalation_defaults,
     )
     .await
     .map_err(|e| e.message())

@@ -145,10 +145,16 @@ async fn a_client_who_wrote_to_the_oa_this_week_gets_a_free_oa_message(app: Test
     let prompt = check_in_prompt_due(&app, &w).await;
     // The client writes to the OA (a note, not a keyword): the 7-day OA window opens.
     let sender_id = api::schedules::check_ins::ReplySender::ZaloUser("1234567890".into());
-    api::schedules::check_ins::record_reply(&app.db, sender_id, "chào cán bộ", app.clock_now())
-        .await
-        .map_err(|e| e.message())
-        .unwrap();
+    api::schedules::check_ins::record_reply(
+        &app.db,
+        sender_id,
+        "chào cán bộ",
+        app.clock_now(),
+        &app.planning.escalation_defaults,
+    )
+    .await
+    .map_err(|e| e.message())
+    .unwrap();
     let fake = fake_gateways().await;
     wiremock::Mock::given(wiremock::matchers::path("/v3.0/oa/message/cs"))
         .and(wiremock::matchers::body_partial_json(

@@ -57,6 +57,7 @@ async fn an_opted_out_client_is_suppressed(app: TestApp) {
         ),
         "TU CHOI",
         app.clock_now(),
+        &app.planning.escalation_defaults,
     )
     .await
     .map_err(|e| e.message())

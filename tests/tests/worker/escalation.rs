@@ -26,10 +26,22 @@ db_tests_with!(one_miss_opens =>
     a_late_check_in_is_recorded_and_told_but_leaves_the_escalation_open,
     an_officer_with_three_escalations_at_once_gets_one_digest,
     a_missed_appointment_attaches_to_the_open_escalation,
+    a_help_reply_during_an_unowned_escalation_tells_the_case_officer_once,
+    a_help_reply_during_an_owned_escalation_tells_its_owner_instead_of_the_help_alert,
 );
 
+db_tests_with!(one_miss_opens_help_apart =>
+    a_help_reply_keeps_its_own_alert_when_the_policy_does_not_attach_it,
+);
+
+/// [`one_miss_opens`], with help requests kept apart from escalations.
+fn one_miss_opens_help_apart(settings: &mut api::settings::Settings) {
+    one_miss_opens(settings);
+    settings.worker.escalation.attach_help_requests = false;
+}
+
 /// One settled miss opens an escalation (the default waits for two in a row).
-fn one_miss_opens(settings: &mut api::settings::Settings) {
+pub(crate) fn one_miss_opens(settings: &mut api::settings::Settings) {
     settings.worker.escalation.consecutive_misses_to_open = 1;
     settings.worker.escalation.grace_minutes = 60;
 }
@@ -38,19 +50,24 @@ fn uuid(kind: &str, id: &str) -> Uuid {
     api::graphql::ids::decode(kind, "id", &id.to_owned().into()).unwrap()
 }
 
-struct Escalated {
-    officer_a: Uuid,
-    chief: Uuid,
-    client: Uuid,
-    escalation: escalation::Model,
-    occurrence: check_in_occurrence::Model,
-    world: tests::world::World,
+pub(crate) struct Escalated {
+    pub(crate) officer_a: Uuid,
+    pub(crate) chief: Uuid,
+    pub(crate) client: Uuid,
+    pub(crate) escalation: escalation::Model,
+    pub(crate) occurrence: check_in_occurrence::Model,
+    pub(crate) world: tests::world::World,
 }
 
 /// Client A misses Monday's window (08:00–12:00); an hour later (the grace) the tick opens an
 /// escalation.
-async fn escalated(app: &TestApp) -> Escalated {
+pub(crate) async fn escalated(app: &TestApp) -> Escalated {
     let w = app.world().await;
+    escalated_in(app, w).await
+}
+
+/// [`escalated`] in a world already built.
+pub(crate) async fn escalated_in(app: &TestApp, w: tests::world::World) -> Escalated {
     let chief = app
         .create_officer(COMMUNE_A, "Trần Văn Trưởng", "COMMUNE_POLICE_CHIEF")
         .await;
@@ -428,5 +445,137 @@ async fn a_missed_appointment_attaches_to_the_open_escalation(app: TestApp) {
         app.count("escalations").await,
         1,
         "attached, not a new escalation"
+    );
+}
+
+/// The client replies "Cần giúp" by SMS (recorded late on the missed occurrence).
+async fn help_reply(app: &TestApp) {
+    let phone = domain::Phone::parse("0912 000 001").unwrap();
+    let outcome = api::schedules::check_ins::record_reply(
+        &app.db,
+        api::schedules::check_ins::ReplySender::Phone(phone),
+        "Cần giúp",
+        app.clock_now(),
+        &app.planning.escalation_defaults,
+    )
+    .await
+    .map_err(|e| e.message())
+    .unwrap();
+    assert!(
+        matches!(
+            outcome,
+            api::schedules::check_ins::ReplyOutcome::CheckedIn(_)
+        ),
+        "{outcome:?}"
+    );
+}
+
+/// `(officer, source type, urgent)` of each help message.
+async fn help_messages(app: &TestApp) -> Vec<(Uuid, String, bool)> {
+    outbox_message::Entity::find()
+        .filter(outbox_message::Column::Template.eq("officer_help_requested"))
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| (m.officer_id.unwrap(), m.source_type, m.urgent))
+        .collect()
+}
+
+async fn event_kinds(app: &TestApp, id: Uuid) -> Vec<String> {
+    entities::escalation_event::Entity::find()
+        .filter(entities::escalation_event::Column::EscalationId.eq(id))
+        .order_by_asc(entities::escalation_event::Column::OccurredAt)
+        .order_by_asc(entities::escalation_event::Column::Id)
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect()
+}
+
+async fn a_help_reply_during_an_unowned_escalation_tells_the_case_officer_once(app: TestApp) {
+    let s = escalated(&app).await;
+    app.clock.advance(Duration::minutes(10));
+    help_reply(&app).await;
+    // Told once, urgently, as part of the escalation: no separate help alert beside it.
+    assert_eq!(
+        help_messages(&app).await,
+        vec![(s.officer_a, "escalation_help".to_owned(), true)]
+    );
+    assert!(
+        event_kinds(&app, s.escalation.id)
+            .await
+            .contains(&"help_requested".to_owned())
+    );
+    // The sender delivers it like any officer alert.
+    let fake = fake_gateways().await;
+    Mock::given(method("POST"))
+        .and(path(ESMS_PATH))
+        .respond_with(esms("100", "sms-officer"))
+        .mount(&fake)
+        .await;
+    drain(&sender(&app, &fake)).await;
+    let sent: Vec<_> = outbox_message::Entity::find()
+        .filter(outbox_message::Column::Template.eq("officer_help_requested"))
+        .filter(outbox_message::Column::Status.eq("sent"))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(sent.len(), 1);
+    assert!(
+        bodies(&fake, ESMS_PATH)
+            .await
+            .iter()
+            .any(|b| b.to_string().contains("ho tro"))
+    );
+}
+
+async fn a_help_reply_during_an_owned_escalation_tells_its_owner_instead_of_the_help_alert(
+    app: TestApp,
+) {
+    let s = escalated(&app).await;
+    // Level 1 lets it pass; the chief (level 2) takes it.
+    app.clock.advance(Duration::hours(4));
+    assert_eq!(app.tick().await.escalations.raised, 1);
+    let txn = store::db::begin_write(&app.db).await.unwrap();
+    esc::acknowledge(
+        &txn,
+        s.escalation.id,
+        s.chief,
+        AckMethod::Mutation,
+        app.clock_now(),
+    )
+    .await
+    .unwrap();
+    txn.commit().await.unwrap();
+    app.clock.advance(Duration::minutes(10));
+    help_reply(&app).await;
+    assert_eq!(
+        help_messages(&app).await,
+        vec![(s.chief, "escalation_help".to_owned(), true)],
+        "the owner only, not the case officer's separate alert"
+    );
+    assert!(
+        event_kinds(&app, s.escalation.id)
+            .await
+            .contains(&"help_requested".to_owned())
+    );
+}
+
+async fn a_help_reply_keeps_its_own_alert_when_the_policy_does_not_attach_it(app: TestApp) {
+    let s = escalated(&app).await;
+    app.clock.advance(Duration::minutes(10));
+    help_reply(&app).await;
+    assert_eq!(
+        help_messages(&app).await,
+        vec![(s.officer_a, "check_in".to_owned(), true)],
+        "the separate urgent help alert"
+    );
+    assert!(
+        !event_kinds(&app, s.escalation.id)
+            .await
+            .contains(&"help_requested".to_owned())
     );
 }

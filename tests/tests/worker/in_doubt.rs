@@ -53,10 +53,16 @@ async fn oa_follower_reminder_due(app: &TestApp) -> (World, outbox_message::Mode
     )
     .await;
     let sender_id = api::schedules::check_ins::ReplySender::ZaloUser(ZALO_USER.into());
-    api::schedules::check_ins::record_reply(&app.db, sender_id, "chào cán bộ", app.clock_now())
-        .await
-        .map_err(|e| e.message())
-        .unwrap();
+    api::schedules::check_ins::record_reply(
+        &app.db,
+        sender_id,
+        "chào cán bộ",
+        app.clock_now(),
+        &app.planning.escalation_defaults,
+    )
+    .await
+    .map_err(|e| e.message())
+    .unwrap();
     let reminder = reminder_due(app, &w.officer_a_token, &w.client_a).await;
     (w, reminder)
 }

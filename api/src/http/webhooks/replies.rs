@@ -37,7 +37,9 @@ pub(super) async fn reply(
         return Ok(Processed::Now);
     }
     let sender = ReplySender::ZaloUser(zalo_user_id.clone());
-    let outcome = check_ins::record_reply_in(&txn, sender, text, now).await?;
+    let outcome =
+        check_ins::record_reply_in(&txn, sender, text, now, &state.planning.escalation_defaults)
+            .await?;
     let queued = match outcome {
         ReplyOutcome::CheckedIn(occurrence) => confirm_check_in(&txn, occurrence, now).await?,
         ReplyOutcome::OptedOut => confirm_opt_out(&txn, &zalo_user_id, now).await?,
