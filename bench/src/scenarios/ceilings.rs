@@ -33,7 +33,7 @@ fn page_statement(backend: DatabaseBackend, commune: &str) -> Statement {
         _ => Statement::from_sql_and_values(
             backend,
             "SELECT json_group_array(json(p.doc)) AS page FROM (
-               SELECT json_object('id', c.id, 'full_name', c.full_name, 'status', c.status,
+               SELECT json_object('id', lower(hex(c.id)), 'full_name', c.full_name, 'status', c.status,
                  'commune', co.name,
                  'orders', (SELECT json_group_array(json_object('status', o.status, 'assignments',
                     (SELECT json_group_array(json_object('role', a.role, 'officer', f.full_name))

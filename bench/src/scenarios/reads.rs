@@ -43,7 +43,7 @@ const CLIENT_RECORD: &str = "query($id: ID!) {
     orders { status startDate endDate assignments { role officer { fullName phone } } }
     upcomingCheckIns(first: 5) { dueOn opensAt closesAt status }
   }
-  checkInOccurrences(filter: { clientId: $id }, first: 50) { edges { node { dueOn status checkIn { id } } } }
+  checkInOccurrences(filter: { clientId: $id }, first: 50) { edges { node { dueOn status checkIn { checkedInAt late } } } }
   appointments(filter: { clientId: $id }, first: 20) { edges { node { kind startsAt place status officer { fullName } } } }
 }";
 
@@ -75,7 +75,10 @@ impl Read {
     fn query(self, subject: &Subject) -> (&'static str, Value) {
         match self {
             Read::CommunePage => (COMMUNE_PAGE, json!({ "commune": subject.commune })),
-            Read::ClientRecord => (CLIENT_RECORD, json!({ "id": subject.client_id })),
+            Read::ClientRecord => (
+                CLIENT_RECORD,
+                json!({ "id": api::graphql::ids::encode("Client", subject.client_id) }),
+            ),
             Read::Agenda => {
                 let today = Utc::now().date_naive();
                 let monday = today - Duration::days(today.weekday().num_days_from_monday().into());

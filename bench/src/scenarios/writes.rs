@@ -96,14 +96,14 @@ pub async fn run(options: &Options) -> Result<Report, String> {
                 let (query, input, kind) = match (occurrence, n % 3) {
                     (Some(id), _) => (
                         RECORD_CHECK_IN,
-                        json!({ "occurrenceId": id, "method": "IN_PERSON", "note": "bench" }),
+                        json!({ "occurrenceId": api::graphql::ids::encode("CheckInOccurrence", id), "method": "IN_PERSON", "note": "bench" }),
                         0,
                     ),
                     (None, 0 | 1) => {
                         let starts = Utc::now() + Duration::days(1 + (n % 20) as i64);
                         (
                             CREATE_APPOINTMENT,
-                            json!({ "clientId": client, "kind": "CASE_OFFICER_MEETING",
+                            json!({ "clientId": api::graphql::ids::encode("Client", client), "kind": "CASE_OFFICER_MEETING",
                                 "startsAt": starts.to_rfc3339(), "endsAt": (starts + Duration::minutes(30)).to_rfc3339(),
                                 "place": "UBND xã" }),
                             1,
@@ -111,7 +111,7 @@ pub async fn run(options: &Options) -> Result<Report, String> {
                     }
                     _ => (
                         UPDATE_CLIENT,
-                        json!({ "id": client, "address": format!("Số {} đường Lê Lợi", n % 500 + 1) }),
+                        json!({ "id": api::graphql::ids::encode("Client", client), "address": format!("Số {} đường Lê Lợi", n % 500 + 1) }),
                         2,
                     ),
                 };
