@@ -1,6 +1,8 @@
-//! On-demand benchmarks of Đồng Hành (results in `docs/benchmarks.md`; CI runs only the smoke
-//! test in `bench/tests/`, without timing assertions).
+//! Benchmarks of Đồng Hành: the data generator, and one scenario per measured path (results in
+//! `docs/benchmarks.md`; CI runs only the smoke tests in `bench/tests/`, without timing
+//! assertions).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod generate;
 pub mod harness;
 pub mod scenarios;

@@ -1,6 +1,7 @@
 //! `bench`: one command per scenario, against a database filled by the generator.
 //!
 //! ```text
+//! cargo run --release -p bench -- generate --scale commune|province|national --database-url URL [--seed N] [--now RFC3339] [--tokens-out FILE]
 //! cargo run --release -p bench -- commune-page --database-url URL [--connections 16] [--rate 500] [--seconds 10]
 //! cargo run --release -p bench -- client-record | agenda | write-mix | rss   --database-url URL …
 //! cargo run --release -p bench -- monday-burst --database-url URL [--messages N] [--workers 1] [--graphile-worker 30000]
@@ -25,6 +26,15 @@ async fn main() -> ExitCode {
         );
         return ExitCode::from(2);
     };
+    if scenario == "generate" {
+        return match bench::generate::cli(&args[1..]).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("generate: {e}");
+                ExitCode::from(2)
+            }
+        };
+    }
     let mut options = match Options::parse(&args[1..]) {
         Ok(o) => o,
         Err(e) => {

@@ -15,6 +15,7 @@ mod m20261201_000012_credential_rotation;
 mod m20261201_000016_check_in_links;
 mod m20261201_000018_attempt_receipts;
 mod m20261201_000019_workers;
+mod m20261202_000020_place_codes_varchar;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000016_check_in_links::Migration),
             Box::new(m20261201_000018_attempt_receipts::Migration),
             Box::new(m20261201_000019_workers::Migration),
+            Box::new(m20261202_000020_place_codes_varchar::Migration),
         ]
     }
 }
