@@ -71,12 +71,19 @@ async fn every_scenario(url: &str) {
         (Some(api), Some(worker)) => {
             let (api, worker) = (api.display().to_string(), worker.display().to_string());
             let bins = [("api-bin", api.as_str()), ("worker-bin", worker.as_str())];
-            let rss = run("rss", url, &[&bins[..], &[("in-process", "false")]].concat()).await;
+            let rss = run(
+                "rss",
+                url,
+                &[&bins[..], &[("in-process", "false")]].concat(),
+            )
+            .await;
             assert!(rss.contains("20 accepted"), "{rss}");
             let cold = run("cold-start", url, &[bins[0], ("runs", "1")]).await;
             assert!(cold.contains("median"), "{cold}");
         }
-        _ => eprintln!("api/worker binaries not built next to this test: rss and cold-start skipped"),
+        _ => {
+            eprintln!("api/worker binaries not built next to this test: rss and cold-start skipped")
+        }
     }
 }
 

@@ -55,7 +55,10 @@ impl Sink {
         }
         let count = rows.len() as u64;
         let columns: Vec<_> = <A::Entity as EntityTrait>::Column::iter().collect();
-        let models: Vec<A> = rows.into_iter().map(IntoActiveModel::into_active_model).collect();
+        let models: Vec<A> = rows
+            .into_iter()
+            .map(IntoActiveModel::into_active_model)
+            .collect();
         // The COPY text of every row: sent to PostgreSQL, and what the checksum covers.
         let mut text = String::with_capacity(models.len() * 200);
         for model in &models {
@@ -75,7 +78,10 @@ impl Sink {
         }
         let started = Instant::now();
         if let Some(pool) = &self.copy {
-            let names: Vec<_> = columns.iter().map(|c| format!("\"{}\"", c.as_str())).collect();
+            let names: Vec<_> = columns
+                .iter()
+                .map(|c| format!("\"{}\"", c.as_str()))
+                .collect();
             let statement = format!("COPY \"{table}\" ({}) FROM STDIN", names.join(", "));
             let fail = |e: sea_orm::sqlx::Error| DbErr::Custom(format!("COPY {table}: {e}"));
             let mut copy = pool.copy_in_raw(&statement).await.map_err(fail)?;
@@ -86,7 +92,9 @@ impl Sink {
             let mut models = models.into_iter().peekable();
             while models.peek().is_some() {
                 let chunk: Vec<A> = models.by_ref().take(per_statement).collect();
-                A::Entity::insert_many(chunk).exec_without_returning(db).await?;
+                A::Entity::insert_many(chunk)
+                    .exec_without_returning(db)
+                    .await?;
             }
         }
         let entry = self.tables.entry(table).or_default();

@@ -98,7 +98,7 @@ pub async fn spawn_api(
 }
 
 /// Time from exec of `bin` (with `env`, in an empty directory) to the first 200 from
-/// `/health` on `port`; the process is stopped afterwards.
+/// `/healthz` on `port`; the process is stopped afterwards.
 pub async fn cold_start(
     bin: &Path,
     env: &[(String, String)],
@@ -117,11 +117,11 @@ pub async fn cold_start(
         .kill_on_drop(true)
         .spawn()
         .map_err(|e| format!("cannot start {}: {e}", bin.display()))?;
-    let url = format!("http://127.0.0.1:{port}/health");
+    let url = format!("http://127.0.0.1:{port}/healthz");
     let took = loop {
         if started.elapsed() > Duration::from_secs(60) {
             let _ = child.kill().await;
-            return Err("no 200 from /health within 60 s".into());
+            return Err("no 200 from /healthz within 60 s".into());
         }
         if let Ok(Some(status)) = child.try_wait() {
             return Err(format!("{} exited with {status}", bin.display()));

@@ -7,7 +7,7 @@
 //! no-op jobs on the same PostgreSQL in the same run (`bench/peers/graphile-worker/run.sh`).
 
 use std::{
-    collections::HashMap,
+    collections::{HashMap, HashSet},
     sync::{Arc, Mutex},
     time::{Duration as StdDuration, Instant},
 };
@@ -35,6 +35,9 @@ const ESMS_PATH: &str = "/MainService.svc/json/SendMultipleMessage_V4_post_json/
 /// Message ids the fake gateway accepted, with how often, and when each acceptance happened.
 #[derive(Default)]
 struct Gateway {
+    /// The ids this run waits for; others (messages already due in the database) are
+    /// accepted but not timed.
+    expected: HashSet<String>,
     seen: HashMap<String, u32>,
     accepted_at: Vec<StdDuration>,
 }
@@ -50,8 +53,10 @@ async fn fake_esms(State(s): State<GatewayState>, Json(body): Json<Value>) -> Js
     tokio::time::sleep(s.latency).await;
     let id = body["RequestId"].as_str().unwrap_or_default().to_owned();
     if let Ok(mut g) = s.gateway.lock() {
-        *g.seen.entry(id.clone()).or_default() += 1;
-        g.accepted_at.push(s.started.elapsed());
+        if g.expected.contains(&id) {
+            *g.seen.entry(id.clone()).or_default() += 1;
+            g.accepted_at.push(s.started.elapsed());
+        }
     }
     Json(json!({ "CodeResult": "100", "SMSID": format!("sms-{id}") }))
 }
@@ -67,11 +72,14 @@ pub struct FakeEsms {
 }
 
 impl FakeEsms {
-    /// Starts the fake on an ephemeral port.
-    pub async fn start(latency: StdDuration) -> Result<Self, String> {
+    /// Starts the fake on an ephemeral port, timing the acceptance of `expected` ids.
+    pub async fn start(latency: StdDuration, expected: HashSet<String>) -> Result<Self, String> {
         let started = Instant::now();
         let state = GatewayState {
-            gateway: Arc::default(),
+            gateway: Arc::new(Mutex::new(Gateway {
+                expected,
+                ..Gateway::default()
+            })),
             started,
             latency,
         };
@@ -106,7 +114,8 @@ impl FakeEsms {
         }
     }
 
-    /// Stops it; returns distinct ids seen, ids seen more than once, sorted acceptance times.
+    /// Stops it; returns distinct expected ids seen, those seen more than once, and the sorted
+    /// acceptance times.
     pub fn stop(self) -> (usize, usize, Vec<StdDuration>) {
         self.task.abort();
         let Ok(g) = self.state.gateway.lock() else {
@@ -131,14 +140,15 @@ fn monday_morning() -> DateTime<Utc> {
 }
 
 /// Writes `messages` check-in prompts due a minute before `now`, in batches; returns the run's
-/// dedupe-key prefix.
+/// dedupe-key prefix and the messages' ids (the eSMS `RequestId`s to expect).
 pub async fn seed(
     db: &DatabaseConnection,
     clients: &[(Uuid, String)],
     messages: usize,
     now: DateTime<Utc>,
-) -> Result<String, String> {
+) -> Result<(String, HashSet<String>), String> {
     let prefix = format!("burst:{}", Uuid::now_v7().simple());
+    let mut ids = HashSet::with_capacity(messages);
     let txn = worker::db::begin_write(db)
         .await
         .map_err(|e| e.to_string())?;
@@ -153,8 +163,10 @@ pub async fn seed(
     for chunk in keys.chunks(500) {
         let rows = chunk.iter().map(|n| {
             let (client_id, commune) = &clients[n % clients.len()];
+            let id = Uuid::now_v7();
+            ids.insert(id.to_string());
             outbox_message::ActiveModel {
-                id: Set(Uuid::now_v7()),
+                id: Set(id),
                 dedupe_key: Set(format!("{prefix}:{n}")),
                 recipient_kind: Set("client".into()),
                 client_id: Set(Some(*client_id)),
@@ -184,13 +196,14 @@ pub async fn seed(
                 worker_id: Set(None),
             }
         });
+        let rows: Vec<_> = rows.collect();
         outbox_message::Entity::insert_many(rows)
             .exec_without_returning(&txn)
             .await
             .map_err(|e| e.to_string())?;
     }
     txn.commit().await.map_err(|e| e.to_string())?;
-    Ok(prefix)
+    Ok((prefix, ids))
 }
 
 /// Clients who can get an SMS (consent, a phone, not opted out), in `commune` or everywhere,
@@ -242,14 +255,14 @@ pub async fn run(options: &Options) -> Result<Report, String> {
     }
     let messages: usize = options.num("messages", clients.len())?.max(1);
     let seeding = Instant::now();
-    let prefix = seed(&db, &clients, messages, now).await?;
+    let (prefix, ids) = seed(&db, &clients, messages, now).await?;
     println!(
         "queued {messages} prompts for {} clients in {:.1} s",
         clients.len(),
         seeding.elapsed().as_secs_f64()
     );
 
-    let gateway = FakeEsms::start(latency).await?;
+    let gateway = FakeEsms::start(latency, ids).await?;
     let started = gateway.started;
     let mut settings = worker::WorkerSettings::for_tests();
     settings.gateways = GatewaySettings::for_tests(&gateway.url, &gateway.url);

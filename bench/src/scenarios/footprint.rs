@@ -1,7 +1,7 @@
 //! Memory and start-up: the peak RSS of the API under the commune-page load and of the worker
 //! binary through a burst (both release binaries as child processes, `/proc/<pid>/status`
 //! VmHWM), and the embedded cold start (exec of the API with no configuration to the first 200
-//! from `/health`).
+//! from `/healthz`).
 
 use std::time::{Duration as StdDuration, Instant};
 
@@ -50,7 +50,7 @@ pub async fn rss(options: &Options) -> Result<Report, String> {
     let peak = server.child().and_then(ChildProcess::peak_rss_mb);
     server.stop().await;
     report.row(
-        "API peak RSS (release binary)",
+        "API peak RSS (binary as a child process)",
         format!("commune page, {}", shape.closed_setup()),
         format!(
             "**{:.0} MB** (idle {:.0} MB); {}",
@@ -66,8 +66,12 @@ pub async fn rss(options: &Options) -> Result<Report, String> {
     if clients.is_empty() {
         return Err("no client with SMS consent".into());
     }
-    burst::seed(&db, &clients, messages, Utc::now()).await?;
-    let gateway = FakeEsms::start(StdDuration::from_millis(options.num("gateway-ms", 50)?)).await?;
+    let (_, ids) = burst::seed(&db, &clients, messages, Utc::now()).await?;
+    let gateway = FakeEsms::start(
+        StdDuration::from_millis(options.num("gateway-ms", 50)?),
+        ids,
+    )
+    .await?;
     let bin =
         std::path::PathBuf::from(options.get("worker-bin").unwrap_or("target/release/worker"));
     let env: Vec<(String, String)> = [
@@ -91,7 +95,7 @@ pub async fn rss(options: &Options) -> Result<Report, String> {
     worker.stop().await;
     let (_, _, times) = gateway.stop();
     report.row(
-        "worker peak RSS (release binary)",
+        "worker peak RSS (binary as a child process)",
         format!("{messages} prompts due now, gateway answers in 50 ms"),
         format!(
             "**{:.0} MB**; {} accepted in {elapsed:.1} s",
@@ -106,7 +110,7 @@ pub async fn rss(options: &Options) -> Result<Report, String> {
 }
 
 /// Embedded cold start: exec of the API with no configuration (an empty directory, so a new
-/// SQLite file, migrations and reference data) to the first 200 from `/health`.
+/// SQLite file, migrations and reference data) to the first 200 from `/healthz`.
 pub async fn cold_start(options: &Options) -> Result<Report, String> {
     let db = worker::db::connect("sqlite::memory:", 1)
         .await
@@ -127,7 +131,7 @@ pub async fn cold_start(options: &Options) -> Result<Report, String> {
     }
     times.sort_by(f64::total_cmp);
     report.row(
-        "embedded cold start: exec → first 200 from /health",
+        "embedded cold start: exec → first 200 from /healthz",
         format!("{runs} runs, empty directory, new SQLite file"),
         format!(
             "median **{:.0} ms**, min {:.0} ms, max {:.0} ms; RSS at that moment {:.0} MB",

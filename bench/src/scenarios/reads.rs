@@ -254,7 +254,7 @@ pub async fn run(read: Read, options: &Options) -> Result<Report, String> {
             _ => String::new(),
         };
         report.note(format!(
-            "API process (release binary, child): peak RSS {:.0} MB{cpu}.",
+            "API process (child): peak RSS {:.0} MB{cpu}.",
             child.peak_rss_mb().unwrap_or(f64::NAN)
         ));
     }
