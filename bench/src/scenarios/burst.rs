@@ -52,11 +52,11 @@ struct GatewayState {
 async fn fake_esms(State(s): State<GatewayState>, Json(body): Json<Value>) -> Json<Value> {
     tokio::time::sleep(s.latency).await;
     let id = body["RequestId"].as_str().unwrap_or_default().to_owned();
-    if let Ok(mut g) = s.gateway.lock() {
-        if g.expected.contains(&id) {
-            *g.seen.entry(id.clone()).or_default() += 1;
-            g.accepted_at.push(s.started.elapsed());
-        }
+    if let Ok(mut g) = s.gateway.lock()
+        && g.expected.contains(&id)
+    {
+        *g.seen.entry(id.clone()).or_default() += 1;
+        g.accepted_at.push(s.started.elapsed());
     }
     Json(json!({ "CodeResult": "100", "SMSID": format!("sms-{id}") }))
 }
