@@ -1,9 +1,10 @@
 //! Keyset pagination behind every Relay connection: stable under inserts, one query per page
-//! plus one count.
+//! plus one count when the caller asks for the total; and nested lists limited per parent.
 
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Select, Value,
+    ColumnTrait, ConnectionTrait, EntityTrait, IdenStatic, Order, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, Select, Value,
+    sea_query::{Alias, Asterisk, Expr, ExprTrait, Query},
 };
 
 use crate::error::{AppError, AppResult};
@@ -15,6 +16,9 @@ pub struct PageRequest<K> {
     pub first: u64,
     /// Key of the last row of the previous page.
     pub after: Option<K>,
+    /// Whether to count the rows of all pages (a second statement; skipped when nobody asked
+    /// for `totalCount`).
+    pub count_total: bool,
 }
 
 impl<K> PageRequest<K> {
@@ -39,7 +43,14 @@ impl<K> PageRequest<K> {
         Ok(Self {
             first: first as u64,
             after,
+            count_total: true,
         })
+    }
+
+    /// The same request, counting the total only if `wanted`.
+    pub fn counting(mut self, wanted: bool) -> Self {
+        self.count_total = wanted;
+        self
     }
 }
 
@@ -50,7 +61,7 @@ pub struct Page<M> {
     pub items: Vec<M>,
     /// Whether more rows follow.
     pub has_next_page: bool,
-    /// Rows matching the filter in all pages.
+    /// Rows matching the filter in all pages (0 when the request did not count them).
     pub total_count: u64,
 }
 
@@ -66,7 +77,11 @@ where
     E::Model: Sync,
     K: Into<Value>,
 {
-    let total_count = select.clone().count(db).await?;
+    let total_count = if page.count_total {
+        select.clone().count(db).await?
+    } else {
+        0
+    };
     let mut query = select.order_by_asc(key);
     if let Some(after) = page.after {
         query = query.filter(key.gt(after));
@@ -80,3 +95,52 @@ where
         total_count,
     })
 }
+
+/// Runs `select` keeping at most `per_parent` rows for each value of `parent`, ordered by
+/// `order` within a parent: one statement, ranking rows with `row_number()` over a window
+/// partitioned by the parent (SQLite ≥ 3.25 and PostgreSQL alike). A batch of parents thus
+/// gets every parent's first rows, however many rows one parent has.
+pub async fn limit_per_parent<E>(
+    db: &impl ConnectionTrait,
+    select: Select<E>,
+    parent: E::Column,
+    order: &[(E::Column, Order)],
+    per_parent: u64,
+) -> AppResult<Vec<E::Model>>
+where
+    E: EntityTrait,
+{
+    let order_sql: Vec<String> = order
+        .iter()
+        .map(|(column, direction)| {
+            let direction = if matches!(direction, Order::Desc) {
+                "DESC"
+            } else {
+                "ASC"
+            };
+            format!("\"{}\" {direction}", column.as_str())
+        })
+        .collect();
+    let mut ranked = select.into_query();
+    ranked.expr_as(
+        Expr::cust(format!(
+            "row_number() OVER (PARTITION BY \"{}\" ORDER BY {})",
+            parent.as_str(),
+            order_sql.join(", ")
+        )),
+        Alias::new(RANK),
+    );
+    let mut outer = Query::select();
+    outer
+        .column(Asterisk)
+        .from_subquery(ranked, Alias::new("ranked"))
+        .and_where(Expr::col(Alias::new(RANK)).lte(per_parent));
+    for (column, direction) in order {
+        outer.order_by(Alias::new(column.as_str()), direction.clone());
+    }
+    let statement = db.get_database_backend().build(&outer);
+    Ok(E::find().from_raw_sql(statement).all(db).await?)
+}
+
+/// Column holding a row's rank within its parent in [`limit_per_parent`].
+const RANK: &str = "rank_in_parent";

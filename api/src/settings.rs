@@ -70,6 +70,10 @@ pub struct Settings {
     pub access_token_ttl_days: i64,
     /// Failed-authentication rate limits and trusted proxies.
     pub auth_rate_limit: crate::auth::rate_limit::RateLimitSettings,
+    /// `AUTH_CACHE_TTL_SECONDS`: how long a resolved token or API key is reused without a
+    /// database lookup (0 to 60; 0 turns the cache off). A revocation made through another
+    /// API replica takes effect here within this time; one made here, at once.
+    pub auth_cache_ttl_seconds: u32,
     /// `LOG_FORMAT`: `pretty` or `json`.
     pub log_json: bool,
     /// Settings of the in-process worker.
@@ -182,9 +186,17 @@ impl Settings {
                 reason: "must be at least 1".into(),
             });
         }
+        let auth_cache_ttl_seconds = env::parse_or("AUTH_CACHE_TTL_SECONDS", 5)?;
+        if auth_cache_ttl_seconds > 60 {
+            return Err(ConfigError {
+                var: "AUTH_CACHE_TTL_SECONDS",
+                reason: "must be between 0 and 60".into(),
+            });
+        }
         Ok(Self {
             environment,
             auth_rate_limit,
+            auth_cache_ttl_seconds,
             database_max_connections: env::parse_or("DATABASE_MAX_CONNECTIONS", 10)?,
             bind_addr: env::parse_or("BIND_ADDR", SocketAddr::from(([127, 0, 0, 1], 8080)))?,
             run_worker: env::bool_or("RUN_WORKER", embedded)?,
@@ -230,6 +242,7 @@ impl Settings {
             },
             access_token_ttl_days: 30,
             auth_rate_limit: crate::auth::rate_limit::RateLimitSettings::default(),
+            auth_cache_ttl_seconds: 5,
             log_json: false,
             worker: worker::WorkerSettings::for_tests(),
             webhooks: crate::http::webhook_settings::WebhookSettings::for_tests(),

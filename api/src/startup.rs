@@ -30,6 +30,8 @@ pub struct App {
     pub gate: crate::http::admission::Gate,
     /// Failed-authentication rate limiter (in memory, per process).
     pub auth_limiter: crate::auth::rate_limit::AuthRateLimiter,
+    /// Resolved credentials for a few seconds (in memory, per process).
+    pub credentials: Arc<crate::auth::cache::CredentialCache>,
 }
 
 /// Cheap-to-clone handle on the application.
@@ -107,6 +109,9 @@ pub async fn planning_context(
     })
 }
 
+/// Sees every SQL statement the application runs.
+pub type StatementObserver = Arc<dyn Fn(&sea_orm::Statement) + Send + Sync>;
+
 impl Application {
     /// Prepares the database and binds the HTTP port.
     pub async fn build(settings: Settings, clock: Arc<dyn Clock>) -> Result<Self, StartupError> {
@@ -120,9 +125,22 @@ impl Application {
         clock: Arc<dyn Clock>,
         on_statement: Option<Arc<dyn Fn() + Send + Sync>>,
     ) -> Result<Self, StartupError> {
+        let traced = on_statement.map(|callback| -> StatementObserver {
+            Arc::new(move |_: &sea_orm::Statement| callback())
+        });
+        Self::build_traced(settings, clock, traced).await
+    }
+
+    /// Like [`Application::build`], handing every SQL statement the application runs (text
+    /// and values) to `on_statement` (tests `EXPLAIN` the statements real requests issue).
+    pub async fn build_traced(
+        settings: Settings,
+        clock: Arc<dyn Clock>,
+        on_statement: Option<StatementObserver>,
+    ) -> Result<Self, StartupError> {
         let mut db = prepare_database(&settings, clock.as_ref()).await?;
         if let Some(callback) = on_statement {
-            db.set_metric_callback(move |_| callback());
+            db.set_metric_callback(move |info| callback(info.statement));
         }
         let listener = TcpListener::bind(settings.bind_addr)
             .await
@@ -143,6 +161,9 @@ impl Application {
         let schema = graphql::build_schema(&settings, db.clone(), planning.clone());
         let auth_limiter =
             crate::auth::rate_limit::AuthRateLimiter::new(settings.auth_rate_limit.clone());
+        let credentials = Arc::new(crate::auth::cache::CredentialCache::new(
+            chrono::Duration::seconds(i64::from(settings.auth_cache_ttl_seconds)),
+        ));
         Ok(Self {
             state: AppState(Arc::new(App {
                 gate: crate::http::admission::Gate::new(&settings.limits),
@@ -152,6 +173,7 @@ impl Application {
                 settings,
                 planning,
                 auth_limiter,
+                credentials,
             })),
             listener,
         })

@@ -16,6 +16,7 @@ mod m20261201_000016_check_in_links;
 mod m20261201_000018_attempt_receipts;
 mod m20261201_000019_workers;
 mod m20261202_000020_place_codes_varchar;
+mod m20261202_000021_outbox_commune_index;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000018_attempt_receipts::Migration),
             Box::new(m20261201_000019_workers::Migration),
             Box::new(m20261202_000020_place_codes_varchar::Migration),
+            Box::new(m20261202_000021_outbox_commune_index::Migration),
         ]
     }
 }

@@ -11,12 +11,14 @@ use domain::access::{OfficerRole, Permission};
 use entities::{access_token, account, api_key, api_key_commune, officer};
 use rand::RngCore;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult,
+    QueryFilter, Set,
+    sea_query::{Expr, ExprTrait, Query},
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::Principal;
+use super::{Principal, cache::CredentialCache};
 use crate::error::{AppError, AppResult};
 
 /// Prefix of officer and administrator bearer tokens.
@@ -42,16 +44,47 @@ pub fn hash_secret(secret: &str) -> String {
 /// Resolves a presented secret to a principal; `None` when it is unknown, revoked or expired.
 ///
 /// The only place where a secret is looked up: revocation and rotation take effect here on the
-/// next request. A cache in front of it must keep that promise (invalidate on revoke/rotate).
+/// next request. [`authenticate_cached`] puts a short-lived cache in front of it.
 pub async fn authenticate(
     db: &impl ConnectionTrait,
     secret: &str,
     now: DateTime<Utc>,
 ) -> AppResult<Option<Principal>> {
+    Ok(resolve(db, &hash_secret(secret), secret, now)
+        .await?
+        .map(|(p, _)| p))
+}
+
+/// [`authenticate`] through `cache`: a secret seen in the last few seconds costs no database
+/// round trip (see [`CredentialCache`] for how revocation still takes effect).
+pub async fn authenticate_cached(
+    db: &impl ConnectionTrait,
+    cache: &CredentialCache,
+    secret: &str,
+    now: DateTime<Utc>,
+) -> AppResult<Option<Principal>> {
+    let hash = hash_secret(secret);
+    if let Some(principal) = cache.get(&hash, now) {
+        return Ok(Some(principal));
+    }
+    let Some((principal, expires_at)) = resolve(db, &hash, secret, now).await? else {
+        return Ok(None);
+    };
+    cache.put(hash, principal.clone(), now, expires_at);
+    Ok(Some(principal))
+}
+
+/// The principal of a secret and when the credential stops being valid (if it does).
+async fn resolve(
+    db: &impl ConnectionTrait,
+    hash: &str,
+    secret: &str,
+    now: DateTime<Utc>,
+) -> AppResult<Option<(Principal, Option<DateTime<Utc>>)>> {
     if secret.starts_with(API_KEY_PREFIX) {
-        authenticate_key(db, secret, now).await
+        authenticate_key(db, hash, now).await
     } else if secret.starts_with(TOKEN_PREFIX) {
-        authenticate_token(db, secret, now).await
+        authenticate_token(db, hash, now).await
     } else {
         Ok(None)
     }
@@ -59,26 +92,29 @@ pub async fn authenticate(
 
 async fn authenticate_key(
     db: &impl ConnectionTrait,
-    secret: &str,
+    hash: &str,
     now: DateTime<Utc>,
-) -> AppResult<Option<Principal>> {
-    let hash = hash_secret(secret);
+) -> AppResult<Option<(Principal, Option<DateTime<Utc>>)>> {
     // The current secret, or the one it replaced while the rotation's overlap lasts.
     let Some(key) = api_key::Entity::find()
         .filter(
-            Condition::any()
-                .add(api_key::Column::KeyHash.eq(hash.as_str()))
-                .add(
-                    Condition::all()
-                        .add(api_key::Column::PreviousKeyHash.eq(hash.as_str()))
-                        .add(api_key::Column::PreviousKeyExpiresAt.gt(now)),
-                ),
+            Condition::any().add(api_key::Column::KeyHash.eq(hash)).add(
+                Condition::all()
+                    .add(api_key::Column::PreviousKeyHash.eq(hash))
+                    .add(api_key::Column::PreviousKeyExpiresAt.gt(now)),
+            ),
         )
         .filter(api_key::Column::RevokedAt.is_null())
         .one(db)
         .await?
     else {
         return Ok(None);
+    };
+    // A replaced secret works only until its overlap ends.
+    let expires_at = if key.key_hash == hash {
+        None
+    } else {
+        key.previous_key_expires_at
     };
     let permissions = key
         .scopes
@@ -92,62 +128,111 @@ async fn authenticate_key(
         .into_iter()
         .map(|c| c.commune_code)
         .collect();
-    Ok(Some(Principal::Partner {
-        key_id: key.id,
-        permissions,
-        communes,
-    }))
+    Ok(Some((
+        Principal::Partner {
+            key_id: key.id,
+            permissions,
+            communes,
+        },
+        expires_at,
+    )))
+}
+
+/// A bearer token with its account and (for officers) officer, read in one statement.
+#[derive(Debug, FromQueryResult)]
+struct TokenHolder {
+    expires_at: DateTime<Utc>,
+    account_id: Uuid,
+    kind: String,
+    disabled_at: Option<DateTime<Utc>>,
+    account_province: Option<String>,
+    officer_id: Option<Uuid>,
+    officer_commune: Option<String>,
+    officer_province: Option<String>,
+    officer_role: Option<String>,
+    officer_active: Option<bool>,
 }
 
 async fn authenticate_token(
     db: &impl ConnectionTrait,
-    secret: &str,
+    hash: &str,
     now: DateTime<Utc>,
-) -> AppResult<Option<Principal>> {
-    let Some(token) = access_token::Entity::find()
-        .filter(access_token::Column::TokenHash.eq(hash_secret(secret)))
-        .filter(access_token::Column::RevokedAt.is_null())
-        .filter(access_token::Column::ExpiresAt.gt(now))
-        .one(db)
-        .await?
-    else {
+) -> AppResult<Option<(Principal, Option<DateTime<Utc>>)>> {
+    use access_token::Column as T;
+    use account::Column as A;
+    use officer::Column as O;
+    let query = Query::select()
+        .expr_as(
+            Expr::col((access_token::Entity, T::ExpiresAt)),
+            "expires_at",
+        )
+        .expr_as(Expr::col((account::Entity, A::Id)), "account_id")
+        .expr_as(Expr::col((account::Entity, A::Kind)), "kind")
+        .expr_as(Expr::col((account::Entity, A::DisabledAt)), "disabled_at")
+        .expr_as(
+            Expr::col((account::Entity, A::ProvinceCode)),
+            "account_province",
+        )
+        .expr_as(Expr::col((officer::Entity, O::Id)), "officer_id")
+        .expr_as(
+            Expr::col((officer::Entity, O::CommuneCode)),
+            "officer_commune",
+        )
+        .expr_as(
+            Expr::col((officer::Entity, O::ProvinceCode)),
+            "officer_province",
+        )
+        .expr_as(Expr::col((officer::Entity, O::Role)), "officer_role")
+        .expr_as(Expr::col((officer::Entity, O::Active)), "officer_active")
+        .from(access_token::Entity)
+        .inner_join(
+            account::Entity,
+            Expr::col((account::Entity, A::Id)).equals((access_token::Entity, T::AccountId)),
+        )
+        .left_join(
+            officer::Entity,
+            Expr::col((officer::Entity, O::Id)).equals((account::Entity, A::OfficerId)),
+        )
+        .and_where(Expr::col((access_token::Entity, T::TokenHash)).eq(hash))
+        .and_where(Expr::col((access_token::Entity, T::RevokedAt)).is_null())
+        .and_where(Expr::col((access_token::Entity, T::ExpiresAt)).gt(now))
+        .to_owned();
+    let statement = db.get_database_backend().build(&query);
+    let Some(row) = TokenHolder::find_by_statement(statement).one(db).await? else {
         return Ok(None);
     };
-    let Some(account) = account::Entity::find_by_id(token.account_id)
-        .one(db)
-        .await?
-    else {
-        return Ok(None);
-    };
-    if account.disabled_at.is_some() {
+    if row.disabled_at.is_some() {
         return Ok(None);
     }
-    match (account.kind.as_str(), account.officer_id) {
-        ("administrator", _) => Ok(Some(Principal::Administrator {
-            account_id: account.id,
-            province: account.province_code,
-        })),
+    let principal = match (row.kind.as_str(), row.officer_id) {
+        ("administrator", _) => Principal::Administrator {
+            account_id: row.account_id,
+            province: row.account_province,
+        },
         ("officer", Some(officer_id)) => {
-            let Some(officer) = officer::Entity::find_by_id(officer_id).one(db).await? else {
+            let (Some(role), Some(true), Some(province)) = (
+                row.officer_role
+                    .as_deref()
+                    .and_then(OfficerRole::from_stored),
+                row.officer_active,
+                row.officer_province,
+            ) else {
                 return Ok(None);
             };
-            let Some(role) = OfficerRole::from_stored(&officer.role).filter(|r| r.may_sign_in())
-            else {
-                return Ok(None);
-            };
-            if !officer.active {
+            if !role.may_sign_in() {
                 return Ok(None);
             }
-            Ok(Some(Principal::Officer {
-                account_id: account.id,
+            Principal::Officer {
+                account_id: row.account_id,
                 officer_id,
-                commune: officer.commune_code,
-                province: officer.province_code,
+                commune: row.officer_commune,
+                province,
                 role,
-            }))
+            }
         }
-        _ => Ok(None),
-    }
+        _ => return Ok(None),
+    };
+    Ok(Some((principal, Some(row.expires_at))))
 }
 
 /// Creates an account (if `account_id` is new) and a bearer token for it; returns the secret.

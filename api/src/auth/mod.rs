@@ -1,5 +1,6 @@
 //! Who is calling: principals, their scope and permissions, and how credentials prove them.
 
+pub mod cache;
 pub mod credentials;
 pub mod rate_limit;
 

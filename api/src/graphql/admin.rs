@@ -8,7 +8,6 @@ use super::date::Date;
 use super::{
     env, ids,
     pagination::{CountedConnection, connection, uuid_page},
-    resolver_settings,
     scalars::{AgeGroup, Permission, RehabKind},
 };
 use crate::{
@@ -191,7 +190,7 @@ impl AdminQuery {
         after: Option<String>,
     ) -> Result<CountedConnection<ApiKey>> {
         let (db, rc) = env(ctx);
-        let page = uuid_page(resolver_settings(ctx), first, after)?;
+        let page = uuid_page(ctx, first, after)?;
         let page = api_keys::list(db, rc, page).await?;
         Ok(connection(page, |v| v.key.id.to_string(), ApiKey::from))
     }
@@ -216,7 +215,7 @@ impl AdminQuery {
         after: Option<String>,
     ) -> Result<CountedConnection<AuditEntry>> {
         let (db, rc) = env(ctx);
-        let page = uuid_page(resolver_settings(ctx), first, after)?;
+        let page = uuid_page(ctx, first, after)?;
         let f = filter.unwrap_or_default();
         let filter = audit::AuditFilter {
             entity_type: f.entity_type,
@@ -325,8 +324,10 @@ impl AdminMutation {
     ) -> Result<ApiKeyPayload> {
         let (db, rc) = env(ctx);
         let id = ids::decode("ApiKey", "id", &input.id)?;
+        let revoked = api_keys::revoke(db, rc, id).await?;
+        super::forget_credentials(ctx);
         Ok(ApiKeyPayload {
-            api_key: api_keys::revoke(db, rc, id).await?.into(),
+            api_key: revoked.into(),
         })
     }
 
@@ -340,6 +341,7 @@ impl AdminMutation {
         let (db, rc) = env(ctx);
         let id = ids::decode("ApiKey", "keyId", &input.key_id)?;
         let (view, secret) = api_keys::rotate(db, rc, id, input.overlap_hours).await?;
+        super::forget_credentials(ctx);
         Ok(CreateApiKeyPayload {
             api_key: view.into(),
             secret,

@@ -12,7 +12,7 @@ use super::{
     officers::{Officer, officer_field},
     orders::SupervisionOrder,
     pagination::{CountedConnection, connection, uuid_page},
-    policy_defaults, resolver_settings,
+    policy_defaults,
 };
 use crate::{context::SensitiveRead, schedules::appointments};
 
@@ -222,7 +222,7 @@ impl AppointmentsQuery {
         after: Option<String>,
     ) -> Result<CountedConnection<Appointment>> {
         let (db, rc) = env(ctx);
-        let page = uuid_page(resolver_settings(ctx), first, after)?;
+        let page = uuid_page(ctx, first, after)?;
         let f = filter.unwrap_or_default();
         let filter = appointments::AppointmentFilter {
             client_id: f

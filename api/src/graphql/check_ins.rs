@@ -12,7 +12,6 @@ use super::{
     env, ids,
     loaders::{CheckInOfOccurrence, loader},
     pagination::{CountedConnection, connection, uuid_page},
-    resolver_settings,
 };
 use crate::{
     error::AppError,
@@ -349,7 +348,7 @@ impl CheckInsQuery {
         after: Option<String>,
     ) -> Result<CountedConnection<CheckInOccurrence>> {
         let (db, rc) = env(ctx);
-        let page = uuid_page(resolver_settings(ctx), first, after)?;
+        let page = uuid_page(ctx, first, after)?;
         let f = filter.unwrap_or_default();
         let filter = check_ins::OccurrenceFilter {
             client_id: f

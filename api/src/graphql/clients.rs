@@ -14,7 +14,6 @@ use super::{
     orders::SupervisionOrder,
     pagination::{CountedConnection, connection, uuid_page},
     places::{Commune, commune_field},
-    resolver_settings,
     scalars::Sex,
 };
 use crate::{
@@ -208,6 +207,22 @@ impl Client {
             .map(super::check_ins::CheckInOccurrence)
             .collect())
     }
+    /// Scheduled appointments that have not ended, soonest first.
+    async fn upcoming_appointments(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 5)] first: usize,
+    ) -> Result<Vec<super::appointments::Appointment>> {
+        let rows = loader(ctx)
+            .load_one(super::loaders::UpcomingAppointmentsOfClient(self.0.id))
+            .await?
+            .unwrap_or_default();
+        Ok(rows
+            .into_iter()
+            .take(first.min(50))
+            .map(super::appointments::Appointment)
+            .collect())
+    }
     /// Replies the client wrote that were not keywords, newest first, for the officer to read.
     /// Sensitive (the client may write anything): needs `clients:sensitive`; audited.
     async fn reply_notes(&self, ctx: &Context<'_>) -> Result<Vec<ReplyNote>> {
@@ -309,7 +324,7 @@ impl ClientsQuery {
         after: Option<String>,
     ) -> Result<CountedConnection<Client>> {
         let (db, rc) = env(ctx);
-        let page = uuid_page(resolver_settings(ctx), first, after)?;
+        let page = uuid_page(ctx, first, after)?;
         let f = filter.unwrap_or_default();
         let officer_id = f
             .officer_id

@@ -242,6 +242,27 @@ impl Loader<UpcomingOfClient> for RegistryLoader {
 }
 
 key!(
+    UpcomingAppointmentsOfClient,
+    Uuid,
+    "The upcoming scheduled appointments of a client."
+);
+
+impl Loader<UpcomingAppointmentsOfClient> for RegistryLoader {
+    type Value = Vec<entities::appointment::Model>;
+    type Error = async_graphql::Error;
+    async fn load(
+        &self,
+        keys: &[UpcomingAppointmentsOfClient],
+    ) -> LoadResult<UpcomingAppointmentsOfClient, Self::Value> {
+        let ids = unwrap_keys(keys, |k| k.0);
+        let rows = crate::schedules::appointments::upcoming_by_client_ids(&self.db, &self.rc, &ids)
+            .await
+            .map_err(gql)?;
+        Ok(group(rows, |r| UpcomingAppointmentsOfClient(r.client_id)))
+    }
+}
+
+key!(
     AttemptsOfMessage,
     Uuid,
     "The gateway attempts of an outbox message."

@@ -11,7 +11,6 @@ use super::{
     env, ids,
     loaders::{AttemptsOfMessage, loader},
     pagination::{CountedConnection, connection, uuid_page},
-    resolver_settings,
 };
 use crate::schedules::messages;
 
@@ -245,7 +244,7 @@ impl MessagesQuery {
         after: Option<String>,
     ) -> Result<CountedConnection<Message>> {
         let (db, rc) = env(ctx);
-        let page = uuid_page(resolver_settings(ctx), first, after)?;
+        let page = uuid_page(ctx, first, after)?;
         let f = filter.unwrap_or_default();
         let filter = messages::MessageFilter {
             client_id: f

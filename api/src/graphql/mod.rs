@@ -137,6 +137,14 @@ pub(crate) fn policy_defaults<'a>(ctx: &'a Context<'_>) -> &'a worker::policy::P
 }
 
 /// Resolver settings.
+/// Empties this process's credential cache after a change that may revoke or narrow a
+/// credential (other replicas see it when their entries lapse, within the cache's TTL).
+pub(crate) fn forget_credentials(ctx: &Context<'_>) {
+    if let Ok(cache) = ctx.data::<std::sync::Arc<crate::auth::cache::CredentialCache>>() {
+        cache.clear();
+    }
+}
+
 pub(crate) fn resolver_settings<'a>(ctx: &'a Context<'_>) -> &'a ResolverSettings {
     #[allow(clippy::expect_used)]
     ctx.data::<ResolverSettings>()

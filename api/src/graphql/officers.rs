@@ -134,7 +134,7 @@ impl OfficersQuery {
         after: Option<String>,
     ) -> Result<CountedConnection<Officer>> {
         let (db, rc) = env(ctx);
-        let page = uuid_page(resolver_settings(ctx), first, after)?;
+        let page = uuid_page(ctx, first, after)?;
         let f = filter.unwrap_or_default();
         let filter = officers::OfficerFilter {
             commune_code: f.commune_code,
@@ -156,7 +156,7 @@ impl OfficersQuery {
     ) -> Result<CountedConnection<OfficerToken>> {
         let (db, rc) = env(ctx);
         let id = ids::decode("Officer", "officerId", &officer_id)?;
-        let page = uuid_page(resolver_settings(ctx), first, after)?;
+        let page = uuid_page(ctx, first, after)?;
         let page = officer_tokens::list(db, rc, id, page).await?;
         Ok(connection(page, |t| t.id.to_string(), OfficerToken::from))
     }
@@ -305,6 +305,8 @@ impl OfficersMutation {
             active: input.active,
         };
         let officer = officers::update(db, rc, id, changes).await?;
+        // A role change or deactivation must not outlive a cached sign-in.
+        super::forget_credentials(ctx);
         Ok(OfficerPayload {
             officer: officer.try_into()?,
         })
@@ -318,8 +320,10 @@ impl OfficersMutation {
     ) -> Result<RevokeOfficerTokenPayload> {
         let (db, rc) = env(ctx);
         let id = ids::decode("AccessToken", "tokenId", &input.token_id)?;
+        let token = officer_tokens::revoke(db, rc, id).await?;
+        super::forget_credentials(ctx);
         Ok(RevokeOfficerTokenPayload {
-            token: officer_tokens::revoke(db, rc, id).await?.into(),
+            token: token.into(),
         })
     }
 
@@ -332,9 +336,9 @@ impl OfficersMutation {
     ) -> Result<RevokeOfficerTokensPayload> {
         let (db, rc) = env(ctx);
         let id = ids::decode("Officer", "officerId", &input.officer_id)?;
-        Ok(RevokeOfficerTokensPayload {
-            revoked_count: officer_tokens::revoke_all(db, rc, id).await?,
-        })
+        let revoked_count = officer_tokens::revoke_all(db, rc, id).await?;
+        super::forget_credentials(ctx);
+        Ok(RevokeOfficerTokensPayload { revoked_count })
     }
 
     /// Issues a bearer token to an officer (administrators).

@@ -12,7 +12,6 @@ use super::{
     officers::{Officer, officer_field},
     pagination::{CountedConnection, connection, uuid_page},
     places::{Commune, commune_field},
-    resolver_settings,
     scalars::{OrderStatus, RehabKind},
 };
 use crate::registry::orders;
@@ -224,7 +223,7 @@ impl OrdersQuery {
         after: Option<String>,
     ) -> Result<CountedConnection<SupervisionOrder>> {
         let (db, rc) = env(ctx);
-        let page = uuid_page(resolver_settings(ctx), first, after)?;
+        let page = uuid_page(ctx, first, after)?;
         let f = filter.unwrap_or_default();
         let filter = orders::OrderFilter {
             commune_code: f.commune_code,

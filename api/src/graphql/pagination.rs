@@ -1,13 +1,13 @@
 //! Relay connections built from service pages.
 
 use async_graphql::{
-    OutputType, SimpleObject,
+    Context, OutputType, SimpleObject,
     connection::{Connection, Edge},
 };
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use uuid::Uuid;
 
-use super::ResolverSettings;
+use super::resolver_settings;
 use crate::{
     error::{AppError, AppResult},
     pagination::{Page, PageRequest},
@@ -34,12 +34,18 @@ fn decode_cursor(cursor: &str) -> AppResult<String> {
     text.strip_prefix("k:").map(str::to_owned).ok_or_else(bad)
 }
 
+/// Whether the connection being resolved selects `totalCount` (so the count runs only then).
+fn wants_total(ctx: &Context<'_>) -> bool {
+    ctx.look_ahead().field("totalCount").exists()
+}
+
 /// A page request keyed by uuid.
 pub fn uuid_page(
-    settings: &ResolverSettings,
+    ctx: &Context<'_>,
     first: Option<i32>,
     after: Option<String>,
 ) -> AppResult<PageRequest<Uuid>> {
+    let settings = resolver_settings(ctx);
     let after = after
         .map(|c| {
             decode_cursor(&c).and_then(|k| {
@@ -48,27 +54,30 @@ pub fn uuid_page(
             })
         })
         .transpose()?;
-    PageRequest::new(
+    Ok(PageRequest::new(
         first,
         after,
         settings.default_page_size,
         settings.max_page_size,
-    )
+    )?
+    .counting(wants_total(ctx)))
 }
 
 /// A page request keyed by code.
 pub fn code_page(
-    settings: &ResolverSettings,
+    ctx: &Context<'_>,
     first: Option<i32>,
     after: Option<String>,
 ) -> AppResult<PageRequest<String>> {
+    let settings = resolver_settings(ctx);
     let after = after.map(|c| decode_cursor(&c)).transpose()?;
-    PageRequest::new(
+    Ok(PageRequest::new(
         first,
         after,
         settings.default_page_size,
         settings.max_page_size,
-    )
+    )?
+    .counting(wants_total(ctx)))
 }
 
 /// Builds a connection; `key` gives each row's cursor key, `node` its GraphQL node.

@@ -8,7 +8,6 @@ use super::{
     env,
     loaders::{CommuneKey, ProvinceKey, loader},
     pagination::{CountedConnection, code_page, connection},
-    resolver_settings,
 };
 use crate::registry::{import, places};
 
@@ -120,7 +119,7 @@ impl PlacesQuery {
         after: Option<String>,
     ) -> Result<CountedConnection<Province>> {
         let (db, rc) = env(ctx);
-        let page = code_page(resolver_settings(ctx), first, after)?;
+        let page = code_page(ctx, first, after)?;
         let page = places::list_provinces(db, rc, page).await?;
         Ok(connection(page, |p| p.code.clone(), Province::from))
     }
@@ -134,7 +133,7 @@ impl PlacesQuery {
         after: Option<String>,
     ) -> Result<CountedConnection<Commune>> {
         let (db, rc) = env(ctx);
-        let page = code_page(resolver_settings(ctx), first, after)?;
+        let page = code_page(ctx, first, after)?;
         let f = filter.unwrap_or_default();
         let filter = places::CommuneFilter {
             province_code: f.province_code,

@@ -113,7 +113,7 @@ async fn principal(
             .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         return Err(response);
     }
-    match credentials::authenticate(&state.db, &secret, now).await {
+    match credentials::authenticate_cached(&state.db, &state.credentials, &secret, now).await {
         Ok(Some(p)) => Ok(Some(p)),
         Ok(None) => {
             limiter.record_failure(address, &secret, now);
@@ -238,7 +238,10 @@ async fn execute(
     ));
     let loader = RegistryLoader::for_request(state.db.clone(), rc.clone(), limits.loader_delay);
     let schema = state.schema.clone();
-    let request = request.data(rc.clone()).data(loader);
+    let request = request
+        .data(rc.clone())
+        .data(loader)
+        .data(state.credentials.clone());
     let mut response = match state
         .gate
         .run(async move { schema.execute(request).await })

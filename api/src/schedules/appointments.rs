@@ -14,7 +14,7 @@ use domain::{
 use entities::{appointment, client, officer, supervision_order};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QuerySelect, Set,
+    Order, QueryFilter, QuerySelect, Set,
 };
 use uuid::Uuid;
 pub use worker::appointments::AppointmentStatus;
@@ -28,7 +28,7 @@ use crate::{
     audit::{self, Subject},
     context::RequestContext,
     error::{AppError, AppResult},
-    pagination::{Page, PageRequest, paginate},
+    pagination::{Page, PageRequest, limit_per_parent, paginate},
     scope::{commune_condition, officer_condition},
 };
 use domain::bounds::{
@@ -121,6 +121,35 @@ pub async fn by_ids(
         cond,
         appointment::Column::Id,
         ids,
+    )
+    .await
+}
+
+/// Upcoming appointments listed per client at most (the largest `first` of the field).
+pub const MAX_UPCOMING_PER_CLIENT: u64 = 50;
+
+/// The scheduled appointments of these clients that have not ended, soonest first, at most
+/// [`MAX_UPCOMING_PER_CLIENT`] per client, inside the caller's scope (DataLoader batch).
+pub async fn upcoming_by_client_ids(
+    db: &impl ConnectionTrait,
+    ctx: &RequestContext,
+    ids: &[Uuid],
+) -> AppResult<Vec<appointment::Model>> {
+    let cond = scoped(ctx, Permission::SchedulesRead)?;
+    let select = appointment::Entity::find()
+        .filter(cond)
+        .filter(appointment::Column::ClientId.is_in(ids.iter().copied()))
+        .filter(appointment::Column::Status.eq(AppointmentStatus::Scheduled.as_str()))
+        .filter(appointment::Column::EndsAt.gt(ctx.now));
+    limit_per_parent(
+        db,
+        select,
+        appointment::Column::ClientId,
+        &[
+            (appointment::Column::StartsAt, Order::Asc),
+            (appointment::Column::Id, Order::Asc),
+        ],
+        MAX_UPCOMING_PER_CLIENT,
     )
     .await
 }

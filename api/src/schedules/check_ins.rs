@@ -13,7 +13,7 @@ use domain::{
 use entities::{check_in, check_in_occurrence, check_in_plan, client, reply_note};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, sea_query::Expr,
+    Order, QueryFilter, QueryOrder, QuerySelect, Set, sea_query::Expr,
 };
 use uuid::Uuid;
 use worker::{
@@ -27,7 +27,7 @@ use crate::{
     audit::{self, Subject},
     context::RequestContext,
     error::{AppError, AppResult},
-    pagination::{Page, PageRequest, paginate},
+    pagination::{Page, PageRequest, limit_per_parent, paginate},
     scope::commune_condition,
 };
 
@@ -603,16 +603,29 @@ pub async fn upcoming_by_client_ids(
     ids: &[Uuid],
 ) -> AppResult<Vec<check_in_occurrence::Model>> {
     let cond = scoped(ctx, Permission::SchedulesRead)?;
-    Ok(check_in_occurrence::Entity::find()
+    let select = check_in_occurrence::Entity::find()
         .filter(cond)
         .filter(check_in_occurrence::Column::ClientId.is_in(ids.iter().copied()))
         .filter(check_in_occurrence::Column::Status.eq(OccurrenceStatus::Scheduled.as_str()))
-        .filter(check_in_occurrence::Column::ClosesAt.gt(ctx.now))
-        .order_by_asc(check_in_occurrence::Column::OpensAt)
-        .limit(50 * ids.len() as u64)
-        .all(db)
-        .await?)
+        .filter(check_in_occurrence::Column::ClosesAt.gt(ctx.now));
+    limit_per_parent(
+        db,
+        select,
+        check_in_occurrence::Column::ClientId,
+        &[
+            (check_in_occurrence::Column::OpensAt, Order::Asc),
+            (check_in_occurrence::Column::Id, Order::Asc),
+        ],
+        MAX_UPCOMING_PER_CLIENT,
+    )
+    .await
 }
+
+/// Upcoming check-ins listed per client at most (the largest `first` of the field).
+pub const MAX_UPCOMING_PER_CLIENT: u64 = 50;
+
+/// Reply notes listed per client at most, newest first.
+pub const MAX_REPLY_NOTES_PER_CLIENT: u64 = 20;
 
 /// Check-in compliance of a client over local dates `from..=to`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -693,14 +706,21 @@ pub async fn reply_notes_by_client_ids(
 ) -> AppResult<Vec<reply_note::Model>> {
     let p = ctx.principal()?;
     p.require(Permission::ClientsSensitiveRead)?;
-    Ok(reply_note::Entity::find()
+    let select = reply_note::Entity::find()
         .filter(commune_condition(
             &p.scope(),
             reply_note::Column::CommuneCode,
         ))
-        .filter(reply_note::Column::ClientId.is_in(ids.iter().copied()))
-        .order_by_desc(reply_note::Column::ReceivedAt)
-        .limit(20 * ids.len() as u64)
-        .all(db)
-        .await?)
+        .filter(reply_note::Column::ClientId.is_in(ids.iter().copied()));
+    limit_per_parent(
+        db,
+        select,
+        reply_note::Column::ClientId,
+        &[
+            (reply_note::Column::ReceivedAt, Order::Desc),
+            (reply_note::Column::Id, Order::Desc),
+        ],
+        MAX_REPLY_NOTES_PER_CLIENT,
+    )
+    .await
 }

@@ -12,7 +12,7 @@ use domain::{
 use entities::{check_in_occurrence, check_in_plan, supervision_order};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, sea_query::Expr,
+    QueryFilter, QuerySelect, Set, sea_query::Expr,
 };
 use uuid::Uuid;
 use worker::occurrences::{self, OccurrenceStatus, PlanningContext, holiday_policy_str};
@@ -273,18 +273,26 @@ pub async fn change(
     Ok(new_row)
 }
 
-/// Plans of these orders in scope, oldest first (DataLoader batch).
+/// Plans listed per order at most.
+pub const MAX_PLANS_PER_ORDER: u64 = 1000;
+
+/// Plans of these orders in scope, oldest first, at most [`MAX_PLANS_PER_ORDER`] each
+/// (DataLoader batch).
 pub async fn by_order_ids(
     db: &impl ConnectionTrait,
     ctx: &RequestContext,
     ids: &[Uuid],
 ) -> AppResult<Vec<check_in_plan::Model>> {
     let cond = scoped(ctx, Permission::SchedulesRead)?;
-    Ok(check_in_plan::Entity::find()
+    let select = check_in_plan::Entity::find()
         .filter(cond)
-        .filter(check_in_plan::Column::OrderId.is_in(ids.iter().copied()))
-        .order_by_asc(check_in_plan::Column::Id)
-        .limit(1000)
-        .all(db)
-        .await?)
+        .filter(check_in_plan::Column::OrderId.is_in(ids.iter().copied()));
+    crate::pagination::limit_per_parent(
+        db,
+        select,
+        check_in_plan::Column::OrderId,
+        &[(check_in_plan::Column::Id, sea_orm::Order::Asc)],
+        MAX_PLANS_PER_ORDER,
+    )
+    .await
 }

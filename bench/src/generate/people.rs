@@ -109,11 +109,11 @@ pub fn person(rng: &mut StdRng, born_from: i32, born_to: i32) -> Person {
 /// A mobile number in canonical form (`84` + 9 digits), unique for each `serial` below 10⁶.
 pub fn phone(rng: &mut StdRng, serial: u64) -> String {
     let prefix = pick(rng, MOBILE_PREFIXES);
-    // Three random digits, then six that make the number unique.
+    // Nine national digits: the prefix's two, one random, six that make the number unique.
     format!(
-        "84{}{:03}{:06}",
+        "84{}{}{:06}",
         &prefix[1..],
-        rng.gen_range(0..1000),
+        rng.gen_range(0..10),
         serial % 1_000_000
     )
 }

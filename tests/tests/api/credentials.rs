@@ -12,6 +12,7 @@ db_tests!(
     all_of_an_officers_tokens_can_be_revoked,
     a_rotated_key_keeps_its_old_secret_only_during_the_overlap,
     failed_authentication_is_rate_limited_per_address_and_prefix,
+    a_revocation_reaches_another_replica_within_the_cache_ttl,
 );
 
 const ME: &str = "{ me { kind } }";
@@ -296,4 +297,67 @@ async fn failed_authentication_is_rate_limited_per_address_and_prefix(app: TestA
     app.clock.advance(chrono::Duration::seconds(6));
     let (code, _, _) = request_from(&app, home, &w.key_a, ME).await;
     assert_eq!(code, 200, "the bucket refills with time");
+}
+
+/// Two API processes on one database: each caches sign-ins for `AUTH_CACHE_TTL_SECONDS` (5 s
+/// in tests). A token revoked through one stops at once there, and on the other as soon as
+/// its cached entry lapses (the other process's cache is not told).
+async fn a_revocation_reaches_another_replica_within_the_cache_ttl(app: TestApp) {
+    use std::sync::Arc;
+
+    let w = app.world().await;
+    let token = app.officer_token(&w.officer_a).await;
+    let mut settings = api::settings::Settings::for_tests(app.database_url());
+    settings.run_migrations = false;
+    let replica = api::startup::Application::build(settings, Arc::new(app.clock.clone()))
+        .await
+        .unwrap();
+    let replica_address = format!("http://127.0.0.1:{}", replica.port());
+    let stop = tokio_util::sync::CancellationToken::new();
+    tokio::spawn(replica.run_until_stopped(stop.clone()));
+    let on_replica = |secret: String| {
+        let url = format!("{replica_address}/graphql");
+        let http = app.http.clone();
+        async move {
+            http.post(url)
+                .bearer_auth(secret)
+                .json(&json!({ "query": ME }))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    // Signed in on both: the replica caches the token now.
+    assert_eq!(on_replica(token.clone()).await, 200);
+    assert_eq!(status(&app, &token).await, 200);
+    let cached = app
+        .statements_for(&token, "{ __typename }", json!({}))
+        .await;
+    assert_eq!(cached, 0, "a cached sign-in costs no statement");
+
+    let data = app
+        .ok(&app.admin_token, TOKENS, json!({ "o": w.officer_a }))
+        .await;
+    let id = token_ids(&data)
+        .into_iter()
+        .last()
+        .expect("the officer's token is listed");
+    app.ok(&app.admin_token, REVOKE, json!({ "i": { "tokenId": id } }))
+        .await;
+    assert_eq!(
+        status(&app, &token).await,
+        401,
+        "at once where it was revoked"
+    );
+
+    // Within the TTL the replica may still answer from its cache; past it, never.
+    app.clock.advance(chrono::Duration::seconds(6));
+    assert_eq!(
+        on_replica(token.clone()).await,
+        401,
+        "the replica within the TTL"
+    );
+    stop.cancel();
 }

@@ -14,6 +14,7 @@ mod messages;
 mod officer_access;
 mod policies;
 mod query_counts;
+mod read_costs;
 mod registry;
 mod responses;
 mod schema;
