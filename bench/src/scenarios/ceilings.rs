@@ -9,7 +9,7 @@ use serde_json::json;
 use crate::harness::load::{self, Outcome, Shape};
 
 /// The commune page (50 clients by id, commune name, orders with their officers, two upcoming
-/// check-ins each) as one statement returning one JSON document.
+/// check-ins and two upcoming appointments each) as one statement returning one JSON document.
 fn page_statement(backend: DatabaseBackend, commune: &str) -> Statement {
     let now = Utc::now();
     match backend {
@@ -25,7 +25,11 @@ fn page_statement(backend: DatabaseBackend, commune: &str) -> Statement {
                  (SELECT json_agg(json_build_object('due_on', u.due_on, 'opens_at', u.opens_at))
                     FROM (SELECT k.due_on, k.opens_at FROM check_in_occurrences k
                            WHERE k.client_id = c.id AND k.status = 'scheduled' AND k.closes_at > $2
-                           ORDER BY k.opens_at LIMIT 2) u) AS upcoming
+                           ORDER BY k.opens_at LIMIT 2) u) AS upcoming,
+                 (SELECT json_agg(json_build_object('kind', v.kind, 'starts_at', v.starts_at, 'place', v.place))
+                    FROM (SELECT a.kind, a.starts_at, a.place FROM appointments a
+                           WHERE a.client_id = c.id AND a.status = 'scheduled' AND a.ends_at > $2
+                           ORDER BY a.starts_at LIMIT 2) v) AS appointments
                FROM clients c JOIN communes co ON co.code = c.commune_code
                WHERE c.commune_code = $1 ORDER BY c.id LIMIT 50) p",
             [commune.into(), now.into()],
@@ -43,7 +47,11 @@ fn page_statement(backend: DatabaseBackend, commune: &str) -> Statement {
                  'upcoming', (SELECT json_group_array(json_object('due_on', u.due_on, 'opens_at', u.opens_at))
                     FROM (SELECT k.due_on, k.opens_at FROM check_in_occurrences k
                            WHERE k.client_id = c.id AND k.status = 'scheduled' AND k.closes_at > ?2
-                           ORDER BY k.opens_at LIMIT 2) u)) AS doc
+                           ORDER BY k.opens_at LIMIT 2) u),
+                 'appointments', (SELECT json_group_array(json_object('kind', v.kind, 'starts_at', v.starts_at, 'place', v.place))
+                    FROM (SELECT a.kind, a.starts_at, a.place FROM appointments a
+                           WHERE a.client_id = c.id AND a.status = 'scheduled' AND a.ends_at > ?2
+                           ORDER BY a.starts_at LIMIT 2) v)) AS doc
                FROM clients c JOIN communes co ON co.code = c.commune_code
                WHERE c.commune_code = ?1 ORDER BY c.id LIMIT 50) p",
             [commune.into(), now.into()],

@@ -22,7 +22,7 @@ use crate::harness::{
 /// Which read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Read {
-    /// A commune's 50 clients with their commune, orders, case officers, next check-ins.
+    /// A commune's 50 clients with their commune, orders, officers, next check-ins and appointments.
     CommunePage,
     /// One client with orders, officers, upcoming check-ins, 50 past occurrences, appointments.
     ClientRecord,
@@ -35,7 +35,8 @@ pub const COMMUNE_PAGE: &str = "query($commune: String!) {
   clients(first: 50, filter: { communeCode: $commune }) { edges { node {
     id fullName status commune { name }
     orders { status assignments { role officer { fullName } } }
-    upcomingCheckIns(first: 2) { dueOn opensAt } } } } }";
+    upcomingCheckIns(first: 2) { dueOn opensAt }
+    upcomingAppointments(first: 2) { kind startsAt place } } } } }";
 
 const CLIENT_RECORD: &str = "query($id: ID!) {
   client(id: $id) {
@@ -54,13 +55,14 @@ const AGENDA: &str = "query($commune: String!, $from: DateTime!, $to: DateTime!)
     edges { node { kind startsAt place status client { fullName } officer { fullName } } } }
 }";
 
-/// The same page in PostGraphile's schema (amber preset, computed column from
+/// The same page in PostGraphile's schema (amber preset, computed columns from
 /// `bench/peers/postgraphile/upcoming.sql`).
 pub const POSTGRAPHILE_PAGE: &str = "query($commune: String!) {
   allClients(first: 50, condition: { communeCode: $commune }, orderBy: PRIMARY_KEY_ASC) { nodes {
     id fullName status communeByCommuneCode { name }
     supervisionOrdersByClientId { nodes { status orderAssignmentsByOrderId { nodes { role officerByOfficerId { fullName } } } } }
-    benchUpcomingCheckIns(n: 2) { nodes { dueOn opensAt } } } } }";
+    benchUpcomingCheckIns(n: 2) { nodes { dueOn opensAt } }
+    benchUpcomingAppointments(n: 2) { nodes { kind startsAt place } } } } }";
 
 impl Read {
     /// The scenario's name on the command line.
