@@ -28,6 +28,17 @@ fn sibling_binary(name: &str) -> Option<PathBuf> {
     path.exists().then_some(path)
 }
 
+/// Brings the `api` and `worker` binaries up to date (a no-op after a workspace build), so the
+/// binary scenarios never run a stale server; `None` when cargo is not available.
+fn fresh_binaries() -> Option<(PathBuf, PathBuf)> {
+    let status = std::process::Command::new(env!("CARGO"))
+        .args(["build", "-q", "-p", "api", "-p", "worker"])
+        .status()
+        .ok()?;
+    assert!(status.success(), "cargo build -p api -p worker failed");
+    Some((sibling_binary("api")?, sibling_binary("worker")?))
+}
+
 async fn run(name: &str, url: &str, extra: &[(&str, &str)]) -> String {
     let mut pairs = vec![
         ("database-url", url),
@@ -65,10 +76,9 @@ async fn every_scenario(url: &str) {
     );
     let sweeps = run("sweeps", url, &[]).await;
     assert!(sweeps.contains("planner sweep"), "{sweeps}");
-    // The binary scenarios need `target/<profile>/api` and `worker`, which a workspace test
-    // run builds (their packages have integration tests); alone, they are skipped.
-    match (sibling_binary("api"), sibling_binary("worker")) {
-        (Some(api), Some(worker)) => {
+    // The binary scenarios run `target/<profile>/api` and `worker` as child processes.
+    match fresh_binaries() {
+        Some((api, worker)) => {
             let (api, worker) = (api.display().to_string(), worker.display().to_string());
             let bins = [("api-bin", api.as_str()), ("worker-bin", worker.as_str())];
             let rss = run(
