@@ -1,33 +1,33 @@
-//! On-demand benchmarks (never run by CI; results go to `docs/benchmarks.md`).
+//! `bench`: one command per scenario, against a database filled by the generator.
 //!
 //! ```text
-//! cargo run --release -p bench -- delivery       # due messages → workers → fake eSMS
-//! cargo run --release -p bench -- clients-page   # a commune's page of clients over HTTP
-//! cargo run --release -p bench -- generate --scale commune|province|national \
-//!     --database-url URL [--seed N] [--now RFC3339] [--tokens-out FILE]
+//! cargo run --release -p bench -- generate --scale commune|province|national --database-url URL [--seed N] [--now RFC3339] [--tokens-out FILE]
+//! cargo run --release -p bench -- commune-page --database-url URL [--connections 16] [--rate 500] [--seconds 10]
+//! cargo run --release -p bench -- client-record | agenda | write-mix | rss   --database-url URL …
+//! cargo run --release -p bench -- monday-burst --database-url URL [--messages N] [--workers 1] [--graphile-worker 30000]
+//! cargo run --release -p bench -- sweeps --database-url URL [--at RFC3339]
+//! cargo run --release -p bench -- cold-start
 //! ```
 //!
-//! `BENCH_BACKEND=postgres` (with `TEST_DATABASE_URL` naming a server) runs on a fresh
-//! PostgreSQL database instead of a SQLite file. Other knobs: see each scenario.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod clients_page;
-mod delivery;
+//! Each prints its figures and appends them, with the machine, commit and command, to
+//! `docs/benchmarks.md` (`--results FILE` elsewhere, `--no-record` nowhere). See that file.
 
 use std::process::ExitCode;
 
-use tests::Backend;
+use bench::{harness::options::Options, scenarios};
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let backend = match std::env::var("BENCH_BACKEND").as_deref() {
-        Ok("postgres") => Backend::Postgres,
-        _ => Backend::Sqlite,
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some(scenario) = args.first() else {
+        eprintln!(
+            "usage: bench <scenario> [--option value …]; scenarios: {}",
+            scenarios::NAMES.join(", ")
+        );
+        return ExitCode::from(2);
     };
-    let scenario = std::env::args().nth(1).unwrap_or_default();
     if scenario == "generate" {
-        let args: Vec<String> = std::env::args().skip(2).collect();
-        return match bench::generate::cli(&args).await {
+        return match bench::generate::cli(&args[1..]).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("generate: {e}");
@@ -35,38 +35,28 @@ async fn main() -> ExitCode {
             }
         };
     }
-    match scenario.as_str() {
-        "delivery" => delivery::run(backend).await,
-        "clients-page" => clients_page::run(backend).await,
-        other => {
-            eprintln!("unknown scenario {other:?}: use `delivery`, `clients-page` or `generate`");
+    let mut options = match Options::parse(&args[1..]) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("{e}");
             return ExitCode::from(2);
         }
+    };
+    options.command_line = format!("cargo run --release -p bench -- {}", args.join(" "));
+    match scenarios::run(scenario, &options).await {
+        Ok(report) => {
+            if let Some(file) = options.results_file() {
+                if let Err(e) = report.append_to(&file) {
+                    eprintln!("cannot append to {}: {e}", file.display());
+                    return ExitCode::FAILURE;
+                }
+                println!("appended to {}", file.display());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{scenario}: {e}");
+            ExitCode::FAILURE
+        }
     }
-    println!(
-        "peak resident memory of the bench process: {} MB",
-        peak_rss_mb()
-    );
-    ExitCode::SUCCESS
-}
-
-/// A numeric setting from the environment, or its default.
-pub fn knob<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-/// Peak resident set size (VmHWM) of this process, in MB.
-fn peak_rss_mb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<u64>().ok())
-        })
-        .map_or(0, |kb| kb / 1024)
 }
