@@ -28,14 +28,11 @@ fn sibling_binary(name: &str) -> Option<PathBuf> {
     path.exists().then_some(path)
 }
 
-/// Brings the `api` and `worker` binaries up to date (a no-op after a workspace build), so the
-/// binary scenarios never run a stale server; `None` when cargo is not available.
+/// The `api` and `worker` binaries beside this test binary. `cargo nextest run --workspace`
+/// (the README's test command) builds them fresh in the same run, since their packages have
+/// integration tests; run alone (`-p bench`), build them first (`cargo build -p api -p worker`).
+/// Calling cargo from a test would rebuild them with another feature set under CI's feet.
 fn fresh_binaries() -> Option<(PathBuf, PathBuf)> {
-    let status = std::process::Command::new(env!("CARGO"))
-        .args(["build", "-q", "-p", "api", "-p", "worker"])
-        .status()
-        .ok()?;
-    assert!(status.success(), "cargo build -p api -p worker failed");
     Some((sibling_binary("api")?, sibling_binary("worker")?))
 }
 
