@@ -3,12 +3,14 @@
 //! The API crate runs it in-process in the embedded default; the `worker` binary runs it
 //! alone in production, in as many copies as the load needs.
 
+pub mod dispatcher;
 #[cfg(feature = "fixtures")]
 pub mod fixtures;
 pub mod gateways;
 pub mod heartbeat;
 pub mod planner;
 pub mod queue;
+pub mod recipient;
 pub mod sender;
 pub mod zalo_tokens;
 
@@ -94,8 +96,8 @@ pub async fn run(
     let queue = queue::DeliveryQueue::open(&db, &settings.sender).await?;
     // Alive before the first claim, so no other worker takes this one's claims for dead.
     sender.beat().await?;
-    let beating = tokio::spawn(sender::heartbeat(sender.clone(), shutdown.clone()));
-    let dispatching = tokio::spawn(sender::dispatch(
+    let beating = tokio::spawn(dispatcher::heartbeat(sender.clone(), shutdown.clone()));
+    let dispatching = tokio::spawn(dispatcher::dispatch(
         sender.clone(),
         queue.clone(),
         settings.tick,
