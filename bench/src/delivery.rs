@@ -81,6 +81,7 @@ pub async fn run(backend: Backend) {
                     worker::gateways::Gateways::from_settings(
                         &worker_settings.gateways,
                         db.clone(),
+                        clock.clone(),
                     )
                     .unwrap(),
                     clock.clone(),

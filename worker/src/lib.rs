@@ -72,7 +72,7 @@ pub async fn run(
     settings: WorkerSettings,
     shutdown: CancellationToken,
 ) -> Result<(), WorkerError> {
-    let gateways = Gateways::from_settings(&settings.gateways, db.clone())?;
+    let gateways = Gateways::from_settings(&settings.gateways, db.clone(), clock.clone())?;
     if !gateways.any_configured() && !settings.allow_console_sink {
         return Err(WorkerError::NoGateway);
     }
