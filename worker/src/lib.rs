@@ -46,7 +46,7 @@ pub enum WorkerError {
     Queue(#[from] queue::QueueError),
     /// The planner schedule is not a valid cron expression.
     #[error("PLANNER_CRON: {0}")]
-    Schedule(String),
+    Schedule(#[source] cron::error::Error),
 }
 
 struct PlannerState {
@@ -91,8 +91,8 @@ pub async fn run(
         settings.policy.clone(),
         settings.sender.clone(),
     );
-    let schedule = cron::Schedule::from_str(&settings.planner_cron)
-        .map_err(|e| WorkerError::Schedule(e.to_string()))?;
+    let schedule =
+        cron::Schedule::from_str(&settings.planner_cron).map_err(WorkerError::Schedule)?;
     let queue = queue::DeliveryQueue::open(&db, &settings.sender).await?;
     // Alive before the first claim, so no other worker takes this one's claims for dead.
     sender.beat().await?;
