@@ -13,7 +13,10 @@ use uuid::Uuid;
 mod lease;
 mod receipts;
 
-pub use lease::{Attempt, Claim, Finish, Taker, claim, finish, start_attempt, take};
+pub use lease::{
+    Attempt, Claim, Finish, Taker, attempts_on, claim, finish, release, settle_interrupted,
+    start_attempt, take,
+};
 pub use receipts::{mark_delivered, mark_failed};
 
 /// Where a message stands. Stored as the `as_str` form.

@@ -3,12 +3,14 @@
 //! The API crate runs it in-process in the embedded default; the `worker` binary runs it
 //! alone in production, in as many copies as the load needs.
 
+pub mod dispatcher;
 #[cfg(feature = "fixtures")]
 pub mod fixtures;
 pub mod gateways;
 pub mod heartbeat;
 pub mod planner;
 pub mod queue;
+pub mod recipient;
 pub mod sender;
 pub mod zalo_tokens;
 
@@ -44,7 +46,7 @@ pub enum WorkerError {
     Queue(#[from] queue::QueueError),
     /// The planner schedule is not a valid cron expression.
     #[error("PLANNER_CRON: {0}")]
-    Schedule(String),
+    Schedule(#[source] cron::error::Error),
 }
 
 struct PlannerState {
@@ -70,7 +72,7 @@ pub async fn run(
     settings: WorkerSettings,
     shutdown: CancellationToken,
 ) -> Result<(), WorkerError> {
-    let gateways = Gateways::from_settings(&settings.gateways, db.clone())?;
+    let gateways = Gateways::from_settings(&settings.gateways, db.clone(), clock.clone())?;
     if !gateways.any_configured() && !settings.allow_console_sink {
         return Err(WorkerError::NoGateway);
     }
@@ -89,13 +91,13 @@ pub async fn run(
         settings.policy.clone(),
         settings.sender.clone(),
     );
-    let schedule = cron::Schedule::from_str(&settings.planner_cron)
-        .map_err(|e| WorkerError::Schedule(e.to_string()))?;
+    let schedule =
+        cron::Schedule::from_str(&settings.planner_cron).map_err(WorkerError::Schedule)?;
     let queue = queue::DeliveryQueue::open(&db, &settings.sender).await?;
     // Alive before the first claim, so no other worker takes this one's claims for dead.
     sender.beat().await?;
-    let beating = tokio::spawn(sender::heartbeat(sender.clone(), shutdown.clone()));
-    let dispatching = tokio::spawn(sender::dispatch(
+    let beating = tokio::spawn(dispatcher::heartbeat(sender.clone(), shutdown.clone()));
+    let dispatching = tokio::spawn(dispatcher::dispatch(
         sender.clone(),
         queue.clone(),
         settings.tick,

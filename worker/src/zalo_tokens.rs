@@ -18,7 +18,10 @@
 //! delete the stored row (`DELETE FROM zalo_tokens WHERE id = 1`) and restart the worker;
 //! the first use seeds the table again from the environment.
 
-use chrono::{TimeDelta, Utc};
+use std::sync::Arc;
+
+use chrono::TimeDelta;
+use domain::Clock;
 use entities::zalo_token::{ActiveModel, Entity, Model};
 use sea_orm::{
     ActiveModelTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, QuerySelect,
@@ -74,13 +77,22 @@ pub struct ZaloTokenStore {
     app_id: String,
     secret_key: Secret,
     seed: Option<Seed>,
+    /// Decides when the stored access token is about to expire, and stamps the row.
+    clock: Arc<dyn Clock>,
 }
 
 impl ZaloTokenStore {
-    /// A store over `db`, calling Zalo's OAuth endpoint with `http`.
-    pub fn new(db: DatabaseConnection, http: reqwest::Client, settings: &ZaloSettings) -> Self {
+    /// A store over `db`, calling Zalo's OAuth endpoint with `http`; `clock` says when the
+    /// stored token expires.
+    pub fn new(
+        db: DatabaseConnection,
+        http: reqwest::Client,
+        settings: &ZaloSettings,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         Self {
             db,
+            clock,
             http,
             oauth_base: settings.oauth_base_url.clone(),
             app_id: settings.app_id.clone(),
@@ -99,7 +111,8 @@ impl ZaloTokenStore {
     /// refreshes first when the stored token is missing or about to expire.
     pub async fn access_token(&self) -> Result<String, TokenError> {
         let row = self.row_or_seed().await?;
-        if row.access_token.is_empty() || row.access_expires_at <= Utc::now() + EXPIRY_MARGIN {
+        if row.access_token.is_empty() || row.access_expires_at <= self.clock.now() + EXPIRY_MARGIN
+        {
             return self.refresh(&row.access_token).await;
         }
         Ok(row.access_token)
@@ -138,7 +151,7 @@ impl ZaloTokenStore {
         txn: &DatabaseTransaction,
         stale_access_token: &str,
     ) -> Result<(String, bool), TokenError> {
-        let now = Utc::now();
+        let now = self.clock.now();
         // SQLite has no row locks (`lock_exclusive` is a no-op there), but `txn` began with
         // `BEGIN IMMEDIATE` (see `store::db::begin_write`): it holds the database write lock,
         // so a second connection waits in its own `BEGIN` instead of reading the same refresh
@@ -170,7 +183,7 @@ impl ZaloTokenStore {
             return Ok(row);
         }
         let seed = self.seed.as_ref().ok_or(TokenError::NotSeeded)?;
-        let now = Utc::now();
+        let now = self.clock.now();
         let (access_token, access_expires_at) = match &seed.access_token {
             Some(token) => (token.expose().to_owned(), now + SEED_TRUST),
             // No access token: the first use refreshes.

@@ -7,10 +7,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
-use domain::Phone;
 use domain::messaging::channel::Channel;
 use domain::messaging::outcome::OutcomeClass;
 use domain::messaging::templates::{TemplateKey, Vars, render, render_sms};
+use domain::{Phone, SystemClock};
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait};
 use serde_json::{Value, json};
 use store::settings::gateways::GatewaySettings;
@@ -67,7 +67,8 @@ async fn harness_with(adjust: impl FnOnce(&mut GatewaySettings)) -> Harness {
     let db = migrated(&dir.sqlite_url()).await;
     let mut settings = GatewaySettings::for_tests(&server.uri(), &server.uri());
     adjust(&mut settings);
-    let gateways = Gateways::from_settings(&settings, db.clone()).expect("gateways");
+    let gateways =
+        Gateways::from_settings(&settings, db.clone(), Arc::new(SystemClock)).expect("gateways");
     Harness {
         server,
         db,
@@ -369,7 +370,7 @@ async fn refused_connection_is_retryable_on_every_channel() {
     let dir = TempDir::new();
     let db = migrated(&dir.sqlite_url()).await;
     let settings = GatewaySettings::for_tests(&closed, &closed);
-    let gateways = Gateways::from_settings(&settings, db).expect("gateways");
+    let gateways = Gateways::from_settings(&settings, db, Arc::new(SystemClock)).expect("gateways");
 
     for channel in [Channel::ZaloZns, Channel::ZaloOa, Channel::Sms] {
         let class = gateways.get(channel).send(&appointment(), daytime()).await;
@@ -614,8 +615,18 @@ async fn refresh_race(server: &MockServer, url: &str) -> (String, String) {
         .expect("client");
     let db_a = migrated(url).await;
     let db_b = store::db::connect(url, 5).await.expect("connect");
-    let a = Arc::new(ZaloTokenStore::new(db_a.clone(), http.clone(), &zalo));
-    let b = Arc::new(ZaloTokenStore::new(db_b.clone(), http, &zalo));
+    let a = Arc::new(ZaloTokenStore::new(
+        db_a.clone(),
+        http.clone(),
+        &zalo,
+        Arc::new(SystemClock),
+    ));
+    let b = Arc::new(ZaloTokenStore::new(
+        db_b.clone(),
+        http,
+        &zalo,
+        Arc::new(SystemClock),
+    ));
 
     let (ra, rb) = tokio::join!(a.refresh("access-1"), b.refresh("access-1"));
 

@@ -9,10 +9,12 @@
 //! - [`outcome`]: classifying ZNS, Zalo OA and eSMS answers.
 //! - [`channel`]: which channels to try and where to fall back.
 //! - [`backoff`]: retry timing with full jitter.
+//! - [`delivery_decision`]: what happens to one outbox message next.
 //! - [`reply`]: understanding inbound replies.
 
 pub mod backoff;
 pub mod channel;
+pub mod delivery_decision;
 pub mod local_time;
 pub mod outcome;
 pub mod quiet_hours;

@@ -5,12 +5,13 @@
 use chrono::{DateTime, Utc};
 use domain::messaging::{
     channel::Channel,
+    delivery_decision::{DeliveryAction, INTERRUPTED},
     outcome::{AttemptOutcome, OutcomeClass},
 };
 use entities::{outbox_attempt, outbox_message};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, FromQueryResult,
-    QueryFilter, Set, Statement,
+    PaginatorTrait, QueryFilter, Set, Statement,
     sea_query::{Expr, ExprTrait},
 };
 use uuid::Uuid;
@@ -118,6 +119,62 @@ impl Finish {
             reason: format!("not sent: {reason}"),
             uncount_attempt: true,
             ..Self::default()
+        }
+    }
+    /// How `m` is left after the sender decided `action` (see
+    /// `domain::messaging::delivery_decision`).
+    pub fn for_action(
+        m: &outbox_message::Model,
+        action: DeliveryAction,
+        now: DateTime<Utc>,
+    ) -> Self {
+        match action {
+            DeliveryAction::Sent { provider_id } => Self::sent(provider_id, now),
+            DeliveryAction::Retry { at, reason } => Self {
+                status: MessageStatus::Queued,
+                next_attempt_at: Some(at),
+                outcome: AttemptOutcome::Retryable.as_str(),
+                reason,
+                ..Self::default()
+            },
+            DeliveryAction::FallBack {
+                index,
+                reason,
+                after_transient,
+            } => {
+                let fall_back = Self::next_channel(index, now, &reason);
+                if after_transient {
+                    Self {
+                        outcome: AttemptOutcome::Retryable.as_str(),
+                        ..fall_back
+                    }
+                } else {
+                    fall_back
+                }
+            }
+            DeliveryAction::Fail { reason, outcome } => Self {
+                outcome: outcome.as_str(),
+                ..Self::failed(&reason)
+            },
+            DeliveryAction::Defer { until, reason } => Self::defer(until, &reason),
+            DeliveryAction::Expire { reason } => Self::expired(m, &reason),
+            DeliveryAction::Suppress { reason } => Self::status(MessageStatus::Suppressed, &reason),
+            DeliveryAction::AwaitReceipt {
+                until,
+                reason,
+                uncount_attempt,
+            } => Self {
+                status: MessageStatus::Unconfirmed,
+                next_attempt_at: Some(until),
+                outcome: AttemptOutcome::Ambiguous.as_str(),
+                reason,
+                uncount_attempt,
+                ..Self::default()
+            },
+            DeliveryAction::Park { reason } => Self {
+                next_attempt_at: Some(parked_until()),
+                ..Self::status(MessageStatus::Unconfirmed, &reason)
+            },
         }
     }
     pub fn next_channel(index: usize, now: DateTime<Utc>, reason: &str) -> Self {
@@ -390,4 +447,63 @@ pub async fn finish(
         .increment(1);
     }
     Ok(())
+}
+
+/// Gives back the claims of one `dispatch` that no job will take (the push failed): they
+/// are claimed again in the next round.
+pub async fn release(
+    db: &sea_orm::DatabaseConnection,
+    dispatch: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    outbox_message::Entity::update_many()
+        .col_expr(outbox_message::Column::LeaseUntil, Expr::value(now))
+        .filter(outbox_message::Column::Status.eq(MessageStatus::Sending.as_str()))
+        .filter(outbox_message::Column::LeaseToken.eq(dispatch))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Settles the gateway calls of message `message_id` that an earlier delivery started and
+/// never recorded the answer of (the worker stopped mid-call, or lost its lease while
+/// calling): they are recorded as ambiguous. Returns the stored channel names of those calls.
+pub async fn settle_interrupted(
+    db: &sea_orm::DatabaseConnection,
+    message_id: Uuid,
+) -> Result<Vec<String>, DbErr> {
+    let open = outbox_attempt::Entity::find()
+        .filter(outbox_attempt::Column::MessageId.eq(message_id))
+        .filter(outbox_attempt::Column::Outcome.eq(AttemptOutcome::InFlight.as_str()))
+        .all(db)
+        .await?;
+    if open.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Only rows still in flight: a late answer of the original call keeps its own outcome.
+    outbox_attempt::Entity::update_many()
+        .col_expr(
+            outbox_attempt::Column::Outcome,
+            Expr::value(AttemptOutcome::Ambiguous.as_str()),
+        )
+        .col_expr(outbox_attempt::Column::Reason, Expr::value(INTERRUPTED))
+        .filter(outbox_attempt::Column::Id.is_in(open.iter().map(|a| a.id)))
+        .filter(outbox_attempt::Column::Outcome.eq(AttemptOutcome::InFlight.as_str()))
+        .exec(db)
+        .await?;
+    Ok(open.into_iter().map(|a| a.channel).collect())
+}
+
+/// Recorded attempts of message `message_id` on `channel` (one in flight included).
+pub async fn attempts_on(
+    db: &sea_orm::DatabaseConnection,
+    message_id: Uuid,
+    channel: Channel,
+) -> Result<u32, DbErr> {
+    let n = outbox_attempt::Entity::find()
+        .filter(outbox_attempt::Column::MessageId.eq(message_id))
+        .filter(outbox_attempt::Column::Channel.eq(channel.as_str()))
+        .count(db)
+        .await?;
+    Ok(u32::try_from(n).unwrap_or(u32::MAX))
 }

@@ -101,15 +101,16 @@ pub struct Gateways {
 
 impl Gateways {
     /// Builds every configured provider around one HTTP client; Zalo's token pair lives
-    /// in `db` (table `zalo_tokens`).
+    /// in `db` (table `zalo_tokens`), its expiry read on `clock`.
     pub fn from_settings(
         settings: &GatewaySettings,
         db: DatabaseConnection,
+        clock: Arc<dyn domain::Clock>,
     ) -> Result<Self, GatewayBuildError> {
         let client = http::client(settings.timeout).map_err(GatewayBuildError::HttpClient)?;
         let mut gateways = Self::console_only();
         if let Some(zalo) = &settings.zalo {
-            let tokens = Arc::new(ZaloTokenStore::new(db, client.clone(), zalo));
+            let tokens = Arc::new(ZaloTokenStore::new(db, client.clone(), zalo, clock));
             gateways.zns = Some(Arc::new(ZnsGateway::new(
                 client.clone(),
                 zalo,

@@ -1,0 +1,98 @@
+//! The worker's two loops beside the delivery queue: the dispatcher, which claims due outbox
+//! rows and pushes one delivery job per row into [`crate::queue`], and the heartbeat, which
+//! keeps this worker's claims alive (see [`crate::heartbeat`]).
+
+use std::time::Duration as StdDuration;
+
+use chrono::Duration;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use crate::{
+    queue::{Deliver, DeliveryQueue},
+    sender::Sender,
+};
+
+/// Finished delivery jobs are pruned this often, once older than a day.
+const PRUNE_EVERY: StdDuration = StdDuration::from_secs(3600);
+
+/// The dispatcher: until `shutdown`, claims due messages and pushes one delivery job per
+/// message into `queue`, sleeping `idle` between empty rounds. If a push fails, the claimed
+/// rows are released and dispatched again in a later round.
+pub async fn dispatch(
+    sender: Sender,
+    mut queue: DeliveryQueue,
+    idle: StdDuration,
+    shutdown: CancellationToken,
+) {
+    let mut pruned_at = std::time::Instant::now();
+    loop {
+        if pruned_at.elapsed() > PRUNE_EVERY {
+            pruned_at = std::time::Instant::now();
+            match queue.prune(sender.clock().now() - Duration::days(1)).await {
+                Ok(n) => tracing::debug!(jobs = n, "finished delivery jobs pruned"),
+                Err(e) => tracing::warn!(error = %e, "pruning finished delivery jobs failed"),
+            }
+        }
+        // At capacity, look again soon: room comes back as deliveries finish.
+        let pause = match sender.room().await {
+            Ok(0) => idle.min(StdDuration::from_secs(1)),
+            _ => idle,
+        };
+        let busy = dispatch_round(&sender, &mut queue).await;
+        if !busy {
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                () = tokio::time::sleep(pause) => {}
+            }
+        } else if shutdown.is_cancelled() {
+            return;
+        }
+    }
+}
+
+/// One claim round; true when it queued deliveries.
+async fn dispatch_round(sender: &Sender, queue: &mut DeliveryQueue) -> bool {
+    let dispatch = Uuid::now_v7();
+    let claimed = match sender.claim_due(dispatch).await {
+        Ok(claimed) => claimed,
+        Err(e) => {
+            tracing::error!(error = %e, "claiming messages failed");
+            return false;
+        }
+    };
+    if claimed.is_empty() {
+        return false;
+    }
+    let jobs: Vec<Deliver> = claimed
+        .iter()
+        .map(|m| Deliver {
+            message_id: m.id,
+            dispatch,
+        })
+        .collect();
+    if let Err(e) = queue.push(&jobs).await {
+        tracing::error!(error = %e, count = jobs.len(), "queueing deliveries failed; they go again in the next claim round");
+        if let Err(e) = sender.release(dispatch).await {
+            tracing::warn!(error = %e, "releasing the unqueued claims failed; they go again when their lease expires");
+        }
+        return false;
+    }
+    true
+}
+
+/// The worker's heartbeat: until `shutdown`, [`Sender::beat`] every `heartbeat` interval.
+/// A failed beat is logged and tried again; a worker that cannot beat for `stale_after` loses
+/// its claims to others, which is what should happen to a worker cut off from the database.
+pub async fn heartbeat(sender: Sender, shutdown: CancellationToken) {
+    let every = sender.heartbeat_every();
+    loop {
+        if let Err(e) = sender.beat().await {
+            tracing::warn!(error = %e, "worker heartbeat failed");
+        }
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            () = tokio::time::sleep(every) => {}
+        }
+    }
+}

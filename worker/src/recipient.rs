@@ -1,0 +1,104 @@
+//! Who a message goes to and over which channels: the client's consents and preference, or
+//! an officer's work phone, narrowed to the channels this worker can send on.
+
+use chrono::{DateTime, Utc};
+use domain::{
+    Phone,
+    messaging::{
+        channel::{Channel, ContactProfile, PreferredChannel, channel_plan},
+        templates::{self, TemplateKey},
+    },
+};
+use entities::{client, officer, outbox_message};
+use sea_orm::{DatabaseConnection, DbErr, EntityTrait};
+
+use crate::gateways::Gateways;
+
+/// A message's recipient: where it can go, in order, and the addresses to use.
+pub struct Recipient {
+    /// Channels to try, in order.
+    pub plan: Vec<Channel>,
+    pub phone: Option<Phone>,
+    pub zalo_user_id: Option<String>,
+    /// They opted out (or, for an officer, were deactivated).
+    pub opted_out: bool,
+}
+
+/// The recipient of `m`, or `None` when the client or officer it names is gone.
+pub async fn lookup(
+    db: &DatabaseConnection,
+    gateways: &Gateways,
+    m: &outbox_message::Model,
+    template: TemplateKey,
+    now: DateTime<Utc>,
+) -> Result<Option<Recipient>, DbErr> {
+    if let Some(id) = m.client_id {
+        let Some(c) = client::Entity::find_by_id(id).one(db).await? else {
+            return Ok(None);
+        };
+        let phone = c
+            .phone
+            .as_deref()
+            .and_then(|p| Phone::from_canonical(p).ok());
+        // The opt-out confirmation is the one message that goes after an opt-out, once.
+        let opted_out = c.opted_out_at.is_some() && template != TemplateKey::OptOutConfirmed;
+        let profile = ContactProfile {
+            sms_consent: c.sms_consent_at.is_some(),
+            zalo_consent: c.zalo_consent_at.is_some(),
+            opted_out,
+            has_phone: phone.is_some(),
+            zalo_user_id: c.zalo_user_id.clone(),
+            preferred: match c.preferred_channel.as_deref() {
+                Some(stored) => PreferredChannel::from_stored(stored),
+                _ => None,
+            },
+            oa_last_interaction: c.zalo_last_interaction_at,
+        };
+        return Ok(Some(Recipient {
+            plan: available(gateways, channel_plan(&profile, now), template),
+            phone,
+            zalo_user_id: c.zalo_user_id,
+            opted_out,
+        }));
+    }
+    if let Some(id) = m.officer_id {
+        let Some(o) = officer::Entity::find_by_id(id).one(db).await? else {
+            return Ok(None);
+        };
+        let phone = o
+            .phone
+            .as_deref()
+            .and_then(|p| Phone::from_canonical(p).ok());
+        // Officers receive work alerts on their work phone: no personal consent applies.
+        let profile = ContactProfile {
+            sms_consent: true,
+            zalo_consent: true,
+            opted_out: !o.active,
+            has_phone: phone.is_some(),
+            zalo_user_id: o.zalo_user_id.clone(),
+            preferred: None,
+            oa_last_interaction: None,
+        };
+        return Ok(Some(Recipient {
+            plan: available(gateways, channel_plan(&profile, now), template),
+            phone,
+            zalo_user_id: o.zalo_user_id,
+            opted_out: !o.active,
+        }));
+    }
+    Ok(None)
+}
+
+/// Keeps the channels with a real provider; with none configured (the embedded default),
+/// the console stands in for every channel. A template with no ZNS form (officer alerts)
+/// skips ZNS instead of recording a failed attempt on every send.
+fn available(gateways: &Gateways, plan: Vec<Channel>, template: TemplateKey) -> Vec<Channel> {
+    let on_zns = templates::template(template).is_ok_and(|t| t.zns_fields.is_some());
+    let plan = plan
+        .into_iter()
+        .filter(|c| *c != Channel::ZaloZns || on_zns);
+    if !gateways.any_configured() {
+        return plan.collect();
+    }
+    plan.filter(|c| gateways.is_configured(*c)).collect()
+}
