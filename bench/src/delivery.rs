@@ -142,10 +142,10 @@ async fn seed(
     now: chrono::DateTime<Utc>,
 ) {
     let txn = store::db::begin_write(db).await.unwrap();
-    let ids = worker::fixtures::sms_clients(&txn, clients, now)
+    let ids = test_support::fixtures::sms_clients(&txn, clients, now)
         .await
         .unwrap();
-    worker::fixtures::due_reminders(&txn, &ids, messages, "bench", now)
+    test_support::fixtures::due_reminders(&txn, &ids, messages, "bench", now)
         .await
         .unwrap();
     txn.commit().await.unwrap();

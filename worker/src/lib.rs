@@ -3,8 +3,6 @@
 //! The API crate runs it in-process in the embedded default; the `worker` binary runs it
 //! alone in production, in as many copies as the load needs.
 
-#[cfg(feature = "fixtures")]
-pub mod fixtures;
 pub mod gateways;
 pub mod heartbeat;
 pub mod planner;
