@@ -4,6 +4,7 @@ use async_graphql::ErrorExtensions;
 
 // AppError deliberately does not implement Display: async-graphql converts any Display type
 // into an error without a code, and that conversion must not be chosen by `?` by accident.
+use domain::schedule::AppointmentRuleError;
 use sea_orm::{DbErr, SqlErr};
 
 /// What went wrong, in terms a client can act on. Internal details stay in the logs.
@@ -113,6 +114,18 @@ const CONFLICTS: &[(&[&str], &str)] = &[
         "a province with this code exists",
     ),
 ];
+
+impl From<AppointmentRuleError> for AppError {
+    fn from(e: AppointmentRuleError) -> Self {
+        use AppointmentRuleError::*;
+        let field = match e {
+            EndsBeforeStart | TooLong => "endsAt",
+            TooFarAhead | TooFarBack => "startsAt",
+            ResultWithoutDrugTest | ResultOnMissed => "drugTestResult",
+        };
+        Self::field(field, e)
+    }
+}
 
 impl From<DbErr> for AppError {
     fn from(err: DbErr) -> Self {

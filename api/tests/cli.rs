@@ -41,7 +41,7 @@ fn migrate_prepares_the_sqlite_database_and_its_queue_file() {
 
 #[tokio::test]
 async fn migrate_prepares_postgres_and_the_apalis_schema() {
-    let Some(database) = worker::fixtures::ScratchDatabase::create("dh_cli")
+    let Some(database) = test_support::databases::ScratchDatabase::create("dh_cli")
         .await
         .unwrap()
     else {

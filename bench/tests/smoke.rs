@@ -103,7 +103,7 @@ async fn every_scenario_runs_on_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_scenario_runs_on_postgres() {
-    let Some(database) = worker::fixtures::ScratchDatabase::create("dh_bench")
+    let Some(database) = test_support::databases::ScratchDatabase::create("dh_bench")
         .await
         .expect("PostgreSQL test server")
     else {

@@ -13,6 +13,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use domain::ManualClock;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde_json::{Value, json};
+use test_support::databases::{ScratchDatabase, ScratchSqlite};
 use tokio_util::sync::CancellationToken;
 
 /// Which database a test runs on.
@@ -26,15 +27,15 @@ pub enum Backend {
 
 /// The PostgreSQL server URL for tests, if any.
 pub fn postgres_url() -> Option<String> {
-    worker::fixtures::postgres_server_url()
+    test_support::databases::postgres_server_url()
 }
 
 /// A database created for one test and dropped after it.
 pub struct TestDatabase {
     /// URL to connect to.
     pub url: String,
-    _dir: Option<tempfile::TempDir>,
-    postgres: Option<worker::fixtures::ScratchDatabase>,
+    _sqlite: Option<ScratchSqlite>,
+    postgres: Option<ScratchDatabase>,
 }
 
 impl TestDatabase {
@@ -42,21 +43,20 @@ impl TestDatabase {
     pub async fn create(backend: Backend) -> Option<Self> {
         match backend {
             Backend::Sqlite => {
-                let dir = tempfile::tempdir().unwrap();
-                let url = format!("sqlite://{}", dir.path().join("test.db").display());
+                let sqlite = ScratchSqlite::create();
                 Some(Self {
-                    url,
-                    _dir: Some(dir),
+                    url: sqlite.url.clone(),
+                    _sqlite: Some(sqlite),
                     postgres: None,
                 })
             }
             Backend::Postgres => {
-                let database = worker::fixtures::ScratchDatabase::create("dh_test")
+                let database = ScratchDatabase::create("dh_test")
                     .await
                     .expect("create a database on the PostgreSQL test server")?;
                 Some(Self {
                     url: database.url.clone(),
-                    _dir: None,
+                    _sqlite: None,
                     postgres: Some(database),
                 })
             }

@@ -4,8 +4,6 @@
 //! alone in production, in as many copies as the load needs.
 
 pub mod dispatcher;
-#[cfg(feature = "fixtures")]
-pub mod fixtures;
 pub mod gateways;
 pub mod heartbeat;
 pub mod planner;

@@ -5,9 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::{
-    collections::HashMap,
     process::{Child, Command, Stdio},
-    sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
 
@@ -15,39 +13,25 @@ use chrono::Utc;
 use entities::outbox_message;
 use rand::Rng;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate, matchers::method};
+use test_support::gateways::DedupingEsms;
+use wiremock::{Mock, MockServer, matchers::method};
 
 const MESSAGES: usize = 150;
 
-/// A fake eSMS that deduplicates `RequestId` like the real one and counts what it accepted.
-#[derive(Clone, Default)]
-struct FakeEsms {
-    seen: Arc<Mutex<HashMap<String, u32>>>,
-}
-
-impl Respond for FakeEsms {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
-        let body: serde_json::Value = serde_json::from_slice(&request.body).unwrap_or_default();
-        let id = body["RequestId"].as_str().unwrap_or_default().to_owned();
-        let mut seen = self.seen.lock().unwrap();
-        let count = seen.entry(id.clone()).or_insert(0);
-        *count += 1;
-        // A little latency widens the window in which a kill lands mid-send.
-        let answer = if *count == 1 {
-            serde_json::json!({ "CodeResult": "100", "SMSID": format!("sms-{id}") })
-        } else {
-            serde_json::json!({ "CodeResult": "124", "ErrorMessage": "duplicate RequestId" })
-        };
-        ResponseTemplate::new(200)
-            .set_body_json(answer)
-            .set_delay(Duration::from_millis(40))
+/// The fake eSMS: a little latency widens the window in which a kill lands mid-send.
+fn fake_esms() -> DedupingEsms {
+    DedupingEsms {
+        delay: Duration::from_millis(40),
+        ..DedupingEsms::default()
     }
 }
 
 async fn seed(db: &DatabaseConnection) {
     let now = Utc::now();
-    let clients = worker::fixtures::sms_clients(db, 1, now).await.unwrap();
-    worker::fixtures::due_reminders(db, &clients, MESSAGES, "crash-test", now)
+    let clients = test_support::fixtures::sms_clients(db, 1, now)
+        .await
+        .unwrap();
+    test_support::fixtures::due_reminders(db, &clients, MESSAGES, "crash-test", now)
         .await
         .unwrap();
 }
@@ -105,7 +89,7 @@ async fn run_rounds(database_url: &str) {
     store::db::migrate(&db).await.unwrap();
     seed(&db).await;
     let server = MockServer::start().await;
-    let fake = FakeEsms::default();
+    let fake = fake_esms();
     Mock::given(method("POST"))
         .respond_with(fake.clone())
         .mount(&server)
@@ -151,7 +135,7 @@ async fn run_rounds(database_url: &str) {
         .into_iter()
         .map(|m| m.id.to_string())
         .collect();
-    let seen = fake.seen.lock().unwrap().clone();
+    let seen = fake.requests.lock().unwrap().clone();
     assert_eq!(seen.len(), MESSAGES, "the gateway saw every message");
     for id in &ids {
         assert!(seen.contains_key(id), "message {id} reached the gateway");
@@ -170,14 +154,14 @@ async fn run_rounds(database_url: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_workers_lose_nothing_and_send_nothing_twice_on_sqlite() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("crash.db").display());
+    let sqlite = test_support::databases::ScratchSqlite::create();
+    let url = sqlite.url.clone();
     run_rounds(&url).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_workers_lose_nothing_and_send_nothing_twice_on_postgres() {
-    let Some(database) = worker::fixtures::ScratchDatabase::create("dh_crash")
+    let Some(database) = test_support::databases::ScratchDatabase::create("dh_crash")
         .await
         .unwrap()
     else {
@@ -190,14 +174,14 @@ async fn killed_workers_lose_nothing_and_send_nothing_twice_on_postgres() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_standalone_worker_serves_its_counters_for_prometheus() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("metrics.db").display());
+    let sqlite = test_support::databases::ScratchSqlite::create();
+    let url = sqlite.url.clone();
     let db = store::db::connect(&url, 2).await.unwrap();
     store::db::migrate(&db).await.unwrap();
     seed(&db).await;
     let server = MockServer::start().await;
     Mock::given(method("POST"))
-        .respond_with(FakeEsms::default())
+        .respond_with(fake_esms())
         .mount(&server)
         .await;
     let port = std::net::TcpListener::bind("127.0.0.1:0")

@@ -2,7 +2,6 @@
 //! pair in a real database: a temporary SQLite file, and PostgreSQL for the refresh race
 //! when `TEST_DATABASE_URL` is set.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,6 +13,10 @@ use domain::{Phone, SystemClock};
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait};
 use serde_json::{Value, json};
 use store::settings::gateways::GatewaySettings;
+use test_support::databases::ScratchSqlite;
+use test_support::gateways::{
+    ESMS_PATH, OA_PATH, OAUTH_PATH, ZNS_PATH, esms as esms_answer, oauth_ok, zalo_error, zns_ok,
+};
 use uuid::Uuid;
 use wiremock::matchers::{body_partial_json, body_string_contains, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -23,38 +26,12 @@ use worker::zalo_tokens::ZaloTokenStore;
 /// What a case of a classification table expects.
 type Expect = fn(&OutcomeClass) -> bool;
 
-const ZNS_PATH: &str = "/message/template";
-const OA_PATH: &str = "/v3.0/oa/message/cs";
-const OAUTH_PATH: &str = "/v4/oa/access_token";
-const ESMS_PATH: &str = "/MainService.svc/json/SendMultipleMessage_V4_post_json/";
-
-/// A directory removed when the test ends, pass or fail.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> Self {
-        let dir = std::env::temp_dir().join(format!("dh-gateways-{}", Uuid::new_v4().simple()));
-        std::fs::create_dir_all(&dir).expect("create temp dir");
-        Self(dir)
-    }
-
-    fn sqlite_url(&self) -> String {
-        format!("sqlite://{}/x.db", self.0.display())
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 /// A fake provider, a migrated SQLite database and gateways pointed at the fake.
 struct Harness {
     server: MockServer,
     db: DatabaseConnection,
     gateways: Gateways,
-    _dir: TempDir,
+    _sqlite: ScratchSqlite,
 }
 
 async fn harness() -> Harness {
@@ -63,8 +40,8 @@ async fn harness() -> Harness {
 
 async fn harness_with(adjust: impl FnOnce(&mut GatewaySettings)) -> Harness {
     let server = MockServer::start().await;
-    let dir = TempDir::new();
-    let db = migrated(&dir.sqlite_url()).await;
+    let dir = ScratchSqlite::create();
+    let db = migrated(&dir.url).await;
     let mut settings = GatewaySettings::for_tests(&server.uri(), &server.uri());
     adjust(&mut settings);
     let gateways =
@@ -73,7 +50,7 @@ async fn harness_with(adjust: impl FnOnce(&mut GatewaySettings)) -> Harness {
         server,
         db,
         gateways,
-        _dir: dir,
+        _sqlite: dir,
     }
 }
 
@@ -105,30 +82,6 @@ fn appointment() -> OutgoingMessage {
         template: TemplateKey::AppointmentReminder,
         vars: appointment_vars(),
     }
-}
-
-fn zns_ok(msg_id: &str) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({
-        "error": 0,
-        "message": "Success",
-        "data": { "msg_id": msg_id, "sent_time": "1764471600000", "quota": {} }
-    }))
-}
-
-fn zalo_error(code: i64) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({ "error": code, "message": "error" }))
-}
-
-fn esms_answer(code: &str, sms_id: &str) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({ "CodeResult": code, "SMSID": sms_id }))
-}
-
-fn oauth_ok(access: &str, refresh: &str) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({
-        "access_token": access,
-        "refresh_token": refresh,
-        "expires_in": "90000"
-    }))
 }
 
 /// Matches the refresh request Zalo's OAuth v4 expects for `refresh_token`.
@@ -367,8 +320,8 @@ async fn refused_connection_is_retryable_on_every_channel() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         format!("http://{}", listener.local_addr().expect("addr"))
     };
-    let dir = TempDir::new();
-    let db = migrated(&dir.sqlite_url()).await;
+    let dir = ScratchSqlite::create();
+    let db = migrated(&dir.url).await;
     let settings = GatewaySettings::for_tests(&closed, &closed);
     let gateways = Gateways::from_settings(&settings, db, Arc::new(SystemClock)).expect("gateways");
 
@@ -640,9 +593,9 @@ async fn refresh_race(server: &MockServer, url: &str) -> (String, String) {
 #[tokio::test]
 async fn concurrent_refreshes_call_zalo_once_on_sqlite() {
     let server = MockServer::start().await;
-    let dir = TempDir::new();
+    let dir = ScratchSqlite::create();
 
-    let (a, b) = refresh_race(&server, &dir.sqlite_url()).await;
+    let (a, b) = refresh_race(&server, &dir.url).await;
 
     assert_eq!((a.as_str(), b.as_str()), ("access-2", "access-2"));
     server.verify().await;

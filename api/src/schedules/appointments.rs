@@ -4,8 +4,6 @@
 //! policy offset, under a deterministic dedupe key; moving, cancelling or closing an appointment
 //! cancels the reminders not yet sent.
 
-mod rules;
-
 use chrono::{DateTime, Utc};
 use domain::{
     access::Permission,
@@ -34,7 +32,7 @@ use crate::{
 use domain::bounds::{
     MAX_NOTES_CHARS, MAX_ORGANISATION_NAME_CHARS, MAX_PLACE_CHARS, MAX_REASON_CHARS,
 };
-pub use rules::{
+pub use domain::schedule::{
     AppointmentKind, DrugTestResult, Outcome, check_outcome, check_times, reminder_times,
 };
 
@@ -497,6 +495,14 @@ pub struct RecordedOutcome {
     pub drug_test_result: Option<DrugTestResult>,
 }
 
+/// The status an appointment takes with this outcome.
+fn status_after(outcome: Outcome) -> AppointmentStatus {
+    match outcome {
+        Outcome::Attended => AppointmentStatus::Attended,
+        Outcome::Missed => AppointmentStatus::Missed,
+    }
+}
+
 /// Records whether the client came (and a drug test's result). Allowed once the appointment has
 /// started, on a scheduled appointment or on one the detector marked missed: a person's record
 /// replaces the automatic mark.
@@ -526,7 +532,7 @@ pub async fn record_outcome(
             "the appointment has not started yet".into(),
         ));
     }
-    let status = input.outcome.status();
+    let status = status_after(input.outcome);
     let mut m: appointment::ActiveModel = current.into();
     m.status = Set(status.as_str().to_owned());
     m.outcome_note = Set(note);

@@ -127,7 +127,7 @@ async fn record_for(
     }
     let note =
         crate::input::optional_text("note", input.note, domain::bounds::MAX_CHECK_IN_NOTE_CHARS)?;
-    let late = now >= occ.closes_at;
+    let late = domain::schedule::is_late(occ.closes_at, now);
     let row = check_in::ActiveModel {
         id: Set(Uuid::now_v7()),
         occurrence_id: Set(occ.id),

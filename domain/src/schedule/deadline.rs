@@ -1,17 +1,10 @@
-//! Deadlines of an occurrence, for the escalation job.
+//! When a check-in is late.
 
 use chrono::{DateTime, Utc};
 
-use super::expand::Occurrence;
-
-/// The instant at which an occurrence without a check-in becomes missed: its window's close.
-pub fn missed_at(occurrence: &Occurrence) -> DateTime<Utc> {
-    occurrence.closes_at
-}
-
-/// Whether a check-in at `checked_in_at` is late: at or after the window closed.
+/// Whether a check-in at `checked_in_at` is late: at or after its window closed at `closes_at`.
 ///
 /// The window is half-open, `[opens_at, closes_at)`; early check-ins are not late.
-pub fn is_late(occurrence: &Occurrence, checked_in_at: DateTime<Utc>) -> bool {
-    checked_in_at >= missed_at(occurrence)
+pub fn is_late(closes_at: DateTime<Utc>, checked_in_at: DateTime<Utc>) -> bool {
+    checked_in_at >= closes_at
 }

@@ -4,6 +4,7 @@
 //! every instant that leaves this module is UTC. Public holidays follow the Labour Code
 //! 2019 (Art. 112) with the government's yearly choices kept as data.
 
+mod appointment_rules;
 mod deadline;
 mod expand;
 mod holidays;
@@ -19,7 +20,11 @@ mod plan_tests;
 #[cfg(test)]
 mod proptests;
 
-pub use deadline::{is_late, missed_at};
+pub use appointment_rules::{
+    AppointmentKind, AppointmentRuleError, DrugTestResult, Outcome, check_outcome, check_times,
+    reminder_times,
+};
+pub use deadline::is_late;
 pub use expand::{Occurrence, SkipReason, Skipped, expand, skipped};
 pub use holidays::{HolidayCalendar, HolidayName, NationalDayExtra};
 pub use lunar::{LunarDate, solar_to_lunar};

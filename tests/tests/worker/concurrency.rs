@@ -35,8 +35,8 @@ async fn work(sender: Sender) -> usize {
 
 /// 100 appointments for an SMS-only client in commune A, a minute apart from Tuesday 09:00,
 /// two reminders each, all due now. Returns the 200 message ids and a fake eSMS that answers
-/// after 5 ms and, like the real one, refuses a repeated `RequestId` (its acceptances are in
-/// the returned `DedupingEsms`).
+/// after 5 ms and, like the real one, refuses a repeated `RequestId` (the requests it received
+/// are in the returned `DedupingEsms`).
 async fn two_hundred_due_sms(app: &TestApp) -> (Vec<uuid::Uuid>, MockServer, DedupingEsms) {
     let w = app.world().await;
     let mut input = client_input(COMMUNE_A, 4);
@@ -171,14 +171,14 @@ async fn deliver_through_apalis(app: &TestApp, workers: usize, cut_connections: 
         w.await.unwrap().expect("the worker stops cleanly");
     }
     assert_eq!(sent_count(app, &ids).await, ids.len(), "all rows sent");
-    let accepted = esms.accepted.lock().unwrap().clone();
+    let requests = esms.requests.lock().unwrap().clone();
     assert_eq!(
-        accepted.len(),
+        requests.len(),
         ids.len(),
         "every message reached the gateway"
     );
     for id in &ids {
-        assert_eq!(accepted.get(&id.to_string()), Some(&1), "accepted once");
+        assert!(requests.contains_key(&id.to_string()), "{id} accepted");
     }
     if cut_connections {
         return;

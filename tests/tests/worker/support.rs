@@ -9,6 +9,9 @@ use entities::{outbox_attempt, outbox_message};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
 use store::settings::SenderSettings;
+pub use test_support::gateways::{
+    DedupingEsms, ESMS_PATH, ZNS_PATH, esms, fake_gateways, zalo_error as zns_error, zns_ok,
+};
 use tests::{TestApp, world::World};
 use uuid::Uuid;
 use wiremock::{
@@ -20,10 +23,6 @@ use worker::{
     sender::Sender,
 };
 
-/// Where ZNS template messages are posted.
-pub const ZNS_PATH: &str = "/message/template";
-/// Where eSMS brandname messages are posted.
-pub const ESMS_PATH: &str = "/MainService.svc/json/SendMultipleMessage_V4_post_json/";
 /// Client A's phone (0912 000 001) as ZNS wants it.
 pub const CLIENT_A_ZNS_PHONE: &str = "84912000001";
 /// Client A's phone as eSMS takes it.
@@ -31,11 +30,6 @@ pub const CLIENT_A_SMS_PHONE: &str = "0912000001";
 
 const CREATE_PLAN: &str = "mutation($input: CreateCheckInPlanInput!) { createCheckInPlan(input: $input) { plan { id } } }";
 const CREATE_APPOINTMENT: &str = "mutation($input: CreateAppointmentInput!) { createAppointment(input: $input) { appointment { id } } }";
-
-/// Zalo and eSMS both faked on one loopback server (their paths differ).
-pub async fn fake_gateways() -> MockServer {
-    MockServer::start().await
-}
 
 /// A sender with every provider pointed at `server`.
 pub fn sender(app: &TestApp, server: &MockServer) -> Sender {
@@ -225,52 +219,6 @@ pub async fn zns_then_sms(
         .expect(sms_calls)
         .mount(fake)
         .await;
-}
-
-/// ZNS accepted the message.
-pub fn zns_ok(msg_id: &str) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({
-        "error": 0,
-        "message": "Success",
-        "data": { "msg_id": msg_id, "sent_time": "1764471600000", "quota": {} }
-    }))
-}
-
-/// A ZNS failure: HTTP 200 with `error ≠ 0`, as Zalo answers.
-pub fn zns_error(code: i64) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({ "error": code, "message": "error" }))
-}
-
-/// An eSMS answer with this `CodeResult`.
-pub fn esms(code: &str, sms_id: &str) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({ "CodeResult": code, "SMSID": sms_id }))
-}
-
-/// An eSMS that deduplicates `RequestId` like the real one: the first request with an id is
-/// accepted (code 100), a repeat answered 124 and not sent. `accepted` counts acceptances.
-#[derive(Clone, Default)]
-pub struct DedupingEsms {
-    /// Acceptances per `RequestId`.
-    pub accepted: Arc<std::sync::Mutex<std::collections::HashMap<String, u32>>>,
-    /// Delay before answering.
-    pub delay: std::time::Duration,
-}
-
-impl wiremock::Respond for DedupingEsms {
-    fn respond(&self, request: &wiremock::Request) -> ResponseTemplate {
-        let body: Value = serde_json::from_slice(&request.body).unwrap_or_default();
-        let id = body["RequestId"].as_str().unwrap_or_default().to_owned();
-        let mut accepted = self.accepted.lock().expect("lock");
-        let answer = if accepted.contains_key(&id) {
-            json!({ "CodeResult": "124", "ErrorMessage": "duplicate RequestId" })
-        } else {
-            accepted.insert(id.clone(), 1);
-            json!({ "CodeResult": "100", "SMSID": format!("sms-{id}") })
-        };
-        ResponseTemplate::new(200)
-            .set_body_json(answer)
-            .set_delay(self.delay)
-    }
 }
 
 /// The bodies the fake received on `path_`.

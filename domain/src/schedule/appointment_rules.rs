@@ -1,12 +1,10 @@
 //! The rules of appointments as plain functions: kinds, outcomes, times, reminder instants.
 
 use chrono::{DateTime, Duration, Utc};
-use domain::bounds::{
+
+use crate::bounds::{
     MAX_APPOINTMENT_AHEAD_DAYS, MAX_APPOINTMENT_BACKDATING_DAYS, MAX_APPOINTMENT_HOURS,
 };
-use store::appointments::AppointmentStatus;
-
-use crate::error::{AppError, AppResult};
 
 /// What an appointment is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,14 +103,27 @@ pub enum Outcome {
     Missed,
 }
 
-impl Outcome {
-    /// The status an appointment takes with this outcome.
-    pub fn status(self) -> AppointmentStatus {
-        match self {
-            Self::Attended => AppointmentStatus::Attended,
-            Self::Missed => AppointmentStatus::Missed,
-        }
-    }
+/// Why an appointment's times or outcome are refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum AppointmentRuleError {
+    /// The end is not after the start.
+    #[error("must be after startsAt")]
+    EndsBeforeStart,
+    /// The appointment lasts longer than the bound.
+    #[error("an appointment lasts at most {} hours", MAX_APPOINTMENT_HOURS)]
+    TooLong,
+    /// The start is further ahead than the bound.
+    #[error("cannot be more than {} days ahead", MAX_APPOINTMENT_AHEAD_DAYS)]
+    TooFarAhead,
+    /// The start is further back than the bound.
+    #[error("cannot be more than one day in the past")]
+    TooFarBack,
+    /// A test result on an appointment that is not a drug test.
+    #[error("only a drug test appointment has a test result")]
+    ResultWithoutDrugTest,
+    /// A test result on a missed appointment.
+    #[error("a missed appointment has no test result")]
+    ResultOnMissed,
 }
 
 /// Longest appointment accepted.
@@ -127,27 +138,18 @@ pub fn check_times(
     starts_at: DateTime<Utc>,
     ends_at: DateTime<Utc>,
     now: DateTime<Utc>,
-) -> AppResult<()> {
+) -> Result<(), AppointmentRuleError> {
     if ends_at <= starts_at {
-        return Err(AppError::field("endsAt", "must be after startsAt"));
+        return Err(AppointmentRuleError::EndsBeforeStart);
     }
     if ends_at - starts_at > MAX_LENGTH {
-        return Err(AppError::field(
-            "endsAt",
-            format!("an appointment lasts at most {MAX_APPOINTMENT_HOURS} hours"),
-        ));
+        return Err(AppointmentRuleError::TooLong);
     }
     if starts_at > now + MAX_AHEAD {
-        return Err(AppError::field(
-            "startsAt",
-            format!("cannot be more than {MAX_APPOINTMENT_AHEAD_DAYS} days ahead"),
-        ));
+        return Err(AppointmentRuleError::TooFarAhead);
     }
     if starts_at < now - MAX_BACKDATING {
-        return Err(AppError::field(
-            "startsAt",
-            "cannot be more than one day in the past",
-        ));
+        return Err(AppointmentRuleError::TooFarBack);
     }
     Ok(())
 }
@@ -171,16 +173,12 @@ pub fn check_outcome(
     kind: AppointmentKind,
     outcome: Outcome,
     result: Option<DrugTestResult>,
-) -> AppResult<()> {
+) -> Result<(), AppointmentRuleError> {
     match result {
-        Some(_) if kind != AppointmentKind::DrugTest => Err(AppError::field(
-            "drugTestResult",
-            "only a drug test appointment has a test result",
-        )),
-        Some(_) if outcome != Outcome::Attended => Err(AppError::field(
-            "drugTestResult",
-            "a missed appointment has no test result",
-        )),
+        Some(_) if kind != AppointmentKind::DrugTest => {
+            Err(AppointmentRuleError::ResultWithoutDrugTest)
+        }
+        Some(_) if outcome != Outcome::Attended => Err(AppointmentRuleError::ResultOnMissed),
         _ => Ok(()),
     }
 }
@@ -199,16 +197,31 @@ mod tests {
     fn times_must_be_ordered_short_and_recent() {
         let now = at(1);
         assert!(check_times(at(3), at(4), now).is_ok());
-        assert!(check_times(at(4), at(3), now).is_err());
-        assert!(check_times(at(4), at(4), now).is_err());
-        assert!(check_times(at(2), at(2) + Duration::minutes(12 * 60 + 1), now).is_err());
+        assert_eq!(
+            check_times(at(4), at(3), now),
+            Err(AppointmentRuleError::EndsBeforeStart)
+        );
+        assert_eq!(
+            check_times(at(4), at(4), now),
+            Err(AppointmentRuleError::EndsBeforeStart)
+        );
+        assert_eq!(
+            check_times(at(2), at(2) + Duration::minutes(12 * 60 + 1), now),
+            Err(AppointmentRuleError::TooLong)
+        );
         assert!(check_times(at(2), at(14), now).is_ok());
         let long_ago = now - Duration::days(1) - Duration::minutes(1);
-        assert!(check_times(long_ago, long_ago + Duration::hours(1), now).is_err());
+        assert_eq!(
+            check_times(long_ago, long_ago + Duration::hours(1), now),
+            Err(AppointmentRuleError::TooFarBack)
+        );
         let next_year = now + Duration::days(366);
         assert!(check_times(next_year, next_year + Duration::hours(1), now).is_ok());
         let too_far = next_year + Duration::minutes(1);
-        assert!(check_times(too_far, too_far + Duration::hours(1), now).is_err());
+        assert_eq!(
+            check_times(too_far, too_far + Duration::hours(1), now),
+            Err(AppointmentRuleError::TooFarAhead)
+        );
         let yesterday = now - Duration::hours(23);
         assert!(check_times(yesterday, yesterday + Duration::hours(1), now).is_ok());
     }
@@ -235,9 +248,27 @@ mod tests {
         use AppointmentKind::*;
         let r = Some(DrugTestResult::Negative);
         assert!(check_outcome(DrugTest, Outcome::Attended, r).is_ok());
-        assert!(check_outcome(DrugTest, Outcome::Missed, r).is_err());
-        assert!(check_outcome(CounsellingSession, Outcome::Attended, r).is_err());
+        assert_eq!(
+            check_outcome(DrugTest, Outcome::Missed, r),
+            Err(AppointmentRuleError::ResultOnMissed)
+        );
+        assert_eq!(
+            check_outcome(CounsellingSession, Outcome::Attended, r),
+            Err(AppointmentRuleError::ResultWithoutDrugTest)
+        );
         assert!(check_outcome(CounsellingSession, Outcome::Missed, None).is_ok());
+    }
+
+    #[test]
+    fn messages_name_the_bounds() {
+        assert_eq!(
+            AppointmentRuleError::TooLong.to_string(),
+            format!("an appointment lasts at most {MAX_APPOINTMENT_HOURS} hours")
+        );
+        assert_eq!(
+            AppointmentRuleError::TooFarAhead.to_string(),
+            format!("cannot be more than {MAX_APPOINTMENT_AHEAD_DAYS} days ahead")
+        );
     }
 
     #[test]
