@@ -74,6 +74,11 @@ key!(PlansOfOrder, Uuid, "The check-in plans of an order.");
 key!(RepliesOfClient, Uuid, "The reply notes of a client.");
 key!(AppointmentKey, Uuid, "An appointment by id.");
 key!(
+    InstalmentsOfLoan,
+    Uuid,
+    "The repayment schedule of a loan application."
+);
+key!(
     UpcomingOfClient,
     Uuid,
     "The upcoming check-in occurrences of a client."
@@ -304,5 +309,17 @@ impl Loader<AppointmentKey> for RegistryLoader {
             .into_iter()
             .map(|r| (AppointmentKey(r.id), r))
             .collect())
+    }
+}
+
+impl Loader<InstalmentsOfLoan> for RegistryLoader {
+    type Value = Vec<entities::loan_instalment::Model>;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[InstalmentsOfLoan]) -> LoadResult<InstalmentsOfLoan, Self::Value> {
+        let ids = unwrap_keys(keys, |k| k.0);
+        let rows = crate::support::loans::instalments_by_application_ids(&self.db, &self.rc, &ids)
+            .await
+            .map_err(gql)?;
+        Ok(group(rows, |r| InstalmentsOfLoan(r.application_id)))
     }
 }

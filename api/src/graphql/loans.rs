@@ -9,6 +9,7 @@ use super::{
     clients::{Client, client_field},
     date::Date,
     env, ids,
+    loaders::{InstalmentsOfLoan, loader},
     pagination::{CountedConnection, connection, uuid_page},
     vnd::Vnd,
 };
@@ -195,6 +196,16 @@ impl From<loan_repayment::Model> for LoanRepayment {
 /// A loan application of a client.
 pub struct LoanApplication(pub loan_application::Model);
 
+impl LoanApplication {
+    /// The schedule, batched with every other loan of the page (one statement per page).
+    async fn schedule(&self, ctx: &Context<'_>) -> Result<Vec<loan_instalment::Model>> {
+        Ok(loader(ctx)
+            .load_one(InstalmentsOfLoan(self.0.id))
+            .await?
+            .unwrap_or_default())
+    }
+}
+
 #[Object]
 impl LoanApplication {
     /// Opaque id.
@@ -278,8 +289,8 @@ impl LoanApplication {
     }
     /// The repayment schedule (empty before disbursement).
     async fn instalments(&self, ctx: &Context<'_>) -> Result<Vec<LoanInstalment>> {
-        let (db, _) = env(ctx);
-        Ok(loans::instalments(db, self.0.id)
+        Ok(self
+            .schedule(ctx)
             .await?
             .into_iter()
             .map(LoanInstalment)
@@ -287,10 +298,7 @@ impl LoanApplication {
     }
     /// Principal and interest still owed.
     async fn outstanding_vnd(&self, ctx: &Context<'_>) -> Result<Vnd> {
-        let (db, _) = env(ctx);
-        Ok(Vnd(loans::outstanding(
-            &loans::instalments(db, self.0.id).await?,
-        )))
+        Ok(Vnd(loans::outstanding(&self.schedule(ctx).await?)))
     }
     /// When recorded.
     async fn created_at(&self) -> DateTime<Utc> {

@@ -25,7 +25,7 @@ use entities::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
 };
 use uuid::Uuid;
 
@@ -478,6 +478,28 @@ pub async fn instalments(
     Ok(loan_instalment::Entity::find()
         .filter(loan_instalment::Column::ApplicationId.eq(application_id))
         .order_by_asc(loan_instalment::Column::Number)
+        .all(db)
+        .await?)
+}
+
+/// The instalments of every application of `ids` in the caller's scope, each schedule in
+/// order, in one statement (for a page of loans).
+pub async fn instalments_by_application_ids(
+    db: &impl ConnectionTrait,
+    ctx: &RequestContext,
+    ids: &[Uuid],
+) -> AppResult<Vec<loan_instalment::Model>> {
+    use loan_instalment::Column as C;
+    let in_scope = loan_application::Entity::find()
+        .select_only()
+        .column(loan_application::Column::Id)
+        .filter(loan_application::Column::Id.is_in(ids.iter().copied()))
+        .filter(scoped(ctx, Permission::ClientsRead)?)
+        .into_query();
+    Ok(loan_instalment::Entity::find()
+        .filter(C::ApplicationId.in_subquery(in_scope))
+        .order_by_asc(C::ApplicationId)
+        .order_by_asc(C::Number)
         .all(db)
         .await?)
 }

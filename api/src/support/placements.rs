@@ -5,13 +5,13 @@ use chrono::NaiveDate;
 use domain::{
     access::Permission,
     bounds::{MAX_REASON_CHARS, MAX_SUPPORT_AMOUNT_VND},
-    placement::{PlacementKind, PlacementStatus, check_dates, transition},
+    placement::{PlacementKind, PlacementStatus, check_dates, seat_free, takes_seat, transition},
     time::local_date,
 };
 use entities::{job_opening, placement, training_programme};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -196,6 +196,47 @@ pub async fn create(
     Ok(p)
 }
 
+/// Refuses (`CONFLICT`) when the placement's programme or opening has no seat left.
+/// The programme or opening row is locked first (`FOR UPDATE` on PostgreSQL; SQLite
+/// transactions begin with the write lock), so two people enrolling for the last seat at
+/// once are counted one after the other and exactly one gets it.
+async fn claim_seat(txn: &impl ConnectionTrait, p: &placement::Model) -> AppResult<()> {
+    use placement::Column as C;
+    let holding: Vec<&str> = PlacementStatus::ALL
+        .into_iter()
+        .filter(|s| s.holds_seat())
+        .map(PlacementStatus::as_str)
+        .collect();
+    let held = placement::Entity::find().filter(C::Status.is_in(holding));
+    let (seats, taken, place) = if let Some(id) = p.programme_id {
+        let programme = training_programme::Entity::find_by_id(id)
+            .lock_exclusive()
+            .one(txn)
+            .await?
+            .ok_or(AppError::NotFound("training programme"))?;
+        let taken = held.filter(C::ProgrammeId.eq(id)).count(txn).await?;
+        (programme.seats, taken, "training programme")
+    } else if let Some(id) = p.opening_id {
+        let opening = job_opening::Entity::find_by_id(id)
+            .lock_exclusive()
+            .one(txn)
+            .await?
+            .ok_or(AppError::NotFound("job opening"))?;
+        let taken = held.filter(C::OpeningId.eq(id)).count(txn).await?;
+        (opening.seats, taken, "job opening")
+    } else {
+        // Referred without naming a programme or opening: nothing to count against.
+        return Ok(());
+    };
+    if seat_free(seats, taken) {
+        Ok(())
+    } else {
+        Err(AppError::Conflict(format!(
+            "the {place} has no seat left: all {seats} are taken"
+        )))
+    }
+}
+
 /// Moves a placement to `to` (and records dates, wage and support given with it).
 /// Ending an employment needs its end date; the end is never before the start.
 pub async fn change_status(
@@ -215,6 +256,9 @@ pub async fn change_status(
     let (kind, from) = kind_and_status(&current)?;
     if let Some(to) = to {
         transition(kind, from, to).map_err(|e| AppError::Conflict(e.to_string()))?;
+        if takes_seat(from, to) {
+            claim_seat(&txn, &current).await?;
+        }
     }
     let starts_on = details.starts_on.or(current.starts_on);
     let ends_on = details.ends_on.or(current.ends_on);

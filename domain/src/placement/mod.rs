@@ -118,6 +118,28 @@ impl PlacementStatus {
     pub fn is_employed(self) -> bool {
         matches!(self, Self::Hired | Self::Employed)
     }
+
+    /// Whether a placement in this status fills one of its programme's or opening's seats.
+    /// A trainee holds the seat from enrolment on, and still after completing (the course
+    /// run is not refilled); dropping out frees it for someone else. A worker holds the
+    /// position while hired or employed; when the employment ends the employer may fill it
+    /// again. Referred, interviewed and not-hired people never hold one.
+    pub fn holds_seat(self) -> bool {
+        matches!(
+            self,
+            Self::Enrolled | Self::Completed | Self::Hired | Self::Employed
+        )
+    }
+}
+
+/// Whether moving from `from` to `to` needs a free seat (enrolling, being hired).
+pub fn takes_seat(from: PlacementStatus, to: PlacementStatus) -> bool {
+    to.holds_seat() && !from.holds_seat()
+}
+
+/// Whether one more placement fits, with `taken` of `seats` already held.
+pub fn seat_free(seats: i32, taken: u64) -> bool {
+    u64::try_from(seats).is_ok_and(|seats| taken < seats)
 }
 
 /// Why a placement cannot move to a status.

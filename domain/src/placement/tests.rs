@@ -105,3 +105,35 @@ fn a_placement_cannot_end_before_it_starts() {
         Err(PlacementDatesError::EndWithoutStart)
     );
 }
+
+#[test]
+fn only_enrolling_and_being_hired_take_a_seat() {
+    let mut taking = Vec::new();
+    for kind in PlacementKind::ALL {
+        for (from, to) in allowed(kind) {
+            if takes_seat(from, to) {
+                taking.push((from, to));
+            }
+        }
+    }
+    assert_eq!(taking, vec![(Referred, Enrolled), (Interviewed, Hired)]);
+}
+
+#[test]
+fn leaving_frees_the_seat_but_completing_keeps_it() {
+    assert!(Enrolled.holds_seat() && Completed.holds_seat());
+    assert!(!DroppedOut.holds_seat());
+    assert!(Hired.holds_seat() && Employed.holds_seat());
+    assert!(!NotHired.holds_seat() && !Ended.holds_seat());
+    assert!(!Referred.holds_seat() && !Interviewed.holds_seat());
+}
+
+#[test]
+fn a_seat_is_free_only_below_the_number_of_seats() {
+    assert!(seat_free(2, 0));
+    assert!(seat_free(2, 1));
+    assert!(!seat_free(2, 2));
+    assert!(!seat_free(2, 3));
+    assert!(!seat_free(0, 0));
+    assert!(!seat_free(-1, 0));
+}

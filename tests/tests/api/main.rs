@@ -23,4 +23,5 @@ mod registry;
 mod responses;
 mod schema;
 mod scope_leaks;
+mod seats;
 mod webhooks;

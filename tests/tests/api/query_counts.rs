@@ -33,6 +33,30 @@ mod a_page_costs_the_same_statements_for_5_and_25_clients {
     }
 }
 
+mod a_loan_page_costs_the_same_statements_for_2_and_10_loans {
+    use tests::{Backend, spawn_app_with};
+
+    fn patient(settings: &mut api::settings::Settings) {
+        settings.limits.loader_delay = std::time::Duration::from_millis(300);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        let app = spawn_app_with(Backend::Sqlite, patient)
+            .await
+            .expect("sqlite app");
+        super::a_loan_page_costs_the_same_statements_for_2_and_10_loans(app).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        match spawn_app_with(Backend::Postgres, patient).await {
+            Some(app) => super::a_loan_page_costs_the_same_statements_for_2_and_10_loans(app).await,
+            None => eprintln!("skipped: set TEST_DATABASE_URL to a PostgreSQL server to run"),
+        }
+    }
+}
+
 const CLIENTS_PAGE: &str = "{ clients(first: 50) { totalCount edges { node {
     fullName commune { name province { name } }
     orders { status assignments { officer { fullName } } checkInPlans { opensAt } pauses { reason } }
@@ -120,5 +144,100 @@ async fn a_page_costs_the_same_statements_for_5_and_25_clients(app: TestApp) {
     assert!(
         large_clients <= 16,
         "a bounded handful of statements: {large_clients}"
+    );
+}
+
+const LOANS_PAGE: &str = "{ loanApplications(first: 50) { totalCount edges { node {
+    id status outstandingVnd instalments { number totalVnd paidVnd } } } } }";
+
+/// Disbursed loans of `n` new clients, 3 monthly instalments each.
+async fn add_loans(app: &TestApp, from: u32, to: u32) {
+    let programmes = app
+        .ok(
+            &app.admin_token,
+            "{ loanProgrammes(first: 50) { edges { node { id code } } } }",
+            json!({}),
+        )
+        .await;
+    let nef = programmes["loanProgrammes"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["node"]["code"] == "NEF_61_2015_WORKER")
+        .map(|e| e["node"]["id"].clone())
+        .expect("seeded programme");
+    let create = "mutation($input: CreateLoanApplicationInput!) { createLoanApplication(input: $input) { application { id } } }";
+    let change = "mutation($input: ChangeLoanStatusInput!) { changeLoanStatus(input: $input) { application { id } } }";
+    let disburse = "mutation($input: DisburseLoanInput!) { disburseLoan(input: $input) { application { id } } }";
+    for n in from..to {
+        let client = app
+            .create_client(&app.admin_token, client_input(COMMUNE_A, 700 + n))
+            .await;
+        let input = json!({ "clientId": client, "programmeId": nef, "amountVnd": 3_000_000 + i64::from(n) * 300_000,
+            "termMonths": 3, "purpose": "Mua máy may để mở tiệm may tại nhà" });
+        let data = app
+            .ok(&app.admin_token, create, json!({ "input": input }))
+            .await;
+        let id = data["createLoanApplication"]["application"]["id"].clone();
+        for to in ["SUBMITTED", "APPROVED"] {
+            app.ok(
+                &app.admin_token,
+                change,
+                json!({ "input": { "applicationId": id, "status": to } }),
+            )
+            .await;
+        }
+        let input =
+            json!({ "applicationId": id, "disbursedOn": "2026-11-30", "frequency": "MONTHLY" });
+        app.ok(&app.admin_token, disburse, json!({ "input": input }))
+            .await;
+    }
+}
+
+/// Each loan of the page has its own schedule, and owes what its schedule says.
+async fn check_loans_page(app: &TestApp, loans: usize) {
+    let data = app.ok(&app.admin_token, LOANS_PAGE, json!({})).await;
+    let edges = data["loanApplications"]["edges"].as_array().unwrap();
+    assert_eq!(edges.len(), loans);
+    let mut owed = Vec::new();
+    for e in edges {
+        let node = &e["node"];
+        let instalments = node["instalments"].as_array().unwrap();
+        let numbers: Vec<_> = instalments
+            .iter()
+            .map(|i| i["number"].as_i64().unwrap())
+            .collect();
+        assert_eq!(numbers, vec![1, 2, 3], "{node:#}");
+        let total: i64 = instalments
+            .iter()
+            .map(|i| i["totalVnd"].as_i64().unwrap())
+            .sum();
+        assert_eq!(node["outstandingVnd"].as_i64().unwrap(), total, "{node:#}");
+        owed.push(total);
+    }
+    owed.sort_unstable();
+    owed.dedup();
+    assert_eq!(
+        owed.len(),
+        loans,
+        "every loan owes its own amount: {owed:?}"
+    );
+}
+
+async fn a_loan_page_costs_the_same_statements_for_2_and_10_loans(app: TestApp) {
+    app.world().await;
+    add_loans(&app, 0, 2).await;
+    check_loans_page(&app, 2).await;
+    let small = app
+        .statements_for(&app.admin_token, LOANS_PAGE, json!({}))
+        .await;
+    add_loans(&app, 2, 10).await;
+    check_loans_page(&app, 10).await;
+    let large = app
+        .statements_for(&app.admin_token, LOANS_PAGE, json!({}))
+        .await;
+    assert_eq!(
+        small, large,
+        "loans page: {small} statements for 2 loans, {large} for 10"
     );
 }
