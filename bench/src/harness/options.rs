@@ -95,6 +95,17 @@ impl Options {
 
     /// The release `api` binary: `--api-bin`, else `target/release/api`.
     pub fn api_bin(&self) -> PathBuf {
-        PathBuf::from(self.get("api-bin").unwrap_or("target/release/api"))
+        absolute(self.get("api-bin").unwrap_or("target/release/api"))
     }
+
+    /// The release `worker` binary: `--worker-bin`, else `target/release/worker`.
+    pub fn worker_bin(&self) -> PathBuf {
+        absolute(self.get("worker-bin").unwrap_or("target/release/worker"))
+    }
+}
+
+/// A binary's path made absolute against the current directory: the servers start in a
+/// scratch directory of their own, where a relative path would not resolve.
+fn absolute(path: &str) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| PathBuf::from(path))
 }

@@ -72,8 +72,7 @@ pub async fn rss(options: &Options) -> Result<Report, String> {
         ids,
     )
     .await?;
-    let bin =
-        std::path::PathBuf::from(options.get("worker-bin").unwrap_or("target/release/worker"));
+    let bin = options.worker_bin();
     let env: Vec<(String, String)> = [
         ("DATABASE_URL", url.as_str()),
         ("ESMS_BASE_URL", gateway.url.as_str()),
