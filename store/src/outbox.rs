@@ -57,7 +57,7 @@ impl MessageStatus {
     ];
 
     /// Stored form.
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             Self::Queued => "queued",
             Self::Deferred => "deferred",

@@ -24,7 +24,7 @@ use sea_orm::{
     QuerySelect, Set,
 };
 use serde_json::{Value, json};
-use store::settings::SenderSettings;
+use store::{outbox::MessageStatus, settings::SenderSettings};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 use worker::gateways::GatewaySettings;
@@ -140,6 +140,64 @@ fn monday_morning() -> DateTime<Utc> {
         .unwrap_or_default()
 }
 
+/// The latest Monday 08:00 in Hà Nội (01:00 UTC) at or before `t`.
+fn monday_morning_before(t: DateTime<Utc>) -> DateTime<Utc> {
+    use chrono::{Datelike, NaiveTime};
+    let date = (t - Duration::hours(1)).date_naive();
+    let monday = date - Duration::days(i64::from(date.weekday().num_days_from_monday()));
+    monday
+        .and_time(NaiveTime::from_hms_opt(1, 0, 0).unwrap_or_default())
+        .and_utc()
+}
+
+/// The burst's "now": `--at`, or else a Monday 08:00 at which nothing already in the outbox is
+/// due, so the burst is measured alone. The generator leaves the upcoming weeks' prompts and
+/// reminders queued; a clock past them would make the workers deliver that backlog first
+/// (about 100,000 messages at national scale) and the burst would wait behind it.
+async fn burst_time(db: &DatabaseConnection, at: Option<&str>) -> Result<DateTime<Utc>, String> {
+    if let Some(at) = at {
+        return DateTime::parse_from_rfc3339(at)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|e| format!("--at: {e}"));
+    }
+    let earliest: Option<DateTime<Utc>> = outbox_message::Entity::find()
+        .select_only()
+        .column_as(outbox_message::Column::NextAttemptAt.min(), "earliest")
+        .filter(outbox_message::Column::Status.is_in(PENDING))
+        .into_tuple::<Option<DateTime<Utc>>>()
+        .one(db)
+        .await
+        .map_err(|e| e.to_string())?
+        .flatten();
+    Ok(match earliest {
+        Some(t) if t <= monday_morning() + Duration::minutes(1) => {
+            monday_morning_before(t - Duration::minutes(1))
+        }
+        _ => monday_morning(),
+    })
+}
+
+/// Statuses of messages a worker would still deliver.
+const PENDING: [&str; 4] = [
+    MessageStatus::Queued.as_str(),
+    MessageStatus::Deferred.as_str(),
+    MessageStatus::Unconfirmed.as_str(),
+    MessageStatus::Sending.as_str(),
+];
+
+/// Messages other than the burst's that are due at `now` (they would be delivered first).
+async fn backlog_at(db: &DatabaseConnection, prefix: &str, now: DateTime<Utc>) -> Result<u64, String> {
+    outbox_message::Entity::find()
+        .filter(outbox_message::Column::Status.is_in(PENDING))
+        .filter(outbox_message::Column::NextAttemptAt.lte(now))
+        .filter(sea_orm::sea_query::ExprTrait::not(
+            outbox_message::Column::DedupeKey.starts_with(prefix),
+        ))
+        .count(db)
+        .await
+        .map_err(|e| e.to_string())
+}
+
 /// Writes `messages` check-in prompts due a minute before `now`, in batches; returns the run's
 /// dedupe-key prefix and the messages' ids (the eSMS `RequestId`s to expect).
 pub async fn seed(
@@ -177,7 +235,7 @@ pub async fn seed(
                 vars: Set(vars.clone()),
                 due_at: Set(due),
                 urgent: Set(false),
-                status: Set("queued".into()),
+                status: Set(MessageStatus::Queued.as_str().into()),
                 channel: Set(None),
                 channel_index: Set(0),
                 attempts: Set(0),
@@ -248,7 +306,7 @@ pub async fn run(options: &Options) -> Result<Report, String> {
         ..SenderSettings::default()
     };
     let latency = StdDuration::from_millis(options.num("gateway-ms", 50)?);
-    let now = monday_morning();
+    let now = burst_time(&db, options.get("at")).await?;
 
     let clients = clients_in_scope(&db, options.get("commune")).await?;
     if clients.is_empty() {
@@ -263,6 +321,8 @@ pub async fn run(options: &Options) -> Result<Report, String> {
         seeding.elapsed().as_secs_f64()
     );
 
+    let backlog = backlog_at(&db, &prefix, now).await?;
+    println!("burst at {now}; {backlog} other messages due then (delivered alongside)");
     let gateway = FakeEsms::start(latency, ids).await?;
     let started = gateway.started;
     let mut settings = worker::WorkerSettings::for_tests();
@@ -290,7 +350,7 @@ pub async fn run(options: &Options) -> Result<Report, String> {
     }
     let sent = outbox_message::Entity::find()
         .filter(outbox_message::Column::DedupeKey.starts_with(&prefix))
-        .filter(outbox_message::Column::Status.eq("sent"))
+        .filter(outbox_message::Column::Status.eq(MessageStatus::Sent.as_str()))
         .count(&db)
         .await
         .map_err(|e| e.to_string())?;
@@ -318,7 +378,7 @@ pub async fn run(options: &Options) -> Result<Report, String> {
         ),
     );
     report.note(format!(
-        "Bench process (workers, fake gateway) peak RSS: {:.0} MB.",
+        "Bench process (workers, fake gateway) peak RSS: {:.0} MB. Burst due at {now}; {backlog} other messages were due then.",
         crate::harness::machine::peak_rss_mb("self").unwrap_or(f64::NAN)
     ));
     if let Some(jobs) = options.get("graphile-worker") {
