@@ -1,5 +1,5 @@
 //! The worker's two loops beside the delivery queue: the dispatcher, which claims due outbox
-//! rows and pushes one delivery job per row into [`crate::queue`], and the heartbeat, which
+//! rows and pushes delivery jobs of a few rows each into [`crate::queue`], and the heartbeat, which
 //! keeps this worker's claims alive (see [`crate::heartbeat`]).
 
 use std::time::Duration as StdDuration;
@@ -13,11 +13,14 @@ use crate::{
     sender::Sender,
 };
 
+/// Longest a dispatcher at capacity waits before it looks again.
+const AT_CAPACITY_WAIT: StdDuration = StdDuration::from_millis(250);
+
 /// Finished delivery jobs are pruned this often, once older than a day.
 const PRUNE_EVERY: StdDuration = StdDuration::from_secs(3600);
 
-/// The dispatcher: until `shutdown`, claims due messages and pushes one delivery job per
-/// message into `queue`, sleeping `idle` between empty rounds. If a push fails, the claimed
+/// The dispatcher: until `shutdown`, claims due messages and pushes delivery jobs (a few
+/// messages each) into `queue`, sleeping `idle` between empty rounds. If a push fails, the claimed
 /// rows are released and dispatched again in a later round.
 pub async fn dispatch(
     sender: Sender,
@@ -34,19 +37,26 @@ pub async fn dispatch(
                 Err(e) => tracing::warn!(error = %e, "pruning finished delivery jobs failed"),
             }
         }
-        // At capacity, look again soon: room comes back as deliveries finish.
-        let pause = match sender.room().await {
-            Ok(0) => idle.min(StdDuration::from_secs(1)),
-            _ => idle,
-        };
-        let busy = dispatch_round(&sender, &mut queue).await;
-        if !busy {
-            tokio::select! {
-                () = shutdown.cancelled() => return,
-                () = tokio::time::sleep(pause) => {}
+        let at_capacity = matches!(sender.room().await, Ok(0));
+        let busy = !at_capacity && dispatch_round(&sender, &mut queue).await;
+        if busy {
+            if shutdown.is_cancelled() {
+                return;
             }
-        } else if shutdown.is_cancelled() {
-            return;
+            continue;
+        }
+        // At capacity, room comes back as deliveries finish: wait for some to finish (or
+        // for deliveries in other processes, a short while) rather than a whole tick.
+        let pause = async {
+            if at_capacity {
+                sender.room_freed(idle.min(AT_CAPACITY_WAIT)).await;
+            } else {
+                tokio::time::sleep(idle).await;
+            }
+        };
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            () = pause => {}
         }
     }
 }
@@ -64,13 +74,8 @@ async fn dispatch_round(sender: &Sender, queue: &mut DeliveryQueue) -> bool {
     if claimed.is_empty() {
         return false;
     }
-    let jobs: Vec<Deliver> = claimed
-        .iter()
-        .map(|m| Deliver {
-            message_id: m.id,
-            dispatch,
-        })
-        .collect();
+    let ids: Vec<Uuid> = claimed.iter().map(|m| m.id).collect();
+    let jobs = Deliver::for_claim(&ids, dispatch, sender.concurrency());
     if let Err(e) = queue.push(&jobs).await {
         tracing::error!(error = %e, count = jobs.len(), "queueing deliveries failed; they go again in the next claim round");
         if let Err(e) = sender.release(dispatch).await {

@@ -22,6 +22,7 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
     sea_query::{Expr, OnConflict},
 };
+use tokio::sync::Notify;
 use uuid::Uuid;
 
 use store::outbox::MessageStatus;
@@ -38,6 +39,9 @@ pub struct WorkerState {
     deliveries: Mutex<HashMap<Uuid, Uuid>>,
     /// Moving average of gateway call durations, in milliseconds.
     latency_ms: AtomicU64,
+    /// Deliveries finished since the dispatcher last looked, and a wake-up for it.
+    finished: AtomicU64,
+    freed: Notify,
 }
 
 impl WorkerState {
@@ -47,6 +51,8 @@ impl WorkerState {
             id: Uuid::now_v7(),
             deliveries: Mutex::new(HashMap::new()),
             latency_ms: AtomicU64::new(millis(assumed_latency)),
+            finished: AtomicU64::new(0),
+            freed: Notify::new(),
         }
     }
 
@@ -73,6 +79,23 @@ impl WorkerState {
             .lock()
             .map(|d| d.values().copied().collect())
             .unwrap_or_default()
+    }
+
+    /// Waits until `enough` deliveries of this process finished since the last call, or
+    /// `at_most` passed (deliveries taken by other processes free room without telling this
+    /// one). A dispatcher at capacity waits here instead of sleeping a whole tick, so a
+    /// burst keeps the gateway calls busy, and claims in rounds rather than row by row.
+    pub async fn room_freed(&self, enough: u64, at_most: StdDuration) {
+        let deadline = tokio::time::Instant::now() + at_most;
+        while self.finished.load(Ordering::Relaxed) < enough.max(1) {
+            if tokio::time::timeout_at(deadline, self.freed.notified())
+                .await
+                .is_err()
+            {
+                break;
+            }
+        }
+        self.finished.store(0, Ordering::Relaxed);
     }
 
     /// Records how long a gateway call took.
@@ -107,6 +130,8 @@ impl Drop for Running<'_> {
         if let Ok(mut d) = self.state.deliveries.lock() {
             d.remove(&self.message_id);
         }
+        self.state.finished.fetch_add(1, Ordering::Relaxed);
+        self.state.freed.notify_one();
     }
 }
 

@@ -1,5 +1,5 @@
 //! The sender: claims due outbox rows under a lease (the dispatcher, [`crate::dispatcher`],
-//! then queues one apalis job per row, see [`crate::queue`]); each delivery takes its row,
+//! then queues apalis jobs of a few rows each, see [`crate::queue`]); each delivery takes its row,
 //! gathers the facts, asks `domain::messaging::delivery_decision` what to do, calls the
 //! gateway if told to, and records the outcome.
 //!
@@ -89,6 +89,11 @@ impl Sender {
             .unwrap_or(StdDuration::from_secs(5))
     }
 
+    /// Gateway calls this worker makes at once (`SENDER_CONCURRENCY`).
+    pub fn concurrency(&self) -> usize {
+        self.settings.concurrency.max(1)
+    }
+
     /// The id this worker stores on the rows it claims and in its heartbeat.
     pub fn worker_id(&self) -> Uuid {
         self.worker.id()
@@ -115,10 +120,19 @@ impl Sender {
     /// How many more messages this worker may claim now: its [`heartbeat::capacity`] less
     /// what it holds.
     pub async fn room(&self) -> Result<u64, DbErr> {
-        let s = &self.settings;
-        let capacity = heartbeat::capacity(s.concurrency, s.lease, self.worker.latency(), s.batch);
         let held = heartbeat::held_by(&self.db, self.worker.id()).await?;
-        Ok(capacity.saturating_sub(held))
+        Ok(self.capacity().saturating_sub(held))
+    }
+
+    fn capacity(&self) -> u64 {
+        let s = &self.settings;
+        heartbeat::capacity(s.concurrency, s.lease, self.worker.latency(), s.batch)
+    }
+
+    /// Waits (at most `at_most`) until a quarter of this worker's capacity, or at least one
+    /// message, has been delivered since the last wait: the dispatcher's pause at capacity.
+    pub async fn room_freed(&self, at_most: StdDuration) {
+        self.worker.room_freed(self.capacity() / 4, at_most).await;
     }
 
     /// Claims one batch of due messages and delivers them in this task (tests and tools; the
@@ -290,6 +304,11 @@ impl Sender {
     /// [`settle_interrupted`]); true when one went to a channel that cannot deduplicate, so
     /// the message must wait for a receipt. On channels that deduplicate, sending again is safe.
     async fn settle_interrupted(&self, m: &outbox_message::Model) -> Result<bool, DbErr> {
+        // `attempts` counts every take that may have made a call (a take that made none is
+        // uncounted when it finishes): 1 after this take means no earlier call can be open.
+        if m.attempts <= 1 {
+            return Ok(false);
+        }
         let channels = settle_interrupted(&self.db, m.id).await?;
         Ok(channels
             .iter()

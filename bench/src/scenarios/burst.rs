@@ -186,7 +186,11 @@ const PENDING: [&str; 4] = [
 ];
 
 /// Messages other than the burst's that are due at `now` (they would be delivered first).
-async fn backlog_at(db: &DatabaseConnection, prefix: &str, now: DateTime<Utc>) -> Result<u64, String> {
+async fn backlog_at(
+    db: &DatabaseConnection,
+    prefix: &str,
+    now: DateTime<Utc>,
+) -> Result<u64, String> {
     outbox_message::Entity::find()
         .filter(outbox_message::Column::Status.is_in(PENDING))
         .filter(outbox_message::Column::NextAttemptAt.lte(now))

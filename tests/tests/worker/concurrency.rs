@@ -191,9 +191,11 @@ async fn deliver_through_apalis(app: &TestApp, workers: usize, cut_connections: 
         .prune(chrono::Utc::now() + Duration::minutes(1))
         .await
         .unwrap();
-    assert_eq!(
-        pruned, 200,
-        "one finished apalis job per message, then pruned"
+    // A job carries up to `MAX_MESSAGES_PER_JOB` messages of one claim.
+    let fewest = 200_u64.div_ceil(worker::queue::MAX_MESSAGES_PER_JOB as u64);
+    assert!(
+        (fewest..=200).contains(&pruned),
+        "every finished apalis job pruned ({pruned})"
     );
 }
 
