@@ -12,14 +12,14 @@ use store::WorkerSettings;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-pub use worker::WorkerError;
+pub use worker::{WorkerError, queue::QueueError};
 
 /// Creates the delivery queue's own schema (its migrations need rights, such as
 /// `CREATE EXTENSION hstore` on PostgreSQL, that running workers should not need).
 pub async fn prepare_delivery_queue(
     db: &DatabaseConnection,
     settings: &WorkerSettings,
-) -> Result<(), worker::queue::QueueError> {
+) -> Result<(), QueueError> {
     worker::queue::DeliveryQueue::open(db, &settings.sender).await?;
     Ok(())
 }

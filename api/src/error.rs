@@ -36,6 +36,27 @@ pub enum AppError {
 /// Result of a service call.
 pub type AppResult<T> = Result<T, AppError>;
 
+/// An [`AppError`] met outside a request (start-up, the command line), where a
+/// `std::error::Error` is wanted: a refusal keeps its message, an internal error its cause.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// The caller's message of a refusal (bad input, conflict, not found…).
+    #[error("{0}")]
+    Refused(String),
+    /// An internal error, with its cause (a GraphQL client sees only "internal error").
+    #[error("{0}")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl From<AppError> for ServiceError {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::Internal(cause) => Self::Internal(cause),
+            other => Self::Refused(other.message()),
+        }
+    }
+}
+
 impl AppError {
     /// A bad-input error about one field.
     pub fn field(field: &'static str, message: impl std::fmt::Display) -> Self {

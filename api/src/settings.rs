@@ -2,16 +2,9 @@
 
 use std::net::SocketAddr;
 
-use store::env::{self, ConfigError};
+use store::env::{self, ConfigError, Source};
 
-/// Where the process runs: the embedded default, or production behind real infrastructure.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Environment {
-    /// One process, SQLite file, console sink, GraphiQL on.
-    Embedded,
-    /// PostgreSQL required; GraphiQL and introspection off unless asked for.
-    Production,
-}
+pub use store::settings::{Environment, ProcessSettings};
 
 /// Limits that protect the GraphQL endpoint.
 #[derive(Debug, Clone)]
@@ -45,18 +38,13 @@ pub struct GraphqlLimits {
 /// All settings of the API process.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// Embedded or production.
-    pub environment: Environment,
-    /// `DATABASE_URL`: `sqlite://…` or `postgres://…`.
-    pub database_url: String,
-    /// Pool size.
-    pub database_max_connections: u32,
+    /// What every process reads the same way: `APP_ENV`, `DATABASE_URL`,
+    /// `DATABASE_MAX_CONNECTIONS`, `RUN_MIGRATIONS`, `LOG_FORMAT` (shared with the worker binary).
+    pub process: ProcessSettings,
     /// `BIND_ADDR`: where the HTTP server listens.
     pub bind_addr: SocketAddr,
     /// `RUN_WORKER`: also run the worker in this process.
     pub run_worker: bool,
-    /// `RUN_MIGRATIONS`: bring the schema up to date at start-up.
-    pub run_migrations: bool,
     /// `SEED_DEMO_DATA`: load the bundled sample of provinces and communes into an empty database.
     pub seed_demo_data: bool,
     /// `SEED_DEMO_CLIENTS`: with `SEED_DEMO_DATA`, also create demo clients whose check-in
@@ -76,8 +64,6 @@ pub struct Settings {
     /// database lookup (0 to 60; 0 turns the cache off). A revocation made through another
     /// API replica takes effect here within this time; one made here, at once.
     pub auth_cache_ttl_seconds: u32,
-    /// `LOG_FORMAT`: `pretty` or `json`.
-    pub log_json: bool,
     /// Settings of the in-process worker.
     pub worker: store::WorkerSettings,
     /// Secrets of the inbound webhooks (Zalo OA events, eSMS delivery callbacks).
@@ -85,69 +71,36 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// Reads the settings from the process environment.
-    pub fn from_env() -> Result<Self, ConfigError> {
+    /// Reads the settings from the process environment (and `.env`).
+    pub fn from_process() -> Result<Self, ConfigError> {
         env::load_dotenv();
-        let environment = match env::optional("APP_ENV").as_deref() {
-            None | Some("embedded") | Some("development") => Environment::Embedded,
-            Some("production") => Environment::Production,
-            Some(other) => {
-                return Err(ConfigError {
-                    var: "APP_ENV",
-                    reason: format!("expected embedded or production, got {other:?}"),
-                });
-            }
-        };
-        let embedded = environment == Environment::Embedded;
-        let database_url = match (env::optional("DATABASE_URL"), environment) {
-            (Some(url), _) => url,
-            (None, Environment::Embedded) => "sqlite://data/donghanh.db".to_owned(),
-            (None, Environment::Production) => {
-                return Err(ConfigError {
-                    var: "DATABASE_URL",
-                    reason: "required when APP_ENV=production".into(),
-                });
-            }
-        };
-        if !(database_url.starts_with("sqlite:") || database_url.starts_with("postgres")) {
-            return Err(ConfigError {
-                var: "DATABASE_URL",
-                reason: "must start with sqlite:// or postgres://".into(),
-            });
-        }
-        let log_json = match env::optional("LOG_FORMAT").as_deref() {
-            None => !embedded,
-            Some("json") => true,
-            Some("pretty") => false,
-            Some(other) => {
-                return Err(ConfigError {
-                    var: "LOG_FORMAT",
-                    reason: format!("expected pretty or json, got {other:?}"),
-                });
-            }
-        };
+        Self::from_env(&Source::process())
+    }
+
+    /// Reads the settings from `vars`.
+    pub fn from_env(vars: &Source) -> Result<Self, ConfigError> {
+        let process = ProcessSettings::from_env(vars)?;
+        let environment = process.environment;
+        let embedded = environment.is_embedded();
         let limits = GraphqlLimits {
-            max_depth: env::parse_or("GRAPHQL_MAX_DEPTH", 10)?,
-            max_complexity: env::parse_or("GRAPHQL_MAX_COMPLEXITY", 5_000)?,
-            max_aliases: env::parse_or("GRAPHQL_MAX_ALIASES", 30)?,
-            max_expanded_fields: env::parse_or("GRAPHQL_MAX_EXPANDED_FIELDS", 2_000)?,
-            max_concurrent: env::parse_or("GRAPHQL_MAX_CONCURRENT", 16)?,
-            queue_wait: std::time::Duration::from_millis(env::parse_or(
-                "GRAPHQL_QUEUE_WAIT_MS",
-                2_000,
-            )?),
-            execution_timeout: std::time::Duration::from_millis(env::parse_or(
-                "GRAPHQL_TIMEOUT_MS",
-                25_000,
-            )?),
-            max_page_size: env::parse_or("GRAPHQL_MAX_PAGE_SIZE", 100)?,
-            default_page_size: env::parse_or("GRAPHQL_DEFAULT_PAGE_SIZE", 20)?,
-            max_body_bytes: env::parse_or("HTTP_MAX_BODY_BYTES", 256 * 1024)?,
-            loader_delay: std::time::Duration::from_millis(env::parse_or(
-                "GRAPHQL_LOADER_DELAY_MS",
-                2,
-            )?),
-            max_subscriptions: env::parse_or("GRAPHQL_MAX_SUBSCRIPTIONS", 200)?,
+            max_depth: vars.parse_or("GRAPHQL_MAX_DEPTH", 10)?,
+            max_complexity: vars.parse_or("GRAPHQL_MAX_COMPLEXITY", 5_000)?,
+            max_aliases: vars.parse_or("GRAPHQL_MAX_ALIASES", 30)?,
+            max_expanded_fields: vars.parse_or("GRAPHQL_MAX_EXPANDED_FIELDS", 2_000)?,
+            max_concurrent: vars.parse_or("GRAPHQL_MAX_CONCURRENT", 16)?,
+            queue_wait: std::time::Duration::from_millis(
+                vars.parse_or("GRAPHQL_QUEUE_WAIT_MS", 2_000)?,
+            ),
+            execution_timeout: std::time::Duration::from_millis(
+                vars.parse_or("GRAPHQL_TIMEOUT_MS", 25_000)?,
+            ),
+            max_page_size: vars.parse_or("GRAPHQL_MAX_PAGE_SIZE", 100)?,
+            default_page_size: vars.parse_or("GRAPHQL_DEFAULT_PAGE_SIZE", 20)?,
+            max_body_bytes: vars.parse_or("HTTP_MAX_BODY_BYTES", 256 * 1024)?,
+            loader_delay: std::time::Duration::from_millis(
+                vars.parse_or("GRAPHQL_LOADER_DELAY_MS", 2)?,
+            ),
+            max_subscriptions: vars.parse_or("GRAPHQL_MAX_SUBSCRIPTIONS", 200)?,
         };
         if !(1..=10_000).contains(&limits.max_subscriptions) {
             return Err(ConfigError {
@@ -177,7 +130,7 @@ impl Settings {
                 reason: "must be between 1 and 29999".into(),
             });
         }
-        let access_token_ttl_days = env::parse_or("ACCESS_TOKEN_TTL_DAYS", 30)?;
+        let access_token_ttl_days = vars.parse_or("ACCESS_TOKEN_TTL_DAYS", 30)?;
         if !(1..=365).contains(&access_token_ttl_days) {
             return Err(ConfigError {
                 var: "ACCESS_TOKEN_TTL_DAYS",
@@ -185,9 +138,9 @@ impl Settings {
             });
         }
         let auth_rate_limit = crate::auth::rate_limit::RateLimitSettings {
-            burst: env::parse_or("AUTH_FAILURE_BURST", 10)?,
-            refill_per_minute: env::parse_or("AUTH_FAILURE_REFILL_PER_MINUTE", 10)?,
-            trusted_proxies: trusted_proxies()?,
+            burst: vars.parse_or("AUTH_FAILURE_BURST", 10)?,
+            refill_per_minute: vars.parse_or("AUTH_FAILURE_REFILL_PER_MINUTE", 10)?,
+            trusted_proxies: trusted_proxies(vars)?,
         };
         if auth_rate_limit.burst == 0 {
             return Err(ConfigError {
@@ -195,7 +148,7 @@ impl Settings {
                 reason: "must be at least 1".into(),
             });
         }
-        let auth_cache_ttl_seconds = env::parse_or("AUTH_CACHE_TTL_SECONDS", 5)?;
+        let auth_cache_ttl_seconds = vars.parse_or("AUTH_CACHE_TTL_SECONDS", 5)?;
         if auth_cache_ttl_seconds > 60 {
             return Err(ConfigError {
                 var: "AUTH_CACHE_TTL_SECONDS",
@@ -203,35 +156,28 @@ impl Settings {
             });
         }
         Ok(Self {
-            environment,
+            process,
             auth_rate_limit,
             auth_cache_ttl_seconds,
-            database_max_connections: env::parse_or("DATABASE_MAX_CONNECTIONS", 10)?,
-            bind_addr: env::parse_or("BIND_ADDR", SocketAddr::from(([127, 0, 0, 1], 8080)))?,
-            run_worker: env::bool_or("RUN_WORKER", embedded)?,
-            run_migrations: env::bool_or("RUN_MIGRATIONS", embedded)?,
-            seed_demo_data: env::bool_or("SEED_DEMO_DATA", embedded)?,
-            seed_demo_clients: env::bool_or("SEED_DEMO_CLIENTS", embedded)?,
-            graphiql: env::bool_or("GRAPHIQL", embedded)?,
-            introspection: env::bool_or("GRAPHQL_INTROSPECTION", embedded)?,
+            bind_addr: vars.parse_or("BIND_ADDR", SocketAddr::from(([127, 0, 0, 1], 8080)))?,
+            run_worker: vars.bool_or("RUN_WORKER", embedded)?,
+            seed_demo_data: vars.bool_or("SEED_DEMO_DATA", embedded)?,
+            seed_demo_clients: vars.bool_or("SEED_DEMO_CLIENTS", embedded)?,
+            graphiql: vars.bool_or("GRAPHIQL", embedded)?,
+            introspection: vars.bool_or("GRAPHQL_INTROSPECTION", embedded)?,
             limits,
             access_token_ttl_days,
-            log_json,
-            database_url,
-            worker: store::WorkerSettings::from_env()?,
-            webhooks: crate::http::webhook_settings::WebhookSettings::from_env()?,
+            worker: store::WorkerSettings::from_env(vars, environment)?,
+            webhooks: crate::http::webhook_settings::WebhookSettings::from_env(vars)?,
         })
     }
 
     /// Settings for tests: embedded behaviour on the given database, random port.
     pub fn for_tests(database_url: String) -> Self {
         Self {
-            environment: Environment::Embedded,
-            database_url,
-            database_max_connections: 5,
+            process: ProcessSettings::for_tests(database_url),
             bind_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             run_worker: false,
-            run_migrations: true,
             seed_demo_data: false,
             seed_demo_clients: false,
             graphiql: true,
@@ -253,7 +199,6 @@ impl Settings {
             access_token_ttl_days: 30,
             auth_rate_limit: crate::auth::rate_limit::RateLimitSettings::default(),
             auth_cache_ttl_seconds: 5,
-            log_json: false,
             worker: store::WorkerSettings::for_tests(),
             webhooks: crate::http::webhook_settings::WebhookSettings::for_tests(),
         }
@@ -262,8 +207,8 @@ impl Settings {
 
 /// `TRUSTED_PROXIES`: comma-separated addresses of reverse proxies whose `X-Forwarded-For` is
 /// believed; empty (the default) means the connecting address is the client's.
-fn trusted_proxies() -> Result<Vec<std::net::IpAddr>, ConfigError> {
-    env::optional("TRUSTED_PROXIES")
+fn trusted_proxies(vars: &Source) -> Result<Vec<std::net::IpAddr>, ConfigError> {
+    vars.optional("TRUSTED_PROXIES")
         .unwrap_or_default()
         .split(',')
         .map(str::trim)
@@ -275,4 +220,64 @@ fn trusted_proxies() -> Result<Vec<std::net::IpAddr>, ConfigError> {
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn read(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        Settings::from_env(&Source::from_pairs(pairs.iter().copied()))
+    }
+
+    #[test]
+    fn the_shared_settings_are_read_as_the_worker_binary_reads_them() {
+        for pairs in [
+            &[][..],
+            &[
+                ("APP_ENV", "production"),
+                ("DATABASE_URL", "postgres://db/x"),
+            ][..],
+            &[
+                ("RUN_MIGRATIONS", "no"),
+                ("LOG_FORMAT", "json"),
+                ("DATABASE_MAX_CONNECTIONS", "4"),
+            ][..],
+        ] {
+            let api = read(pairs).unwrap().process;
+            let shared =
+                ProcessSettings::from_env(&Source::from_pairs(pairs.iter().copied())).unwrap();
+            assert_eq!(format!("{api:?}"), format!("{shared:?}"));
+        }
+    }
+
+    #[test]
+    fn embedded_turns_the_conveniences_on_and_production_off() {
+        let embedded = read(&[]).unwrap();
+        assert!(embedded.run_worker && embedded.graphiql && embedded.seed_demo_data);
+        assert!(embedded.worker.allow_console_sink);
+        let production = read(&[
+            ("APP_ENV", "production"),
+            ("DATABASE_URL", "postgres://db/x"),
+        ])
+        .unwrap();
+        assert!(!production.run_worker && !production.graphiql && !production.seed_demo_data);
+        assert!(!production.worker.allow_console_sink);
+    }
+
+    #[test]
+    fn invalid_values_name_their_variable() {
+        for (var, value) in [
+            ("APP_ENV", "staging"),
+            ("BIND_ADDR", "8080"),
+            ("GRAPHQL_TIMEOUT_MS", "30000"),
+            ("ACCESS_TOKEN_TTL_DAYS", "0"),
+            ("TRUSTED_PROXIES", "proxy.local"),
+            ("ESMS_CALLBACK_SECRET", "short"),
+        ] {
+            let e = read(&[(var, value)]).unwrap_err();
+            assert_eq!(e.var, var, "{e}");
+        }
+    }
 }

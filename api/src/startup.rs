@@ -51,9 +51,12 @@ pub enum StartupError {
     /// Database open or migration failure.
     #[error(transparent)]
     Database(#[from] store::db::DbOpenError),
-    /// Reference data could not be written.
+    /// Reference (or demo) data could not be written.
     #[error("cannot load reference data: {0}")]
-    Seed(String),
+    Seed(#[source] crate::error::ServiceError),
+    /// The check-in link key could not be read or created.
+    #[error("cannot load the check-in link key: {0}")]
+    LinkKey(#[source] sea_orm::DbErr),
     /// The port could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -75,16 +78,20 @@ pub async fn prepare_database(
     settings: &Settings,
     clock: &dyn Clock,
 ) -> Result<DatabaseConnection, StartupError> {
-    let db = store::db::connect(&settings.database_url, settings.database_max_connections).await?;
-    if settings.run_migrations {
+    let db = store::db::connect(
+        &settings.process.database_url,
+        settings.process.database_max_connections,
+    )
+    .await?;
+    if settings.process.run_migrations {
         store::db::migrate(&db).await?;
         seed::ensure_reference_data(&db, clock.now())
             .await
-            .map_err(|e| StartupError::Seed(e.message()))?;
+            .map_err(|e| StartupError::Seed(e.into()))?;
         if settings.seed_demo_data
             && seed::load_demo_sample(&db, clock.now())
                 .await
-                .map_err(|e| StartupError::Seed(e.message()))?
+                .map_err(|e| StartupError::Seed(e.into()))?
         {
             tracing::info!("loaded the bundled sample of provinces and communes");
         }
@@ -100,7 +107,7 @@ pub async fn planning_context(
 ) -> Result<store::occurrences::PlanningContext, StartupError> {
     let link_key = store::links::key(db, clock.now())
         .await
-        .map_err(|e| StartupError::Seed(e.to_string()))?;
+        .map_err(StartupError::LinkKey)?;
     Ok(store::occurrences::PlanningContext {
         calendar: settings.worker.calendar(),
         link_key,
@@ -150,13 +157,14 @@ impl Application {
                 source,
             })?;
         let planning = planning_context(&db, &settings, clock.as_ref()).await?;
-        if settings.seed_demo_data && settings.run_migrations && settings.seed_demo_clients {
+        if settings.seed_demo_data && settings.process.run_migrations && settings.seed_demo_clients
+        {
             match crate::registry::demo::load(&db, &planning, clock.now()).await {
                 Ok(true) => {
                     tracing::info!("loaded demo clients, orders, check-in plans and appointments")
                 }
                 Ok(false) => {}
-                Err(e) => return Err(StartupError::Seed(e.message())),
+                Err(e) => return Err(StartupError::Seed(e.into())),
             }
         }
         let schema = graphql::build_schema(&settings, db.clone(), planning.clone());

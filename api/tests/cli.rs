@@ -94,3 +94,19 @@ fn an_in_process_worker_that_cannot_start_stops_the_api() {
         "{stderr}"
     );
 }
+
+#[test]
+fn production_without_a_database_url_is_refused_with_the_workers_message() {
+    let output = Command::new(env!("CARGO_BIN_EXE_api"))
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("APP_ENV", "production")
+        .output()
+        .expect("api runs");
+    assert_eq!(output.status.code(), Some(2));
+    // The same line as the worker binary's (worker/tests/binary.rs).
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "error: environment variable DATABASE_URL: required when APP_ENV=production\n"
+    );
+}

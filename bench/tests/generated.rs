@@ -54,7 +54,7 @@ fn rows(summary: &generate::Summary, table: &str) -> u64 {
 /// The real API on `url`, reporting every statement it runs to `seen`.
 async fn serve(url: &str, seen: Arc<Mutex<Vec<Statement>>>) -> (String, CancellationToken) {
     let mut settings = api::settings::Settings::for_tests(url.to_owned());
-    settings.run_migrations = false;
+    settings.process.run_migrations = false;
     // Batching is timed: a delay no loaded machine outruns keeps the statement count exact.
     settings.limits.loader_delay = std::time::Duration::from_millis(300);
     let observer: StatementObserver =

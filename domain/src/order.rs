@@ -297,6 +297,25 @@ pub fn check_transition(
     Ok(())
 }
 
+/// Role of an assigned person in a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AssignmentRole {
+    /// The officer in charge.
+    CaseOfficer,
+    /// A supporter (volunteer, mass organisation, family).
+    Supporter,
+}
+
+impl AssignmentRole {
+    /// Stored form.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::CaseOfficer => "case_officer",
+            Self::Supporter => "supporter",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

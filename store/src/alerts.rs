@@ -22,7 +22,7 @@ use uuid::Uuid;
 use crate::outbox::{self, AlertCause, DedupeKey, NewMessage, Recipient};
 
 /// Stored role of a case officer's assignment.
-const CASE_OFFICER: &str = "case_officer";
+const CASE_OFFICER: &str = domain::order::AssignmentRole::CaseOfficer.as_str();
 
 /// A short, non-identifying case reference for officer alerts: the last six hex digits of the
 /// order id, upper case.

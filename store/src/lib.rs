@@ -20,4 +20,4 @@ pub mod settings;
 pub mod signals;
 pub mod telemetry;
 
-pub use settings::WorkerSettings;
+pub use settings::{Environment, ProcessSettings, WorkerSettings};

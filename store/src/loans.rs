@@ -38,7 +38,7 @@ const REMINDER_LOCAL_TIME: NaiveTime = match NaiveTime::from_hms_opt(8, 0, 0) {
 /// Instalments handled per tick at most (the next tick continues).
 const BATCH: u64 = 500;
 /// Stored role of a case officer's assignment.
-const CASE_OFFICER: &str = "case_officer";
+const CASE_OFFICER: &str = domain::order::AssignmentRole::CaseOfficer.as_str();
 
 fn debt_statuses() -> Vec<&'static str> {
     LoanStatus::ALL

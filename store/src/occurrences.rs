@@ -63,14 +63,6 @@ impl OccurrenceStatus {
     }
 }
 
-/// Stored form of a holiday policy.
-pub fn holiday_policy_str(p: HolidayPolicy) -> &'static str {
-    match p {
-        HolidayPolicy::Skip => "skip",
-        HolidayPolicy::MoveToNextWorkingDay => "move_to_next_working_day",
-    }
-}
-
 /// Rebuilds the domain plan of a stored plan, with the order's pauses.
 pub fn domain_plan(row: &check_in_plan::Model, pauses: Vec<Pause>) -> Result<Plan, PlanError> {
     let rule: CheckInRule =
@@ -79,11 +71,8 @@ pub fn domain_plan(row: &check_in_plan::Model, pauses: Vec<Pause>) -> Result<Pla
         .map_err(|_| PlanError::NoOccurrences)?;
     let minutes = u32::try_from(row.window_minutes).map_err(|_| PlanError::NoOccurrences)?;
     let window = CheckInWindow::new(opens_at, minutes).map_err(|_| PlanError::NoOccurrences)?;
-    let policy = if row.holiday_policy == "move_to_next_working_day" {
-        HolidayPolicy::MoveToNextWorkingDay
-    } else {
-        HolidayPolicy::Skip
-    };
+    // An unknown stored name (none is ever written) reads as the default.
+    let policy = HolidayPolicy::from_stored(&row.holiday_policy).unwrap_or_default();
     Plan::new(rule, window, row.starts_on, row.ends_on, pauses, policy)
 }
 

@@ -14,7 +14,7 @@ use entities::commune_policy;
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait};
 use serde::{Deserialize, Serialize};
 
-use crate::env::{self, ConfigError};
+use crate::env::{ConfigError, Source};
 
 /// The effective policy of one commune.
 #[derive(Debug, Clone, PartialEq)]
@@ -59,14 +59,10 @@ fn parse_time(var: &'static str, raw: &str) -> Result<NaiveTime, ConfigError> {
 }
 
 fn parse_holiday_policy(var: &'static str, raw: &str) -> Result<HolidayPolicy, ConfigError> {
-    match raw {
-        "skip" => Ok(HolidayPolicy::Skip),
-        "move_to_next_working_day" => Ok(HolidayPolicy::MoveToNextWorkingDay),
-        other => Err(ConfigError {
-            var,
-            reason: format!("expected skip or move_to_next_working_day, got {other:?}"),
-        }),
-    }
+    HolidayPolicy::from_stored(raw).ok_or_else(|| ConfigError {
+        var,
+        reason: format!("expected skip or move_to_next_working_day, got {raw:?}"),
+    })
 }
 
 /// A list of reminder offsets in minutes (`REMINDER_OFFSETS_MINUTES` or a commune's override):
@@ -132,22 +128,29 @@ impl Policy {
     /// `APPOINTMENT_GRACE_MINUTES` (120), `NUDGE_BEFORE_CLOSE_MINUTES` (120),
     /// `QUIET_HOURS_START`/`QUIET_HOURS_END` (21:00/07:00), `HOLIDAY_POLICY` (skip),
     /// `PLANNING_HORIZON_DAYS` (14).
-    pub fn from_env() -> Result<Self, ConfigError> {
-        let offsets =
-            env::optional("REMINDER_OFFSETS_MINUTES").unwrap_or_else(|| "1440,120".into());
-        let start = env::optional("QUIET_HOURS_START").unwrap_or_else(|| "21:00".into());
-        let end = env::optional("QUIET_HOURS_END").unwrap_or_else(|| "07:00".into());
-        let holiday = env::optional("HOLIDAY_POLICY").unwrap_or_else(|| "skip".into());
+    pub fn from_env(vars: &Source) -> Result<Self, ConfigError> {
+        let offsets = vars
+            .optional("REMINDER_OFFSETS_MINUTES")
+            .unwrap_or_else(|| "1440,120".into());
+        let start = vars
+            .optional("QUIET_HOURS_START")
+            .unwrap_or_else(|| "21:00".into());
+        let end = vars
+            .optional("QUIET_HOURS_END")
+            .unwrap_or_else(|| "07:00".into());
+        let holiday = vars
+            .optional("HOLIDAY_POLICY")
+            .unwrap_or_else(|| "skip".into());
         Ok(Self {
             reminder_offsets: minutes_var("REMINDER_OFFSETS_MINUTES", &offsets)?,
             appointment_grace: bounded_minutes(
                 "APPOINTMENT_GRACE_MINUTES",
-                env::parse_or("APPOINTMENT_GRACE_MINUTES", 120)?,
+                vars.parse_or("APPOINTMENT_GRACE_MINUTES", 120)?,
                 MAX_APPOINTMENT_GRACE_MINUTES,
             )?,
             nudge_before_close: bounded_minutes(
                 "NUDGE_BEFORE_CLOSE_MINUTES",
-                env::parse_or("NUDGE_BEFORE_CLOSE_MINUTES", 120)?,
+                vars.parse_or("NUDGE_BEFORE_CLOSE_MINUTES", 120)?,
                 MAX_NUDGE_BEFORE_CLOSE_MINUTES,
             )?,
             quiet_hours: QuietHours::new(
@@ -155,7 +158,7 @@ impl Policy {
                 parse_time("QUIET_HOURS_END", &end)?,
             ),
             holiday_policy: parse_holiday_policy("HOLIDAY_POLICY", &holiday)?,
-            planning_horizon: Duration::days(env::parse_or("PLANNING_HORIZON_DAYS", 14)?),
+            planning_horizon: Duration::days(vars.parse_or("PLANNING_HORIZON_DAYS", 14)?),
         })
     }
 

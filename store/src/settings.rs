@@ -1,15 +1,18 @@
-//! Worker settings, read once from the environment.
+//! Settings read once from the environment: those every process shares ([`process`]), the
+//! worker's, and the gateways'.
 
 use std::time::Duration as StdDuration;
 
 use chrono::Duration;
 use domain::messaging::backoff::RetryPolicy;
 
-use crate::env::{self, ConfigError};
+use crate::env::{ConfigError, Source};
 
 pub mod gateways;
+pub mod process;
 
 pub use gateways::GatewaySettings;
+pub use process::{Environment, ProcessSettings};
 
 /// Settings of the worker (embedded or standalone).
 #[derive(Debug, Clone)]
@@ -87,9 +90,9 @@ impl WorkerSettings {
     }
 }
 
-fn sender_from_env() -> Result<SenderSettings, ConfigError> {
+fn sender_from_env(vars: &Source) -> Result<SenderSettings, ConfigError> {
     let defaults = SenderSettings::default();
-    let lease: i64 = env::parse_or("SENDER_LEASE_SECONDS", defaults.lease.num_seconds())?;
+    let lease: i64 = vars.parse_or("SENDER_LEASE_SECONDS", defaults.lease.num_seconds())?;
     if lease < 1 {
         return Err(ConfigError {
             var: "SENDER_LEASE_SECONDS",
@@ -98,21 +101,21 @@ fn sender_from_env() -> Result<SenderSettings, ConfigError> {
     }
     // Several beats per lease, so a running delivery's lease is renewed in time.
     let beat_default = (lease / 3).clamp(1, defaults.heartbeat.num_seconds());
-    let heartbeat: i64 = env::parse_or("SENDER_HEARTBEAT_SECONDS", beat_default)?;
+    let heartbeat: i64 = vars.parse_or("SENDER_HEARTBEAT_SECONDS", beat_default)?;
     if heartbeat < 1 || heartbeat > beat_default.max(lease / 2) {
         return Err(ConfigError {
             var: "SENDER_HEARTBEAT_SECONDS",
             reason: "must be at least 1 and at most half of SENDER_LEASE_SECONDS".into(),
         });
     }
-    let stale_after: i64 = env::parse_or("SENDER_STALE_AFTER_SECONDS", heartbeat * 3)?;
+    let stale_after: i64 = vars.parse_or("SENDER_STALE_AFTER_SECONDS", heartbeat * 3)?;
     if stale_after < heartbeat * 2 {
         return Err(ConfigError {
             var: "SENDER_STALE_AFTER_SECONDS",
             reason: "must be at least twice SENDER_HEARTBEAT_SECONDS".into(),
         });
     }
-    let latency_ms: u64 = env::parse_or(
+    let latency_ms: u64 = vars.parse_or(
         "SENDER_ASSUMED_LATENCY_MS",
         u64::try_from(defaults.assumed_latency.as_millis()).unwrap_or(1000),
     )?;
@@ -121,9 +124,9 @@ fn sender_from_env() -> Result<SenderSettings, ConfigError> {
         heartbeat: Duration::seconds(heartbeat),
         stale_after: Duration::seconds(stale_after),
         assumed_latency: StdDuration::from_millis(latency_ms.max(1)),
-        batch: env::parse_or("SENDER_BATCH", defaults.batch)?,
-        concurrency: env::parse_or("SENDER_CONCURRENCY", defaults.concurrency)?,
-        fallback_after_attempts: env::parse_or(
+        batch: vars.parse_or("SENDER_BATCH", defaults.batch)?,
+        concurrency: vars.parse_or("SENDER_CONCURRENCY", defaults.concurrency)?,
+        fallback_after_attempts: vars.parse_or(
             "SENDER_FALLBACK_AFTER_ATTEMPTS",
             defaults.fallback_after_attempts,
         )?,
@@ -144,9 +147,9 @@ fn parse_dates(raw: &str) -> Result<Vec<chrono::NaiveDate>, ConfigError> {
 }
 
 impl WorkerSettings {
-    /// Reads the settings.
-    pub fn from_env() -> Result<Self, ConfigError> {
-        let tick_seconds: u64 = env::parse_or("WORKER_TICK_SECONDS", 5)?;
+    /// Reads the settings; `environment` decides the default of `ALLOW_CONSOLE_SINK`.
+    pub fn from_env(vars: &Source, environment: Environment) -> Result<Self, ConfigError> {
+        let tick_seconds: u64 = vars.parse_or("WORKER_TICK_SECONDS", 5)?;
         if tick_seconds == 0 {
             return Err(ConfigError {
                 var: "WORKER_TICK_SECONDS",
@@ -155,18 +158,18 @@ impl WorkerSettings {
         }
         Ok(Self {
             tick: StdDuration::from_secs(tick_seconds),
-            policy: crate::policy::Policy::from_env()?,
-            escalation: crate::escalation::policy::defaults_from_env()?,
-            public_base_url: env::optional("PUBLIC_BASE_URL")
+            policy: crate::policy::Policy::from_env(vars)?,
+            escalation: crate::escalation::policy::defaults_from_env(vars)?,
+            public_base_url: vars
+                .optional("PUBLIC_BASE_URL")
                 .unwrap_or_else(|| "http://127.0.0.1:8080".into()),
-            extra_holidays: parse_dates(&env::optional("EXTRA_HOLIDAYS").unwrap_or_default())?,
-            planner_cron: env::optional("PLANNER_CRON").unwrap_or_else(|| "*/30 * * * * *".into()),
-            gateways: GatewaySettings::from_env()?,
-            sender: sender_from_env()?,
-            allow_console_sink: env::bool_or(
-                "ALLOW_CONSOLE_SINK",
-                env::optional("APP_ENV").as_deref() != Some("production"),
-            )?,
+            extra_holidays: parse_dates(&vars.optional("EXTRA_HOLIDAYS").unwrap_or_default())?,
+            planner_cron: vars
+                .optional("PLANNER_CRON")
+                .unwrap_or_else(|| "*/30 * * * * *".into()),
+            gateways: GatewaySettings::from_env(vars)?,
+            sender: sender_from_env(vars)?,
+            allow_console_sink: vars.bool_or("ALLOW_CONSOLE_SINK", environment.is_embedded())?,
         })
     }
 
@@ -182,6 +185,62 @@ impl WorkerSettings {
             gateways: GatewaySettings::console_only(),
             sender: SenderSettings::default(),
             allow_console_sink: true,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn read(
+        pairs: &[(&str, &str)],
+        environment: Environment,
+    ) -> Result<WorkerSettings, ConfigError> {
+        WorkerSettings::from_env(&Source::from_pairs(pairs.iter().copied()), environment)
+    }
+
+    #[test]
+    fn the_console_sink_is_on_by_default_only_when_embedded() {
+        assert!(read(&[], Environment::Embedded).unwrap().allow_console_sink);
+        assert!(
+            !read(&[], Environment::Production)
+                .unwrap()
+                .allow_console_sink
+        );
+        let asked = read(&[("ALLOW_CONSOLE_SINK", "true")], Environment::Production).unwrap();
+        assert!(asked.allow_console_sink);
+    }
+
+    #[test]
+    fn nothing_set_gives_the_documented_defaults() {
+        let s = read(&[], Environment::Embedded).unwrap();
+        assert_eq!(s.tick, StdDuration::from_secs(5));
+        assert_eq!(s.public_base_url, "http://127.0.0.1:8080");
+        assert_eq!(s.planner_cron, "*/30 * * * * *");
+        assert!(s.gateways.zalo.is_none() && s.gateways.esms.is_none());
+        assert_eq!(s.sender.lease, Duration::seconds(120));
+    }
+
+    #[test]
+    fn invalid_values_name_their_variable() {
+        for (var, value) in [
+            ("WORKER_TICK_SECONDS", "0"),
+            ("SENDER_LEASE_SECONDS", "soon"),
+            ("EXTRA_HOLIDAYS", "2026-13-01"),
+            ("QUIET_HOURS_START", "9pm"),
+            ("ESMS_API_KEY", "k"),
+        ] {
+            let e = read(&[(var, value)], Environment::Embedded).unwrap_err();
+            assert!(
+                e.to_string().contains(match var {
+                    // A partial eSMS block names the first missing credential.
+                    "ESMS_API_KEY" => "ESMS_SECRET_KEY",
+                    other => other,
+                }),
+                "{e}"
+            );
         }
     }
 }

@@ -3,6 +3,7 @@
 //! The API crate runs it in-process in the embedded default; the `worker` binary runs it
 //! alone in production, in as many copies as the load needs.
 
+pub mod binary;
 pub mod dispatcher;
 pub mod gateways;
 pub mod heartbeat;

@@ -202,11 +202,9 @@ impl CheckInPlan {
     }
     /// Holiday policy.
     async fn holiday_policy(&self) -> HolidayPolicy {
-        if self.0.holiday_policy == "move_to_next_working_day" {
-            HolidayPolicy::MoveToNextWorkingDay
-        } else {
-            HolidayPolicy::Skip
-        }
+        DomainHolidayPolicy::from_stored(&self.0.holiday_policy)
+            .unwrap_or_default()
+            .into()
     }
     /// The plan that replaced this one from its change date.
     async fn replaced_by(&self) -> Option<ID> {

@@ -119,7 +119,9 @@ pub fn build_schema(
         // `http::limits::selects_introspection`) …
         builder = builder.disable_introspection();
     }
-    if !settings.introspection || settings.environment == crate::settings::Environment::Production {
+    if !settings.introspection
+        || settings.process.environment == crate::settings::Environment::Production
+    {
         // … and validation errors stop naming real fields ("Did you mean …").
         builder = builder.disable_suggestions();
     }

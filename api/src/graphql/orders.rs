@@ -175,7 +175,7 @@ impl Assignment {
     }
     /// Role in the case.
     async fn role(&self) -> AssignmentRole {
-        if self.0.role == "case_officer" {
+        if self.0.role == crate::registry::orders::AssignmentRole::CaseOfficer.as_str() {
             AssignmentRole::CaseOfficer
         } else {
             AssignmentRole::Supporter

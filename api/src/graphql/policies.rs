@@ -100,10 +100,9 @@ impl PoliciesMutation {
             nudge_before_close_minutes: input.nudge_before_close_minutes,
             quiet_hours_start: input.quiet_hours_start,
             quiet_hours_end: input.quiet_hours_end,
-            holiday_policy: input.holiday_policy.map(|h| match h {
-                HolidayPolicy::Skip => "skip".to_owned(),
-                HolidayPolicy::MoveToNextWorkingDay => "move_to_next_working_day".to_owned(),
-            }),
+            holiday_policy: input
+                .holiday_policy
+                .map(|h| domain::schedule::HolidayPolicy::from(h).as_str().to_owned()),
         };
         Ok(
             policies::set(db, rc, policy_defaults(ctx), &input.commune_code, overrides)

@@ -4,7 +4,7 @@
 //! eSMS exposes nothing.
 
 use store::{
-    env::{self, ConfigError},
+    env::{ConfigError, Source},
     settings::gateways::Secret,
 };
 
@@ -36,11 +36,11 @@ pub struct WebhookSettings {
 impl WebhookSettings {
     /// Reads the settings; a Zalo secret without `ZALO_APP_ID`, or a short or non-URL-safe
     /// callback secret, is an error naming the variable.
-    pub fn from_env() -> Result<Self, ConfigError> {
-        let zalo = match env::optional("ZALO_OA_SECRET_KEY") {
+    pub fn from_env(vars: &Source) -> Result<Self, ConfigError> {
+        let zalo = match vars.optional("ZALO_OA_SECRET_KEY") {
             None => None,
             Some(key) => {
-                let app_id = env::optional("ZALO_APP_ID").ok_or_else(|| ConfigError {
+                let app_id = vars.optional("ZALO_APP_ID").ok_or_else(|| ConfigError {
                     var: "ZALO_APP_ID",
                     reason: "required with ZALO_OA_SECRET_KEY: the event signature covers it"
                         .into(),
@@ -51,7 +51,7 @@ impl WebhookSettings {
                 })
             }
         };
-        let esms_callback_secret = match env::optional("ESMS_CALLBACK_SECRET") {
+        let esms_callback_secret = match vars.optional("ESMS_CALLBACK_SECRET") {
             None => None,
             Some(s) => Some(checked_callback_secret(&s)?),
         };

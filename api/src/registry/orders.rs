@@ -523,24 +523,7 @@ pub async fn add_pause(
     Ok(order)
 }
 
-/// Role of an assigned person in a case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AssignmentRole {
-    /// The officer in charge.
-    CaseOfficer,
-    /// A supporter (volunteer, mass organisation, family).
-    Supporter,
-}
-
-impl AssignmentRole {
-    /// Stored form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::CaseOfficer => "case_officer",
-            Self::Supporter => "supporter",
-        }
-    }
-}
+pub use domain::order::AssignmentRole;
 
 /// Assigns an active officer or supporter of the order's commune.
 pub async fn assign(

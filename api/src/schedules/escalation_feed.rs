@@ -230,7 +230,7 @@ mod tests {
             client_id: Uuid::nil(),
             order_id: Uuid::nil(),
             commune_code: "00004".into(),
-            status: "open".into(),
+            status: domain::escalation::EscalationStatus::Open.as_str().into(),
             level: 1,
             level_since: at,
             opened_at: at,
@@ -273,7 +273,9 @@ mod tests {
         assert_eq!(c.take(vec![row(1, t(3))], false).len(), 1, "new version");
         // A change stamped with the same instant is a new version too.
         let mut acknowledged = row(1, t(3));
-        acknowledged.status = "acknowledged".into();
+        acknowledged.status = domain::escalation::EscalationStatus::Acknowledged
+            .as_str()
+            .into();
         assert_eq!(c.take(vec![acknowledged], false).len(), 1);
     }
 

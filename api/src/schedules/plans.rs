@@ -14,7 +14,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
     QueryFilter, QuerySelect, Set, sea_query::Expr,
 };
-use store::occurrences::{self, OccurrenceStatus, PlanningContext, holiday_policy_str};
+use store::occurrences::{self, OccurrenceStatus, PlanningContext};
 use uuid::Uuid;
 
 use crate::{
@@ -131,7 +131,7 @@ async fn insert_plan(
         window_minutes: Set(i32::try_from(plan.window().duration_minutes()).unwrap_or(i32::MAX)),
         starts_on: Set(plan.starts_on()),
         ends_on: Set(plan.ends_on()),
-        holiday_policy: Set(holiday_policy_str(plan.holiday_policy()).to_owned()),
+        holiday_policy: Set(plan.holiday_policy().as_str().to_owned()),
         replaced_by: Set(None),
         planned_until: Set(None),
         created_at: Set(ctx.now),

@@ -35,7 +35,7 @@ pub(crate) async fn scoped_client(
         .one(db)
         .await?
         .ok_or(AppError::NotFound("client"))?;
-    if client.status == "deceased" {
+    if client.status == crate::registry::clients::ClientStatus::Deceased.as_str() {
         return Err(AppError::field("clientId", "the client is deceased"));
     }
     Ok(client)

@@ -32,8 +32,8 @@ pub struct Server {
 /// loader delay and pool size.
 fn in_process_settings(database_url: &str) -> Settings {
     let mut s = Settings::for_tests(database_url.to_owned());
-    s.run_migrations = false;
-    s.database_max_connections = 10;
+    s.process.run_migrations = false;
+    s.process.database_max_connections = 10;
     s.limits.loader_delay = Duration::from_millis(2);
     s
 }

@@ -24,7 +24,9 @@ pub async fn run(options: &Options) -> Result<Report, String> {
             .with_timezone(&Utc),
         None => Utc::now(),
     };
-    let settings = WorkerSettings::from_env().map_err(|e| e.to_string())?;
+    let vars = store::env::Source::process();
+    let environment = store::Environment::from_env(&vars).map_err(|e| e.to_string())?;
+    let settings = WorkerSettings::from_env(&vars, environment).map_err(|e| e.to_string())?;
     let ctx = PlanningContext {
         calendar: settings.calendar(),
         link_key: store::links::key(&db, at)

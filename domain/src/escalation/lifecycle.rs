@@ -53,7 +53,7 @@ macro_rules! stored {
             /// Every value.
             pub const ALL: &'static [$t] = &[$(<$t>::$v),+];
             /// Stored form.
-            pub fn as_str(self) -> &'static str {
+            pub const fn as_str(self) -> &'static str {
                 match self { $(<$t>::$v => $s),+ }
             }
             /// Parses the stored form.

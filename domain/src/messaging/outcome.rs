@@ -116,6 +116,35 @@ impl AttemptOutcome {
     }
 }
 
+/// What the sender decided about a message without a gateway answer, stored in
+/// `outbox_messages.last_outcome` beside [`AttemptOutcome`]s and message statuses. Not an
+/// attempt's outcome: no attempt row ever carries one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DecisionOutcome {
+    /// Too late to be useful: cancelled before any (further) call.
+    Expired,
+    /// Moved on to the next channel of the recipient's plan.
+    FellBack,
+}
+
+impl DecisionOutcome {
+    /// Every decision.
+    pub const ALL: [DecisionOutcome; 2] = [Self::Expired, Self::FellBack];
+
+    /// Stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Expired => "expired",
+            Self::FellBack => "fallback",
+        }
+    }
+
+    /// Parses the stored form.
+    pub fn from_stored(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|o| o.as_str() == s)
+    }
+}
+
 impl OutcomeClass {
     /// The stored outcome of an attempt that got this answer.
     pub fn outcome(&self) -> AttemptOutcome {

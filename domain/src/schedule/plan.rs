@@ -36,6 +36,24 @@ pub enum HolidayPolicy {
     MoveToNextWorkingDay,
 }
 
+impl HolidayPolicy {
+    /// Every policy.
+    pub const ALL: [HolidayPolicy; 2] = [Self::Skip, Self::MoveToNextWorkingDay];
+
+    /// Stored form (also the serde form, and what `HOLIDAY_POLICY` accepts).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Skip => "skip",
+            Self::MoveToNextWorkingDay => "move_to_next_working_day",
+        }
+    }
+
+    /// Parses the stored form.
+    pub fn from_stored(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+}
+
 /// Why a [`Plan`] or a plan change is not acceptable.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum PlanError {

@@ -8,7 +8,7 @@ use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, Query
 use uuid::Uuid;
 
 /// Stored role of a case officer's assignment (as in [`crate::alerts`]).
-const CASE_OFFICER: &str = "case_officer";
+const CASE_OFFICER: &str = domain::order::AssignmentRole::CaseOfficer.as_str();
 
 /// The active officers a level alerts for a client of `commune_code` under `order_id`:
 /// the order's case officers, officers of the commune with one of the level's roles

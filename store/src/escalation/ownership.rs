@@ -371,7 +371,7 @@ async fn tell_owner(
                     commune_code: e.commune_code.clone(),
                     template: told.template,
                     cause: told.cause,
-                    role: Some("case_officer"),
+                    role: Some(domain::order::AssignmentRole::CaseOfficer.as_str()),
                     urgent: told.urgent,
                     source_type: told.kind,
                     source_id: e.id,

@@ -4,12 +4,12 @@ use domain::escalation::EscalationPolicy;
 use entities::escalation_policy;
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait};
 
-use crate::env::{self, ConfigError};
+use crate::env::{ConfigError, Source};
 
 /// The deployment default: `ESCALATION_POLICY` (JSON of [`EscalationPolicy`]) if set, else
 /// the built-in default. Refused at start if out of bounds.
-pub fn defaults_from_env() -> Result<EscalationPolicy, ConfigError> {
-    let Some(raw) = env::optional("ESCALATION_POLICY") else {
+pub fn defaults_from_env(vars: &Source) -> Result<EscalationPolicy, ConfigError> {
+    let Some(raw) = vars.optional("ESCALATION_POLICY") else {
         return Ok(EscalationPolicy::default());
     };
     let policy: EscalationPolicy = serde_json::from_str(&raw).map_err(|e| ConfigError {

@@ -26,6 +26,7 @@ use super::{
     notify::{self, AlertKind, PendingAlert},
     policy::policy_for,
 };
+use crate::appointments::AppointmentStatus;
 use crate::occurrences::{OccurrenceStatus, PlanningContext};
 
 /// Misses are reviewed this long after their window closed at most (longer than any grace);
@@ -50,7 +51,10 @@ pub struct SweepReport {
 }
 
 /// Statuses under which an escalation is still the client's one open escalation.
-pub(crate) const UNRESOLVED: [&str; 2] = ["open", "acknowledged"];
+pub(crate) const UNRESOLVED: [&str; 2] = [
+    EscalationStatus::Open.as_str(),
+    EscalationStatus::Acknowledged.as_str(),
+];
 
 /// Runs both phases at `now`.
 pub async fn sweep(
@@ -181,7 +185,7 @@ async fn attach_missed_appointments(
     now: DateTime<Utc>,
 ) -> Result<usize, DbErr> {
     let missed = entities::appointment::Entity::find()
-        .filter(entities::appointment::Column::Status.eq("missed"))
+        .filter(entities::appointment::Column::Status.eq(AppointmentStatus::Missed.as_str()))
         .filter(entities::appointment::Column::UpdatedAt.gte(now - REVIEW_HORIZON))
         .filter(
             entities::appointment::Column::ClientId.in_subquery(

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use domain::messaging::{
     channel::Channel,
     delivery_decision::{DeliveryAction, INTERRUPTED},
-    outcome::{AttemptOutcome, OutcomeClass},
+    outcome::{AttemptOutcome, DecisionOutcome, OutcomeClass},
 };
 use entities::{outbox_attempt, outbox_message};
 use sea_orm::{
@@ -41,7 +41,8 @@ pub struct Finish {
     pub provider_message_id: Option<String>,
     /// When a gateway accepted it.
     pub sent_at: Option<DateTime<Utc>>,
-    /// `last_outcome`: the stored name of what happened.
+    /// `last_outcome`: the stored name of what happened (an [`AttemptOutcome`], a
+    /// [`DecisionOutcome`] or the status it is left in).
     pub outcome: &'static str,
     /// `last_reason` (none when empty).
     pub reason: String,
@@ -115,7 +116,7 @@ impl Finish {
         }
         Self {
             status: MessageStatus::Cancelled,
-            outcome: "expired",
+            outcome: DecisionOutcome::Expired.as_str(),
             reason: format!("not sent: {reason}"),
             uncount_attempt: true,
             ..Self::default()
@@ -182,7 +183,7 @@ impl Finish {
             status: MessageStatus::Queued,
             next_attempt_at: Some(now),
             channel_index: Some(index),
-            outcome: "fallback",
+            outcome: DecisionOutcome::FellBack.as_str(),
             reason: reason.to_owned(),
             ..Self::default()
         }

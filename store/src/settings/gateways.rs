@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use domain::messaging::templates::TemplateKey;
 
-use crate::env::{self, ConfigError};
+use crate::env::{ConfigError, Source};
 
 /// Default ZNS API base.
 pub const DEFAULT_ZNS_BASE_URL: &str = "https://business.openapi.zalo.me";
@@ -121,8 +121,8 @@ pub struct GatewaySettings {
 
 impl GatewaySettings {
     /// Reads the settings; see the module documentation for what "configured" means.
-    pub fn from_env() -> Result<Self, ConfigError> {
-        let timeout_seconds: u64 = env::parse_or("GATEWAY_TIMEOUT_SECONDS", 10)?;
+    pub fn from_env(vars: &Source) -> Result<Self, ConfigError> {
+        let timeout_seconds: u64 = vars.parse_or("GATEWAY_TIMEOUT_SECONDS", 10)?;
         if timeout_seconds == 0 {
             return Err(ConfigError {
                 var: "GATEWAY_TIMEOUT_SECONDS",
@@ -130,8 +130,8 @@ impl GatewaySettings {
             });
         }
         Ok(Self {
-            zalo: zalo_from_env()?,
-            esms: esms_from_env()?,
+            zalo: zalo_from_env(vars)?,
+            esms: esms_from_env(vars)?,
             timeout: Duration::from_secs(timeout_seconds),
         })
     }
@@ -183,13 +183,13 @@ impl GatewaySettings {
     }
 }
 
-fn zalo_from_env() -> Result<Option<ZaloSettings>, ConfigError> {
-    let access = env::optional("ZALO_ACCESS_TOKEN");
-    let refresh = env::optional("ZALO_REFRESH_TOKEN");
+fn zalo_from_env(vars: &Source) -> Result<Option<ZaloSettings>, ConfigError> {
+    let access = vars.optional("ZALO_ACCESS_TOKEN");
+    let refresh = vars.optional("ZALO_REFRESH_TOKEN");
     let Some([app_id, secret_key]) = all_or_none(
         [
-            ("ZALO_APP_ID", env::optional("ZALO_APP_ID")),
-            ("ZALO_SECRET_KEY", env::optional("ZALO_SECRET_KEY")),
+            ("ZALO_APP_ID", vars.optional("ZALO_APP_ID")),
+            ("ZALO_SECRET_KEY", vars.optional("ZALO_SECRET_KEY")),
         ],
         access.is_some() || refresh.is_some(),
     )?
@@ -199,7 +199,7 @@ fn zalo_from_env() -> Result<Option<ZaloSettings>, ConfigError> {
     check_seed(access.is_some(), refresh.is_some())?;
     let mut zns_templates = HashMap::new();
     for (key, var) in ZNS_TEMPLATE_VARS {
-        if let Some(id) = env::optional(var) {
+        if let Some(id) = vars.optional(var) {
             zns_templates.insert(*key, id);
         }
     }
@@ -208,37 +208,37 @@ fn zalo_from_env() -> Result<Option<ZaloSettings>, ConfigError> {
         secret_key: Secret::new(secret_key),
         seed_access_token: access.map(Secret::new),
         seed_refresh_token: refresh.map(Secret::new),
-        zns_base_url: base_url("ZALO_ZNS_BASE_URL", DEFAULT_ZNS_BASE_URL)?,
-        oa_base_url: base_url("ZALO_OA_BASE_URL", DEFAULT_OA_BASE_URL)?,
-        oauth_base_url: base_url("ZALO_OAUTH_BASE_URL", DEFAULT_OAUTH_BASE_URL)?,
+        zns_base_url: base_url(vars, "ZALO_ZNS_BASE_URL", DEFAULT_ZNS_BASE_URL)?,
+        oa_base_url: base_url(vars, "ZALO_OA_BASE_URL", DEFAULT_OA_BASE_URL)?,
+        oauth_base_url: base_url(vars, "ZALO_OAUTH_BASE_URL", DEFAULT_OAUTH_BASE_URL)?,
         zns_templates,
     }))
 }
 
-fn esms_from_env() -> Result<Option<EsmsSettings>, ConfigError> {
+fn esms_from_env(vars: &Source) -> Result<Option<EsmsSettings>, ConfigError> {
     let Some([api_key, secret_key, brandname]) = all_or_none(
         [
-            ("ESMS_API_KEY", env::optional("ESMS_API_KEY")),
-            ("ESMS_SECRET_KEY", env::optional("ESMS_SECRET_KEY")),
-            ("ESMS_BRANDNAME", env::optional("ESMS_BRANDNAME")),
+            ("ESMS_API_KEY", vars.optional("ESMS_API_KEY")),
+            ("ESMS_SECRET_KEY", vars.optional("ESMS_SECRET_KEY")),
+            ("ESMS_BRANDNAME", vars.optional("ESMS_BRANDNAME")),
         ],
         false,
     )?
     else {
         return Ok(None);
     };
-    let callback_url = match env::optional("ESMS_CALLBACK_URL") {
+    let callback_url = match vars.optional("ESMS_CALLBACK_URL") {
         Some(url) => Some(Secret::new(checked_url("ESMS_CALLBACK_URL", &url)?)),
         None => None,
     };
     Ok(Some(EsmsSettings {
-        base_url: base_url("ESMS_BASE_URL", DEFAULT_ESMS_BASE_URL)?,
+        base_url: base_url(vars, "ESMS_BASE_URL", DEFAULT_ESMS_BASE_URL)?,
         api_key: Secret::new(api_key),
         secret_key: Secret::new(secret_key),
         brandname,
-        sms_type: env::parse_or("ESMS_SMS_TYPE", 2)?,
+        sms_type: vars.parse_or("ESMS_SMS_TYPE", 2)?,
         callback_url,
-        sandbox: env::bool_or("ESMS_SANDBOX", false)?,
+        sandbox: vars.bool_or("ESMS_SANDBOX", false)?,
     }))
 }
 
@@ -273,8 +273,8 @@ fn check_seed(access_set: bool, refresh_set: bool) -> Result<(), ConfigError> {
 }
 
 /// A base URL from `var` or its default, without a trailing slash.
-fn base_url(var: &'static str, default: &str) -> Result<String, ConfigError> {
-    let url = env::optional(var).unwrap_or_else(|| default.to_owned());
+fn base_url(vars: &Source, var: &'static str, default: &str) -> Result<String, ConfigError> {
+    let url = vars.optional(var).unwrap_or_else(|| default.to_owned());
     Ok(checked_url(var, &url)?.trim_end_matches('/').to_owned())
 }
 

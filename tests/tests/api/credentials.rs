@@ -308,7 +308,7 @@ async fn a_revocation_reaches_another_replica_within_the_cache_ttl(app: TestApp)
     let w = app.world().await;
     let token = app.officer_token(&w.officer_a).await;
     let mut settings = api::settings::Settings::for_tests(app.database_url());
-    settings.run_migrations = false;
+    settings.process.run_migrations = false;
     let replica = api::startup::Application::build(settings, Arc::new(app.clock.clone()))
         .await
         .unwrap();

@@ -273,6 +273,17 @@ fn every_attempt_outcome_has_its_own_stored_name_and_reads_back() {
 }
 
 #[test]
+fn decisions_have_stored_names_of_their_own_that_no_attempt_outcome_uses() {
+    let names: Vec<&str> = DecisionOutcome::ALL.iter().map(|o| o.as_str()).collect();
+    assert_eq!(names, ["expired", "fallback"]);
+    for d in DecisionOutcome::ALL {
+        assert_eq!(DecisionOutcome::from_stored(d.as_str()), Some(d));
+        assert_eq!(AttemptOutcome::from_stored(d.as_str()), None);
+    }
+    assert_eq!(DecisionOutcome::from_stored("accepted"), None);
+}
+
+#[test]
 fn only_answers_that_may_have_reached_the_person_are_confirmed_by_a_receipt() {
     let reached: Vec<AttemptOutcome> = AttemptOutcome::ALL
         .into_iter()
