@@ -33,6 +33,8 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         let db = m.get_connection();
+        db.execute_unprepared("DROP INDEX ix_appointments_missed")
+            .await?;
         db.execute_unprepared("DROP INDEX ix_escalations_climb")
             .await?;
         db.execute_unprepared("DROP INDEX ix_occurrences_missed")
