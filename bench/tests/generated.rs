@@ -133,6 +133,24 @@ async fn smoke(backend: Backend) {
     );
     assert!(rows(&summary, "outbox_messages") >= windows + appointments * 9 / 10);
     assert!(rows(&summary, "outbox_attempts") > 0 && rows(&summary, "check_ins") > windows / 2);
+    // Escalations of the generated misses: each with its code, an `opened` and a `missed`
+    // entry, and its level 1 alert; at most one unresolved per client (the unique index).
+    let escalations = rows(&summary, "escalations");
+    assert!(escalations > 0, "some of 60 clients missed twice in a row");
+    assert_eq!(rows(&summary, "escalation_ack_codes"), escalations);
+    assert!(rows(&summary, "escalation_events") >= 2 * escalations);
+    let alerts = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT count(*) FROM outbox_messages WHERE template = 'officer_escalation_alert' \
+             AND dedupe_key LIKE 'escalation:%:reached:1:%'",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index::<i64>(0)
+        .unwrap();
+    assert_eq!(alerts as u64, escalations, "one level 1 alert each");
     for table in [
         "clients",
         "check_in_occurrences",

@@ -19,6 +19,7 @@ db_tests_with!(one_miss_opens =>
     a_zalo_reply_with_the_code_acknowledges_and_a_leaked_code_does_not,
     the_policy_is_bounded_and_only_chiefs_and_administrators_set_it,
     each_level_chooses_its_channels_and_bad_lists_are_refused_by_field,
+    the_queue_shows_client_owner_and_last_events,
 );
 
 fn one_miss_opens(settings: &mut api::settings::Settings) {
@@ -418,4 +419,48 @@ async fn each_level_chooses_its_channels_and_bad_lists_are_refused_by_field(app:
     use domain::messaging::channel::Channel;
     assert_eq!(stored.levels[1].channels, [Channel::Sms, Channel::ZaloOa]);
     assert!(stored.levels[1].channels_at_once);
+}
+
+async fn the_queue_shows_client_owner_and_last_events(app: TestApp) {
+    let (w, e) = escalated(&app).await;
+    let id = api::graphql::ids::encode("Escalation", e.id);
+    let q = "query($f: EscalationFilter, $n: Int) { escalations(filter: $f) { edges { node {
+        client { fullName } owner { fullName } events(last: $n) { kind } } } } }";
+    let node = |data: Value| data["escalations"]["edges"][0]["node"].clone();
+    let open = node(
+        app.ok(&w.officer_a_token, q, json!({ "f": { "status": "OPEN" } }))
+            .await,
+    );
+    assert_eq!(open["client"]["fullName"], "Nguyễn Văn An 1");
+    assert!(open["owner"].is_null(), "nobody owns it yet");
+    let kinds: Vec<&str> = open["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["opened", "missed"]);
+    app.ok(&w.officer_a_token, ACK, json!({ "id": id })).await;
+    let taken = node(
+        app.ok(
+            &w.officer_a_token,
+            q,
+            json!({ "f": { "status": "ACKNOWLEDGED" }, "n": 1 }),
+        )
+        .await,
+    );
+    assert!(taken["owner"]["fullName"].is_string(), "{taken}");
+    assert_eq!(
+        taken["events"],
+        json!([{ "kind": "acknowledged" }]),
+        "the last one only"
+    );
+    let body = app
+        .graphql(Some(&w.officer_a_token), q, json!({ "n": 0 }))
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{body}"
+    );
+    assert_eq!(body["errors"][0]["extensions"]["field"], "last", "{body}");
 }
