@@ -44,6 +44,7 @@ common=(--database-url "$url" --seconds "$secs" --connections "$conns")
 "$bench" commune-page "${common[@]}" --rate "$rate" "${pg_args[@]}"
 "$bench" client-record "${common[@]}" --rate "$rate"
 "$bench" agenda "${common[@]}" --rate "$rate"
+"$bench" escalation-queue "${common[@]}" --rate "$rate"
 "$bench" write-mix "${common[@]}"
 stop_peer
 "$bench" rss "${common[@]}"

@@ -3,7 +3,7 @@
 //! ```text
 //! cargo run --release -p bench -- generate --scale commune|province|national --database-url URL [--seed N] [--now RFC3339] [--tokens-out FILE]
 //! cargo run --release -p bench -- commune-page --database-url URL [--connections 16] [--rate 500] [--seconds 10]
-//! cargo run --release -p bench -- client-record | agenda | write-mix | rss   --database-url URL …
+//! cargo run --release -p bench -- client-record | agenda | escalation-queue | write-mix | rss   --database-url URL …
 //! cargo run --release -p bench -- monday-burst --database-url URL [--messages N] [--workers 1] [--graphile-worker 30000]
 //! cargo run --release -p bench -- sweeps --database-url URL [--at RFC3339]
 //! cargo run --release -p bench -- cold-start

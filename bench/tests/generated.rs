@@ -133,6 +133,24 @@ async fn smoke(backend: Backend) {
     );
     assert!(rows(&summary, "outbox_messages") >= windows + appointments * 9 / 10);
     assert!(rows(&summary, "outbox_attempts") > 0 && rows(&summary, "check_ins") > windows / 2);
+    // Escalations of the generated misses: each with its code, an `opened` and a `missed`
+    // entry, and its level 1 alert; at most one unresolved per client (the unique index).
+    let escalations = rows(&summary, "escalations");
+    assert!(escalations > 0, "some of 60 clients missed twice in a row");
+    assert_eq!(rows(&summary, "escalation_ack_codes"), escalations);
+    assert!(rows(&summary, "escalation_events") >= 2 * escalations);
+    let alerts = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT count(*) FROM outbox_messages WHERE template = 'officer_escalation_alert' \
+             AND dedupe_key LIKE 'escalation:%:reached:1:%'",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index::<i64>(0)
+        .unwrap();
+    assert_eq!(alerts as u64, escalations, "one level 1 alert each");
     for table in [
         "clients",
         "check_in_occurrences",
@@ -226,6 +244,67 @@ async fn generator_smoke_postgres() {
     smoke(Backend::Postgres).await;
 }
 
+// --- Escalation (issue 11): the officer's queue, the client record's escalations and the
+// planner's escalation sweep, explained with the reads above. ---
+
+const ESCALATION_QUEUE: &str = "query($c: String!, $s: EscalationStatus, $l: Int, $age: Int) {
+    escalations(first: 50, filter: { communeCode: $c, status: $s, level: $l, minAgeMinutes: $age }) {
+    totalCount edges { node { id level misses openedAt levelSince topReportedAt
+      client { fullName } owner { fullName } events(last: 3) { kind level occurredAt detail } } } } }";
+
+const CLIENT_ESCALATIONS: &str = "query($id: ID!) { client(id: $id) { escalations { totalCount
+    edges { node { status level outcome note events { kind occurredAt } } } } } }";
+
+/// Issues every statement of the escalation queue (each filter), of a client's escalations
+/// and of one escalation sweep (candidate misses, open escalations past their timeout) at
+/// `now`; the API's statements reach `seen` through its observer, the sweep's through a
+/// traced connection of its own.
+async fn escalation_statements(
+    url: &str,
+    summary: &generate::Summary,
+    database_url: &str,
+    client_id: &str,
+    now: DateTime<Utc>,
+    seen: Arc<Mutex<Vec<Statement>>>,
+) {
+    let officer = &summary.officer_token;
+    for filter in [
+        json!({ "c": "00004" }),
+        json!({ "c": "00004", "s": "OPEN" }),
+        json!({ "c": "00004", "s": "ACKNOWLEDGED", "l": 1 }),
+        json!({ "c": "00004", "s": "RESOLVED", "age": 1440 }),
+    ] {
+        graphql(url, officer, ESCALATION_QUEUE, filter).await;
+    }
+    // The province's administrator view: every commune.
+    graphql(
+        url,
+        &summary.admin_token,
+        &ESCALATION_QUEUE
+            .replace("$c: String!, ", "")
+            .replace("communeCode: $c, ", ""),
+        json!({ "s": "OPEN" }),
+    )
+    .await;
+    graphql(
+        url,
+        &summary.admin_token,
+        CLIENT_ESCALATIONS,
+        json!({ "id": client_id }),
+    )
+    .await;
+    let mut traced = store::db::connect(database_url, 2).await.unwrap();
+    traced.set_metric_callback(move |info| seen.lock().unwrap().push(info.statement.clone()));
+    let settings = api::settings::Settings::for_tests(database_url.to_owned());
+    let planning = api::startup::planning_context(&traced, &settings, &SystemClock)
+        .await
+        .unwrap();
+    let report = store::escalation::sweep(&traced, &planning, now)
+        .await
+        .unwrap();
+    eprintln!("escalation sweep at province scale: {report:?}");
+}
+
 /// Tables big enough at scale that a sequential scan of one is a defect (at province scale
 /// the smaller ones, e.g. assignments, are rightly read whole by the planner).
 const BIG_TABLES: [&str; 6] = [
@@ -306,6 +385,7 @@ async fn commune_reads_use_indexes_at_province_scale() {
     )
     .await;
     graphql(&url, officer, MESSAGES, json!({})).await;
+    escalation_statements(&url, &summary, &database.url, &id, now, seen.clone()).await;
     stop.cancel();
 
     let statements: Vec<Statement> = seen.lock().unwrap().clone();

@@ -62,7 +62,13 @@ async fn run(name: &str, url: &str, extra: &[(&str, &str)]) -> String {
 
 async fn every_scenario(url: &str) {
     demo_database(url).await;
-    for name in ["commune-page", "client-record", "agenda", "write-mix"] {
+    for name in [
+        "commune-page",
+        "client-record",
+        "agenda",
+        "escalation-queue",
+        "write-mix",
+    ] {
         let markdown = run(name, url, &[]).await;
         assert!(markdown.contains("SQL statements per request") || name == "write-mix");
     }

@@ -37,6 +37,9 @@ pub struct Model {
     pub expires_at: Option<DateTimeUtc>,
     /// The worker holding the claim (while `sending`); released when its heartbeat stops.
     pub worker_id: Option<Uuid>,
+    /// The channels this message may use, in order (`sms,zalo_oa`); null: the recipient's
+    /// usual plan. Escalation levels set it.
+    pub channels: Option<String>,
 }
 
 /// Relations are loaded explicitly by the service layer.

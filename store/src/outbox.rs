@@ -2,7 +2,10 @@
 //! that causes them; the deterministic dedupe key makes re-planning idempotent.
 
 use chrono::{DateTime, Utc};
-use domain::messaging::templates::{TemplateKey, Vars};
+use domain::messaging::{
+    channel::{self, Channel},
+    templates::{TemplateKey, Vars},
+};
 use entities::outbox_message;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
@@ -141,6 +144,11 @@ impl DedupeKey {
         Self(format!("escalation:{escalation}:{kind}:{level}:{officer}"))
     }
 
+    /// The same message's copy on `channel`, when one alert goes on several channels at once.
+    pub fn on_channel(self, channel: Channel) -> Self {
+        Self(format!("{}:{}", self.0, channel.as_str()))
+    }
+
     /// One digest of several escalation alerts for an officer; `fingerprint` names the set.
     pub fn escalation_digest(officer: Uuid, fingerprint: &str) -> Self {
         Self(format!("escalation_digest:{officer}:{fingerprint}"))
@@ -224,6 +232,17 @@ pub async fn enqueue(
     message: NewMessage,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
+    enqueue_on(db, message, None, now).await
+}
+
+/// [`enqueue`] for a message that may use only `channels`, in that order (an escalation
+/// level's choice); `None` leaves the recipient's usual plan.
+pub async fn enqueue_on(
+    db: &impl ConnectionTrait,
+    message: NewMessage,
+    channels: Option<&[Channel]>,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
     let (recipient_kind, client_id, officer_id) = match message.recipient {
         Recipient::Client(id) => ("client", Some(id), None),
         Recipient::Officer(id) => ("officer", None, Some(id)),
@@ -259,6 +278,7 @@ pub async fn enqueue(
         updated_at: Set(now),
         expires_at: Set(message.expires_at),
         worker_id: Set(None),
+        channels: Set(channels.map(channel::list_to_stored)),
     };
     let inserted = outbox_message::Entity::insert(row)
         .on_conflict(

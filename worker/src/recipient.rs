@@ -5,7 +5,9 @@ use chrono::{DateTime, Utc};
 use domain::{
     Phone,
     messaging::{
-        channel::{Channel, ContactProfile, PreferredChannel, channel_plan},
+        channel::{
+            Channel, ContactProfile, PreferredChannel, channel_plan, list_from_stored, pinned_plan,
+        },
         templates::{self, TemplateKey},
     },
 };
@@ -77,10 +79,19 @@ pub async fn lookup(
             has_phone: phone.is_some(),
             zalo_user_id: o.zalo_user_id.clone(),
             preferred: None,
-            oa_last_interaction: None,
+            // An officer's last message to the OA is not recorded; their OA is tried when a
+            // message names it (an escalation level) and Zalo answers -230 outside the 7-day
+            // window, which moves the message to its next channel.
+            oa_last_interaction: m.channels.as_ref().map(|_| now),
         };
+        let plan = available(gateways, channel_plan(&profile, now), template);
         return Ok(Some(Recipient {
-            plan: available(gateways, channel_plan(&profile, now), template),
+            // A message that names its channels (an escalation level's choice) uses those
+            // the officer can receive, in its order; other messages the usual plan.
+            plan: match m.channels.as_deref() {
+                Some(pinned) => pinned_plan(&plan, &list_from_stored(pinned)),
+                None => plan,
+            },
             phone,
             zalo_user_id: o.zalo_user_id,
             opted_out: !o.active,

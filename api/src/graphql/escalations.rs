@@ -8,7 +8,11 @@ use entities::{escalation, escalation_event};
 
 use super::{
     check_ins::planning,
+    clients::Client,
     env, ids,
+    loaders::{ClientKey, EventsOfEscalation, OfficerKey, loader},
+    messages::MessageChannel,
+    officers::Officer,
     pagination::{CountedConnection, connection, uuid_page},
     scalars::OfficerRole,
 };
@@ -138,14 +142,40 @@ impl Escalation {
     async fn note(&self) -> Option<&str> {
         self.0.note.as_deref()
     }
-    /// Its history, oldest first (at most 200 entries).
-    async fn events(&self, ctx: &Context<'_>) -> Result<Vec<EscalationEvent>> {
-        let (db, _) = env(ctx);
-        Ok(service::events(db, self.0.id)
+    /// Its history, oldest first (at most 200 entries); `last: n` keeps the latest `n`
+    /// (1–200). Loaded for a whole page in one statement.
+    async fn events(&self, ctx: &Context<'_>, last: Option<i32>) -> Result<Vec<EscalationEvent>> {
+        let keep = match last {
+            None => usize::MAX,
+            Some(n) if (1..=service::MAX_EVENTS as i32).contains(&n) => n as usize,
+            Some(_) => {
+                return Err(AppError::field("last", "between 1 and 200").into());
+            }
+        };
+        let events = loader(ctx)
+            .load_one(EventsOfEscalation(self.0.id))
             .await?
-            .into_iter()
-            .map(EscalationEvent)
-            .collect())
+            .unwrap_or_default();
+        let skip = events.len().saturating_sub(keep);
+        Ok(events.into_iter().skip(skip).map(EscalationEvent).collect())
+    }
+    /// The client (null outside the caller's scope).
+    async fn client(&self, ctx: &Context<'_>) -> Result<Option<Client>> {
+        Ok(loader(ctx)
+            .load_one(ClientKey(self.0.client_id))
+            .await?
+            .map(Client))
+    }
+    /// The officer who acknowledged it and owns it (null while nobody has, or when an
+    /// administrator did).
+    async fn owner(&self, ctx: &Context<'_>) -> Result<Option<Officer>> {
+        let Some(id) = self.0.acknowledged_by else {
+            return Ok(None);
+        };
+        match loader(ctx).load_one(OfficerKey(id)).await? {
+            Some(o) => Ok(Some(Officer::try_from(o)?)),
+            None => Ok(None),
+        }
     }
 }
 
@@ -200,8 +230,7 @@ pub struct ResolveEscalationInput {
 }
 
 /// One level of a chain.
-#[derive(SimpleObject, InputObject)]
-#[graphql(input_name = "EscalationLevelInput")]
+#[derive(SimpleObject)]
 pub struct EscalationLevel {
     /// Alert the client's case officers.
     pub case_officers: bool,
@@ -211,6 +240,38 @@ pub struct EscalationLevel {
     pub officer_ids: Vec<ID>,
     /// Minutes to wait for an acknowledgement before moving up.
     pub ack_timeout_minutes: u32,
+    /// The channels this level's alerts use, in order.
+    pub channels: Vec<MessageChannel>,
+    /// Every channel at once (one message each) rather than the next only when one fails.
+    pub channels_at_once: bool,
+}
+
+/// One level of a chain, as given to `setEscalationPolicy`.
+#[derive(InputObject)]
+#[graphql(name = "EscalationLevelInput")]
+pub struct EscalationLevelInput {
+    /// Alert the client's case officers.
+    pub case_officers: bool,
+    /// Alert the commune's (or, for province roles, the province's) officers of these roles.
+    pub roles: Vec<OfficerRole>,
+    /// Alert these officers by id.
+    pub officer_ids: Vec<ID>,
+    /// Minutes to wait for an acknowledgement before moving up.
+    pub ack_timeout_minutes: u32,
+    /// The channels its alerts use, in order: ZALO_OA and SMS, each at most once (officer
+    /// alerts have no ZNS template). Default: ZALO_OA then SMS.
+    #[graphql(default_with = "default_channels()")]
+    pub channels: Vec<MessageChannel>,
+    /// Send on every channel at once (one message each) instead of falling back in order.
+    #[graphql(default)]
+    pub channels_at_once: bool,
+}
+
+fn default_channels() -> Vec<MessageChannel> {
+    domain::escalation::policy::default_channels()
+        .into_iter()
+        .map(Into::into)
+        .collect()
 }
 
 /// A commune's escalation policy.
@@ -252,7 +313,7 @@ pub struct SetEscalationPolicyInput {
     /// 0–2880.
     pub grace_minutes: u32,
     /// 1–5 levels; each alerts someone (at most 20 roles and 20 officers); timeouts 5 min–7 days.
-    pub levels: Vec<EscalationLevel>,
+    pub levels: Vec<EscalationLevelInput>,
     /// Alerts pass quiet hours.
     pub urgent: bool,
     /// Missed appointments attach.
@@ -283,6 +344,8 @@ fn view(code: String, p: EscalationPolicy, is_own: bool) -> EscalationPolicyView
                     .map(|id| ids::encode("Officer", id))
                     .collect(),
                 ack_timeout_minutes: l.ack_timeout_minutes,
+                channels: l.channels.into_iter().map(Into::into).collect(),
+                channels_at_once: l.channels_at_once,
             })
             .collect(),
         urgent: p.urgent,
@@ -410,6 +473,8 @@ impl EscalationsMutation {
                     officers,
                 },
                 ack_timeout_minutes: l.ack_timeout_minutes,
+                channels: l.channels.into_iter().map(Into::into).collect(),
+                channels_at_once: l.channels_at_once,
             });
         }
         let policy = EscalationPolicy {

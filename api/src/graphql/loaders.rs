@@ -323,3 +323,24 @@ impl Loader<InstalmentsOfLoan> for RegistryLoader {
         Ok(group(rows, |r| InstalmentsOfLoan(r.application_id)))
     }
 }
+
+key!(
+    EventsOfEscalation,
+    Uuid,
+    "The history of an escalation (the caller was shown the escalation)."
+);
+
+impl Loader<EventsOfEscalation> for RegistryLoader {
+    type Value = Vec<entities::escalation_event::Model>;
+    type Error = async_graphql::Error;
+    async fn load(
+        &self,
+        keys: &[EventsOfEscalation],
+    ) -> LoadResult<EventsOfEscalation, Self::Value> {
+        let ids = unwrap_keys(keys, |k| k.0);
+        let rows = crate::schedules::escalations::events_by_escalation_ids(&self.db, &ids)
+            .await
+            .map_err(gql)?;
+        Ok(group(rows, |r| EventsOfEscalation(r.escalation_id)))
+    }
+}

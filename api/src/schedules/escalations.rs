@@ -10,7 +10,7 @@ use chrono::{DateTime, Duration, Utc};
 use domain::escalation::{AckMethod, EscalationPolicy, EscalationStatus, Outcome};
 use entities::{escalation, escalation_event, escalation_policy};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Order, QueryFilter, QueryOrder,
     QuerySelect, Set, sea_query::OnConflict,
 };
 use store::escalation::{OwnershipError, audience::officers_of_level, policy::policy_for};
@@ -21,7 +21,7 @@ use crate::{
     auth::Principal,
     context::RequestContext,
     error::{AppError, AppResult},
-    pagination::{Page, PageRequest, paginate},
+    pagination::{Page, PageRequest, limit_per_parent, paginate},
     registry::places,
     scope::commune_condition,
 };
@@ -99,6 +99,27 @@ pub async fn events(
         .limit(MAX_EVENTS)
         .all(db)
         .await?)
+}
+
+/// The histories of several escalations the caller has been shown (a page of the queue), in
+/// one statement: at most [`MAX_EVENTS`] each, oldest first.
+pub async fn events_by_escalation_ids(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> AppResult<Vec<escalation_event::Model>> {
+    let select = escalation_event::Entity::find()
+        .filter(escalation_event::Column::EscalationId.is_in(ids.iter().copied()));
+    limit_per_parent(
+        db,
+        select,
+        escalation_event::Column::EscalationId,
+        &[
+            (escalation_event::Column::OccurredAt, Order::Asc),
+            (escalation_event::Column::Id, Order::Asc),
+        ],
+        MAX_EVENTS,
+    )
+    .await
 }
 
 /// Who acts, as stored on the escalation: the officer, or the administrator's account.
@@ -294,6 +315,7 @@ pub async fn set_policy(
             domain::escalation::PolicyError::OutOfBounds { field, .. } => field,
             domain::escalation::PolicyError::LevelCount
             | domain::escalation::PolicyError::LevelAudience(_) => &"levels",
+            domain::escalation::PolicyError::LevelChannels(..) => &"levels.channels",
         };
         AppError::field(field, e)
     })?;

@@ -7,7 +7,7 @@ use entities::{client, order_assignment, supervision_order};
 use rand::{Rng, rngs::StdRng};
 
 use super::{
-    ClientCtx, Rows, RunCtx, appointments, check_ins, local_instant, messages, new_id,
+    ClientCtx, Rows, RunCtx, appointments, check_ins, escalations, local_instant, messages, new_id,
     officers::Staff, people, places::Place,
 };
 
@@ -112,6 +112,7 @@ pub fn client(
     // five months of appointments (two a month).
     let history_weeks = rng.gen_range(4..=14);
     check_ins::plan_with_history(rng, rows, &c, history_weeks);
+    escalations::for_client(rows, &c, staff);
     appointments::schedule(rng, rows, &c, 140);
     if rng.gen_bool(0.05) {
         let at = now - Duration::days(rng.gen_range(1..60));

@@ -77,6 +77,7 @@ pub fn add(rng: &mut StdRng, rows: &mut Rows, m: Message<'_>, now: DateTime<Utc>
         updated_at: created_at.min(now),
         expires_at: m.expires_at,
         worker_id: None,
+        channels: None,
     };
     if past {
         let sent_at = m.due_at + Duration::seconds(rng.gen_range(1..90));

@@ -14,6 +14,7 @@
 mod appointments;
 mod check_ins;
 mod clients;
+mod escalations;
 mod messages;
 mod officers;
 pub mod people;
@@ -158,6 +159,9 @@ pub struct Rows {
     messages: Vec<entities::outbox_message::Model>,
     attempts: Vec<entities::outbox_attempt::Model>,
     reply_notes: Vec<entities::reply_note::Model>,
+    escalations: Vec<entities::escalation::Model>,
+    escalation_events: Vec<entities::escalation_event::Model>,
+    escalation_ack_codes: Vec<entities::escalation_ack_code::Model>,
 }
 
 impl Rows {
@@ -174,6 +178,11 @@ impl Rows {
         sink.put(db, "outbox_messages", self.messages).await?;
         sink.put(db, "outbox_attempts", self.attempts).await?;
         sink.put(db, "reply_notes", self.reply_notes).await?;
+        sink.put(db, "escalations", self.escalations).await?;
+        sink.put(db, "escalation_events", self.escalation_events)
+            .await?;
+        sink.put(db, "escalation_ack_codes", self.escalation_ack_codes)
+            .await?;
         Ok(())
     }
 

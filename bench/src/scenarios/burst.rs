@@ -257,6 +257,7 @@ pub async fn seed(
                 updated_at: Set(now),
                 expires_at: Set(None),
                 worker_id: Set(None),
+                channels: Set(None),
             }
         });
         let rows: Vec<_> = rows.collect();

@@ -7,7 +7,7 @@
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
 
-use crate::access::OfficerRole;
+use crate::{access::OfficerRole, messaging::channel::Channel};
 
 /// Most levels in a chain (case officer, commune, district/province, …).
 pub const MAX_LEVELS: usize = 5;
@@ -23,6 +23,9 @@ pub const MAX_GRACE_MINUTES: u32 = 2 * 24 * 60;
 pub const MAX_MISS_THRESHOLD: u32 = 30;
 /// Longest look-back for counting misses: ninety days.
 pub const MAX_LOOKBACK_DAYS: u32 = 90;
+/// Channels an escalation alert may use. Officer alerts have no registered ZNS template, so
+/// ZNS is not among them.
+pub const ALERT_CHANNELS: [Channel; 2] = [Channel::ZaloOa, Channel::Sms];
 
 /// Who one level alerts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,12 +51,35 @@ pub struct Level {
     pub audience: LevelAudience,
     /// How long to wait for an acknowledgement before moving up, in minutes.
     pub ack_timeout_minutes: u32,
+    /// The channels this level's alerts use, in order (absent in a stored policy: Zalo OA
+    /// then SMS, the officers' usual plan).
+    #[serde(default = "default_channels")]
+    pub channels: Vec<Channel>,
+    /// Send on every channel at once (one message each) instead of falling back in order.
+    #[serde(default)]
+    pub channels_at_once: bool,
+}
+
+/// Zalo OA first, SMS when Zalo cannot deliver: what every officer alert does by default.
+pub fn default_channels() -> Vec<Channel> {
+    vec![Channel::ZaloOa, Channel::Sms]
 }
 
 impl Level {
     /// The wait as a duration.
     pub fn ack_timeout(&self) -> Duration {
         Duration::minutes(i64::from(self.ack_timeout_minutes))
+    }
+
+    /// The messages one officer gets at this level, each as the channels it may use in order:
+    /// one message falling back along the list, or one message per channel when
+    /// [`Self::channels_at_once`].
+    pub fn deliveries(&self) -> Vec<Vec<Channel>> {
+        if self.channels_at_once {
+            self.channels.iter().map(|c| vec![*c]).collect()
+        } else {
+            vec![self.channels.clone()]
+        }
     }
 }
 
@@ -100,6 +126,9 @@ pub enum PolicyError {
         "levels[{0}]: alert the case officers, at least one role or one named officer (at most {MAX_LEVEL_MEMBERS} of each)"
     )]
     LevelAudience(usize),
+    /// A level's channels are empty, repeated, or not usable for officer alerts.
+    #[error("levels[{0}].channels: {1}")]
+    LevelChannels(usize, &'static str),
 }
 
 impl Default for EscalationPolicy {
@@ -110,6 +139,8 @@ impl Default for EscalationPolicy {
         let level = |audience: LevelAudience, minutes| Level {
             audience,
             ack_timeout_minutes: minutes,
+            channels: default_channels(),
+            channels_at_once: false,
         };
         Self {
             misses_to_open: 3,
@@ -160,6 +191,25 @@ fn within(field: &'static str, value: u32, min: u32, max: u32) -> Result<(), Pol
     }
 }
 
+/// A level's channel list: at least one, each once, each one officer alerts can use.
+fn check_channels(channels: &[Channel]) -> Result<(), &'static str> {
+    if channels.is_empty() {
+        return Err("at least one channel");
+    }
+    if channels.len() > ALERT_CHANNELS.len() {
+        return Err("at most one of each channel");
+    }
+    if channels.iter().any(|c| !ALERT_CHANNELS.contains(c)) {
+        return Err("officer alerts go by ZALO_OA or SMS (they have no ZNS template)");
+    }
+    for (i, c) in channels.iter().enumerate() {
+        if channels[..i].contains(c) {
+            return Err("a channel appears twice");
+        }
+    }
+    Ok(())
+}
+
 impl EscalationPolicy {
     /// Checks every bound; the first problem wins.
     pub fn validate(&self) -> Result<(), PolicyError> {
@@ -187,6 +237,7 @@ impl EscalationPolicy {
             if nobody || a.roles.len() > MAX_LEVEL_MEMBERS || a.officers.len() > MAX_LEVEL_MEMBERS {
                 return Err(PolicyError::LevelAudience(i));
             }
+            check_channels(&level.channels).map_err(|why| PolicyError::LevelChannels(i, why))?;
         }
         Ok(())
     }
@@ -287,6 +338,67 @@ mod tests {
             officers: vec![],
         };
         assert_eq!(nobody.validate(), Err(PolicyError::LevelAudience(2)));
+    }
+
+    #[test]
+    fn level_channels_are_bounded_distinct_and_usable_for_officer_alerts() {
+        let base = EscalationPolicy::default();
+        let with = |channels: Vec<Channel>| {
+            let mut p = base.clone();
+            p.levels[1].channels = channels;
+            p.validate()
+        };
+        assert_eq!(with(vec![Channel::Sms]), Ok(()));
+        assert_eq!(with(vec![Channel::Sms, Channel::ZaloOa]), Ok(()));
+        let refused = |channels: Vec<Channel>| match with(channels) {
+            Err(PolicyError::LevelChannels(1, why)) => why,
+            other => panic!("expected a channel error on level 2, got {other:?}"),
+        };
+        assert_eq!(refused(vec![]), "at least one channel");
+        assert_eq!(
+            refused(vec![Channel::Sms, Channel::Sms]),
+            "a channel appears twice"
+        );
+        assert!(refused(vec![Channel::ZaloZns]).contains("no ZNS template"));
+        assert_eq!(
+            refused(vec![Channel::Sms, Channel::ZaloOa, Channel::Sms]),
+            "at most one of each channel"
+        );
+    }
+
+    #[test]
+    fn deliveries_fall_back_in_order_or_go_at_once() {
+        let mut level = EscalationPolicy::default().levels[0].clone();
+        assert_eq!(level.deliveries(), [vec![Channel::ZaloOa, Channel::Sms]]);
+        level.channels = vec![Channel::Sms, Channel::ZaloOa];
+        level.channels_at_once = true;
+        assert_eq!(
+            level.deliveries(),
+            [vec![Channel::Sms], vec![Channel::ZaloOa]]
+        );
+    }
+
+    #[test]
+    fn a_stored_policy_without_channels_reads_as_zalo_then_sms() {
+        let mut json = serde_json::to_value(EscalationPolicy::default()).unwrap();
+        for level in json["levels"].as_array_mut().unwrap() {
+            let level = level.as_object_mut().unwrap();
+            level.remove("channels");
+            level.remove("channelsAtOnce");
+        }
+        let p: EscalationPolicy = serde_json::from_value(json).unwrap();
+        assert_eq!(p, EscalationPolicy::default());
+        let typed: Level = serde_json::from_str(
+            r#"{"audience":{"caseOfficers":true},"ackTimeoutMinutes":60,"channels":["sms"],"channelsAtOnce":true}"#,
+        )
+        .unwrap();
+        assert_eq!(typed.channels, [Channel::Sms]);
+        assert!(
+            serde_json::from_str::<Level>(
+                r#"{"audience":{"caseOfficers":true},"ackTimeoutMinutes":60,"channels":["fax"]}"#
+            )
+            .is_err()
+        );
     }
 
     #[test]

@@ -113,6 +113,32 @@ pub fn channel_plan(profile: &ContactProfile, now: DateTime<Utc>) -> Vec<Channel
     }
 }
 
+/// A message's own channel list (an escalation level chooses its channels), stored as the
+/// channels' names joined by commas (`outbox_messages.channels`).
+pub fn list_to_stored(channels: &[Channel]) -> String {
+    channels
+        .iter()
+        .map(|c| c.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Parses [`list_to_stored`]; a name this build does not know is skipped.
+pub fn list_from_stored(s: &str) -> Vec<Channel> {
+    s.split(',').filter_map(Channel::from_stored).collect()
+}
+
+/// The recipient's `plan` narrowed to the channels a message names, in the message's order:
+/// a channel the recipient cannot receive (no consent, no address, not configured) is left
+/// out, and none is added.
+pub fn pinned_plan(plan: &[Channel], pinned: &[Channel]) -> Vec<Channel> {
+    pinned
+        .iter()
+        .copied()
+        .filter(|c| plan.contains(c))
+        .collect()
+}
+
 /// The channel to try after `failed` failed with `class`, or `None` to stop
 /// falling back. Only failures tied to the channel move on
 /// (RecipientUnreachable, ChannelUnavailable, Permanent); an Ambiguous
@@ -172,6 +198,20 @@ mod tests {
 
     fn unreachable() -> OutcomeClass {
         OutcomeClass::RecipientUnreachable { reason: "x".into() }
+    }
+
+    #[test]
+    fn a_pinned_list_orders_the_plan_and_never_widens_it() {
+        let plan = [Channel::ZaloOa, Channel::ZaloZns, Channel::Sms];
+        assert_eq!(
+            pinned_plan(&plan, &[Channel::Sms, Channel::ZaloOa]),
+            [Channel::Sms, Channel::ZaloOa]
+        );
+        assert_eq!(pinned_plan(&[Channel::Sms], &[Channel::ZaloOa]), []);
+        let stored = list_to_stored(&[Channel::Sms, Channel::ZaloOa]);
+        assert_eq!(stored, "sms,zalo_oa");
+        assert_eq!(list_from_stored(&stored), [Channel::Sms, Channel::ZaloOa]);
+        assert_eq!(list_from_stored("fax,sms"), [Channel::Sms]);
     }
 
     #[test]

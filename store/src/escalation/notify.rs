@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use domain::{
     escalation::digest,
     messaging::{
+        channel::Channel,
         local_time::format_local,
         templates::{TemplateKey, Vars},
     },
@@ -50,6 +51,8 @@ pub struct PendingAlert {
     pub vars: Vars,
     /// Passes quiet hours.
     pub urgent: bool,
+    /// The level's messages, each as its channels in order (`Level::deliveries`).
+    pub deliveries: Vec<Vec<Channel>>,
 }
 
 /// The values an escalation's alerts share: client's name, commune, what was missed and when,
@@ -129,11 +132,11 @@ pub async fn flush(
         match digest::plan(alerts) {
             digest::Delivery::Single(alerts) => {
                 for a in alerts {
-                    added += usize::from(single(db, ctx, a, now).await?);
+                    added += single(db, ctx, a, now).await?;
                 }
             }
             digest::Delivery::Digest(alerts) => {
-                added += usize::from(digest_message(db, officer_id, alerts, now).await?);
+                added += digest_message(db, officer_id, alerts, now).await?;
             }
         }
     }
@@ -145,7 +148,7 @@ async fn single(
     ctx: &PlanningContext,
     a: PendingAlert,
     now: DateTime<Utc>,
-) -> Result<bool, DbErr> {
+) -> Result<usize, DbErr> {
     let e = &a.escalation;
     let (template, kind, vars) = match a.kind {
         AlertKind::Reached => {
@@ -166,23 +169,38 @@ async fn single(
         }
         AlertKind::MovedUp => (TemplateKey::OfficerEscalationRaised, "moved_up", a.vars),
     };
-    outbox::enqueue(
-        db,
-        NewMessage {
-            dedupe_key: DedupeKey::escalation_alert(e.id, kind, e.level, a.officer_id),
-            recipient: Recipient::Officer(a.officer_id),
-            commune_code: e.commune_code.clone(),
-            template,
-            vars,
-            due_at: now,
-            expires_at: None,
-            urgent: a.urgent,
-            source_type: "escalation",
-            source_id: Some(e.id),
-        },
-        now,
-    )
-    .await
+    let message = NewMessage {
+        dedupe_key: DedupeKey::escalation_alert(e.id, kind, e.level, a.officer_id),
+        recipient: Recipient::Officer(a.officer_id),
+        commune_code: e.commune_code.clone(),
+        template,
+        vars,
+        due_at: now,
+        expires_at: None,
+        urgent: a.urgent,
+        source_type: "escalation",
+        source_id: Some(e.id),
+    };
+    enqueue_deliveries(db, message, &a.deliveries, now).await
+}
+
+/// Adds `message` once per delivery of its level: one message falling back along the level's
+/// channels, or a copy per channel (its key names the channel) when they go at once.
+async fn enqueue_deliveries(
+    db: &impl ConnectionTrait,
+    message: NewMessage,
+    deliveries: &[Vec<Channel>],
+    now: DateTime<Utc>,
+) -> Result<usize, DbErr> {
+    let mut added = 0;
+    for channels in deliveries {
+        let mut copy = message.clone();
+        if let (true, [only]) = (deliveries.len() > 1, channels.as_slice()) {
+            copy.dedupe_key = copy.dedupe_key.on_channel(*only);
+        }
+        added += usize::from(outbox::enqueue_on(db, copy, Some(channels), now).await?);
+    }
+    Ok(added)
 }
 
 async fn digest_message(
@@ -190,7 +208,7 @@ async fn digest_message(
     officer_id: Uuid,
     alerts: Vec<PendingAlert>,
     now: DateTime<Utc>,
-) -> Result<bool, DbErr> {
+) -> Result<usize, DbErr> {
     let mut items: Vec<String> = alerts
         .iter()
         .take(DIGEST_ITEMS)
@@ -212,24 +230,26 @@ async fn digest_message(
         fingerprint.update(a.escalation.level.to_be_bytes());
     }
     let first = &alerts[0].escalation;
-    outbox::enqueue(
-        db,
-        NewMessage {
-            dedupe_key: DedupeKey::escalation_digest(
-                officer_id,
-                &hex::encode(fingerprint.finalize())[..32],
-            ),
-            recipient: Recipient::Officer(officer_id),
-            commune_code: first.commune_code.clone(),
-            template: TemplateKey::OfficerEscalationDigest,
-            vars: Vars::new().with("cases", items.join("; ")),
-            due_at: now,
-            expires_at: None,
-            urgent: alerts.iter().any(|a| a.urgent),
-            source_type: "escalation_digest",
-            source_id: Some(first.id),
-        },
-        now,
-    )
-    .await
+    // A digest mixing levels goes the way of its highest level.
+    let deliveries = alerts
+        .iter()
+        .max_by_key(|a| a.escalation.level)
+        .map(|a| a.deliveries.clone())
+        .unwrap_or_default();
+    let message = NewMessage {
+        dedupe_key: DedupeKey::escalation_digest(
+            officer_id,
+            &hex::encode(fingerprint.finalize())[..32],
+        ),
+        recipient: Recipient::Officer(officer_id),
+        commune_code: first.commune_code.clone(),
+        template: TemplateKey::OfficerEscalationDigest,
+        vars: Vars::new().with("cases", items.join("; ")),
+        due_at: now,
+        expires_at: None,
+        urgent: alerts.iter().any(|a| a.urgent),
+        source_type: "escalation_digest",
+        source_id: Some(first.id),
+    };
+    enqueue_deliveries(db, message, &deliveries, now).await
 }

@@ -131,7 +131,9 @@ async fn review_misses(
     if candidates.is_empty() {
         return Ok(Vec::new());
     }
+    // By the history's unique cause (source type, source, kind), so it is an index lookup.
     let recorded: std::collections::HashSet<Uuid> = escalation_event::Entity::find()
+        .filter(escalation_event::Column::SourceType.eq("check_in_occurrence"))
         .filter(escalation_event::Column::Kind.eq(EventKind::Missed.as_str()))
         .filter(escalation_event::Column::SourceId.is_in(candidates.iter().map(|o| o.id)))
         .all(db)
@@ -389,6 +391,7 @@ async fn reach_level(
             kind,
             vars: vars.clone(),
             urgent: policy.urgent,
+            deliveries: level.deliveries(),
         })
         .collect())
 }
@@ -399,8 +402,11 @@ async fn climb(
     now: DateTime<Utc>,
     report: &mut SweepReport,
 ) -> Result<Vec<PendingAlert>, DbErr> {
+    // Top-level escalations already reported wait for an officer and never move again: left
+    // out, so they cannot fill every tick's batch and starve the ones that must climb.
     let open = escalation::Entity::find()
         .filter(escalation::Column::Status.eq(EscalationStatus::Open.as_str()))
+        .filter(escalation::Column::TopReportedAt.is_null())
         .order_by_asc(escalation::Column::LevelSince)
         .limit(PER_TICK)
         .all(db)

@@ -18,6 +18,8 @@ db_tests_with!(one_miss_opens =>
     an_officer_acknowledges_by_the_signed_link,
     a_zalo_reply_with_the_code_acknowledges_and_a_leaked_code_does_not,
     the_policy_is_bounded_and_only_chiefs_and_administrators_set_it,
+    each_level_chooses_its_channels_and_bad_lists_are_refused_by_field,
+    the_queue_shows_client_owner_and_last_events,
 );
 
 fn one_miss_opens(settings: &mut api::settings::Settings) {
@@ -332,4 +334,133 @@ async fn the_policy_is_bounded_and_only_chiefs_and_administrators_set_it(app: Te
         data["escalationPolicy"]["levels"][0]["ackTimeoutMinutes"],
         30
     );
+}
+
+const CHANNELS_POLICY: &str = "mutation($input: SetEscalationPolicyInput!) { setEscalationPolicy(input: $input) { levels { channels channelsAtOnce } } }";
+
+/// [`policy_input`] with level 2's channels (and `channelsAtOnce`) given.
+fn with_level_two_channels(channels: Value, at_once: bool) -> Value {
+    let mut input = policy_input(30);
+    input["input"]["levels"][1]["channels"] = channels;
+    input["input"]["levels"][1]["channelsAtOnce"] = json!(at_once);
+    input
+}
+
+async fn each_level_chooses_its_channels_and_bad_lists_are_refused_by_field(app: TestApp) {
+    let w = app.world().await;
+    // The deployment default, and a level given without channels: Zalo OA, then SMS.
+    let data = app
+        .ok(
+            &w.officer_a_token,
+            "query($c: String!) { escalationPolicy(communeCode: $c) { levels { channels channelsAtOnce } } }",
+            json!({ "c": COMMUNE_A }),
+        )
+        .await;
+    for level in data["escalationPolicy"]["levels"].as_array().unwrap() {
+        assert_eq!(level["channels"], json!(["ZALO_OA", "SMS"]));
+        assert_eq!(level["channelsAtOnce"], false);
+    }
+    for (channels, why) in [
+        (json!([]), "at least one channel"),
+        (json!(["SMS", "SMS"]), "twice"),
+        (json!(["ZALO_ZNS"]), "no ZNS template"),
+        (json!(["SMS", "ZALO_OA", "SMS"]), "at most one of each"),
+    ] {
+        let body = app
+            .graphql(
+                Some(&app.admin_token),
+                CHANNELS_POLICY,
+                with_level_two_channels(channels.clone(), false),
+            )
+            .await;
+        let error = &body["errors"][0];
+        assert_eq!(error["extensions"]["code"], "BAD_USER_INPUT", "{body:#}");
+        assert_eq!(error["extensions"]["field"], "levels.channels", "{body:#}");
+        let message = error["message"].as_str().unwrap();
+        assert!(
+            message.contains("levels[1]") && message.contains(why),
+            "{message}"
+        );
+    }
+    // An unknown channel never reaches the service: the enum refuses it, naming the field.
+    let body = app
+        .graphql(
+            Some(&app.admin_token),
+            CHANNELS_POLICY,
+            with_level_two_channels(json!(["FAX"]), false),
+        )
+        .await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    assert_eq!(app.count("escalation_policies").await, 0, "nothing written");
+
+    let data = app
+        .ok(
+            &app.admin_token,
+            CHANNELS_POLICY,
+            with_level_two_channels(json!(["SMS", "ZALO_OA"]), true),
+        )
+        .await;
+    let levels = &data["setEscalationPolicy"]["levels"];
+    assert_eq!(
+        levels[0]["channels"],
+        json!(["ZALO_OA", "SMS"]),
+        "level 1 left to the default"
+    );
+    assert_eq!(levels[1]["channels"], json!(["SMS", "ZALO_OA"]));
+    assert_eq!(levels[1]["channelsAtOnce"], true);
+    // Stored with the commune's policy: the sweep reads the same levels.
+    let stored = store::escalation::policy::policy_for(
+        &app.db,
+        &app.planning.escalation_defaults,
+        COMMUNE_A,
+    )
+    .await
+    .unwrap();
+    use domain::messaging::channel::Channel;
+    assert_eq!(stored.levels[1].channels, [Channel::Sms, Channel::ZaloOa]);
+    assert!(stored.levels[1].channels_at_once);
+}
+
+async fn the_queue_shows_client_owner_and_last_events(app: TestApp) {
+    let (w, e) = escalated(&app).await;
+    let id = api::graphql::ids::encode("Escalation", e.id);
+    let q = "query($f: EscalationFilter, $n: Int) { escalations(filter: $f) { edges { node {
+        client { fullName } owner { fullName } events(last: $n) { kind } } } } }";
+    let node = |data: Value| data["escalations"]["edges"][0]["node"].clone();
+    let open = node(
+        app.ok(&w.officer_a_token, q, json!({ "f": { "status": "OPEN" } }))
+            .await,
+    );
+    assert_eq!(open["client"]["fullName"], "Nguyễn Văn An 1");
+    assert!(open["owner"].is_null(), "nobody owns it yet");
+    let kinds: Vec<&str> = open["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["opened", "missed"]);
+    app.ok(&w.officer_a_token, ACK, json!({ "id": id })).await;
+    let taken = node(
+        app.ok(
+            &w.officer_a_token,
+            q,
+            json!({ "f": { "status": "ACKNOWLEDGED" }, "n": 1 }),
+        )
+        .await,
+    );
+    assert!(taken["owner"]["fullName"].is_string(), "{taken}");
+    assert_eq!(
+        taken["events"],
+        json!([{ "kind": "acknowledged" }]),
+        "the last one only"
+    );
+    let body = app
+        .graphql(Some(&w.officer_a_token), q, json!({ "n": 0 }))
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{body}"
+    );
+    assert_eq!(body["errors"][0]["extensions"]["field"], "last", "{body}");
 }

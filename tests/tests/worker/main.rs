@@ -8,6 +8,7 @@ mod channels;
 mod concurrency;
 mod consent;
 mod escalation;
+mod escalation_channels;
 mod escalation_feed;
 mod failures;
 mod heartbeat;
