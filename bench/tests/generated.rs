@@ -306,6 +306,7 @@ async fn commune_reads_use_indexes_at_province_scale() {
     )
     .await;
     graphql(&url, officer, MESSAGES, json!({})).await;
+    let support = support_reads::issue(&url, &db, &database.url, &summary, now, &seen).await;
     stop.cancel();
 
     let statements: Vec<Statement> = seen.lock().unwrap().clone();
@@ -334,6 +335,7 @@ async fn commune_reads_use_indexes_at_province_scale() {
             }
         }
     }
+    scans.extend(support_reads::check(&db, &support).await);
     assert!(explained >= 10, "only {explained} reads seen");
     assert!(
         scans.is_empty(),
@@ -344,4 +346,176 @@ async fn commune_reads_use_indexes_at_province_scale() {
         "{explained} statements explained, none reads a big table whole ({:.1} s)",
         started.elapsed().as_secs_f64()
     );
+}
+
+/// Placements and loans (issue #12) at province scale: the statements of the placement and
+/// loan lists (by commune, by client, by status), the client's support summary, the
+/// eligibility list export and the worker's instalment reminder and overdue scans. Their
+/// tables are small at province scale, so the planner would rightly read them whole; these
+/// statements are explained with sequential scans disabled, so a whole read left in the plan
+/// means no index serves the statement.
+mod support_reads {
+    use super::*;
+
+    /// Tables of issue #12 whose whole reads are defects at national scale.
+    const TABLES: [&str; 9] = [
+        "placements",
+        "loan_applications",
+        "loan_instalments",
+        "loan_repayments",
+        "eligibility_lists",
+        "eligibility_list_entries",
+        "training_programmes",
+        "employers",
+        "job_openings",
+    ];
+
+    const PLACEMENTS: &str = "query($c: String, $s: PlacementStatus, $id: ID) {
+        placements(first: 50, filter: { communeCode: $c, status: $s, clientId: $id }) {
+        totalCount edges { node { id kind status wageVnd client { fullName } } } } }";
+
+    const LOANS: &str = "query($c: String, $s: LoanStatus, $id: ID) {
+        loanApplications(first: 50, filter: { communeCode: $c, status: $s, clientId: $id }) {
+        totalCount edges { node { id status outstandingVnd instalments { dueOn paidVnd }
+        programme { code maxAmountVnd annualRateBp } client { fullName } } } } }";
+
+    const SUMMARY: &str = "query($id: ID!) { clientSupportSummary(clientId: $id) {
+        employed outstandingLoanVnd openLoans currentPlacement { status } } }";
+
+    const LISTS: &str =
+        "query($c: String!) { eligibilityLists(first: 20, filter: { communeCode: $c }) {
+        edges { node { id status entries { note client { fullName } } csv } } } }";
+
+    /// Issues the reads through the API (and the worker's scans on their own connection);
+    /// returns the statements to explain.
+    pub async fn issue(
+        url: &str,
+        db: &DatabaseConnection,
+        database_url: &str,
+        summary: &generate::Summary,
+        now: DateTime<Utc>,
+        seen: &Arc<Mutex<Vec<Statement>>>,
+    ) -> Vec<Statement> {
+        use entities::{loan_application, placement};
+        use sea_orm::{ColumnTrait, QueryFilter};
+        let from = seen.lock().unwrap().len();
+        let (officer, admin) = (&summary.officer_token, &summary.admin_token);
+        let borrower = loan_application::Entity::find()
+            .filter(loan_application::Column::CommuneCode.eq("00004"))
+            .one(db)
+            .await
+            .unwrap()
+            .expect("a loan in commune 00004")
+            .client_id;
+        let trainee = placement::Entity::find()
+            .filter(placement::Column::CommuneCode.eq("00004"))
+            .one(db)
+            .await
+            .unwrap()
+            .expect("a placement in commune 00004")
+            .client_id;
+        let id = |u| api::graphql::ids::encode("Client", u).to_string();
+        for s in [None, Some("ENROLLED"), Some("EMPLOYED")] {
+            graphql(url, officer, PLACEMENTS, json!({ "c": "00004", "s": s })).await;
+        }
+        graphql(url, admin, PLACEMENTS, json!({ "id": id(trainee) })).await;
+        for s in [None, Some("OVERDUE"), Some("REPAYING")] {
+            graphql(url, officer, LOANS, json!({ "c": "00004", "s": s })).await;
+        }
+        graphql(url, admin, LOANS, json!({ "id": id(borrower) })).await;
+        graphql(url, officer, SUMMARY, json!({ "id": id(borrower) })).await;
+        graphql(url, officer, LISTS, json!({ "c": "00004" })).await;
+        let mut statements: Vec<Statement> = seen.lock().unwrap()[from..].to_vec();
+
+        // The worker's scans, as the worker's planner runs them.
+        let scans = Arc::new(Mutex::new(Vec::new()));
+        let mut worker_db = store::db::connect(database_url, 2).await.unwrap();
+        let sink = scans.clone();
+        worker_db
+            .set_metric_callback(move |info| sink.lock().unwrap().push(info.statement.clone()));
+        store::loans::remind_due_instalments(&worker_db, now)
+            .await
+            .unwrap();
+        store::loans::mark_overdue(&worker_db, now).await.unwrap();
+        statements.extend(scans.lock().unwrap().iter().cloned());
+        statements.retain(|s| s.sql.trim_start().starts_with("SELECT"));
+        assert!(
+            statements.len() >= 12,
+            "only {} reads seen",
+            statements.len()
+        );
+        statements
+    }
+
+    /// A node of `plan` that reads all of `table`: a sequential scan, or an index scan of it
+    /// with no index condition.
+    fn whole_read(plan: &[String], table: &str) -> Option<String> {
+        let on = format!(" on {table} ");
+        for (i, line) in plan.iter().enumerate() {
+            if line.contains(&format!("Seq Scan on {table} ")) {
+                return Some("sequential scan".to_owned());
+            }
+            if !(line.contains("Index Scan using ") || line.contains("Index Only Scan using "))
+                || !line.contains(&on)
+            {
+                continue;
+            }
+            let conditioned = plan[i + 1..]
+                .iter()
+                .take_while(|l| !l.contains("->"))
+                .any(|l| l.contains("Index Cond"));
+            if !conditioned {
+                return Some(format!("index read whole: {}", line.trim()));
+            }
+        }
+        None
+    }
+
+    /// Explains each statement with sequential scans disabled; returns the whole reads.
+    /// With `SUPPORT_EXPLAIN_OUT` set, also writes each statement (values inlined) and its
+    /// `EXPLAIN (ANALYZE, BUFFERS)` under the normal planner settings to that file.
+    pub async fn check(db: &DatabaseConnection, statements: &[Statement]) -> Vec<String> {
+        use sea_orm::TransactionTrait;
+        let mut found = Vec::new();
+        let mut report = String::new();
+        for s in statements {
+            let explain = |prefix: &str| Statement {
+                sql: format!("{prefix} {}", s.sql),
+                values: s.values.clone(),
+                db_backend: DbBackend::Postgres,
+            };
+            let txn = db.begin().await.unwrap();
+            txn.execute_unprepared("SET LOCAL enable_seqscan = off")
+                .await
+                .unwrap();
+            let plan: Vec<String> = txn
+                .query_all_raw(explain("EXPLAIN"))
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| r.try_get_by_index::<String>(0).unwrap())
+                .collect();
+            txn.rollback().await.unwrap();
+            for table in TABLES.iter().chain(BIG_TABLES.iter()) {
+                if let Some(why) = whole_read(&plan, table) {
+                    found.push(format!("{table} ({why}): {}\n{}", s.sql, plan.join("\n")));
+                }
+            }
+            if std::env::var_os("SUPPORT_EXPLAIN_OUT").is_some() {
+                let analyzed: Vec<String> = db
+                    .query_all_raw(explain("EXPLAIN (ANALYZE, BUFFERS)"))
+                    .await
+                    .unwrap()
+                    .iter()
+                    .map(|r| r.try_get_by_index::<String>(0).unwrap())
+                    .collect();
+                report.push_str(&format!("-- {s}\n{}\n\n", analyzed.join("\n")));
+            }
+        }
+        if let Some(path) = std::env::var_os("SUPPORT_EXPLAIN_OUT") {
+            std::fs::write(path, report).unwrap();
+        }
+        eprintln!("{} placement and loan reads explained", statements.len());
+        found
+    }
 }
