@@ -275,19 +275,6 @@ pub async fn get(
         .await?)
 }
 
-/// The people on a list, in the order they were added.
-pub async fn people(
-    db: &impl ConnectionTrait,
-    list_id: Uuid,
-) -> AppResult<Vec<(eligibility_list_entry::Model, client::Model)>> {
-    let entries = eligibility_list_entry::Entity::find()
-        .filter(eligibility_list_entry::Column::ListId.eq(list_id))
-        .order_by_asc(eligibility_list_entry::Column::Id)
-        .all(db)
-        .await?;
-    with_clients(db, entries).await
-}
-
 /// The people on every list of `ids` in the caller's scope, each list in the order its
 /// entries were added: two statements for a page of lists, whatever its size.
 pub async fn people_by_list_ids(

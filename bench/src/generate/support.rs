@@ -174,7 +174,7 @@ pub fn commune(seed: u64, rows: &mut SupportRows, run: &SupportRun, c: &Commune<
     loans(rng, rows, run, c, &trainees);
 }
 
-/// 1–3 providers with 1–3 programmes each; returns (id, starts_on, ends_on, cost) per programme.
+/// 1–3 providers with 1–3 programmes each; returns what placements need of each programme.
 fn training(rng: &mut StdRng, rows: &mut SupportRows, c: &Commune<'_>) -> Vec<ProgrammeRef> {
     let mut out = Vec::new();
     for _ in 0..rng.gen_range(1..=3) {
