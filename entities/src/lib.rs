@@ -33,6 +33,7 @@ pub mod legal_regime_rule;
 pub mod loan_application;
 pub mod loan_instalment;
 pub mod loan_programme;
+pub mod loan_programme_terms;
 pub mod loan_repayment;
 pub mod officer;
 pub mod order_assignment;

@@ -27,6 +27,7 @@ pub struct Model {
     pub disbursed_on: Option<Date>,
     pub frequency: Option<String>,
     pub annual_rate_bp: Option<i32>,
+    pub overdue_rate_percent: Option<i32>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

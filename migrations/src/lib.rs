@@ -20,6 +20,7 @@ mod m20261202_000021_outbox_commune_index;
 mod m20261202_000030_escalations;
 mod m20261202_000040_training_and_jobs;
 mod m20261202_000041_loans;
+mod m20261202_000042_loan_programme_terms;
 mod m20261202_000050_message_channels;
 mod m20261202_000051_escalation_indexes;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000030_escalations::Migration),
             Box::new(m20261202_000040_training_and_jobs::Migration),
             Box::new(m20261202_000041_loans::Migration),
+            Box::new(m20261202_000042_loan_programme_terms::Migration),
             Box::new(m20261202_000050_message_channels::Migration),
             Box::new(m20261202_000051_escalation_indexes::Migration),
         ]

@@ -1,12 +1,13 @@
 //! Eligibility lists for loans: compiled, certified, sent to the bank, exported as CSV.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
-use entities::eligibility_list;
+use entities::{client, eligibility_list, eligibility_list_entry};
 
 use super::{
     clients::{Client, client_field},
     date::Date,
     env, ids,
+    loaders::{PeopleOfEligibilityList, loader},
     loans::optional_id,
     pagination::{CountedConnection, connection, uuid_page},
 };
@@ -45,6 +46,19 @@ impl EligibilityListEntry {
 /// A commune's list of people eligible for a loan programme.
 pub struct EligibilityList(pub eligibility_list::Model);
 
+impl EligibilityList {
+    /// The entries with their clients, batched with every other list of the page.
+    async fn people(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<(eligibility_list_entry::Model, client::Model)>> {
+        Ok(loader(ctx)
+            .load_one(PeopleOfEligibilityList(self.0.id))
+            .await?
+            .unwrap_or_default())
+    }
+}
+
 #[Object]
 impl EligibilityList {
     /// Opaque id.
@@ -81,8 +95,8 @@ impl EligibilityList {
     }
     /// The people on it.
     async fn entries(&self, ctx: &Context<'_>) -> Result<Vec<EligibilityListEntry>> {
-        let (db, _) = env(ctx);
-        Ok(eligibility_lists::people(db, self.0.id)
+        Ok(self
+            .people(ctx)
             .await?
             .into_iter()
             .map(|(e, _)| EligibilityListEntry {
@@ -94,8 +108,8 @@ impl EligibilityList {
     /// The list as CSV for the bank (UTF-8, header row). The national ID column is filled
     /// only for callers with `clients:sensitive_read`; each such read is audited.
     async fn csv(&self, ctx: &Context<'_>) -> Result<String> {
-        let (db, rc) = env(ctx);
-        Ok(eligibility_lists::export_csv(db, rc, &self.0).await?)
+        let (_, rc) = env(ctx);
+        Ok(eligibility_lists::export_csv(rc, self.people(ctx).await?)?)
     }
 }
 

@@ -344,3 +344,64 @@ impl Loader<EventsOfEscalation> for RegistryLoader {
         Ok(group(rows, |r| EventsOfEscalation(r.escalation_id)))
     }
 }
+
+key!(LoanProgrammeKey, Uuid, "A loan programme by id.");
+
+impl Loader<LoanProgrammeKey> for RegistryLoader {
+    type Value = entities::loan_programme::Model;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[LoanProgrammeKey]) -> LoadResult<LoanProgrammeKey, Self::Value> {
+        let ids = unwrap_keys(keys, |k| k.0);
+        let rows = crate::support::loan_programmes::by_ids(&self.db, &self.rc, &ids)
+            .await
+            .map_err(gql)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (LoanProgrammeKey(r.id), r))
+            .collect())
+    }
+}
+
+key!(
+    PeopleOfEligibilityList,
+    Uuid,
+    "The entries of an eligibility list, each with its client."
+);
+
+impl Loader<PeopleOfEligibilityList> for RegistryLoader {
+    type Value = Vec<(
+        entities::eligibility_list_entry::Model,
+        entities::client::Model,
+    )>;
+    type Error = async_graphql::Error;
+    async fn load(
+        &self,
+        keys: &[PeopleOfEligibilityList],
+    ) -> LoadResult<PeopleOfEligibilityList, Self::Value> {
+        let ids = unwrap_keys(keys, |k| k.0);
+        let rows = crate::support::eligibility_lists::people_by_list_ids(&self.db, &self.rc, &ids)
+            .await
+            .map_err(gql)?;
+        Ok(group(rows, |(e, _)| PeopleOfEligibilityList(e.list_id)))
+    }
+}
+
+key!(
+    TermsOfProgramme,
+    Uuid,
+    "The recorded changes of a loan programme's terms."
+);
+
+impl Loader<TermsOfProgramme> for RegistryLoader {
+    type Value = Vec<entities::loan_programme_terms::Model>;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[TermsOfProgramme]) -> LoadResult<TermsOfProgramme, Self::Value> {
+        let ids = unwrap_keys(keys, |k| k.0);
+        let rows = crate::support::loan_programmes::term_changes_by_programme_ids(
+            &self.db, &self.rc, &ids,
+        )
+        .await
+        .map_err(gql)?;
+        Ok(group(rows, |r| TermsOfProgramme(r.programme_id)))
+    }
+}

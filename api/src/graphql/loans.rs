@@ -3,13 +3,15 @@
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
-use entities::{loan_application, loan_instalment, loan_programme, loan_repayment};
+use entities::{
+    loan_application, loan_instalment, loan_programme, loan_programme_terms, loan_repayment,
+};
 
 use super::{
     clients::{Client, client_field},
     date::Date,
     env, ids,
-    loaders::{InstalmentsOfLoan, loader},
+    loaders::{InstalmentsOfLoan, LoanProgrammeKey, TermsOfProgramme, loader},
     pagination::{CountedConnection, connection, uuid_page},
     vnd::Vnd,
 };
@@ -66,6 +68,27 @@ pub enum RepaymentFrequency {
 /// A loan programme: lender, cap, rate, term and eligibility rules.
 pub struct LoanProgramme(pub loan_programme::Model);
 
+impl LoanProgramme {
+    /// The terms in force today (after any recorded change), batched for a page.
+    async fn today(&self, ctx: &Context<'_>) -> Result<domain::loan::LoanProgramme> {
+        let (_, rc) = env(ctx);
+        let changes = self.changes(ctx).await?;
+        let today = domain::time::local_date(rc.now);
+        Ok(loan_programmes::rules_with(&self.0, &changes, today)?)
+    }
+
+    async fn changes(&self, ctx: &Context<'_>) -> Result<Vec<loan_programme_terms::Model>> {
+        Ok(loader(ctx)
+            .load_one(TermsOfProgramme(self.0.id))
+            .await?
+            .unwrap_or_default())
+    }
+}
+
+fn small(n: u32) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
 #[Object]
 impl LoanProgramme {
     /// Opaque id.
@@ -88,21 +111,31 @@ impl LoanProgramme {
     async fn borrower(&self) -> Option<Borrower> {
         domain::loan::Borrower::from_stored(&self.0.borrower).map(Into::into)
     }
-    /// Largest amount per loan.
-    async fn max_amount_vnd(&self) -> Vnd {
-        Vnd(self.0.max_amount_vnd)
+    /// Largest amount per loan, for applications submitted today.
+    async fn max_amount_vnd(&self, ctx: &Context<'_>) -> Result<Vnd> {
+        Ok(Vnd(self.today(ctx).await?.max_amount.get()))
     }
-    /// Longest term.
-    async fn max_term_months(&self) -> i32 {
-        self.0.max_term_months
+    /// Longest term, for applications submitted today.
+    async fn max_term_months(&self, ctx: &Context<'_>) -> Result<i32> {
+        Ok(small(self.today(ctx).await?.max_term_months))
     }
-    /// Yearly interest in basis points (660 = 6.60% a year).
-    async fn annual_rate_bp(&self) -> i32 {
-        self.0.annual_rate_bp
+    /// Yearly interest in basis points (660 = 6.60% a year), for applications submitted today.
+    async fn annual_rate_bp(&self, ctx: &Context<'_>) -> Result<i32> {
+        Ok(small(self.today(ctx).await?.annual_rate_bp))
     }
-    /// Overdue interest as a percentage of the normal rate.
-    async fn overdue_rate_percent(&self) -> i32 {
-        self.0.overdue_rate_percent
+    /// Overdue interest as a percentage of the normal rate, for applications submitted today.
+    async fn overdue_rate_percent(&self, ctx: &Context<'_>) -> Result<i32> {
+        Ok(small(self.today(ctx).await?.overdue_rate_percent))
+    }
+    /// Recorded changes of cap, term or rates, oldest first; each applies to applications
+    /// submitted on or after its day.
+    async fn term_changes(&self, ctx: &Context<'_>) -> Result<Vec<LoanProgrammeTermsChange>> {
+        Ok(self
+            .changes(ctx)
+            .await?
+            .into_iter()
+            .map(LoanProgrammeTermsChange::from)
+            .collect())
     }
     /// Whether the borrower must be on a certified commune eligibility list.
     async fn requires_certified_list(&self) -> bool {
@@ -127,6 +160,39 @@ impl LoanProgramme {
     /// Last day, when closed.
     async fn effective_to(&self) -> Option<Date> {
         self.0.effective_to.map(Into::into)
+    }
+}
+
+/// A change of a programme's terms from a day on.
+#[derive(SimpleObject)]
+pub struct LoanProgrammeTermsChange {
+    /// First day of submission the terms apply to.
+    pub effective_from: Date,
+    /// Largest amount per loan.
+    pub max_amount_vnd: Vnd,
+    /// Longest term.
+    pub max_term_months: i32,
+    /// Yearly interest in basis points.
+    pub annual_rate_bp: i32,
+    /// Overdue interest as a percentage of the normal rate.
+    pub overdue_rate_percent: i32,
+    /// Why (the decision that changed them).
+    pub reason: String,
+    /// When recorded.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<loan_programme_terms::Model> for LoanProgrammeTermsChange {
+    fn from(m: loan_programme_terms::Model) -> Self {
+        Self {
+            effective_from: m.effective_from.into(),
+            max_amount_vnd: Vnd(m.max_amount_vnd),
+            max_term_months: m.max_term_months,
+            annual_rate_bp: m.annual_rate_bp,
+            overdue_rate_percent: m.overdue_rate_percent,
+            reason: m.reason,
+            created_at: m.created_at,
+        }
     }
 }
 
@@ -272,9 +338,14 @@ impl LoanApplication {
             .and_then(domain::loan::RepaymentFrequency::from_stored)
             .map(Into::into)
     }
-    /// Yearly rate in basis points, fixed at disbursement.
+    /// Yearly rate in basis points, fixed at approval (the terms in force on the day of
+    /// submission); later changes of the programme do not reach it.
     async fn annual_rate_bp(&self) -> Option<i32> {
         self.0.annual_rate_bp
+    }
+    /// Overdue interest as a percentage of the rate, fixed at approval.
+    async fn overdue_rate_percent(&self) -> Option<i32> {
+        self.0.overdue_rate_percent
     }
     /// The client; null if outside the caller's scope.
     async fn client(&self, ctx: &Context<'_>) -> Result<Option<Client>> {
@@ -282,8 +353,8 @@ impl LoanApplication {
     }
     /// The programme.
     async fn programme(&self, ctx: &Context<'_>) -> Result<Option<LoanProgramme>> {
-        let (db, rc) = env(ctx);
-        Ok(loan_programmes::get(db, rc, self.0.programme_id)
+        Ok(loader(ctx)
+            .load_one(LoanProgrammeKey(self.0.programme_id))
             .await?
             .map(LoanProgramme))
     }
@@ -460,6 +531,35 @@ pub struct RecordLoanRepaymentInput {
     pub note: Option<String>,
 }
 
+/// Input of `changeLoanProgrammeTerms`: what is left out stays as in force on `effectiveFrom`.
+#[derive(InputObject)]
+pub struct ChangeLoanProgrammeTermsInput {
+    /// The programme.
+    pub programme_id: ID,
+    /// First day of submission the new terms apply to: today or later, within the
+    /// programme's period, and no other change on the same day.
+    pub effective_from: Date,
+    /// New cap, in whole đồng.
+    pub max_amount_vnd: Option<Vnd>,
+    /// New longest term, in months.
+    pub max_term_months: Option<i32>,
+    /// New yearly rate in basis points (0–5000).
+    pub annual_rate_bp: Option<i32>,
+    /// New overdue rate, percent of the normal rate (100–150).
+    pub overdue_rate_percent: Option<i32>,
+    /// Why: the decision or circular that changed the terms.
+    pub reason: String,
+}
+
+/// Payload of `changeLoanProgrammeTerms`.
+#[derive(SimpleObject)]
+pub struct LoanProgrammeTermsPayload {
+    /// The programme (its terms shown as in force today).
+    pub programme: LoanProgramme,
+    /// The recorded change.
+    pub change: LoanProgrammeTermsChange,
+}
+
 /// Payload carrying an application.
 #[derive(SimpleObject)]
 pub struct LoanApplicationPayload {
@@ -482,6 +582,30 @@ pub struct LoansMutation;
 
 #[Object]
 impl LoansMutation {
+    /// Changes a programme's cap, term or rates from a day on (national administrators).
+    /// Applications submitted from that day get the new terms; approved ones keep theirs.
+    async fn change_loan_programme_terms(
+        &self,
+        ctx: &Context<'_>,
+        input: ChangeLoanProgrammeTermsInput,
+    ) -> Result<LoanProgrammeTermsPayload> {
+        let (db, rc) = env(ctx);
+        let new = loan_programmes::NewTerms {
+            programme_id: ids::decode("LoanProgramme", "programmeId", &input.programme_id)?,
+            effective_from: input.effective_from.into(),
+            max_amount_vnd: input.max_amount_vnd.map(|v| v.0),
+            max_term_months: input.max_term_months,
+            annual_rate_bp: input.annual_rate_bp,
+            overdue_rate_percent: input.overdue_rate_percent,
+            reason: input.reason,
+        };
+        let (programme, change) = loan_programmes::change_terms(db, rc, new).await?;
+        Ok(LoanProgrammeTermsPayload {
+            programme: LoanProgramme(programme),
+            change: change.into(),
+        })
+    }
+
     /// Creates a draft application; the programme's cap and term are enforced.
     async fn create_loan_application(
         &self,

@@ -13,7 +13,7 @@ use domain::{
 use entities::{client, eligibility_list, eligibility_list_entry};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
 };
 use uuid::Uuid;
 
@@ -275,24 +275,48 @@ pub async fn get(
         .await?)
 }
 
-/// The people on a list, in the order they were added.
-pub async fn people(
+/// The people on every list of `ids` in the caller's scope, each list in the order its
+/// entries were added: two statements for a page of lists, whatever its size.
+pub async fn people_by_list_ids(
     db: &impl ConnectionTrait,
-    list_id: Uuid,
+    ctx: &RequestContext,
+    ids: &[Uuid],
 ) -> AppResult<Vec<(eligibility_list_entry::Model, client::Model)>> {
+    use eligibility_list_entry::Column as C;
+    let in_scope = eligibility_list::Entity::find()
+        .select_only()
+        .column(eligibility_list::Column::Id)
+        .filter(eligibility_list::Column::Id.is_in(ids.iter().copied()))
+        .filter(scoped(ctx, Permission::ClientsRead)?)
+        .into_query();
     let entries = eligibility_list_entry::Entity::find()
-        .filter(eligibility_list_entry::Column::ListId.eq(list_id))
-        .order_by_asc(eligibility_list_entry::Column::Id)
+        .filter(C::ListId.in_subquery(in_scope))
+        .order_by_asc(C::ListId)
+        .order_by_asc(C::Id)
         .all(db)
         .await?;
-    let clients = client::Entity::find()
+    with_clients(db, entries).await
+}
+
+/// Pairs each entry with its client, in one statement.
+async fn with_clients(
+    db: &impl ConnectionTrait,
+    entries: Vec<eligibility_list_entry::Model>,
+) -> AppResult<Vec<(eligibility_list_entry::Model, client::Model)>> {
+    if entries.is_empty() {
+        return Ok(Vec::new());
+    }
+    let clients: std::collections::HashMap<Uuid, client::Model> = client::Entity::find()
         .filter(client::Column::Id.is_in(entries.iter().map(|e| e.client_id)))
         .all(db)
-        .await?;
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
     Ok(entries
         .into_iter()
         .filter_map(|e| {
-            let c = clients.iter().find(|c| c.id == e.client_id)?.clone();
+            let c = clients.get(&e.client_id)?.clone();
             Some((e, c))
         })
         .collect())
@@ -310,16 +334,15 @@ fn csv_field(value: &str) -> String {
 
 /// The list as CSV for the bank (UTF-8, a header row). The national ID column is filled only
 /// for callers who may read it, and each such read is audited.
-pub async fn export_csv(
-    db: &impl ConnectionTrait,
+pub fn export_csv(
     ctx: &RequestContext,
-    list: &eligibility_list::Model,
+    people: Vec<(eligibility_list_entry::Model, client::Model)>,
 ) -> AppResult<String> {
     let principal = ctx.principal()?;
     principal.require(Permission::ClientsRead)?;
     let sensitive = principal.can(Permission::ClientsSensitiveRead);
     let mut out = String::from("STT,Họ và tên,Ngày sinh,Số CCCD,Địa chỉ,Ghi chú\r\n");
-    for (n, (entry, c)) in people(db, list.id).await?.into_iter().enumerate() {
+    for (n, (entry, c)) in people.into_iter().enumerate() {
         let national_id = if sensitive {
             if c.national_id.is_some() {
                 ctx.note_sensitive_read(SensitiveRead {

@@ -211,7 +211,8 @@ pub async fn create(
     let programme = loan_programmes::get(&txn, ctx, input.programme_id)
         .await?
         .ok_or(AppError::NotFound("loan programme"))?;
-    let rules = loan_programmes::rules(&programme)?;
+    // Checked against the terms a submission today would get; submission checks again.
+    let rules = loan_programmes::rules_on(&txn, &programme, local_date(ctx.now)).await?;
     if amount_vnd > rules.max_amount {
         return Err(AppError::field(
             "amountVnd",
@@ -277,6 +278,7 @@ pub async fn create(
         disbursed_on: Set(None),
         frequency: Set(None),
         annual_rate_bp: Set(None),
+        overdue_rate_percent: Set(None),
         created_at: Set(ctx.now),
         updated_at: Set(ctx.now),
     }
@@ -379,9 +381,11 @@ pub async fn change_status(
         )));
     }
     let today = local_date(ctx.now);
+    // The terms are those in force on the day of submission.
+    let terms_day = current.submitted_on.unwrap_or(today);
+    let programme = loan_programmes::by_id(&txn, current.programme_id).await?;
+    let rules = loan_programmes::rules_on(&txn, &programme, terms_day).await?;
     if to == LoanStatus::Submitted {
-        let programme = loan_programmes::by_id(&txn, current.programme_id).await?;
-        let rules = loan_programmes::rules(&programme)?;
         let client = client::Entity::find_by_id(current.client_id)
             .one(&txn)
             .await?
@@ -394,7 +398,14 @@ pub async fn change_status(
     m.status_reason = Set(reason);
     match to {
         LoanStatus::Submitted => m.submitted_on = Set(Some(today)),
-        LoanStatus::Approved | LoanStatus::Rejected => m.decided_on = Set(Some(today)),
+        LoanStatus::Approved => {
+            m.decided_on = Set(Some(today));
+            // Approved terms are the loan's: a later change of the programme never reaches it.
+            let small = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
+            m.annual_rate_bp = Set(Some(small(rules.annual_rate_bp)));
+            m.overdue_rate_percent = Set(Some(small(rules.overdue_rate_percent)));
+        }
+        LoanStatus::Rejected => m.decided_on = Set(Some(today)),
         _ => {}
     }
     m.updated_at = Set(ctx.now);
@@ -429,7 +440,18 @@ pub async fn disburse(
     let programme = loan_programmes::by_id(&txn, current.programme_id).await?;
     let method = InterestMethod::from_stored(&programme.interest_method)
         .unwrap_or(InterestMethod::ReducingBalance);
-    let rate = u32::try_from(programme.annual_rate_bp).unwrap_or(0);
+    // The rate fixed at approval; a loan approved before rates were fixed on it takes the
+    // terms in force on its submission day.
+    let approved = match (current.annual_rate_bp, current.overdue_rate_percent) {
+        (Some(rate), Some(overdue)) => (rate, overdue),
+        _ => {
+            let day = current.submitted_on.unwrap_or(today);
+            let r = loan_programmes::rules_on(&txn, &programme, day).await?;
+            let small = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
+            (small(r.annual_rate_bp), small(r.overdue_rate_percent))
+        }
+    };
+    let rate = u32::try_from(approved.0).unwrap_or(0);
     let terms = ScheduleTerms {
         principal: Vnd::new(current.amount_vnd).unwrap_or(Vnd::ZERO),
         annual_rate_bp: rate,
@@ -462,7 +484,8 @@ pub async fn disburse(
     m.status = Set(LoanStatus::Disbursed.as_str().to_owned());
     m.disbursed_on = Set(Some(disbursed_on));
     m.frequency = Set(Some(frequency.as_str().to_owned()));
-    m.annual_rate_bp = Set(Some(programme.annual_rate_bp));
+    m.annual_rate_bp = Set(Some(approved.0));
+    m.overdue_rate_percent = Set(Some(approved.1));
     m.updated_at = Set(ctx.now);
     let a = m.update(&txn).await?;
     audit::record(&txn, ctx, "loan_application.disburse", subject(&a), None).await?;

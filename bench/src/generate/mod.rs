@@ -7,9 +7,9 @@
 //!
 //! The same seed (and the same `--now`) gives the same rows. Rows are written per commune in
 //! multi-row INSERTs inside one transaction per group of communes; each table family has its
-//! own module (`places`, `officers`, `clients`, `check_ins`, `appointments`, `messages`), so
-//! later tables (escalations, placements, loans) get a module of their own and a line in
-//! [`generate_commune`].
+//! own module (`places`, `officers`, `clients`, `check_ins`, `appointments`, `messages`,
+//! `support` for training, jobs and loans), so later tables get a module of their own and a
+//! line in [`generate`].
 
 mod appointments;
 mod check_ins;
@@ -20,6 +20,7 @@ mod officers;
 pub mod people;
 pub mod places;
 mod sink;
+mod support;
 
 use std::{
     collections::HashMap,
@@ -263,6 +264,8 @@ pub async fn generate(
     sink.put(&txn, "communes", communes).await?;
     txn.commit().await?;
 
+    let support_run = support::SupportRun::load(db, &mut sink).await?;
+    let mut support_rows = support::SupportRows::default();
     let mut rows = Rows::default();
     let mut serial = 0u64;
     let mut token_officer = None;
@@ -276,13 +279,25 @@ pub async fn generate(
             token_officer = Some(staff.case_officers[0]);
         }
         rows.officers.extend(staff.rows.iter().cloned());
+        let first = rows.clients.len();
         for _ in 0..clients_here {
             clients::client(&mut rng, &mut rows, &run, place, &staff, serial);
             serial += 1;
         }
+        let here = support::Commune {
+            place,
+            clients: &rows.clients[first..],
+            orders: &rows.orders[first..],
+            now: run.now,
+            today: run.today,
+        };
+        support::commune(options.seed, &mut support_rows, &support_run, &here);
         if rows.len() >= 200_000 || i + 1 == places.len() {
             let txn = store::db::begin_write(db).await?;
             std::mem::take(&mut rows).write(&txn, &mut sink).await?;
+            std::mem::take(&mut support_rows)
+                .write(&txn, &mut sink)
+                .await?;
             txn.commit().await?;
             eprintln!(
                 "{} of {} communes, {serial} clients, {:.0} s",

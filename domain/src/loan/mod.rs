@@ -9,6 +9,7 @@ mod money;
 mod programme;
 mod schedule;
 mod seeds;
+mod terms;
 
 #[cfg(test)]
 mod application_tests;
@@ -32,3 +33,7 @@ pub use schedule::{
     repayment_schedule, total_interest,
 };
 pub use seeds::{ProgrammeSeed, seeded_programmes};
+pub use terms::{
+    MAX_ANNUAL_RATE_BP, OVERDUE_RATE_PERCENT, ProgrammeTerms, TermsChange, TermsError,
+    check_change, terms_on,
+};

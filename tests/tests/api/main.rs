@@ -11,6 +11,7 @@ mod credentials;
 mod escalations;
 mod input_hygiene;
 mod links;
+mod loan_programmes;
 mod loans;
 mod messages;
 mod officer_access;

@@ -33,6 +33,33 @@ mod a_page_costs_the_same_statements_for_5_and_25_clients {
     }
 }
 
+mod pages_of_placements_and_eligibility_lists_cost_the_same_for_2_and_10 {
+    use tests::{Backend, spawn_app_with};
+
+    fn patient(settings: &mut api::settings::Settings) {
+        settings.limits.loader_delay = std::time::Duration::from_millis(300);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        let app = spawn_app_with(Backend::Sqlite, patient)
+            .await
+            .expect("sqlite app");
+        super::pages_of_placements_and_eligibility_lists_cost_the_same_for_2_and_10(app).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        match spawn_app_with(Backend::Postgres, patient).await {
+            Some(app) => {
+                super::pages_of_placements_and_eligibility_lists_cost_the_same_for_2_and_10(app)
+                    .await
+            }
+            None => eprintln!("skipped: set TEST_DATABASE_URL to a PostgreSQL server to run"),
+        }
+    }
+}
+
 mod a_loan_page_costs_the_same_statements_for_2_and_10_loans {
     use tests::{Backend, spawn_app_with};
 
@@ -148,24 +175,18 @@ async fn a_page_costs_the_same_statements_for_5_and_25_clients(app: TestApp) {
 }
 
 const LOANS_PAGE: &str = "{ loanApplications(first: 50) { totalCount edges { node {
-    id status outstandingVnd instalments { number totalVnd paidVnd } } } } }";
+    id status outstandingVnd instalments { number totalVnd paidVnd }
+    programme { code maxAmountVnd } client { fullName } } } } }";
+
+const PLACEMENTS_PAGE: &str = "{ placements(first: 50) { totalCount edges { node {
+    id status client { fullName commune { name } } } } } }";
+
+const LISTS_PAGE: &str = "{ eligibilityLists(first: 50) { totalCount edges { node {
+    id title entries { note client { fullName } } csv } } } }";
 
 /// Disbursed loans of `n` new clients, 3 monthly instalments each.
 async fn add_loans(app: &TestApp, from: u32, to: u32) {
-    let programmes = app
-        .ok(
-            &app.admin_token,
-            "{ loanProgrammes(first: 50) { edges { node { id code } } } }",
-            json!({}),
-        )
-        .await;
-    let nef = programmes["loanProgrammes"]["edges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["node"]["code"] == "NEF_61_2015_WORKER")
-        .map(|e| e["node"]["id"].clone())
-        .expect("seeded programme");
+    let nef = programme_id(app, "NEF_61_2015_WORKER").await;
     let create = "mutation($input: CreateLoanApplicationInput!) { createLoanApplication(input: $input) { application { id } } }";
     let change = "mutation($input: ChangeLoanStatusInput!) { changeLoanStatus(input: $input) { application { id } } }";
     let disburse = "mutation($input: DisburseLoanInput!) { disburseLoan(input: $input) { application { id } } }";
@@ -194,6 +215,23 @@ async fn add_loans(app: &TestApp, from: u32, to: u32) {
     }
 }
 
+async fn programme_id(app: &TestApp, code: &str) -> serde_json::Value {
+    let programmes = app
+        .ok(
+            &app.admin_token,
+            "{ loanProgrammes(first: 50) { edges { node { id code } } } }",
+            json!({}),
+        )
+        .await;
+    programmes["loanProgrammes"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["node"]["code"] == code)
+        .map(|e| e["node"]["id"].clone())
+        .expect("seeded programme")
+}
+
 /// Each loan of the page has its own schedule, and owes what its schedule says.
 async fn check_loans_page(app: &TestApp, loans: usize) {
     let data = app.ok(&app.admin_token, LOANS_PAGE, json!({})).await;
@@ -213,6 +251,8 @@ async fn check_loans_page(app: &TestApp, loans: usize) {
             .map(|i| i["totalVnd"].as_i64().unwrap())
             .sum();
         assert_eq!(node["outstandingVnd"].as_i64().unwrap(), total, "{node:#}");
+        assert_eq!(node["programme"]["code"], "NEF_61_2015_WORKER", "{node:#}");
+        assert!(node["client"]["fullName"].is_string(), "{node:#}");
         owed.push(total);
     }
     owed.sort_unstable();
@@ -240,4 +280,77 @@ async fn a_loan_page_costs_the_same_statements_for_2_and_10_loans(app: TestApp) 
         small, large,
         "loans page: {small} statements for 2 loans, {large} for 10"
     );
+}
+
+/// For each of `n` new clients, a placement and an eligibility list naming them (and, from
+/// the second list on, the previous client too, so lists have different entries).
+async fn add_placements_and_lists(app: &TestApp, from: u32, to: u32) {
+    let d08 = programme_id(app, "QD_08_2026_INDIVIDUAL").await;
+    let placement = "mutation($input: CreatePlacementInput!) { createPlacement(input: $input) { placement { id } } }";
+    let list = "mutation($input: CreateEligibilityListInput!) { createEligibilityList(input: $input) { list { id } } }";
+    let entry = "mutation($input: AddEligibilityListEntryInput!) { addEligibilityListEntry(input: $input) { list { id } } }";
+    let mut previous = None;
+    for n in from..to {
+        let client = app
+            .create_client(&app.admin_token, client_input(COMMUNE_A, 800 + n))
+            .await;
+        let input = json!({ "clientId": client, "kind": "TRAINING", "referredOn": "2026-11-20" });
+        app.ok(&app.admin_token, placement, json!({ "input": input }))
+            .await;
+        let input =
+            json!({ "communeCode": COMMUNE_A, "programmeId": d08, "title": format!("Đợt {n}") });
+        let data = app
+            .ok(&app.admin_token, list, json!({ "input": input }))
+            .await;
+        let id = data["createEligibilityList"]["list"]["id"].clone();
+        for c in std::iter::once(&client).chain(previous.as_ref()) {
+            let input = json!({ "listId": id, "clientId": c, "note": format!("Mục {n}") });
+            app.ok(&app.admin_token, entry, json!({ "input": input }))
+                .await;
+        }
+        previous = Some(client);
+    }
+}
+
+/// Every list of the page shows its own entries, in its CSV too.
+fn check_lists_page(data: &serde_json::Value, lists: usize) {
+    let edges = data["eligibilityLists"]["edges"].as_array().unwrap();
+    assert_eq!(edges.len(), lists);
+    for e in edges {
+        let node = &e["node"];
+        let entries = node["entries"].as_array().unwrap();
+        assert!(!entries.is_empty(), "{node:#}");
+        let csv = node["csv"].as_str().unwrap();
+        assert_eq!(csv.lines().count(), entries.len() + 1, "{node:#}");
+        for entry in entries {
+            let name = entry["client"]["fullName"].as_str().unwrap();
+            assert!(csv.contains(name), "{name} in {csv}");
+        }
+    }
+}
+
+async fn pages_of_placements_and_eligibility_lists_cost_the_same_for_2_and_10(app: TestApp) {
+    app.world().await;
+    add_placements_and_lists(&app, 0, 2).await;
+    check_lists_page(&app.ok(&app.admin_token, LISTS_PAGE, json!({})).await, 2);
+    let small_placements = app
+        .statements_for(&app.admin_token, PLACEMENTS_PAGE, json!({}))
+        .await;
+    let small_lists = app
+        .statements_for(&app.admin_token, LISTS_PAGE, json!({}))
+        .await;
+    add_placements_and_lists(&app, 2, 10).await;
+    check_lists_page(&app.ok(&app.admin_token, LISTS_PAGE, json!({})).await, 10);
+    let data = app
+        .ok(&app.admin_token, "{ placements { totalCount } }", json!({}))
+        .await;
+    assert_eq!(data["placements"]["totalCount"], 10);
+    let large_placements = app
+        .statements_for(&app.admin_token, PLACEMENTS_PAGE, json!({}))
+        .await;
+    let large_lists = app
+        .statements_for(&app.admin_token, LISTS_PAGE, json!({}))
+        .await;
+    assert_eq!(small_placements, large_placements, "placements page");
+    assert_eq!(small_lists, large_lists, "eligibility lists page");
 }
