@@ -16,5 +16,6 @@ mod loans;
 mod metrics;
 mod quiet_hours;
 mod retries;
+mod sms_replies;
 mod support;
 mod texts;
