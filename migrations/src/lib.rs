@@ -20,6 +20,7 @@ mod m20261202_000021_outbox_commune_index;
 mod m20261202_000030_escalations;
 mod m20261202_000040_training_and_jobs;
 mod m20261202_000041_loans;
+mod m20261202_000050_channel_prices;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000030_escalations::Migration),
             Box::new(m20261202_000040_training_and_jobs::Migration),
             Box::new(m20261202_000041_loans::Migration),
+            Box::new(m20261202_000050_channel_prices::Migration),
         ]
     }
 }

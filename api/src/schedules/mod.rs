@@ -6,3 +6,4 @@ pub mod escalation_feed;
 pub mod escalations;
 pub mod messages;
 pub mod plans;
+pub mod prices;

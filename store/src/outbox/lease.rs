@@ -24,6 +24,8 @@ pub struct Attempt {
     pub id: Uuid,
     /// The channel called.
     pub channel: Channel,
+    /// The provider called (`zalo`, `esms`, `console`): what prices the attempt.
+    pub provider: &'static str,
     /// What the gateway answered.
     pub class: OutcomeClass,
 }
@@ -229,6 +231,7 @@ pub async fn start_attempt(
         reason: Set(None),
         provider_message_id: Set(None),
         delivered_at: Set(None),
+        ..Default::default()
     })
     .exec_without_returning(&txn)
     .await?;
@@ -433,6 +436,7 @@ pub async fn finish(
                 outbox_attempt::Column::ProviderMessageId,
                 Expr::value(provider),
             )
+            .set(crate::pricing::attempt_billing(&txn, m, a, now).await?)
             .filter(outbox_attempt::Column::Id.eq(a.id))
             .exec(&txn)
             .await?;

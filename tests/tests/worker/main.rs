@@ -14,6 +14,7 @@ mod heartbeat;
 mod in_doubt;
 mod loans;
 mod metrics;
+mod pricing;
 mod quiet_hours;
 mod retries;
 mod sms_replies;
