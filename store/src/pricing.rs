@@ -45,6 +45,15 @@ pub fn sms_segments(m: &outbox_message::Model) -> Option<u32> {
         .map(|s| u32::try_from(s.count.segments).unwrap_or(u32::MAX))
 }
 
+/// The billing columns of an attempt, and what it is billed.
+#[derive(Debug, Clone)]
+pub struct Billing {
+    /// The columns to set on the attempt row.
+    pub columns: outbox_attempt::ActiveModel,
+    /// Whole đồng billed (`None` when no price is set).
+    pub billed_vnd: Option<i64>,
+}
+
 /// The billing columns of attempt `a` of message `m`, started at `at` (the sender records the
 /// outcome with the instant it started the call): provider, segments, unit, the price in
 /// force and what is billed, and the message's commune for the monthly report.
@@ -53,7 +62,7 @@ pub async fn attempt_billing(
     m: &outbox_message::Model,
     a: &Attempt,
     at: DateTime<Utc>,
-) -> Result<outbox_attempt::ActiveModel, DbErr> {
+) -> Result<Billing, DbErr> {
     let segments = (a.channel == Channel::Sms)
         .then(|| sms_segments(m))
         .flatten();
@@ -61,7 +70,7 @@ pub async fn attempt_billing(
     let (unit, count) = pricing::units(a.channel, template, segments);
     let unit_price = unit_price_on(db, a.provider, a.channel, unit, pricing::price_day(at)).await?;
     let cost = pricing::attempt_cost(unit_price, count, pricing::billable(&a.class));
-    Ok(outbox_attempt::ActiveModel {
+    let columns = outbox_attempt::ActiveModel {
         provider: Set(Some(a.provider.to_owned())),
         segments: Set(segments.map(|s| i32::try_from(s).unwrap_or(i32::MAX))),
         unit: Set(Some(unit.as_str().to_owned())),
@@ -69,5 +78,9 @@ pub async fn attempt_billing(
         billed_vnd: Set(cost.billed_vnd),
         commune_code: Set(Some(m.commune_code.clone())),
         ..Default::default()
+    };
+    Ok(Billing {
+        columns,
+        billed_vnd: cost.billed_vnd,
     })
 }

@@ -1,11 +1,12 @@
-//! The price table: `channelPrices` and `setChannelPrice` (issue 13, "prices as data").
+//! The price table (`channelPrices`, `setChannelPrice`) and what messaging cost a commune in a
+//! month (`messagingCosts`), issue 13.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entities::channel_price;
 
 use super::{date::Date, env, ids, messages::MessageChannel, vnd::Vnd};
-use crate::schedules::prices;
+use crate::schedules::{costs, prices};
 
 /// A provider a deployment pays.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -83,12 +84,153 @@ impl From<channel_price::Model> for ChannelPrice {
     }
 }
 
+/// One channel's month.
+#[derive(SimpleObject)]
+pub struct ChannelMonth {
+    /// The channel.
+    pub channel: Option<MessageChannel>,
+    /// Messages tried on it.
+    pub messages: i64,
+    /// Of those, messages a delivery receipt confirmed on it.
+    pub delivered_messages: i64,
+    /// Gateway calls.
+    pub attempts: i64,
+    /// Calls the provider accepted (or had already accepted).
+    pub accepted: i64,
+    /// Accepted calls a receipt confirmed.
+    pub delivered: i64,
+    /// Calls refused (unreachable, channel unavailable, permanent, retryable, token).
+    pub failed: i64,
+    /// Whole đồng billed.
+    pub cost_vnd: Vnd,
+}
+
+/// Failed calls with one reason.
+#[derive(SimpleObject)]
+pub struct FailureCount {
+    /// The channel.
+    pub channel: Option<MessageChannel>,
+    /// The outcome class, e.g. `recipient_unreachable`.
+    pub outcome: String,
+    /// The fixed reason text with the provider's code, e.g. `zns_-118`.
+    pub reason: Option<String>,
+    /// How many calls.
+    pub attempts: i64,
+}
+
+/// What messaging did and cost in a commune in a month (Hà Nội time).
+#[derive(SimpleObject)]
+pub struct MessagingMonth {
+    /// The commune.
+    pub commune_code: String,
+    /// `YYYY-MM`.
+    pub month: String,
+    /// By channel.
+    pub channels: Vec<ChannelMonth>,
+    /// Failed calls by channel and reason.
+    pub failures: Vec<FailureCount>,
+    /// Messages tried on any channel.
+    pub messages: i64,
+    /// Share of those a receipt confirmed (0 to 1; 0 when none).
+    pub delivery_rate: f64,
+    /// Everything billed, clients' and officers' messages.
+    pub cost_vnd: Vnd,
+    /// Clients with at least one call.
+    pub people: i64,
+    /// What the clients' messages cost.
+    pub client_cost_vnd: Vnd,
+    /// `clientCostVnd / people`, rounded half up (none when nobody was messaged).
+    pub cost_per_person_vnd: Option<Vnd>,
+}
+
+impl From<costs::MonthReport> for MessagingMonth {
+    fn from(r: costs::MonthReport) -> Self {
+        let channel = |s: &str| domain::messaging::Channel::from_stored(s).map(Into::into);
+        let channels = r
+            .channels
+            .iter()
+            .map(|c| {
+                let rows = r.outcomes.iter().filter(|o| o.channel == c.channel);
+                let sum = |f: &dyn Fn(&costs::OutcomeRow) -> i64| rows.clone().map(f).sum::<i64>();
+                ChannelMonth {
+                    channel: channel(&c.channel),
+                    messages: c.messages,
+                    delivered_messages: c.delivered_messages,
+                    attempts: sum(&|o| o.attempts),
+                    accepted: sum(&|o| {
+                        if costs::is_accepted(&o.outcome) {
+                            o.attempts
+                        } else {
+                            0
+                        }
+                    }),
+                    delivered: sum(&|o| o.delivered),
+                    failed: sum(&|o| {
+                        if costs::is_failure(&o.outcome) {
+                            o.attempts
+                        } else {
+                            0
+                        }
+                    }),
+                    cost_vnd: Vnd(sum(&|o| o.billed.unwrap_or(0))),
+                }
+            })
+            .collect::<Vec<_>>();
+        let failures = r
+            .outcomes
+            .iter()
+            .filter(|o| costs::is_failure(&o.outcome))
+            .map(|o| FailureCount {
+                channel: channel(&o.channel),
+                outcome: o.outcome.clone(),
+                reason: o.reason.clone(),
+                attempts: o.attempts,
+            })
+            .collect();
+        // A message tried on two channels counts once.
+        let (messages, delivered) = (r.messages, r.delivered_messages);
+        #[allow(clippy::cast_precision_loss)]
+        let delivery_rate = if messages > 0 {
+            delivered as f64 / messages as f64
+        } else {
+            0.0
+        };
+        Self {
+            commune_code: r.commune_code.clone(),
+            month: r.month.clone(),
+            cost_vnd: Vnd(r.cost_vnd()),
+            cost_per_person_vnd: r.cost_per_person_vnd().map(Vnd),
+            people: r.people,
+            client_cost_vnd: Vnd(r.client_cost_vnd),
+            channels,
+            failures,
+            messages,
+            delivery_rate,
+        }
+    }
+}
+
 /// Price queries.
 #[derive(Default)]
 pub struct PricesQuery;
 
 #[Object]
 impl PricesQuery {
+    /// What messaging did and cost in a commune in a month (`YYYY-MM`, Hà Nội time): calls,
+    /// delivery and failures by channel, cost in đồng and per client messaged. Needs
+    /// `schedules:read`; an officer reads their commune, another commune is `NOT_FOUND`.
+    async fn messaging_costs(
+        &self,
+        ctx: &Context<'_>,
+        commune_code: String,
+        month: String,
+    ) -> Result<MessagingMonth> {
+        let (db, rc) = env(ctx);
+        Ok(costs::month_report(db, rc, &commune_code, &month)
+            .await?
+            .into())
+    }
+
     /// Every price, past, current and future, by provider, channel, unit and date.
     async fn channel_prices(&self, ctx: &Context<'_>) -> Result<Vec<ChannelPrice>> {
         let (db, rc) = env(ctx);

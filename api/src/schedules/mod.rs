@@ -2,6 +2,7 @@
 
 pub mod appointments;
 pub mod check_ins;
+pub mod costs;
 pub mod escalation_feed;
 pub mod escalations;
 pub mod messages;

@@ -135,6 +135,25 @@ pub fn attempt_cost(unit_price: Option<i64>, units: i64, billed: bool) -> Attemp
     }
 }
 
+/// The instants a month of the report covers, `[start, end)`: from midnight on the first in
+/// Hà Nội to midnight on the first of the next month. `None` for a month that does not exist.
+pub fn month_bounds(year: i32, month: u32) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    let first = NaiveDate::from_ymd_opt(year, month, 1)?;
+    let next = if month == 12 {
+        NaiveDate::from_ymd_opt(year + 1, 1, 1)?
+    } else {
+        NaiveDate::from_ymd_opt(year, month + 1, 1)?
+    };
+    let at =
+        |d: NaiveDate| super::local_time::local_to_utc(d.and_hms_opt(0, 0, 0).unwrap_or_default());
+    Some((at(first), at(next)))
+}
+
+/// Cost per person in whole đồng, rounded half up; `None` when nobody was messaged.
+pub fn cost_per_person(cost_vnd: i64, people: i64) -> Option<i64> {
+    (people > 0).then(|| (cost_vnd * 2 + people) / (people * 2))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -207,6 +226,24 @@ mod tests {
                 billed_vnd: None
             }
         );
+    }
+
+    #[test]
+    fn a_month_runs_from_midnight_in_ha_noi() {
+        let (start, end) = month_bounds(2026, 12).unwrap();
+        assert_eq!(
+            start,
+            "2026-11-30T17:00:00Z".parse::<DateTime<Utc>>().unwrap()
+        );
+        assert_eq!(
+            end,
+            "2026-12-31T17:00:00Z".parse::<DateTime<Utc>>().unwrap()
+        );
+        assert!(month_bounds(2026, 13).is_none());
+        assert_eq!(cost_per_person(2500, 2), Some(1250));
+        assert_eq!(cost_per_person(1001, 2), Some(501), "half up");
+        assert_eq!(cost_per_person(1000, 3), Some(333));
+        assert_eq!(cost_per_person(5, 0), None);
     }
 
     #[test]

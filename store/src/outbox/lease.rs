@@ -416,7 +416,10 @@ pub async fn finish(
     } else if f.status == MessageStatus::Failed {
         crate::alerts::delivery_failed(&txn, m, now).await?;
     }
+    let mut billed_vnd = None;
     if let Some(a) = &attempt {
+        let billing = crate::pricing::attempt_billing(&txn, m, a, now).await?;
+        billed_vnd = billing.billed_vnd;
         let provider = match &a.class {
             OutcomeClass::Accepted { provider_id } => Some(provider_id.clone()),
             OutcomeClass::Duplicate { provider_id } => provider_id.clone(),
@@ -436,7 +439,7 @@ pub async fn finish(
                 outbox_attempt::Column::ProviderMessageId,
                 Expr::value(provider),
             )
-            .set(crate::pricing::attempt_billing(&txn, m, a, now).await?)
+            .set(billing.columns)
             .filter(outbox_attempt::Column::Id.eq(a.id))
             .exec(&txn)
             .await?;
@@ -449,6 +452,14 @@ pub async fn finish(
             "outcome" => a.class.outcome().as_str(),
         )
         .increment(1);
+        if let Some(vnd) = billed_vnd.filter(|v| *v > 0) {
+            metrics::counter!(
+                crate::metrics::MESSAGE_COST_VND_TOTAL,
+                "channel" => a.channel.as_str(),
+                "provider" => a.provider,
+            )
+            .increment(u64::try_from(vnd).unwrap_or(0));
+        }
     }
     Ok(())
 }

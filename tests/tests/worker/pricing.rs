@@ -19,7 +19,10 @@ use crate::support::{
 db_tests!(
     a_price_change_mid_month_bills_each_attempt_at_the_price_in_force_at_its_time,
     prices_are_set_by_national_administrators_within_bounds,
+    the_monthly_report_counts_and_costs_a_communes_messages,
 );
+
+const REPORT: &str = "query($c: String!, $m: String!) { messagingCosts(communeCode: $c, month: $m) { communeCode month messages deliveryRate costVnd people clientCostVnd costPerPersonVnd channels { channel messages deliveredMessages attempts accepted delivered failed costVnd } failures { channel outcome reason attempts } } }";
 
 const SET_PRICE: &str = "mutation($input: SetChannelPriceInput!) { setChannelPrice(input: $input) { price { provider channel unit priceVnd effectiveFrom example } } }";
 const PRICES: &str = "{ channelPrices { provider channel unit priceVnd effectiveFrom example } }";
@@ -259,5 +262,166 @@ async fn prices_are_set_by_national_administrators_within_bounds(app: TestApp) {
         app.count("audit_log WHERE action = 'channel_price.set'")
             .await,
         2
+    );
+}
+
+/// December for client A: each prompt tried on ZNS (not on Zalo, free) then sent by SMS; the
+/// SMS receipts come back; the report's figures match a count made by hand from the attempts.
+async fn the_monthly_report_counts_and_costs_a_communes_messages(app: TestApp) {
+    let w = app.world().await;
+    let fake = fake_gateways().await;
+    Mock::given(method("POST"))
+        .and(path(ZNS_PATH))
+        .respond_with(zns_error(-118))
+        .mount(&fake)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(ESMS_PATH))
+        .respond_with(esms("100", "sms-dec"))
+        .mount(&fake)
+        .await;
+    let sender = sender(&app, &fake);
+    check_in_prompt_due(&app, &w).await; // 30 November: not December.
+    drain(&sender).await;
+    for day in ["2026-12-03", "2026-12-07"] {
+        app.clock.set(morning(day));
+        app.tick().await;
+        drain(&sender).await;
+        api::schedules::check_ins::record_reply(
+            &app.db,
+            api::schedules::check_ins::ReplySender::Phone(
+                domain::Phone::parse("0912000001").unwrap(),
+            ),
+            "co",
+            app.clock_now(),
+            &app.planning.escalation_defaults,
+        )
+        .await
+        .map_err(|e| e.message())
+        .unwrap();
+        drain(&sender).await;
+    }
+    // eSMS reports every SMS it accepted as delivered.
+    let url = format!(
+        "{}/webhooks/esms/test-esms-secret?SMSID=sms-dec&SendStatus=5",
+        app.address
+    );
+    assert_eq!(
+        app.http.get(url).send().await.unwrap().status().as_u16(),
+        200
+    );
+
+    // The hand count, from the attempt rows of December (Hà Nội time).
+    let (start, end) = domain::messaging::pricing::month_bounds(2026, 12).unwrap();
+    let december: Vec<_> = outbox_attempt::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|a| a.attempted_at >= start && a.attempted_at < end)
+        .collect();
+    let sms: Vec<_> = december.iter().filter(|a| a.channel == "sms").collect();
+    let zns: Vec<_> = december
+        .iter()
+        .filter(|a| a.channel == "zalo_zns")
+        .collect();
+    assert_eq!(sms.len(), 2, "the two December prompts");
+    assert_eq!(zns.len(), sms.len(), "each tried on ZNS first");
+    assert!(december.iter().all(|a| a.channel != "zalo_oa"));
+    let cost = 1000 * i64::try_from(sms.len()).unwrap();
+
+    let data = app
+        .ok(
+            &w.officer_a_token,
+            REPORT,
+            json!({ "c": tests::world::COMMUNE_A, "m": "2026-12" }),
+        )
+        .await;
+    let r = &data["messagingCosts"];
+    assert_eq!(
+        r["messages"],
+        sms.len(),
+        "a message tried on two channels counts once"
+    );
+    assert_eq!(r["deliveryRate"], 1.0);
+    assert_eq!(r["costVnd"], cost);
+    assert_eq!(r["people"], 1);
+    assert_eq!(r["clientCostVnd"], cost);
+    assert_eq!(r["costPerPersonVnd"], cost);
+    let channels = r["channels"].as_array().unwrap();
+    let by = |c: &str| channels.iter().find(|x| x["channel"] == c).unwrap().clone();
+    let s = by("SMS");
+    assert_eq!(
+        (
+            s["messages"].as_u64(),
+            s["deliveredMessages"].as_u64(),
+            s["attempts"].as_u64()
+        ),
+        (
+            Some(sms.len() as u64),
+            Some(sms.len() as u64),
+            Some(sms.len() as u64)
+        )
+    );
+    assert_eq!(
+        (s["accepted"].as_u64(), s["failed"].as_u64()),
+        (Some(sms.len() as u64), Some(0))
+    );
+    assert_eq!(s["costVnd"], cost);
+    let z = by("ZALO_ZNS");
+    assert_eq!(
+        (z["accepted"].as_u64(), z["failed"].as_u64()),
+        (Some(0), Some(zns.len() as u64))
+    );
+    assert_eq!(z["costVnd"], 0);
+    let failures = r["failures"].as_array().unwrap();
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert_eq!(failures[0]["outcome"], "recipient_unreachable");
+    assert_eq!(failures[0]["reason"].as_str(), zns[0].reason.as_deref());
+    assert_eq!(failures[0]["attempts"], zns.len());
+
+    // November holds only the 30 November prompt.
+    let data = app
+        .ok(
+            &w.officer_a_token,
+            REPORT,
+            json!({ "c": tests::world::COMMUNE_A, "m": "2026-11" }),
+        )
+        .await;
+    assert_eq!(data["messagingCosts"]["costVnd"], 1000);
+    // Scoped like the rest: another commune's officer does not see it; bad months are refused.
+    let officer_b_token = app.officer_token(&w.officer_b).await;
+    let body = app
+        .graphql(
+            Some(&officer_b_token),
+            REPORT,
+            json!({ "c": tests::world::COMMUNE_A, "m": "2026-12" }),
+        )
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "NOT_FOUND",
+        "{body}"
+    );
+    let body = app
+        .graphql(
+            Some(&app.admin_token),
+            REPORT,
+            json!({ "c": tests::world::COMMUNE_A, "m": "2026-13" }),
+        )
+        .await;
+    assert_eq!(body["errors"][0]["extensions"]["field"], "month", "{body}");
+    // And the cost is a Prometheus counter.
+    let metrics = app
+        .http
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("donghanh_message_cost_vnd_total{channel=\"sms\",provider=\"esms\"}"),
+        "{metrics}"
     );
 }
