@@ -7,7 +7,7 @@
 //! them with the contract's prices.
 //!
 //! `outbox_attempts` gains `commune_code` (copied from the message when the outcome is
-//! written) so a commune's month of attempts is one range of `ix_attempts_commune_time`.
+//! written, and for earlier attempts here) so a commune's month of attempts is one range of `ix_attempts_commune_time`.
 
 use sea_orm_migration::{
     prelude::*,
@@ -106,6 +106,14 @@ impl MigrationTrait for Migration {
             )
             .await?;
         }
+        // Attempts made before this migration get their message's commune (their price stays
+        // unknown: it was never recorded).
+        m.get_connection()
+            .execute_unprepared(
+                "UPDATE outbox_attempts SET commune_code = (SELECT m.commune_code \
+                 FROM outbox_messages m WHERE m.id = outbox_attempts.message_id)",
+            )
+            .await?;
         m.create_index(
             Index::create()
                 .name("ix_attempts_commune_time")
