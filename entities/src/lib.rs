@@ -10,6 +10,7 @@ pub mod api_key_commune;
 pub mod app_secret;
 pub mod appointment;
 pub mod audit_entry;
+pub mod channel_price;
 pub mod check_in;
 pub mod check_in_link;
 pub mod check_in_occurrence;

@@ -19,6 +19,19 @@ pub struct Model {
     pub provider_message_id: Option<String>,
     /// When a delivery receipt confirmed this attempt.
     pub delivered_at: Option<DateTimeUtc>,
+    /// The provider called (`zalo`, `esms`, `console`); set with the outcome.
+    pub provider: Option<String>,
+    /// GSM-7 segments of an SMS.
+    pub segments: Option<i32>,
+    /// The unit priced (`message`, `sms_segment`, `zns_custom`, …).
+    pub unit: Option<String>,
+    /// The price in force at `attempted_at` for this attempt (units × unit price), whole đồng;
+    /// `None` when no price is set for the provider, channel and unit.
+    pub price_vnd: Option<i64>,
+    /// What the attempt costs: the price when the provider bills this outcome, else 0.
+    pub billed_vnd: Option<i64>,
+    /// The message's commune (for the monthly report, `ix_attempts_commune_time`).
+    pub commune_code: Option<String>,
 }
 
 /// Relations are loaded explicitly by the service layer.

@@ -23,6 +23,7 @@ mod m20261202_000041_loans;
 mod m20261202_000042_loan_programme_terms;
 mod m20261202_000050_message_channels;
 mod m20261202_000051_escalation_indexes;
+mod m20261202_000052_channel_prices;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000042_loan_programme_terms::Migration),
             Box::new(m20261202_000050_message_channels::Migration),
             Box::new(m20261202_000051_escalation_indexes::Migration),
+            Box::new(m20261202_000052_channel_prices::Migration),
         ]
     }
 }

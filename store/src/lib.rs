@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod occurrences;
 pub mod outbox;
 pub mod policy;
+pub mod pricing;
 pub mod settings;
 pub mod signals;
 pub mod telemetry;

@@ -14,6 +14,9 @@ use sea_orm::{ConnectionTrait, DatabaseBackend, DbErr, Statement};
 
 /// Gateway attempts, labelled `channel` and `outcome` (incremented in the sender).
 pub const MESSAGES_TOTAL: &str = "donghanh_messages_total";
+/// Whole đồng billed for gateway attempts, labelled `channel` and `provider` (incremented as
+/// each attempt's outcome is recorded; per commune and month: the `messagingCosts` query).
+pub const MESSAGE_COST_VND_TOTAL: &str = "donghanh_message_cost_vnd_total";
 /// Seconds since the oldest due, unsent message became due.
 pub const OUTBOX_LAG_SECONDS: &str = "donghanh_outbox_lag_seconds";
 /// Messages due now and not yet sent.
@@ -34,6 +37,10 @@ pub fn install() -> &'static PrometheusHandle {
         metrics::describe_counter!(
             MESSAGES_TOTAL,
             "Gateway attempts by channel and classified outcome."
+        );
+        metrics::describe_counter!(
+            MESSAGE_COST_VND_TOTAL,
+            "Whole dong billed for gateway attempts, by channel and provider."
         );
         metrics::describe_gauge!(
             OUTBOX_LAG_SECONDS,

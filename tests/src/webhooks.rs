@@ -62,3 +62,58 @@ pub async fn post_zalo(app: &TestApp, body: &str, signature: Option<&str>) -> u1
 pub async fn post_signed(app: &TestApp, (body, timestamp): &(String, String)) -> u16 {
     post_zalo(app, body, Some(&sign(body, timestamp))).await
 }
+
+/// The test two-way SMS number.
+pub const SMS_NUMBER: &str = "8079";
+/// The test path secret of the inbound SMS webhook.
+pub const SMS_SECRET: &str = "test-sms-inbound-secret";
+/// The test signing key of the inbound SMS provider.
+pub const SMS_SIGNING_KEY: &str = "test-sms-signing-key";
+
+/// An inbound SMS with provider id `id` from `from` to the two-way number, stamped with the
+/// app's current instant (Unix seconds); returns the body and its timestamp.
+pub fn inbound_sms(app: &TestApp, id: &str, from: &str, text: &str) -> (String, String) {
+    let timestamp = app.clock_now().timestamp().to_string();
+    let body = json!({
+        "id": id,
+        "from": from,
+        "to": SMS_NUMBER,
+        "text": text,
+        "timestamp": timestamp.parse::<i64>().expect("seconds"),
+        "keyword": "",
+    });
+    (body.to_string(), timestamp)
+}
+
+/// The signature the provider puts in `X-Signature`.
+pub fn sign_sms(body: &str, timestamp: &str) -> String {
+    api::http::webhooks::sms_signature(SMS_SIGNING_KEY, timestamp, body.as_bytes())
+}
+
+/// Posts `body` to `/webhooks/sms/{secret}` with this signature (none if `None`); returns the
+/// HTTP status and the response body.
+pub async fn post_sms(
+    app: &TestApp,
+    secret: &str,
+    body: &str,
+    signature: Option<&str>,
+) -> (u16, String) {
+    let mut req = app
+        .http
+        .post(format!("{}/webhooks/sms/{secret}", app.address))
+        .header("content-type", "application/json")
+        .body(body.to_owned());
+    if let Some(s) = signature {
+        req = req.header("X-Signature", s);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    (status, res.text().await.unwrap())
+}
+
+/// Posts a correctly signed inbound SMS to the right URL; returns the HTTP status.
+pub async fn post_signed_sms(app: &TestApp, (body, timestamp): &(String, String)) -> u16 {
+    post_sms(app, SMS_SECRET, body, Some(&sign_sms(body, timestamp)))
+        .await
+        .0
+}

@@ -282,6 +282,7 @@ impl Sender {
         let attempt = Attempt {
             id: attempt_id,
             channel,
+            provider: gateway.provider(),
             class,
         };
         let f = Finish::for_action(&m, action, now);

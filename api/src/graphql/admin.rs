@@ -168,6 +168,7 @@ fn any_entity_id(id: &ID) -> Result<uuid::Uuid> {
         "CheckInOccurrence",
         "ApiKey",
         "LegalRegime",
+        "ChannelPrice",
     ] {
         if let Ok(uuid) = ids::decode(kind, "filter.entityId", id) {
             return Ok(uuid);

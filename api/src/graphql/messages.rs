@@ -136,6 +136,24 @@ impl MessageAttempt {
     async fn reason(&self) -> Option<&str> {
         self.0.reason.as_deref()
     }
+    /// The provider called (`zalo`, `esms`, `console`), once the answer is recorded.
+    async fn provider(&self) -> Option<&str> {
+        self.0.provider.as_deref()
+    }
+    /// SMS segments billed (SMS only).
+    async fn segments(&self) -> Option<i32> {
+        self.0.segments
+    }
+    /// The price in force at the attempt's time for its units, in whole đồng (none when no
+    /// price is set for the provider, channel and unit).
+    async fn price_vnd(&self) -> Option<super::vnd::Vnd> {
+        self.0.price_vnd.map(super::vnd::Vnd)
+    }
+    /// What the attempt costs: its price when the provider bills this answer (accepted, or
+    /// possibly sent), 0 for a refusal.
+    async fn billed_vnd(&self) -> Option<super::vnd::Vnd> {
+        self.0.billed_vnd.map(super::vnd::Vnd)
+    }
 }
 
 /// A message to a client or an officer, as the outbox tracks it.

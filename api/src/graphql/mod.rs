@@ -18,6 +18,7 @@ pub mod pagination;
 pub mod placements;
 pub mod places;
 pub mod policies;
+pub mod prices;
 pub mod response;
 pub mod scalars;
 pub mod training;
@@ -49,6 +50,7 @@ pub struct QueryRoot(
     placements::PlacementsQuery,
     eligibility_lists::EligibilityListsQuery,
     training::TrainingQuery,
+    prices::PricesQuery,
 );
 
 /// All mutations.
@@ -67,6 +69,7 @@ pub struct MutationRoot(
     placements::PlacementsMutation,
     eligibility_lists::EligibilityListsMutation,
     training::TrainingMutation,
+    prices::PricesMutation,
 );
 
 /// All subscriptions (served on `/graphql/ws`).

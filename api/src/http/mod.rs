@@ -50,6 +50,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics::render))
         .route("/webhooks/zalo", post(webhooks::zalo))
         .route("/webhooks/esms/{secret}", get(webhooks::esms))
+        .route("/webhooks/sms/{secret}", post(webhooks::sms))
         .with_state(state)
         .layer(DefaultBodyLimit::max(body_limit))
         // Answers 413 before the body is read when Content-Length is too large.

@@ -1,5 +1,5 @@
-//! Inbound webhooks: Zalo OA events (replies and delivery receipts) and eSMS delivery
-//! callbacks.
+//! Inbound webhooks: Zalo OA events (replies and delivery receipts), eSMS delivery
+//! callbacks, and SMS replies to the two-way number (`sms_replies`).
 //!
 //! Zalo events are signed (`X-ZEvent-Signature: mac=<hex sha256(app_id + body + timestamp +
 //! oa_secret_key)>`); eSMS callbacks are unsigned GETs, authenticated by the secret in the
@@ -18,6 +18,7 @@
 
 mod esms_callbacks;
 mod replies;
+mod sms_replies;
 mod zalo_events;
 
 use chrono::{DateTime, Utc};
@@ -26,6 +27,7 @@ use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Set, sea_query::OnConflict};
 use sha2::{Digest, Sha256};
 
 pub use self::esms_callbacks::esms;
+pub use self::sms_replies::{MAX_SMS_AGE, SMS_SIGNATURE_HEADER, sms, sms_signature};
 pub use self::zalo_events::{MAX_EVENT_AGE, ZALO_SIGNATURE_HEADER, zalo, zalo_signature};
 
 /// Equality whose running time does not depend on where the inputs differ.

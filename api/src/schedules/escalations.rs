@@ -348,27 +348,42 @@ pub async fn set_policy(
     Ok((commune.code, policy, true))
 }
 
-/// A Zalo reply: if it is "XN <code>" from an active officer's Zalo account, the code is
-/// checked (bound to one escalation, dead once resolved, rate-limited per sender) and, if the
-/// officer may act on that escalation, it is acknowledged. `None` when the reply is not an
-/// officer's acknowledgement (it is then handled as a client reply).
+/// A reply by Zalo or SMS: if it is "XN <code>" from an active officer's Zalo account or phone,
+/// the code is checked (bound to one escalation, dead once resolved, rate-limited per sender)
+/// and, if the officer may act on that escalation, it is acknowledged. `None` when the reply is
+/// not an officer's acknowledgement (it is then handled as a client reply).
+///
+/// A phone may be shared (a commune's duty phone): the officer who acknowledges is the first
+/// of its active officers allowed to act on the escalation the code names.
 pub async fn reply_from_officer(
     db: &impl ConnectionTrait,
     state: &crate::startup::AppState,
-    zalo_user_id: &str,
+    sender: &crate::schedules::check_ins::ReplySender,
     text: &str,
     now: DateTime<Utc>,
 ) -> AppResult<Option<store::escalation::CodeReply>> {
+    use crate::schedules::check_ins::ReplySender;
     use domain::messaging::reply::{Reply, parse_reply};
     let Reply::Acknowledge { code } = parse_reply(text) else {
         return Ok(None);
     };
-    let Some(officer) = entities::officer::Entity::find()
-        .filter(entities::officer::Column::ZaloUserId.eq(zalo_user_id))
+    let (by, sender_key) = match sender {
+        ReplySender::ZaloUser(id) => (
+            entities::officer::Column::ZaloUserId.eq(id.as_str()),
+            format!("zalo:{id}"),
+        ),
+        ReplySender::Phone(p) => (
+            entities::officer::Column::Phone.eq(p.canonical()),
+            format!("sms:{}", p.canonical()),
+        ),
+    };
+    let officers = entities::officer::Entity::find()
+        .filter(by)
         .filter(entities::officer::Column::Active.eq(true))
-        .one(db)
-        .await?
-    else {
+        .order_by_asc(entities::officer::Column::Id)
+        .all(db)
+        .await?;
+    let Some(first) = officers.first() else {
         return Ok(None);
     };
     let defaults = &state.planning.escalation_defaults;
@@ -381,17 +396,21 @@ pub async fn reply_from_officer(
         },
         None => None,
     };
-    let allowed = match &target {
-        Some(e) => {
-            let policy = policy_for(db, defaults, &e.commune_code).await?;
-            officer_may_act(db, &policy, e, officer.id).await?
+    let mut acting = None;
+    if let Some(e) = &target {
+        let policy = policy_for(db, defaults, &e.commune_code).await?;
+        for o in &officers {
+            if officer_may_act(db, &policy, e, o.id).await? {
+                acting = Some(o.id);
+                break;
+            }
         }
-        None => false,
-    };
+    }
+    let allowed = acting.is_some();
     let reply = store::escalation::acknowledge_by_code(
         db,
-        &format!("zalo:{zalo_user_id}"),
-        officer.id,
+        &sender_key,
+        acting.unwrap_or(first.id),
         &code,
         |_| allowed,
         now,

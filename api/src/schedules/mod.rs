@@ -2,7 +2,9 @@
 
 pub mod appointments;
 pub mod check_ins;
+pub mod costs;
 pub mod escalation_feed;
 pub mod escalations;
 pub mod messages;
 pub mod plans;
+pub mod prices;

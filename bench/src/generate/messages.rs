@@ -103,6 +103,13 @@ pub fn add(rng: &mut StdRng, rows: &mut Rows, m: Message<'_>, now: DateTime<Utc>
             reason: reason.map(str::to_owned),
             provider_message_id: provider_id.clone(),
             delivered_at,
+            // One GSM-7 segment at the example eSMS price; eSMS bills what it accepted.
+            provider: Some("esms".to_owned()),
+            segments: Some(1),
+            unit: Some("sms_segment".to_owned()),
+            price_vnd: Some(1000),
+            billed_vnd: Some(if accepted { 1000 } else { 0 }),
+            commune_code: Some(m.commune_code.to_owned()),
         });
         row.status = status.to_owned();
         row.channel = Some("sms".to_owned());

@@ -11,12 +11,14 @@
 //! - [`backoff`]: retry timing with full jitter.
 //! - [`delivery_decision`]: what happens to one outbox message next.
 //! - [`reply`]: understanding inbound replies.
+//! - [`pricing`]: what an attempt costs (units, billed outcomes, the price in force).
 
 pub mod backoff;
 pub mod channel;
 pub mod delivery_decision;
 pub mod local_time;
 pub mod outcome;
+pub mod pricing;
 pub mod quiet_hours;
 pub mod reply;
 pub mod templates;

@@ -24,6 +24,8 @@ pub struct Attempt {
     pub id: Uuid,
     /// The channel called.
     pub channel: Channel,
+    /// The provider called (`zalo`, `esms`, `console`): what prices the attempt.
+    pub provider: &'static str,
     /// What the gateway answered.
     pub class: OutcomeClass,
 }
@@ -233,6 +235,7 @@ pub async fn start_attempt(
         reason: Set(None),
         provider_message_id: Set(None),
         delivered_at: Set(None),
+        ..Default::default()
     })
     .exec_without_returning(&txn)
     .await?;
@@ -441,11 +444,17 @@ pub async fn finish(
             Expr::col(outbox_message::Column::Attempts).sub(1),
         );
     }
+    // The price in force is read before the writes: it does not depend on them.
+    let billing = match &attempt {
+        Some(a) => Some(crate::pricing::attempt_billing(db, m, a, now).await?),
+        None => None,
+    };
+    let billed_vnd = billing.as_ref().and_then(|b| b.billed_vnd);
     // A failed message also alerts its officers in the same transaction; every other outcome
     // is one statement on PostgreSQL.
     if db.get_database_backend() == DatabaseBackend::Postgres && f.status != MessageStatus::Failed {
-        finish_in_one_statement(db, m, token, &f, now, attempt.as_ref()).await?;
-        record_metric(attempt.as_ref());
+        finish_in_one_statement(db, m, token, &f, now, attempt.as_ref(), billing.as_ref()).await?;
+        record_metric(attempt.as_ref(), billed_vnd);
         return Ok(());
     }
     let txn = crate::db::begin_write(db).await?;
@@ -459,7 +468,7 @@ pub async fn finish(
     } else if f.status == MessageStatus::Failed {
         crate::alerts::delivery_failed(&txn, m, now).await?;
     }
-    if let Some(a) = &attempt {
+    if let (Some(a), Some(billing)) = (&attempt, billing) {
         let provider = a.provider_id();
         // The call's answer, even when the lease was lost meanwhile: it is what happened.
         outbox_attempt::Entity::update_many()
@@ -475,12 +484,13 @@ pub async fn finish(
                 outbox_attempt::Column::ProviderMessageId,
                 Expr::value(provider),
             )
+            .set(billing.columns)
             .filter(outbox_attempt::Column::Id.eq(a.id))
             .exec(&txn)
             .await?;
     }
     txn.commit().await?;
-    record_metric(attempt.as_ref());
+    record_metric(attempt.as_ref(), billed_vnd);
     Ok(())
 }
 
@@ -495,7 +505,7 @@ impl Attempt {
     }
 }
 
-fn record_metric(attempt: Option<&Attempt>) {
+fn record_metric(attempt: Option<&Attempt>, billed_vnd: Option<i64>) {
     if let Some(a) = attempt {
         metrics::counter!(
             crate::metrics::MESSAGES_TOTAL,
@@ -503,6 +513,14 @@ fn record_metric(attempt: Option<&Attempt>) {
             "outcome" => a.class.outcome().as_str(),
         )
         .increment(1);
+        if let Some(vnd) = billed_vnd.filter(|v| *v > 0) {
+            metrics::counter!(
+                crate::metrics::MESSAGE_COST_VND_TOTAL,
+                "channel" => a.channel.as_str(),
+                "provider" => a.provider,
+            )
+            .increment(u64::try_from(vnd).unwrap_or(0));
+        }
     }
 }
 
@@ -516,6 +534,7 @@ async fn finish_in_one_statement(
     f: &Finish,
     now: DateTime<Utc>,
     attempt: Option<&Attempt>,
+    billing: Option<&crate::pricing::Billing>,
 ) -> Result<(), DbErr> {
     let sql = "WITH m AS (UPDATE outbox_messages SET status = $1, lease_token = NULL, \
            lease_until = NULL, last_outcome = $2, last_reason = $3, updated_at = $4, \
@@ -525,7 +544,9 @@ async fn finish_in_one_statement(
            sent_at = COALESCE($8, sent_at), channel = COALESCE($9, channel), \
            attempts = attempts - $10 \
            WHERE id = $11 AND lease_token = $12 RETURNING id), \
-         a AS (UPDATE outbox_attempts SET outcome = $13, reason = $14, provider_message_id = $15 \
+         a AS (UPDATE outbox_attempts SET outcome = $13, reason = $14, provider_message_id = $15, \
+           provider = $17, segments = $18, unit = $19, price_vnd = $20, billed_vnd = $21, \
+           commune_code = $22 \
            WHERE id = $16 RETURNING id) \
          SELECT (SELECT count(*) FROM m) AS held, (SELECT count(*) FROM a) AS answered";
     let values: Vec<sea_orm::Value> = vec![
@@ -553,6 +574,24 @@ async fn finish_in_one_statement(
         attempt.and_then(Attempt::provider_id).into(),
         attempt.map(|a| a.id).into(),
     ];
+    let c = billing.map(|b| b.columns.clone()).unwrap_or_default();
+    let mut values = values;
+    values.extend([
+        c.provider
+            .into_value()
+            .unwrap_or(sea_orm::Value::String(None)),
+        c.segments.into_value().unwrap_or(sea_orm::Value::Int(None)),
+        c.unit.into_value().unwrap_or(sea_orm::Value::String(None)),
+        c.price_vnd
+            .into_value()
+            .unwrap_or(sea_orm::Value::BigInt(None)),
+        c.billed_vnd
+            .into_value()
+            .unwrap_or(sea_orm::Value::BigInt(None)),
+        c.commune_code
+            .into_value()
+            .unwrap_or(sea_orm::Value::String(None)),
+    ]);
     let row = db
         .query_one_raw(Statement::from_sql_and_values(
             DatabaseBackend::Postgres,

@@ -419,6 +419,7 @@ async fn webhooks_without_their_secret_answer_404() {
     let app = spawn_app_with(Backend::Sqlite, |s| {
         s.webhooks.zalo = None;
         s.webhooks.esms_callback_secret = None;
+        s.webhooks.sms_inbound = None;
     })
     .await
     .expect("sqlite app");
@@ -428,6 +429,8 @@ async fn webhooks_without_their_secret_answer_404() {
         esms_callback(&app, ESMS_SECRET, "SMSID=x&SendStatus=5").await,
         404
     );
+    let sms = tests::webhooks::inbound_sms(&app, "mo-1", "0912000001", "co");
+    assert_eq!(tests::webhooks::post_signed_sms(&app, &sms).await, 404);
     assert_eq!(app.count("webhook_events").await, 0);
 }
 

@@ -130,6 +130,10 @@ impl Gateway for ConsoleGateway {
         self.channel
     }
 
+    fn provider(&self) -> &'static str {
+        "console"
+    }
+
     async fn send(&self, message: &OutgoingMessage, _now: DateTime<Utc>) -> OutcomeClass {
         let class = self.attempt(message);
         log_outcome(self.channel, message.message_id, &class);

@@ -80,6 +80,10 @@ impl Gateway for EsmsGateway {
         Channel::Sms
     }
 
+    fn provider(&self) -> &'static str {
+        "esms"
+    }
+
     async fn send(&self, message: &OutgoingMessage, now: DateTime<Utc>) -> OutcomeClass {
         let class = self.attempt(message, now).await;
         log_outcome(Channel::Sms, message.message_id, &class);

@@ -70,6 +70,10 @@ pub trait Gateway: Send + Sync {
     /// The channel this gateway delivers on.
     fn channel(&self) -> Channel;
 
+    /// The provider billed for this gateway's messages (`channel_prices.provider`): `zalo`,
+    /// `esms`, `console`.
+    fn provider(&self) -> &'static str;
+
     /// Whether sending the same message id twice delivers it once (eSMS `RequestId`). Where it
     /// does not (Zalo: `tracking_id` is only echoed), an ambiguous attempt is reconciled by
     /// receipt before any resend.

@@ -75,6 +75,10 @@ impl Gateway for ZaloOaGateway {
         Channel::ZaloOa
     }
 
+    fn provider(&self) -> &'static str {
+        "zalo"
+    }
+
     async fn send(&self, message: &OutgoingMessage, now: DateTime<Utc>) -> OutcomeClass {
         let class = self.attempt(message, now).await;
         log_outcome(Channel::ZaloOa, message.message_id, &class);

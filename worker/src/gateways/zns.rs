@@ -86,6 +86,10 @@ impl Gateway for ZnsGateway {
         Channel::ZaloZns
     }
 
+    fn provider(&self) -> &'static str {
+        "zalo"
+    }
+
     async fn send(&self, message: &OutgoingMessage, now: DateTime<Utc>) -> OutcomeClass {
         let class = self.attempt(message, now).await;
         log_outcome(Channel::ZaloZns, message.message_id, &class);

@@ -1,4 +1,6 @@
-//! A follower's text: recorded by `record_reply`, then confirmed to the person once.
+//! A reply from a person, by Zalo OA or by SMS to the two-way number: one handling for both.
+//! An officer's "XN <code>" acknowledges an escalation; anything else is recorded by
+//! `record_reply` and confirmed to the person once.
 
 use chrono::{DateTime, Utc};
 use domain::messaging::templates::{TemplateKey, Vars};
@@ -14,40 +16,45 @@ use crate::{
     startup::AppState,
 };
 
-/// A follower wrote to the OA. The event is claimed, the reply recorded and its confirmation
-/// queued in one transaction: a crash anywhere leaves nothing, and Zalo's retry does it all.
+/// A person wrote to the OA (`source` "zalo") or to the two-way number ("sms"). The event is
+/// claimed, the reply recorded and its confirmation queued in one transaction: a crash
+/// anywhere leaves nothing, and the provider's retry does it all.
 pub(super) async fn reply(
     state: &AppState,
+    source: &'static str,
     digest: &str,
-    zalo_user_id: String,
+    sender: ReplySender,
     text: &str,
     now: DateTime<Utc>,
 ) -> AppResult<Processed> {
     let txn = store::db::begin_write(&state.db).await?;
-    if !claim(&txn, digest, "zalo", now).await? {
+    if !claim(&txn, digest, source, now).await? {
         return Ok(Processed::Before);
     }
     // An officer replying "XN <code>" to an escalation alert takes the escalation.
     if let Some(taken) =
-        crate::schedules::escalations::reply_from_officer(&txn, state, &zalo_user_id, text, now)
-            .await?
+        crate::schedules::escalations::reply_from_officer(&txn, state, &sender, text, now).await?
     {
         txn.commit().await?;
-        tracing::info!(source = "zalo", outcome = ?taken, "officer acknowledgement reply");
+        tracing::info!(source, outcome = ?taken, "officer acknowledgement reply");
         return Ok(Processed::Now);
     }
-    let sender = ReplySender::ZaloUser(zalo_user_id.clone());
-    let outcome =
-        check_ins::record_reply_in(&txn, sender, text, now, &state.planning.escalation_defaults)
-            .await?;
+    let outcome = check_ins::record_reply_in(
+        &txn,
+        sender.clone(),
+        text,
+        now,
+        &state.planning.escalation_defaults,
+    )
+    .await?;
     let queued = match outcome {
         ReplyOutcome::CheckedIn(occurrence) => confirm_check_in(&txn, occurrence, now).await?,
-        ReplyOutcome::OptedOut => confirm_opt_out(&txn, &zalo_user_id, now).await?,
+        ReplyOutcome::OptedOut => confirm_opt_out(&txn, &sender, now).await?,
         _ => 0,
     };
     txn.commit().await?;
     tracing::info!(
-        source = "zalo",
+        source,
         outcome = outcome_name(&outcome),
         queued,
         "reply recorded"
@@ -100,13 +107,14 @@ async fn confirm_check_in(
 /// so "STOP" twice confirms once, and opting out again after opting in confirms again.
 async fn confirm_opt_out(
     db: &impl ConnectionTrait,
-    zalo_user_id: &str,
+    sender: &ReplySender,
     now: DateTime<Utc>,
 ) -> Result<u32, DbErr> {
-    let clients = client::Entity::find()
-        .filter(client::Column::ZaloUserId.eq(zalo_user_id))
-        .all(db)
-        .await?;
+    let by = match sender {
+        ReplySender::ZaloUser(id) => client::Column::ZaloUserId.eq(id.as_str()),
+        ReplySender::Phone(p) => client::Column::Phone.eq(p.canonical()),
+    };
+    let clients = client::Entity::find().filter(by).all(db).await?;
     let mut queued = 0;
     for c in clients {
         let Some(at) = c.opted_out_at else { continue };

@@ -157,7 +157,8 @@ async fn process_zalo(
         let (Some(sender), Some(text)) = (event.sender, message.text) else {
             return claim_only(state, digest, now).await;
         };
-        return reply(state, digest, sender.id, &text, now).await;
+        let sender = crate::schedules::check_ins::ReplySender::ZaloUser(sender.id);
+        return reply(state, "zalo", digest, sender, &text, now).await;
     }
     let txn = store::db::begin_write(&state.db).await?;
     if !claim(&txn, digest, "zalo", now).await? {
