@@ -76,7 +76,7 @@ impl WebhookSettings {
         Ok(Self {
             zalo,
             esms_callback_secret,
-            sms_inbound: sms_inbound_from_env()?,
+            sms_inbound: sms_inbound_from_env(vars)?,
         })
     }
 
@@ -101,10 +101,10 @@ impl WebhookSettings {
 
 /// `SMS_TWO_WAY_NUMBER` turns inbound SMS on and then needs `SMS_INBOUND_SECRET`;
 /// `SMS_INBOUND_SIGNING_KEY` is optional (only some providers sign).
-fn sms_inbound_from_env() -> Result<Option<SmsInboundSettings>, ConfigError> {
-    let Some(number) = env::optional("SMS_TWO_WAY_NUMBER") else {
+fn sms_inbound_from_env(vars: &Source) -> Result<Option<SmsInboundSettings>, ConfigError> {
+    let Some(number) = vars.optional("SMS_TWO_WAY_NUMBER") else {
         for var in ["SMS_INBOUND_SECRET", "SMS_INBOUND_SIGNING_KEY"] {
-            if env::optional(var).is_some() {
+            if vars.optional(var).is_some() {
                 return Err(ConfigError {
                     var: "SMS_TWO_WAY_NUMBER",
                     reason: format!("required with {var}: the number replies are sent to"),
@@ -114,12 +114,15 @@ fn sms_inbound_from_env() -> Result<Option<SmsInboundSettings>, ConfigError> {
         return Ok(None);
     };
     let number = checked_two_way_number(&number)?;
-    let secret = env::optional("SMS_INBOUND_SECRET").ok_or_else(|| ConfigError {
-        var: "SMS_INBOUND_SECRET",
-        reason: "required with SMS_TWO_WAY_NUMBER: it authenticates the provider's calls".into(),
-    })?;
+    let secret = vars
+        .optional("SMS_INBOUND_SECRET")
+        .ok_or_else(|| ConfigError {
+            var: "SMS_INBOUND_SECRET",
+            reason: "required with SMS_TWO_WAY_NUMBER: it authenticates the provider's calls"
+                .into(),
+        })?;
     let path_secret = checked_url_secret("SMS_INBOUND_SECRET", &secret)?;
-    let signing_key = match env::optional("SMS_INBOUND_SIGNING_KEY") {
+    let signing_key = match vars.optional("SMS_INBOUND_SIGNING_KEY") {
         None => None,
         Some(k) if k.len() < MIN_CALLBACK_SECRET_LEN => {
             return Err(ConfigError {
