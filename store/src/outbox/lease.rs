@@ -341,11 +341,55 @@ pub async fn claim(
         c.worker.into(),
         c.stale_before.into(),
     ];
+    let sql = if backend == DatabaseBackend::Postgres {
+        claim_sql_postgres()
+    } else {
+        sql
+    };
     let stmt = Statement::from_sql_and_values(backend, sql, values);
     let rows = db.query_all_raw(stmt).await?;
     rows.iter()
         .map(|r| outbox_message::Model::from_query_result(r, ""))
         .collect()
+}
+
+/// The claim on PostgreSQL. One `WHERE (a) OR (b) OR (c) ORDER BY next_attempt_at LIMIT n`
+/// cannot walk an index in order: it collected every due row and sorted them all, 0.2 s per
+/// claim with 200,000 due (a Monday burst at national scale). Each case is therefore an
+/// ordered, limited index scan of its own (`ix_outbox_due` is `(status, next_attempt_at)`),
+/// and the outer select takes the earliest `n` of their union under `FOR UPDATE SKIP LOCKED`,
+/// re-checking the whole condition on the locked row.
+fn claim_sql_postgres() -> String {
+    let due = |status: MessageStatus| {
+        format!(
+            "(SELECT id FROM outbox_messages WHERE status = '{s}' AND next_attempt_at <= $3 \
+             ORDER BY next_attempt_at LIMIT $4)",
+            s = status.as_str()
+        )
+    };
+    let sending = MessageStatus::Sending.as_str();
+    format!(
+        "UPDATE outbox_messages SET status = '{sending}', lease_token = $1, lease_until = $2, \
+         updated_at = $3, worker_id = $5 \
+         WHERE id IN (SELECT id FROM outbox_messages WHERE id IN ({queued} UNION ALL {deferred} \
+             UNION ALL {unconfirmed} \
+             UNION ALL (SELECT id FROM outbox_messages WHERE status = '{sending}' \
+               AND lease_until < $3 LIMIT $4) \
+             UNION ALL (SELECT id FROM outbox_messages WHERE status = '{sending}' \
+               AND worker_id IN (SELECT id FROM workers WHERE heartbeat_at < $6) LIMIT $4)) \
+           AND ((status IN ('{q}', '{d}', '{u}') AND next_attempt_at <= $3) \
+            OR (status = '{sending}' AND lease_until < $3) \
+            OR (status = '{sending}' AND worker_id IN \
+                (SELECT id FROM workers WHERE heartbeat_at < $6))) \
+           ORDER BY next_attempt_at LIMIT $4 FOR UPDATE SKIP LOCKED) \
+         RETURNING *",
+        queued = due(MessageStatus::Queued),
+        deferred = due(MessageStatus::Deferred),
+        unconfirmed = due(MessageStatus::Unconfirmed),
+        q = MessageStatus::Queued.as_str(),
+        d = MessageStatus::Deferred.as_str(),
+        u = MessageStatus::Unconfirmed.as_str(),
+    )
 }
 
 /// The delivery taking a claimed message.
