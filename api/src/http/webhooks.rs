@@ -21,6 +21,7 @@ mod replies;
 mod sms_replies;
 mod zalo_events;
 
+use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use entities::webhook_event;
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Set, sea_query::OnConflict};
@@ -46,6 +47,23 @@ enum Processed {
     Now,
     /// Acted on by an earlier delivery of the same event.
     Before,
+}
+
+/// The provider's answer for an event that was handled (or failed): 200 whether it was acted
+/// on now or before; 500 on failure, so the provider retries and the retry does the work
+/// (a failed event is not claimed).
+fn answer(source: &'static str, result: crate::error::AppResult<Processed>) -> StatusCode {
+    match result {
+        Ok(Processed::Now) => StatusCode::OK,
+        Ok(Processed::Before) => {
+            tracing::warn!(source, "repeated webhook ignored");
+            StatusCode::OK
+        }
+        Err(e) => {
+            tracing::error!(source, error = e.code(), "webhook failed");
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
+    }
 }
 
 /// Records the event as processed; false when it already was.

@@ -179,18 +179,7 @@ pub async fn sms(
         Ok(p) => reply(&state, "sms", &digest, ReplySender::Phone(p), &text, now).await,
         Err(_) => claim_unknown(&state, &digest, now).await,
     };
-    match result {
-        Ok(Processed::Now) => StatusCode::OK,
-        Ok(Processed::Before) => {
-            tracing::warn!(source = "sms", "repeated webhook ignored");
-            StatusCode::OK
-        }
-        Err(e) => {
-            tracing::error!(source = "sms", error = e.code(), "webhook failed");
-            // Not claimed: the provider retries, and the retry does the work.
-            StatusCode::INTERNAL_SERVER_ERROR
-        }
-    }
+    super::answer("sms", result)
 }
 
 /// Remembers the id of a message from a number that is not a phone, and does nothing else.

@@ -132,18 +132,7 @@ pub async fn zalo(State(state): State<AppState>, headers: HeaderMap, body: Bytes
         return StatusCode::BAD_REQUEST;
     };
     let digest = sha256_hex(&body);
-    match process_zalo(&state, &digest, event, now).await {
-        Ok(Processed::Now) => StatusCode::OK,
-        Ok(Processed::Before) => {
-            tracing::warn!(source = "zalo", "repeated webhook ignored");
-            StatusCode::OK
-        }
-        Err(e) => {
-            tracing::error!(source = "zalo", error = e.code(), "webhook failed");
-            // Not claimed: Zalo retries, and the retry does the work.
-            StatusCode::INTERNAL_SERVER_ERROR
-        }
-    }
+    super::answer("zalo", process_zalo(&state, &digest, event, now).await)
 }
 
 async fn process_zalo(
