@@ -439,6 +439,19 @@ pub async fn finish(
     now: DateTime<Utc>,
     attempt: Option<Attempt>,
 ) -> Result<(), DbErr> {
+    // The price in force is read before the writes: it does not depend on them.
+    let billing = match &attempt {
+        Some(a) => Some(crate::pricing::attempt_billing(db, m, a, now).await?),
+        None => None,
+    };
+    let billed_vnd = billing.as_ref().and_then(|b| b.billed_vnd);
+    // A failed message also alerts its officers in the same transaction; every other outcome
+    // is one statement on PostgreSQL.
+    if db.get_database_backend() == DatabaseBackend::Postgres && f.status != MessageStatus::Failed {
+        finish_in_one_statement(db, m, token, &f, now, attempt.as_ref(), billing.as_ref()).await?;
+        record_metric(attempt.as_ref(), billed_vnd);
+        return Ok(());
+    }
     let mut update = outbox_message::Entity::update_many()
         .col_expr(
             outbox_message::Column::Status,
@@ -487,19 +500,6 @@ pub async fn finish(
             outbox_message::Column::Attempts,
             Expr::col(outbox_message::Column::Attempts).sub(1),
         );
-    }
-    // The price in force is read before the writes: it does not depend on them.
-    let billing = match &attempt {
-        Some(a) => Some(crate::pricing::attempt_billing(db, m, a, now).await?),
-        None => None,
-    };
-    let billed_vnd = billing.as_ref().and_then(|b| b.billed_vnd);
-    // A failed message also alerts its officers in the same transaction; every other outcome
-    // is one statement on PostgreSQL.
-    if db.get_database_backend() == DatabaseBackend::Postgres && f.status != MessageStatus::Failed {
-        finish_in_one_statement(db, m, token, &f, now, attempt.as_ref(), billing.as_ref()).await?;
-        record_metric(attempt.as_ref(), billed_vnd);
-        return Ok(());
     }
     let txn = crate::db::begin_write(db).await?;
     let result = update
