@@ -17,6 +17,8 @@ pub mod occurrences;
 pub mod outbox;
 pub mod policy;
 pub mod pricing;
+pub mod reach;
+pub mod budget;
 pub mod settings;
 pub mod signals;
 pub mod telemetry;

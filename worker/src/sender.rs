@@ -17,6 +17,7 @@ use std::{sync::Arc, time::Duration as StdDuration};
 use domain::{
     Clock,
     messaging::{
+        budget::{self, OverBudget},
         channel::Channel,
         delivery_decision::{
             AfterSend, BeforeSend, DeliveryRules, Recipient, Step, after_send, before_send,
@@ -236,7 +237,7 @@ impl Sender {
             Step::Send { index, channel } => (index, channel),
             Step::Settle(action) => {
                 let f = Finish::for_action(&m, action, now);
-                return finish(&self.db, &m, token, f, now, None).await;
+                return self.finish(&m, token, f, now, None).await;
             }
         };
         let (Some(template), Some(recipient)) = (template, recipient) else {
@@ -244,6 +245,13 @@ impl Sender {
             return Err(DbErr::Custom(
                 "decided to send without a template or recipient".into(),
             ));
+        };
+        let (index, channel) = match self
+            .within_budget(&m, template, &recipient.plan, (index, channel), &policy, now)
+            .await?
+        {
+            Ok(go) => go,
+            Err(f) => return self.finish(&m, token, f, now, None).await,
         };
         let Some(attempt_id) = start_attempt(&self.db, &m, token, channel, now).await? else {
             tracing::warn!(message_id = %m.id, "lease lost before the gateway call; another worker owns the message");
@@ -286,7 +294,61 @@ impl Sender {
             class,
         };
         let f = Finish::for_action(&m, action, now);
-        finish(&self.db, &m, token, f, now, Some(attempt)).await
+        self.finish(&m, token, f, now, Some(attempt)).await
+    }
+
+    /// Records the outcome (see [`finish`]) under this worker's settings.
+    async fn finish(
+        &self,
+        m: &outbox_message::Model,
+        token: Uuid,
+        f: Finish,
+        now: chrono::DateTime<chrono::Utc>,
+        attempt: Option<Attempt>,
+    ) -> Result<(), DbErr> {
+        let f = Finish {
+            unreachable_after: self.settings.unreachable_after,
+            ..f
+        };
+        finish(&self.db, m, token, f, now, attempt).await
+    }
+
+    /// The commune's monthly budget (issue 13): a message about to go by SMS in a commune
+    /// whose budget is spent goes by a cheaper channel of its plan, or is held until next
+    /// month (or, if it would be useless by then, not sent), with the budget as its reason;
+    /// urgent messages go (`domain::messaging::budget`). Returns where it goes, or how it is
+    /// left. The spend is read only for an SMS that may wait, in a commune with a budget.
+    async fn within_budget(
+        &self,
+        m: &outbox_message::Model,
+        template: TemplateKey,
+        plan: &[Channel],
+        (index, channel): (usize, Channel),
+        policy: &Policy,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Result<(usize, Channel), Finish>, DbErr> {
+        let always = budget::always_goes(template, m.officer_id.is_some(), m.urgent);
+        if always || channel != Channel::Sms {
+            return Ok(Ok((index, channel)));
+        }
+        let Some(spend) = store::budget::of_month(&self.db, &m.commune_code, now).await? else {
+            return Ok(Ok((index, channel)));
+        };
+        if !spend.exhausted() {
+            return Ok(Ok((index, channel)));
+        }
+        let resume = budget::resume_at(now, &policy.quiet_hours);
+        Ok(
+            match budget::over_budget(plan, index, channel, always, m.expires_at, resume) {
+                OverBudget::Send => Ok((index, channel)),
+                OverBudget::Switch { index, channel } => Ok((index, channel)),
+                OverBudget::Hold { until } => Err(Finish::held(until, budget::HELD_REASON)),
+                OverBudget::Expire => Err(Finish {
+                    held_reason: Some(budget::HELD_REASON.to_owned()),
+                    ..Finish::expired(m, budget::HELD_REASON)
+                }),
+            },
+        )
     }
 
     fn rules(&self) -> DeliveryRules {
