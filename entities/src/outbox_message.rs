@@ -40,8 +40,8 @@ pub struct Model {
     /// The channels this message may use, in order (`sms,zalo_oa`); null: the recipient's
     /// usual plan. Escalation levels set it.
     pub channels: Option<String>,
-    /// Why it is held back rather than sent (the commune's monthly budget is spent); cleared
-    /// when it goes.
+    /// Why it was held back rather than sent (the commune's monthly budget was spent); it
+    /// stays when the message goes later, the status says whether it still waits.
     pub held_reason: Option<String>,
 }
 

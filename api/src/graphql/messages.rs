@@ -223,8 +223,9 @@ impl Message {
     async fn last_reason(&self) -> Option<&str> {
         self.0.last_reason.as_deref()
     }
-    /// Why the message is held back rather than sent (e.g. `monthly budget spent`: the
-    /// commune's monthly budget is spent and it waits for next month); none when it is not.
+    /// Why the message was held back rather than sent (`monthly budget spent`: the commune's
+    /// monthly budget was spent, so it waits for next month, `nextAttemptAt`); none when it
+    /// never was. It stays after the message goes: `status` says whether it still waits.
     async fn held_reason(&self) -> Option<&str> {
         self.0.held_reason.as_deref()
     }

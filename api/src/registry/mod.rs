@@ -12,6 +12,7 @@ pub mod officer_tokens;
 pub mod officers;
 pub mod orders;
 pub mod places;
+pub mod reachability;
 pub mod policies;
 pub mod regimes;
 pub mod seed;

@@ -68,6 +68,22 @@ pub fn resume_at(now: DateTime<Utc>, quiet_hours: &QuietHours) -> DateTime<Utc> 
     quiet_hours.next_allowed(at, false)
 }
 
+/// Who may set or clear a commune's budget: national administrators, the administrator of
+/// the commune's province, and the commune's chairman (the commune pays; the chairman answers
+/// for its spending). The commune police, who run the cases, do not set what the commune
+/// spends, and a partner key never does. Where the commune must be the caller's own, the
+/// scope check that follows says so.
+pub fn may_set_budget(actor: crate::officer_rights::Actor<'_>) -> bool {
+    use crate::{access::OfficerRole, officer_rights::Actor};
+    match actor {
+        Actor::NationalAdministrator | Actor::ProvinceAdministrator { .. } => true,
+        Actor::Officer { role, commune, .. } => {
+            role == OfficerRole::CommuneChairman && commune.is_some()
+        }
+        Actor::PartnerKey => false,
+    }
+}
+
 /// What happens to a message about to go by `plan[index]` when the commune's budget is spent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OverBudget {
@@ -160,6 +176,22 @@ mod tests {
             resume_at(now, &quiet("21:00", "09:00")),
             at("2027-01-01T02:00:00Z")
         );
+    }
+
+    #[test]
+    fn administrators_and_the_commune_chairman_set_the_budget() {
+        use crate::{access::OfficerRole, officer_rights::Actor};
+        let officer = |role| Actor::Officer {
+            id: "x",
+            role,
+            commune: Some("26734"),
+        };
+        assert!(may_set_budget(Actor::NationalAdministrator));
+        assert!(may_set_budget(Actor::ProvinceAdministrator { province: "01" }));
+        assert!(may_set_budget(officer(OfficerRole::CommuneChairman)));
+        assert!(!may_set_budget(officer(OfficerRole::CommunePoliceChief)));
+        assert!(!may_set_budget(officer(OfficerRole::CommunePoliceOfficer)));
+        assert!(!may_set_budget(Actor::PartnerKey));
     }
 
     #[test]

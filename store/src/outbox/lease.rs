@@ -50,7 +50,8 @@ pub struct Finish {
     pub reason: String,
     /// The take counted an attempt that made no call: take it back.
     pub uncount_attempt: bool,
-    /// `held_reason`: why the message is held back (the commune's budget); `None` clears it.
+    /// `held_reason`: why the message is held back (the commune's budget). It stays once set:
+    /// the message's status says whether it still waits.
     pub held_reason: Option<String>,
     /// Failed client messages in a row after which the client is unreachable
     /// (`UNREACHABLE_AFTER_MESSAGES`).
@@ -485,11 +486,13 @@ pub async fn finish(
             outbox_message::Column::LastReason,
             Expr::value((!f.reason.is_empty()).then(|| f.reason.clone())),
         )
-        .col_expr(outbox_message::Column::UpdatedAt, Expr::value(now))
-        .col_expr(
+        .col_expr(outbox_message::Column::UpdatedAt, Expr::value(now));
+    if let Some(reason) = &f.held_reason {
+        update = update.col_expr(
             outbox_message::Column::HeldReason,
-            Expr::value(f.held_reason.clone()),
+            Expr::value(reason.clone()),
         );
+    }
     if let Some(at) = f.next_attempt_at {
         update = update.col_expr(outbox_message::Column::NextAttemptAt, Expr::value(at));
     }
@@ -635,7 +638,7 @@ async fn finish_in_one_statement(
            channel_index = COALESCE($6, channel_index), \
            provider_message_id = COALESCE($7, provider_message_id), \
            sent_at = COALESCE($8, sent_at), channel = COALESCE($9, channel), \
-           attempts = attempts - $10, held_reason = $23 \
+           attempts = attempts - $10, held_reason = COALESCE($23, held_reason) \
            WHERE id = $11 AND lease_token = $12 RETURNING id, client_id), \
          a AS (UPDATE outbox_attempts SET outcome = $13, reason = $14, provider_message_id = $15, \
            provider = $17, segments = $18, unit = $19, price_vnd = $20, billed_vnd = $21, \
