@@ -154,11 +154,7 @@ pub async fn after_billed(
         .with("place", place)
         .with(
             "amount",
-            format!(
-                "{} trên {}",
-                money(spent),
-                money(budget.monthly_budget_vnd)
-            ),
+            format!("{} trên {}", money(spent), money(budget.monthly_budget_vnd)),
         )
         .with("time", format!("{mon}/{year}"));
     let officers = officer::Entity::find()

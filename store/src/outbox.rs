@@ -376,7 +376,13 @@ mod tests {
                 format!("delivery_failed:{a}:{b}"),
             ),
             (
-                DedupeKey::officer_alert(AlertCause::Unreachable { client: a, since: at }, b),
+                DedupeKey::officer_alert(
+                    AlertCause::Unreachable {
+                        client: a,
+                        since: at,
+                    },
+                    b,
+                ),
                 format!("unreachable:{a}:1764547200005:{b}"),
             ),
             (

@@ -247,7 +247,14 @@ impl Sender {
             ));
         };
         let (index, channel) = match self
-            .within_budget(&m, template, &recipient.plan, (index, channel), &policy, now)
+            .within_budget(
+                &m,
+                template,
+                &recipient.plan,
+                (index, channel),
+                &policy,
+                now,
+            )
             .await?
         {
             Ok(go) => go,

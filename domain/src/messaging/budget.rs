@@ -187,7 +187,9 @@ mod tests {
             commune: Some("26734"),
         };
         assert!(may_set_budget(Actor::NationalAdministrator));
-        assert!(may_set_budget(Actor::ProvinceAdministrator { province: "01" }));
+        assert!(may_set_budget(Actor::ProvinceAdministrator {
+            province: "01"
+        }));
         assert!(may_set_budget(officer(OfficerRole::CommuneChairman)));
         assert!(!may_set_budget(officer(OfficerRole::CommunePoliceChief)));
         assert!(!may_set_budget(officer(OfficerRole::CommunePoliceOfficer)));

@@ -632,7 +632,8 @@ async fn finish_in_one_statement(
     // A message accepted for a client ends the client's run of failures: the `r` part
     // writes a row only when a run is counting (reachability watch).
     let reached = crate::reach::reached_cte("$24", "$4");
-    let sql = format!("WITH m AS (UPDATE outbox_messages SET status = $1, lease_token = NULL, \
+    let sql = format!(
+        "WITH m AS (UPDATE outbox_messages SET status = $1, lease_token = NULL, \
            lease_until = NULL, last_outcome = $2, last_reason = $3, updated_at = $4, \
            next_attempt_at = COALESCE($5, next_attempt_at), \
            channel_index = COALESCE($6, channel_index), \
@@ -645,7 +646,8 @@ async fn finish_in_one_statement(
            commune_code = $22 \
            WHERE id = $16 RETURNING id), \
          {reached} \
-         SELECT (SELECT count(*) FROM m) AS held, (SELECT count(*) FROM a) AS answered");
+         SELECT (SELECT count(*) FROM m) AS held, (SELECT count(*) FROM a) AS answered"
+    );
     let values: Vec<sea_orm::Value> = vec![
         f.status.as_str().into(),
         f.outcome.into(),
