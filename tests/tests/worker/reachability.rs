@@ -14,13 +14,14 @@ use wiremock::{
 use worker::gateways::GatewaySettings;
 
 use crate::support::{
-    ESMS_PATH, drain, esms, fake_gateways, reload, reminder_due, sender, sender_with, zns_error,
+    ESMS_PATH, ZNS_PATH, book, drain, esms, fake_gateways, reload, reminder_due, sender, sender_with, zns_error,
     zns_ok, zns_then_sms, zns_to_client_a,
 };
 
 db_tests!(
     the_unreachable_alert_fires_once_per_episode_and_clears_when_a_message_gets_through,
     a_client_is_unreachable_after_n_failed_messages_in_a_row,
+    two_workers_failing_the_same_client_at_once_alert_once,
 );
 
 const REACHABILITY: &str = "query($id: ID!) { client(id: $id) { reachability { unreachable unreachableSince consecutiveFailures reasons { channel outcome reason at } } } }";
@@ -202,4 +203,46 @@ async fn a_client_is_unreachable_after_n_failed_messages_in_a_row(app: TestApp) 
         .collect();
     assert_eq!(channels, vec!["SMS", "ZALO_ZNS"]);
     fake.verify().await;
+}
+
+/// Two workers record the failures of two messages to the same client at the same moment:
+/// both count, and the episode (with its alert) starts once — the guarded update decides.
+async fn two_workers_failing_the_same_client_at_once_alert_once(app: TestApp) {
+    let w = app.world().await;
+    let fake = fake_gateways().await;
+    officer_phone_accepts(&fake).await;
+    Mock::given(method("POST"))
+        .and(path(ZNS_PATH))
+        .respond_with(zns_error(-118))
+        .mount(&fake)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(ESMS_PATH))
+        .respond_with(esms("108", ""))
+        .mount(&fake)
+        .await;
+    // Two appointments at the same hour: two reminders due at once.
+    let starts = app.clock_now() + chrono::Duration::hours(3);
+    let first = book(&app, &w.officer_a_token, &w.client_a, starts).await;
+    let second = book(&app, &w.officer_a_token, &w.client_a, starts).await;
+    let (first, second) = (first[0].clone(), second[0].clone());
+    app.clock.set(first.due_at);
+    let one = sender(&app, &fake);
+    let two = sender(&app, &fake);
+    // Each message is delivered to the end (ZNS refused, then SMS refused) by its own worker,
+    // both workers at once.
+    for _ in 0..2 {
+        let dispatch = uuid::Uuid::now_v7();
+        let claimed = one.claim_due(dispatch).await.unwrap();
+        let ids: Vec<_> = claimed.iter().map(|m| m.id).collect();
+        assert_eq!(ids.len(), 2, "both messages are due");
+        let (a, b) = tokio::join!(one.deliver(ids[0], dispatch), two.deliver(ids[1], dispatch));
+        assert!(a.unwrap() && b.unwrap());
+    }
+    assert_eq!(reload(&app, first.id).await.status, "failed");
+    assert_eq!(reload(&app, second.id).await.status, "failed");
+    let r = reachability(&app, &w).await;
+    assert_eq!(r["consecutiveFailures"], 2, "both failures count");
+    assert_eq!(r["unreachable"], true);
+    assert_eq!(unreachable_alerts(&app).await.len(), 1, "one episode, one alert");
 }
