@@ -14,8 +14,8 @@ use wiremock::{
 use worker::gateways::GatewaySettings;
 
 use crate::support::{
-    ESMS_PATH, ZNS_PATH, book, drain, esms, fake_gateways, reload, reminder_due, sender, sender_with, zns_error,
-    zns_ok, zns_then_sms, zns_to_client_a,
+    ESMS_PATH, ZNS_PATH, book, drain, esms, fake_gateways, reload, reminder_due, sender,
+    sender_with, zns_error, zns_ok, zns_then_sms, zns_to_client_a,
 };
 
 db_tests!(
@@ -244,5 +244,9 @@ async fn two_workers_failing_the_same_client_at_once_alert_once(app: TestApp) {
     let r = reachability(&app, &w).await;
     assert_eq!(r["consecutiveFailures"], 2, "both failures count");
     assert_eq!(r["unreachable"], true);
-    assert_eq!(unreachable_alerts(&app).await.len(), 1, "one episode, one alert");
+    assert_eq!(
+        unreachable_alerts(&app).await.len(),
+        1,
+        "one episode, one alert"
+    );
 }
