@@ -17,10 +17,10 @@ use std::{sync::Arc, time::Duration as StdDuration};
 use domain::{
     Clock,
     messaging::{
-        budget::{self, OverBudget},
         channel::Channel,
         delivery_decision::{
-            AfterSend, BeforeSend, DeliveryRules, Recipient, Step, after_send, before_send,
+            AfterSend, BeforeSend, DeliveryAction, DeliveryRules, Recipient, Step, after_send,
+            before_send,
         },
         outcome::{AttemptOutcome, OutcomeClass},
         templates::{TemplateKey, Vars},
@@ -41,6 +41,7 @@ use store::{
 };
 
 use crate::{
+    budget_gate,
     gateways::{Gateways, OutgoingMessage},
     heartbeat::{self, WorkerState},
     recipient,
@@ -246,20 +247,21 @@ impl Sender {
                 "decided to send without a template or recipient".into(),
             ));
         };
-        let (index, channel) = match self
-            .within_budget(
-                &m,
-                template,
-                &recipient.plan,
-                (index, channel),
-                &policy,
-                now,
-            )
-            .await?
+        let route = match budget_gate::route(
+            &self.db,
+            &m,
+            template,
+            &recipient.plan,
+            (index, channel),
+            &policy,
+            now,
+        )
+        .await?
         {
-            Ok(go) => go,
+            Ok(route) => route,
             Err(f) => return self.finish(&m, token, f, now, None).await,
         };
+        let (index, channel) = (route.index, route.channel);
         let Some(attempt_id) = start_attempt(&self.db, &m, token, channel, now).await? else {
             tracing::warn!(message_id = %m.id, "lease lost before the gateway call; another worker owns the message");
             return Ok(());
@@ -300,7 +302,15 @@ impl Sender {
             provider: gateway.provider(),
             class,
         };
-        let f = Finish::for_action(&m, action, now);
+        let f = match (route.held_if_refused, &action) {
+            // Zalo instead of SMS past the budget, and Zalo refused: the SMS waits, as it
+            // would have, rather than the message failing with SMS never tried.
+            (Some(until), DeliveryAction::Fail { .. }) => Finish {
+                uncount_attempt: false,
+                ..budget_gate::held_or_expired(&m, until)
+            },
+            _ => Finish::for_action(&m, action, now),
+        };
         self.finish(&m, token, f, now, Some(attempt)).await
     }
 
@@ -318,44 +328,6 @@ impl Sender {
             ..f
         };
         finish(&self.db, m, token, f, now, attempt).await
-    }
-
-    /// The commune's monthly budget (issue 13): a message about to go by SMS in a commune
-    /// whose budget is spent goes by a cheaper channel of its plan, or is held until next
-    /// month (or, if it would be useless by then, not sent), with the budget as its reason;
-    /// urgent messages go (`domain::messaging::budget`). Returns where it goes, or how it is
-    /// left. The spend is read only for an SMS that may wait, in a commune with a budget.
-    async fn within_budget(
-        &self,
-        m: &outbox_message::Model,
-        template: TemplateKey,
-        plan: &[Channel],
-        (index, channel): (usize, Channel),
-        policy: &Policy,
-        now: chrono::DateTime<chrono::Utc>,
-    ) -> Result<Result<(usize, Channel), Finish>, DbErr> {
-        let always = budget::always_goes(template, m.officer_id.is_some(), m.urgent);
-        if always || channel != Channel::Sms {
-            return Ok(Ok((index, channel)));
-        }
-        let Some(spend) = store::budget::of_month(&self.db, &m.commune_code, now).await? else {
-            return Ok(Ok((index, channel)));
-        };
-        if !spend.exhausted() {
-            return Ok(Ok((index, channel)));
-        }
-        let resume = budget::resume_at(now, &policy.quiet_hours);
-        Ok(
-            match budget::over_budget(plan, index, channel, always, m.expires_at, resume) {
-                OverBudget::Send => Ok((index, channel)),
-                OverBudget::Switch { index, channel } => Ok((index, channel)),
-                OverBudget::Hold { until } => Err(Finish::held(until, budget::HELD_REASON)),
-                OverBudget::Expire => Err(Finish {
-                    held_reason: Some(budget::HELD_REASON.to_owned()),
-                    ..Finish::expired(m, budget::HELD_REASON)
-                }),
-            },
-        )
     }
 
     fn rules(&self) -> DeliveryRules {

@@ -176,6 +176,28 @@ async fn past_the_budget_non_urgent_sms_waits_for_next_month_and_urgent_messages
     assert_eq!(reload(&app, reminder.id).await.status, "sent");
     assert_eq!(channels_tried(&app, reminder.id).await, vec!["zalo_zns"]);
 
+    // Someone who prefers SMS and is not on Zalo: Zalo is tried instead and refuses, so the
+    // SMS waits like any other — here a reminder that would be useless by December, so it is
+    // not sent, with the budget as its reason, and no SMS goes.
+    let mut input = client_input(COMMUNE_A, 4);
+    input["preferredChannel"] = json!("SMS");
+    let client_d = app.create_client(&app.admin_token, input).await;
+    app.create_order(&app.admin_token, &client_d).await;
+    let reminder = reminder_due(&app, &app.admin_token, &client_d).await;
+    drain(&sender).await;
+    let reminder = reload(&app, reminder.id).await;
+    assert_eq!(reminder.status, "cancelled");
+    assert_eq!(
+        reminder.held_reason.as_deref(),
+        Some("monthly budget spent")
+    );
+    assert_eq!(channels_tried(&app, reminder.id).await, vec!["zalo_zns"]);
+    let sms = crate::support::bodies(&fake, ESMS_PATH).await;
+    assert!(
+        sms.iter().all(|b| b["Phone"] != "0912000004"),
+        "no SMS to D"
+    );
+
     // An opt-out confirmation always goes, by SMS here.
     client_a_texts(&app, "TU CHOI").await;
     drain(&sender).await;
