@@ -40,6 +40,9 @@ pub struct Model {
     /// The channels this message may use, in order (`sms,zalo_oa`); null: the recipient's
     /// usual plan. Escalation levels set it.
     pub channels: Option<String>,
+    /// Why it was held back rather than sent (the commune's monthly budget was spent); it
+    /// stays when the message goes later, the status says whether it still waits.
+    pub held_reason: Option<String>,
 }
 
 /// Relations are loaded explicitly by the service layer.

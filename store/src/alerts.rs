@@ -1,80 +1,30 @@
-//! Alerts to the officers in charge of a client: how an alert names the case, and the alert
-//! that a message to the client failed for good.
+//! Alerts to the officers in charge of a client: how an alert names the case, and how one
+//! alert goes to the officers of an order.
 //!
 //! A client message that ends `failed` (every channel refused it, or its retries ran out)
 //! reaches nobody, and the person does not know they were contacted. The message history keeps
-//! the reason (`messages(filter: { clientId, status: FAILED })`); the client's case officers are
-//! also told, once per client (dedupe key `delivery_failed:{client}`), so that a wrong number
-//! or a lost Zalo account is found by a person instead of silently costing every reminder.
+//! the reason (`messages(filter: { clientId, status: FAILED })`); the reachability watch
+//! (`crate::reach`) tells the client's case officers once per episode when no message reaches
+//! the client any more, so that a wrong number or a lost Zalo account is found by a person
+//! instead of silently costing every reminder. (It replaced the alert of the first failure,
+//! which went once per client ever.)
 
 use chrono::{DateTime, Utc};
-use domain::{
-    messaging::{
-        local_time::format_local,
-        templates::{TemplateKey, Vars},
-    },
-    order::OrderStatus,
+use domain::messaging::{
+    local_time::format_local,
+    templates::{TemplateKey, Vars},
 };
-use entities::{client, order_assignment, outbox_message, supervision_order};
+use entities::order_assignment;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use crate::outbox::{self, AlertCause, DedupeKey, NewMessage, Recipient};
-
-/// Stored role of a case officer's assignment.
-const CASE_OFFICER: &str = domain::order::AssignmentRole::CaseOfficer.as_str();
 
 /// A short, non-identifying case reference for officer alerts: the last six hex digits of the
 /// order id, upper case.
 pub fn case_reference(order_id: Uuid) -> String {
     let simple = order_id.simple().to_string();
     simple[simple.len() - 6..].to_uppercase()
-}
-
-/// Called when a message has just been finished as `failed` (in the same transaction): if it
-/// was for a client, queues one alert to each case officer of the client's open order, once
-/// per client. Returns how many alerts were added.
-pub async fn delivery_failed(
-    db: &impl ConnectionTrait,
-    message: &outbox_message::Model,
-    now: DateTime<Utc>,
-) -> Result<usize, DbErr> {
-    // An officer alert that fails alerts nobody else: that would loop.
-    let Some(client_id) = message.client_id else {
-        return Ok(0);
-    };
-    let Some(client) = client::Entity::find_by_id(client_id).one(db).await? else {
-        return Ok(0);
-    };
-    let open: Vec<&str> = OrderStatus::ALL
-        .into_iter()
-        .filter(|s| s.is_open())
-        .map(OrderStatus::as_str)
-        .collect();
-    let Some(order) = supervision_order::Entity::find()
-        .filter(supervision_order::Column::ClientId.eq(client_id))
-        .filter(supervision_order::Column::Status.is_in(open))
-        .one(db)
-        .await?
-    else {
-        return Ok(0);
-    };
-    to_order_officers(
-        db,
-        OrderAlert {
-            order_id: order.id,
-            client_name: client.full_name,
-            commune_code: client.commune_code,
-            template: TemplateKey::OfficerDeliveryFailed,
-            cause: AlertCause::DeliveryFailed { client: client_id },
-            role: Some(CASE_OFFICER),
-            urgent: false,
-            source_type: "outbox_message",
-            source_id: message.id,
-        },
-        now,
-    )
-    .await
 }
 
 /// An alert about a client to the officers assigned to the client's order.

@@ -7,6 +7,7 @@
 
 pub mod alerts;
 pub mod appointments;
+pub mod budget;
 pub mod db;
 pub mod env;
 pub mod escalation;
@@ -17,6 +18,7 @@ pub mod occurrences;
 pub mod outbox;
 pub mod policy;
 pub mod pricing;
+pub mod reach;
 pub mod settings;
 pub mod signals;
 pub mod telemetry;

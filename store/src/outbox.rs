@@ -135,6 +135,9 @@ impl DedupeKey {
             AlertCause::LateCheckIn { check_in } => format!("escalation_late:{check_in}"),
             AlertCause::HelpAttached { check_in } => format!("escalation_help:{check_in}"),
             AlertCause::LoanOverdue { instalment } => format!("loan_overdue:{instalment}"),
+            AlertCause::Unreachable { client, since } => {
+                format!("unreachable:{client}:{}", since.timestamp_millis())
+            }
         };
         Self(format!("{cause}:{officer}"))
     }
@@ -157,6 +160,11 @@ impl DedupeKey {
     /// The reminder before a loan instalment falls due.
     pub fn loan_instalment_reminder(instalment: Uuid) -> Self {
         Self(format!("loan_instalment_reminder:{instalment}"))
+    }
+
+    /// The alert to one officer that a commune spent 80 % of its budget in a month (`YYYY-MM`).
+    pub fn budget_alert(commune: &str, month: &str, officer: Uuid) -> Self {
+        Self(format!("budget_80:{commune}:{month}:{officer}"))
     }
 
     /// Rows made by tests and benchmarks (`test:<label>`), never by the application.
@@ -197,6 +205,13 @@ pub enum AlertCause {
     LoanOverdue {
         /// The instalment.
         instalment: Uuid,
+    },
+    /// No message reaches a client any more (once per episode: `since` is its start).
+    Unreachable {
+        /// The client.
+        client: Uuid,
+        /// When the episode started.
+        since: DateTime<Utc>,
     },
 }
 
@@ -279,6 +294,7 @@ pub async fn enqueue_on(
         expires_at: Set(message.expires_at),
         worker_id: Set(None),
         channels: Set(channels.map(channel::list_to_stored)),
+        held_reason: Set(None),
     };
     let inserted = outbox_message::Entity::insert(row)
         .on_conflict(
@@ -358,6 +374,20 @@ mod tests {
             (
                 DedupeKey::officer_alert(AlertCause::DeliveryFailed { client: a }, b),
                 format!("delivery_failed:{a}:{b}"),
+            ),
+            (
+                DedupeKey::officer_alert(
+                    AlertCause::Unreachable {
+                        client: a,
+                        since: at,
+                    },
+                    b,
+                ),
+                format!("unreachable:{a}:1764547200005:{b}"),
+            ),
+            (
+                DedupeKey::budget_alert("26734", "2026-12", b),
+                format!("budget_80:26734:2026-12:{b}"),
             ),
             (DedupeKey::test_row("x:1"), "test:x:1".to_owned()),
         ];

@@ -35,7 +35,8 @@ pub struct WorkerSettings {
     pub gateways: GatewaySettings,
     /// `SENDER_LEASE_SECONDS` (120), `SENDER_BATCH` (100), `SENDER_CONCURRENCY` (8),
     /// `SENDER_FALLBACK_AFTER_ATTEMPTS` (3), `SENDER_HEARTBEAT_SECONDS` (5, or a third of a shorter lease),
-    /// `SENDER_STALE_AFTER_SECONDS` (3 heartbeats), `SENDER_ASSUMED_LATENCY_MS` (1000).
+    /// `SENDER_STALE_AFTER_SECONDS` (3 heartbeats), `SENDER_ASSUMED_LATENCY_MS` (1000),
+    /// `UNREACHABLE_AFTER_MESSAGES` (3).
     pub sender: SenderSettings,
     /// `ALLOW_CONSOLE_SINK`: print messages to stdout when no provider is configured. On by
     /// default except with `APP_ENV=production`, where the console would print personal data.
@@ -65,6 +66,9 @@ pub struct SenderSettings {
     /// of the client's plan, if there is one (a reminder is worth more on time by SMS than
     /// late on Zalo).
     pub fallback_after_attempts: u32,
+    /// `UNREACHABLE_AFTER_MESSAGES` (3, from 1 to 20): failed messages in a row after which a
+    /// client counts as unreachable and the case officers are told (reachability watch).
+    pub unreachable_after: u32,
 }
 
 impl Default for SenderSettings {
@@ -79,6 +83,7 @@ impl Default for SenderSettings {
             stale_after: Duration::seconds(15),
             assumed_latency: StdDuration::from_secs(1),
             fallback_after_attempts: 3,
+            unreachable_after: domain::messaging::reach::DEFAULT_UNREACHABLE_AFTER,
         }
     }
 }
@@ -119,7 +124,17 @@ fn sender_from_env(vars: &Source) -> Result<SenderSettings, ConfigError> {
         "SENDER_ASSUMED_LATENCY_MS",
         u64::try_from(defaults.assumed_latency.as_millis()).unwrap_or(1000),
     )?;
+    let unreachable_after: u32 =
+        vars.parse_or("UNREACHABLE_AFTER_MESSAGES", defaults.unreachable_after)?;
+    let most = domain::messaging::reach::MAX_UNREACHABLE_AFTER;
+    if !(1..=most).contains(&unreachable_after) {
+        return Err(ConfigError {
+            var: "UNREACHABLE_AFTER_MESSAGES",
+            reason: format!("must be between 1 and {most}"),
+        });
+    }
     Ok(SenderSettings {
+        unreachable_after,
         lease: Duration::seconds(lease),
         heartbeat: Duration::seconds(heartbeat),
         stale_after: Duration::seconds(stale_after),

@@ -19,7 +19,8 @@ use domain::{
     messaging::{
         channel::Channel,
         delivery_decision::{
-            AfterSend, BeforeSend, DeliveryRules, Recipient, Step, after_send, before_send,
+            AfterSend, BeforeSend, DeliveryAction, DeliveryRules, Recipient, Step, after_send,
+            before_send,
         },
         outcome::{AttemptOutcome, OutcomeClass},
         templates::{TemplateKey, Vars},
@@ -40,6 +41,7 @@ use store::{
 };
 
 use crate::{
+    budget_gate,
     gateways::{Gateways, OutgoingMessage},
     heartbeat::{self, WorkerState},
     recipient,
@@ -236,7 +238,7 @@ impl Sender {
             Step::Send { index, channel } => (index, channel),
             Step::Settle(action) => {
                 let f = Finish::for_action(&m, action, now);
-                return finish(&self.db, &m, token, f, now, None).await;
+                return self.finish(&m, token, f, now, None).await;
             }
         };
         let (Some(template), Some(recipient)) = (template, recipient) else {
@@ -245,6 +247,21 @@ impl Sender {
                 "decided to send without a template or recipient".into(),
             ));
         };
+        let route = match budget_gate::route(
+            &self.db,
+            &m,
+            template,
+            &recipient.plan,
+            (index, channel),
+            &policy,
+            now,
+        )
+        .await?
+        {
+            Ok(route) => route,
+            Err(f) => return self.finish(&m, token, f, now, None).await,
+        };
+        let (index, channel) = (route.index, route.channel);
         let Some(attempt_id) = start_attempt(&self.db, &m, token, channel, now).await? else {
             tracing::warn!(message_id = %m.id, "lease lost before the gateway call; another worker owns the message");
             return Ok(());
@@ -285,8 +302,32 @@ impl Sender {
             provider: gateway.provider(),
             class,
         };
-        let f = Finish::for_action(&m, action, now);
-        finish(&self.db, &m, token, f, now, Some(attempt)).await
+        let f = match (route.held_if_refused, &action) {
+            // Zalo instead of SMS past the budget, and Zalo refused: the SMS waits, as it
+            // would have, rather than the message failing with SMS never tried.
+            (Some(until), DeliveryAction::Fail { .. }) => Finish {
+                uncount_attempt: false,
+                ..budget_gate::held_or_expired(&m, until)
+            },
+            _ => Finish::for_action(&m, action, now),
+        };
+        self.finish(&m, token, f, now, Some(attempt)).await
+    }
+
+    /// Records the outcome (see [`finish`]) under this worker's settings.
+    async fn finish(
+        &self,
+        m: &outbox_message::Model,
+        token: Uuid,
+        f: Finish,
+        now: chrono::DateTime<chrono::Utc>,
+        attempt: Option<Attempt>,
+    ) -> Result<(), DbErr> {
+        let f = Finish {
+            unreachable_after: self.settings.unreachable_after,
+            ..f
+        };
+        finish(&self.db, m, token, f, now, attempt).await
     }
 
     fn rules(&self) -> DeliveryRules {

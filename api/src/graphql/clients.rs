@@ -244,6 +244,19 @@ impl Client {
     ) -> Result<super::pagination::CountedConnection<super::escalations::Escalation>> {
         super::escalations::of_client(ctx, self.0.id, first, after).await
     }
+    /// Whether messages still reach the client (the reachability watch): unreachable after
+    /// `UNREACHABLE_AFTER_MESSAGES` failed messages in a row, or at once when every channel
+    /// refused them for good; reachable again when a message gets through.
+    async fn reachability(&self, ctx: &Context<'_>) -> Result<Reachability> {
+        let row = loader(ctx)
+            .load_one(super::loaders::ReachabilityOfClient(self.0.id))
+            .await?;
+        Ok(Reachability {
+            client_id: self.0.id,
+            consecutive_failures: row.as_ref().map_or(0, |r| r.consecutive_failures),
+            unreachable_since: row.and_then(|r| r.unreachable_since),
+        })
+    }
     /// Moves between communes.
     async fn transfers(&self, ctx: &Context<'_>) -> Result<Vec<ClientTransfer>> {
         let rows = loader(ctx)
@@ -252,6 +265,62 @@ impl Client {
             .unwrap_or_default();
         Ok(rows.into_iter().map(ClientTransfer).collect())
     }
+}
+
+/// Whether messages still reach a client.
+pub struct Reachability {
+    client_id: Uuid,
+    consecutive_failures: i32,
+    unreachable_since: Option<DateTime<Utc>>,
+}
+
+#[Object]
+impl Reachability {
+    /// No message reaches the client: someone should visit or update the number.
+    async fn unreachable(&self) -> bool {
+        self.unreachable_since.is_some()
+    }
+    /// Since when (the officers were alerted then).
+    async fn unreachable_since(&self) -> Option<DateTime<Utc>> {
+        self.unreachable_since
+    }
+    /// Messages in a row that reached nobody (0 once one gets through).
+    async fn consecutive_failures(&self) -> i32 {
+        self.consecutive_failures
+    }
+    /// While messages fail: the latest refusal on each channel tried (empty otherwise).
+    async fn reasons(&self, ctx: &Context<'_>) -> Result<Vec<ChannelRefusal>> {
+        if self.consecutive_failures == 0 {
+            return Ok(Vec::new());
+        }
+        let rows = loader(ctx)
+            .load_one(super::loaders::RefusalsOfClient(self.client_id))
+            .await?
+            .unwrap_or_default();
+        Ok(rows
+            .into_iter()
+            .map(|r| ChannelRefusal {
+                channel: domain::messaging::Channel::from_stored(&r.channel).map(Into::into),
+                outcome: domain::messaging::outcome::AttemptOutcome::from_stored(&r.outcome)
+                    .map(Into::into),
+                reason: r.reason,
+                at: r.attempted_at,
+            })
+            .collect())
+    }
+}
+
+/// The latest refusal of messages to a client on one channel.
+#[derive(SimpleObject)]
+pub struct ChannelRefusal {
+    /// The channel.
+    pub channel: Option<super::messages::MessageChannel>,
+    /// How the gateway answered.
+    pub outcome: Option<super::messages::AttemptOutcome>,
+    /// The reason with the provider's code (e.g. `zns -118: …`).
+    pub reason: Option<String>,
+    /// When.
+    pub at: DateTime<Utc>,
 }
 
 impl Client {

@@ -79,6 +79,16 @@ key!(
     "The repayment schedule of a loan application."
 );
 key!(
+    ReachabilityOfClient,
+    Uuid,
+    "Whether messages still reach a client."
+);
+key!(
+    RefusalsOfClient,
+    Uuid,
+    "The latest refusal per channel of messages to a client."
+);
+key!(
     UpcomingOfClient,
     Uuid,
     "The upcoming check-in occurrences of a client."
@@ -294,6 +304,42 @@ impl Loader<RepliesOfClient> for RegistryLoader {
                 .await
                 .map_err(gql)?;
         Ok(group(rows, |r| RepliesOfClient(r.client_id)))
+    }
+}
+
+impl Loader<ReachabilityOfClient> for RegistryLoader {
+    type Value = entities::client_reachability::Model;
+    type Error = async_graphql::Error;
+    async fn load(
+        &self,
+        keys: &[ReachabilityOfClient],
+    ) -> LoadResult<ReachabilityOfClient, Self::Value> {
+        let rows = crate::registry::reachability::by_client_ids(
+            &self.db,
+            &self.rc,
+            &unwrap_keys(keys, |k| k.0),
+        )
+        .await
+        .map_err(gql)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (ReachabilityOfClient(r.client_id), r))
+            .collect())
+    }
+}
+
+impl Loader<RefusalsOfClient> for RegistryLoader {
+    type Value = Vec<crate::registry::reachability::ChannelRefusal>;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[RefusalsOfClient]) -> LoadResult<RefusalsOfClient, Self::Value> {
+        let rows = crate::registry::reachability::refusals_by_client_ids(
+            &self.db,
+            &self.rc,
+            &unwrap_keys(keys, |k| k.0),
+        )
+        .await
+        .map_err(gql)?;
+        Ok(group(rows, |r| RefusalsOfClient(r.client_id)))
     }
 }
 

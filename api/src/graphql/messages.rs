@@ -82,6 +82,10 @@ pub enum MessageTemplate {
     LoanInstalmentReminder,
     /// Tells the case officer that a loan instalment is past due.
     OfficerLoanOverdue,
+    /// Tells the case officers that no message reaches a client any more.
+    OfficerClientUnreachable,
+    /// Tells a commune's officers that 80 % of the month's messaging budget is spent.
+    OfficerBudgetThreshold,
 }
 
 /// How a gateway answered one attempt.
@@ -218,6 +222,12 @@ impl Message {
     /// Why it failed, was deferred or suppressed.
     async fn last_reason(&self) -> Option<&str> {
         self.0.last_reason.as_deref()
+    }
+    /// Why the message was held back rather than sent (`monthly budget spent`: the commune's
+    /// monthly budget was spent, so it waits for next month, `nextAttemptAt`); none when it
+    /// never was. It stays after the message goes: `status` says whether it still waits.
+    async fn held_reason(&self) -> Option<&str> {
+        self.0.held_reason.as_deref()
     }
     /// Every gateway call for it, oldest first.
     async fn attempts(&self, ctx: &Context<'_>) -> Result<Vec<MessageAttempt>> {

@@ -1,12 +1,13 @@
-//! The price table (`channelPrices`, `setChannelPrice`) and what messaging cost a commune in a
-//! month (`messagingCosts`), issue 13.
+//! The price table (`channelPrices`, `setChannelPrice`), a commune's monthly budget
+//! (`setCommuneBudget`) and what messaging cost a commune in a month (`messagingCosts`),
+//! issue 13.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entities::channel_price;
 
 use super::{date::Date, env, ids, messages::MessageChannel, vnd::Vnd};
-use crate::schedules::{costs, prices};
+use crate::schedules::{budgets, costs, prices};
 
 /// A provider a deployment pays.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -141,6 +142,14 @@ pub struct MessagingMonth {
     pub client_cost_vnd: Vnd,
     /// `clientCostVnd / people`, rounded half up (none when nobody was messaged).
     pub cost_per_person_vnd: Option<Vnd>,
+    /// The commune's clients whom no message reaches now (the reachability watch; the same
+    /// figure whichever month is asked).
+    pub unreachable_people: i64,
+    /// The commune's monthly budget (none: no budget). `costVnd` is what it counts.
+    pub budget_vnd: Option<Vnd>,
+    /// Messages due in the month that were held back because the budget was spent (waiting
+    /// for next month, sent since, or not sent because they expired waiting).
+    pub held_messages: i64,
 }
 
 impl From<costs::MonthReport> for MessagingMonth {
@@ -206,6 +215,9 @@ impl From<costs::MonthReport> for MessagingMonth {
             failures,
             messages,
             delivery_rate,
+            unreachable_people: r.unreachable_people,
+            budget_vnd: r.budget_vnd.map(Vnd),
+            held_messages: r.held_messages,
         }
     }
 }
@@ -264,6 +276,24 @@ pub struct ChannelPricePayload {
     pub price: ChannelPrice,
 }
 
+/// Input of `setCommuneBudget`.
+#[derive(InputObject)]
+pub struct SetCommuneBudgetInput {
+    /// The commune.
+    pub commune_code: String,
+    /// Whole đồng a month (Hà Nội time), 1 to 200,000,000; null removes the budget.
+    pub monthly_budget_vnd: Option<Vnd>,
+}
+
+/// Payload of `setCommuneBudget`.
+#[derive(SimpleObject)]
+pub struct CommuneBudgetPayload {
+    /// The commune.
+    pub commune_code: String,
+    /// The budget now in force (none: no budget).
+    pub monthly_budget_vnd: Option<Vnd>,
+}
+
 /// Price mutations.
 #[derive(Default)]
 pub struct PricesMutation;
@@ -291,5 +321,29 @@ impl PricesMutation {
         )
         .await?;
         Ok(ChannelPricePayload { price: row.into() })
+    }
+
+    /// Sets or removes a commune's monthly messaging budget (national administrators, the
+    /// province's administrator, the commune's chairman; audited). At 80 % of the month's
+    /// cost the commune's officers are told once; past 100 % non-urgent SMS go by Zalo where
+    /// the person has it or wait for the 1st of next month at 08:00, each with its
+    /// `heldReason`; officer alerts, escalations and opt-out confirmations always go.
+    async fn set_commune_budget(
+        &self,
+        ctx: &Context<'_>,
+        input: SetCommuneBudgetInput,
+    ) -> Result<CommuneBudgetPayload> {
+        let (db, rc) = env(ctx);
+        let budget = budgets::set(
+            db,
+            rc,
+            &input.commune_code,
+            input.monthly_budget_vnd.map(|v| v.0),
+        )
+        .await?;
+        Ok(CommuneBudgetPayload {
+            commune_code: input.commune_code,
+            monthly_budget_vnd: budget.map(Vnd),
+        })
     }
 }

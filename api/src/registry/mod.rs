@@ -13,6 +13,7 @@ pub mod officers;
 pub mod orders;
 pub mod places;
 pub mod policies;
+pub mod reachability;
 pub mod regimes;
 pub mod seed;
 pub mod transfers;

@@ -1,6 +1,9 @@
 //! What messaging cost a commune in a month (issue 13, "visible"): attempts by channel and
 //! outcome, delivery, failures by reason, cost in đồng and cost per person messaged.
 //!
+//! It also counts the commune's clients unreachable now, the month's messages held back for
+//! the budget, and shows the budget beside the cost.
+//!
 //! Three aggregate statements over one range of `ix_attempts_commune_time` (`commune_code`,
 //! `attempted_at`): a commune's month is read without touching other communes' attempts, so
 //! the cost stays flat as the country grows. Scoped like the rest: an officer reads their
@@ -81,6 +84,17 @@ pub struct MonthReport {
     pub people: i64,
     /// What the clients' messages cost.
     pub client_cost_vnd: i64,
+    /// Clients of the commune unreachable now (reachability watch).
+    pub unreachable_people: i64,
+    /// Messages due in the month that were held back for the budget.
+    pub held_messages: i64,
+    /// The commune's monthly budget, if it has one.
+    pub budget_vnd: Option<i64>,
+}
+
+#[derive(Debug, Clone, FromQueryResult)]
+struct Count {
+    n: i64,
 }
 
 impl MonthReport {
@@ -209,6 +223,34 @@ pub async fn month_report(
     .one(db)
     .await?;
     let (people, client_cost_vnd) = people.map_or((0, 0), |p| (p.people, p.cost.unwrap_or(0)));
+    let count = |sql: String, values: Vec<Value>| async {
+        Count::find_by_statement(Statement::from_sql_and_values(backend, sql, values))
+            .one(db)
+            .await
+            .map(|c| c.map_or(0, |c| c.n))
+    };
+    // Unreachable now: the report of any month shows who needs a visit today.
+    let unreachable_people = count(
+        format!(
+            "SELECT COUNT(*) AS n FROM client_reachability r \
+             JOIN clients c ON c.id = r.client_id \
+             WHERE c.commune_code = {p1} AND r.unreachable_since IS NOT NULL"
+        ),
+        vec![commune.code.clone().into()],
+    )
+    .await?;
+    let held_messages = count(
+        format!(
+            "SELECT COUNT(*) AS n FROM outbox_messages m WHERE m.commune_code = {p1} \
+             AND m.held_reason IS NOT NULL AND m.due_at >= {p2} AND m.due_at < {p3}"
+        ),
+        values(),
+    )
+    .await?;
+    let budget_vnd = entities::commune_budget::Entity::find_by_id(commune.code.clone())
+        .one(db)
+        .await?
+        .map(|b| b.monthly_budget_vnd);
     Ok(MonthReport {
         commune_code: commune.code,
         month: month.to_owned(),
@@ -218,6 +260,9 @@ pub async fn month_report(
         delivered_messages: totals.delivered_messages,
         people,
         client_cost_vnd,
+        unreachable_people,
+        held_messages,
+        budget_vnd,
     })
 }
 

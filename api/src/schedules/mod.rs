@@ -1,6 +1,7 @@
 //! Schedules: check-in plans and their occurrences, check-ins, appointments.
 
 pub mod appointments;
+pub mod budgets;
 pub mod check_ins;
 pub mod costs;
 pub mod escalation_feed;

@@ -78,6 +78,7 @@ pub fn add(rng: &mut StdRng, rows: &mut Rows, m: Message<'_>, now: DateTime<Utc>
         expires_at: m.expires_at,
         worker_id: None,
         channels: None,
+        held_reason: None,
     };
     if past {
         let sent_at = m.due_at + Duration::seconds(rng.gen_range(1..90));

@@ -258,6 +258,7 @@ pub async fn seed(
                 expires_at: Set(None),
                 worker_id: Set(None),
                 channels: Set(None),
+                held_reason: Set(None),
             }
         });
         let rows: Vec<_> = rows.collect();

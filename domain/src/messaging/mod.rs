@@ -12,14 +12,18 @@
 //! - [`delivery_decision`]: what happens to one outbox message next.
 //! - [`reply`]: understanding inbound replies.
 //! - [`pricing`]: what an attempt costs (units, billed outcomes, the price in force).
+//! - [`reach`]: when a client counts as unreachable.
+//! - [`budget`]: a commune's monthly budget: the alert, and which messages wait.
 
 pub mod backoff;
+pub mod budget;
 pub mod channel;
 pub mod delivery_decision;
 pub mod local_time;
 pub mod outcome;
 pub mod pricing;
 pub mod quiet_hours;
+pub mod reach;
 pub mod reply;
 pub mod templates;
 pub mod text;

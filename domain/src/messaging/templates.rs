@@ -53,11 +53,15 @@ pub enum TemplateKey {
     LoanInstalmentReminder,
     /// Tells the case officer that a client's loan instalment is past due.
     OfficerLoanOverdue,
+    /// Tells the case officers that no message reaches a client any more (once per episode).
+    OfficerClientUnreachable,
+    /// Tells a commune's officers that 80 % of the month's messaging budget is spent.
+    OfficerBudgetThreshold,
 }
 
 impl TemplateKey {
     /// Every key.
-    pub const ALL: [TemplateKey; 14] = [
+    pub const ALL: [TemplateKey; 16] = [
         Self::AppointmentReminder,
         Self::CheckInPrompt,
         Self::CheckInNudge,
@@ -72,6 +76,8 @@ impl TemplateKey {
         Self::OfficerEscalationLateCheckIn,
         Self::LoanInstalmentReminder,
         Self::OfficerLoanOverdue,
+        Self::OfficerClientUnreachable,
+        Self::OfficerBudgetThreshold,
     ];
 
     /// Stored form (snake case, as serialised).
@@ -91,6 +97,8 @@ impl TemplateKey {
             Self::OfficerEscalationLateCheckIn => "officer_escalation_late_check_in",
             Self::LoanInstalmentReminder => "loan_instalment_reminder",
             Self::OfficerLoanOverdue => "officer_loan_overdue",
+            Self::OfficerClientUnreachable => "officer_client_unreachable",
+            Self::OfficerBudgetThreshold => "officer_budget_threshold",
         }
     }
 
@@ -304,6 +312,24 @@ pub const TEMPLATES: &[Template] = &[
         audience: Audience::Officer,
         text: "Đồng Hành: {name} (hồ sơ {case}) có kỳ trả nợ vay quá hạn (ghi nhận lúc {time}). \
                Vui lòng liên hệ và cập nhật hồ sơ.",
+        sms_segment_budget: 2,
+        zns_fields: None,
+    },
+    // Reachability watch: `time` is when the client became unreachable.
+    Template {
+        key: TemplateKey::OfficerClientUnreachable,
+        audience: Audience::Officer,
+        text: "Đồng Hành: không liên lạc được với {name} (hồ sơ {case}) từ {time}, \
+               tin nhắn qua mọi kênh đều không đến. Vui lòng đến gặp hoặc cập nhật số điện thoại, Zalo.",
+        sms_segment_budget: 2,
+        zns_fields: None,
+    },
+    // Budget: `place` is the commune, `time` the month, `amount` what was spent of the budget.
+    Template {
+        key: TemplateKey::OfficerBudgetThreshold,
+        audience: Audience::Officer,
+        text: "Đồng Hành: {place} đã dùng {amount} hạn mức tin nhắn tháng {time}. \
+               Khi hết hạn mức, tin SMS không khẩn sẽ chờ sang tháng sau.",
         sms_segment_budget: 2,
         zns_fields: None,
     },

@@ -50,6 +50,12 @@ pub struct Finish {
     pub reason: String,
     /// The take counted an attempt that made no call: take it back.
     pub uncount_attempt: bool,
+    /// `held_reason`: why the message is held back (the commune's budget). It stays once set:
+    /// the message's status says whether it still waits.
+    pub held_reason: Option<String>,
+    /// Failed client messages in a row after which the client is unreachable
+    /// (`UNREACHABLE_AFTER_MESSAGES`).
+    pub unreachable_after: u32,
 }
 
 impl Default for Finish {
@@ -63,6 +69,8 @@ impl Default for Finish {
             outcome: "",
             reason: String::new(),
             uncount_attempt: false,
+            held_reason: None,
+            unreachable_after: domain::messaging::reach::DEFAULT_UNREACHABLE_AFTER,
         }
     }
 }
@@ -178,6 +186,14 @@ impl Finish {
                 next_attempt_at: Some(parked_until()),
                 ..Self::status(MessageStatus::Unconfirmed, &reason)
             },
+        }
+    }
+    /// Held back for the commune's budget until `until` (no call was made): deferred, with
+    /// the reason on the message so nobody takes it for lost.
+    pub fn held(until: DateTime<Utc>, reason: &str) -> Self {
+        Self {
+            held_reason: Some(reason.to_owned()),
+            ..Self::defer(until, reason)
         }
     }
     pub fn next_channel(index: usize, now: DateTime<Utc>, reason: &str) -> Self {
@@ -449,7 +465,7 @@ pub async fn finish(
     // is one statement on PostgreSQL.
     if db.get_database_backend() == DatabaseBackend::Postgres && f.status != MessageStatus::Failed {
         finish_in_one_statement(db, m, token, &f, now, attempt.as_ref(), billing.as_ref()).await?;
-        record_metric(attempt.as_ref(), billed_vnd);
+        after_commit(db, m, attempt.as_ref(), billed_vnd, now).await;
         return Ok(());
     }
     let mut update = outbox_message::Entity::update_many()
@@ -471,6 +487,12 @@ pub async fn finish(
             Expr::value((!f.reason.is_empty()).then(|| f.reason.clone())),
         )
         .col_expr(outbox_message::Column::UpdatedAt, Expr::value(now));
+    if let Some(reason) = &f.held_reason {
+        update = update.col_expr(
+            outbox_message::Column::HeldReason,
+            Expr::value(reason.clone()),
+        );
+    }
     if let Some(at) = f.next_attempt_at {
         update = update.col_expr(outbox_message::Column::NextAttemptAt, Expr::value(at));
     }
@@ -507,10 +529,9 @@ pub async fn finish(
         .filter(outbox_message::Column::LeaseToken.eq(token))
         .exec(&txn)
         .await?;
-    if result.rows_affected == 0 {
+    let held = result.rows_affected > 0;
+    if !held {
         tracing::warn!(message_id = %m.id, "lease lost before the outcome was recorded; another worker owns the message");
-    } else if f.status == MessageStatus::Failed {
-        crate::alerts::delivery_failed(&txn, m, now).await?;
     }
     if let (Some(a), Some(billing)) = (&attempt, billing) {
         let provider = a.provider_id();
@@ -533,9 +554,37 @@ pub async fn finish(
             .exec(&txn)
             .await?;
     }
+    // The reachability watch, after the attempt's answer is written (it reads the attempts).
+    if held && let Some(client) = m.client_id {
+        match f.status {
+            MessageStatus::Failed => {
+                crate::reach::message_failed(&txn, m, f.outcome, f.unreachable_after, now).await?;
+            }
+            MessageStatus::Sent => crate::reach::message_reached(&txn, client, now).await?,
+            _ => {}
+        }
+    }
     txn.commit().await?;
-    record_metric(attempt.as_ref(), billed_vnd);
+    after_commit(db, m, attempt.as_ref(), billed_vnd, now).await;
     Ok(())
+}
+
+/// What follows a recorded outcome: the metrics, and for a billed attempt the commune's
+/// budget alert (see [`crate::budget::after_billed`]; a failure there is logged, the outcome
+/// stands).
+async fn after_commit(
+    db: &sea_orm::DatabaseConnection,
+    m: &outbox_message::Model,
+    attempt: Option<&Attempt>,
+    billed_vnd: Option<i64>,
+    now: DateTime<Utc>,
+) {
+    record_metric(attempt, billed_vnd);
+    if billed_vnd.is_some_and(|v| v > 0)
+        && let Err(e) = crate::budget::after_billed(db, &m.commune_code, now).await
+    {
+        tracing::warn!(error = %e, commune = %m.commune_code, "budget alert check failed; the next billed attempt checks again");
+    }
 }
 
 impl Attempt {
@@ -580,19 +629,25 @@ async fn finish_in_one_statement(
     attempt: Option<&Attempt>,
     billing: Option<&crate::pricing::Billing>,
 ) -> Result<(), DbErr> {
-    let sql = "WITH m AS (UPDATE outbox_messages SET status = $1, lease_token = NULL, \
+    // A message accepted for a client ends the client's run of failures: the `r` part
+    // writes a row only when a run is counting (reachability watch).
+    let reached = crate::reach::reached_cte("$24", "$4");
+    let sql = format!(
+        "WITH m AS (UPDATE outbox_messages SET status = $1, lease_token = NULL, \
            lease_until = NULL, last_outcome = $2, last_reason = $3, updated_at = $4, \
            next_attempt_at = COALESCE($5, next_attempt_at), \
            channel_index = COALESCE($6, channel_index), \
            provider_message_id = COALESCE($7, provider_message_id), \
            sent_at = COALESCE($8, sent_at), channel = COALESCE($9, channel), \
-           attempts = attempts - $10 \
-           WHERE id = $11 AND lease_token = $12 RETURNING id), \
+           attempts = attempts - $10, held_reason = COALESCE($23, held_reason) \
+           WHERE id = $11 AND lease_token = $12 RETURNING id, client_id), \
          a AS (UPDATE outbox_attempts SET outcome = $13, reason = $14, provider_message_id = $15, \
            provider = $17, segments = $18, unit = $19, price_vnd = $20, billed_vnd = $21, \
            commune_code = $22 \
-           WHERE id = $16 RETURNING id) \
-         SELECT (SELECT count(*) FROM m) AS held, (SELECT count(*) FROM a) AS answered";
+           WHERE id = $16 RETURNING id), \
+         {reached} \
+         SELECT (SELECT count(*) FROM m) AS held, (SELECT count(*) FROM a) AS answered"
+    );
     let values: Vec<sea_orm::Value> = vec![
         f.status.as_str().into(),
         f.outcome.into(),
@@ -635,6 +690,8 @@ async fn finish_in_one_statement(
         c.commune_code
             .into_value()
             .unwrap_or(sea_orm::Value::String(None)),
+        f.held_reason.clone().into(),
+        (f.status == MessageStatus::Sent).into(),
     ]);
     let row = db
         .query_one_raw(Statement::from_sql_and_values(

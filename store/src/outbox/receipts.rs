@@ -107,12 +107,19 @@ pub async fn mark_delivered(
                 .into(),
             );
         }
-        updated += update
+        let moved = update
             .filter(outbox_message::Column::Id.eq(m.id))
             .filter(outbox_message::Column::Status.is_in(stored(&RECEIPT_FROM)))
             .exec(db)
             .await?
             .rows_affected;
+        // A message that got through ends the client's run of failures (reachability watch).
+        if moved > 0
+            && let Some(client) = m.client_id
+        {
+            crate::reach::message_reached(db, client, now).await?;
+        }
+        updated += moved;
     }
     Ok(updated)
 }

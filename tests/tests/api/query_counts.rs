@@ -88,13 +88,14 @@ const CLIENTS_PAGE: &str = "{ clients(first: 50) { totalCount edges { node {
     fullName commune { name province { name } }
     orders { status assignments { officer { fullName } } checkInPlans { opensAt } pauses { reason } }
     upcomingCheckIns { dueOn checkIn { method } }
-    transfers { reason } } } } }";
+    transfers { reason }
+    reachability { unreachable consecutiveFailures reasons { channel outcome } } } } } }";
 
 const APPOINTMENTS_PAGE: &str = "{ appointments(first: 100) { totalCount edges { node {
     startsAt status client { fullName } officer { fullName } order { decisionNumber } } } } }";
 
 const MESSAGES_PAGE: &str = "{ messages(first: 100) { totalCount edges { node {
-    template status dueAt attempts { outcome } } } } }";
+    template status dueAt heldReason attempts { outcome } } } } }";
 
 const OCCURRENCES_PAGE: &str = "{ checkInOccurrences(first: 100) { totalCount edges { node {
     dueOn status checkIn { method } client { fullName commune { name } } } } } }";
@@ -129,9 +130,24 @@ async fn add_clients(app: &TestApp, officer: &str, from: u32, to: u32) {
     }
 }
 
+/// Every client gets a running count of failed messages, so each page also reads the
+/// reachability watch's refusals (one batched statement, whatever the page size).
+async fn failing(app: &TestApp) {
+    use sea_orm::ConnectionTrait;
+    app.db
+        .execute_unprepared(
+            "INSERT INTO client_reachability (client_id, consecutive_failures, updated_at) \
+             SELECT id, 1, created_at FROM clients \
+             WHERE id NOT IN (SELECT client_id FROM client_reachability)",
+        )
+        .await
+        .unwrap();
+}
+
 async fn a_page_costs_the_same_statements_for_5_and_25_clients(app: TestApp) {
     let w = app.world().await;
     add_clients(&app, &w.officer_a, 0, 3).await;
+    failing(&app).await;
     let small_clients = app
         .statements_for(&app.admin_token, CLIENTS_PAGE, json!({}))
         .await;
@@ -145,6 +161,7 @@ async fn a_page_costs_the_same_statements_for_5_and_25_clients(app: TestApp) {
         .statements_for(&app.admin_token, MESSAGES_PAGE, json!({}))
         .await;
     add_clients(&app, &w.officer_a, 3, 23).await;
+    failing(&app).await;
     let data = app
         .ok(&app.admin_token, "{ clients { totalCount } }", json!({}))
         .await;

@@ -1,5 +1,7 @@
-//! A message that fails for good is not only recorded: the client's case officer is told,
-//! once per client, by the officer alert, queued in the transaction that records the failure.
+//! A message that fails for good is not only recorded: when every channel refused the person
+//! for good, the client's case officer is told at once by the reachability watch's alert
+//! (once per episode, see `reachability.rs`), queued in the transaction that records the
+//! failure.
 
 use entities::outbox_message;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -21,7 +23,7 @@ const FAILED: &str = "query($c: ID!) { messages(filter: { clientId: $c, status: 
 
 async fn delivery_alerts(app: &TestApp) -> Vec<outbox_message::Model> {
     outbox_message::Entity::find()
-        .filter(outbox_message::Column::Template.eq("officer_delivery_failed"))
+        .filter(outbox_message::Column::Template.eq("officer_client_unreachable"))
         .all(&app.db)
         .await
         .unwrap()
@@ -29,7 +31,7 @@ async fn delivery_alerts(app: &TestApp) -> Vec<outbox_message::Model> {
 
 /// Issue 14.2: every reminder for a place with a forbidden word failed permanently and nobody
 /// was told. Whatever the cause (here: not on Zalo, and eSMS refuses the number), the case
-/// officer now receives one alert for the client, however many messages fail.
+/// officer now receives one alert for the client, however many messages fail in a row.
 async fn a_permanent_failure_alerts_the_case_officer_once_per_client(app: TestApp) {
     let (w, reminder, fake) = client_a_reminder_due(&app).await;
     // eSMS 108: malformed phone, permanent for this message.
@@ -60,7 +62,7 @@ async fn a_permanent_failure_alerts_the_case_officer_once_per_client(app: TestAp
     let to_officer = sms.iter().find(|b| b["Phone"] == "0987654321").unwrap();
     let text = to_officer["Content"].as_str().unwrap();
     assert!(
-        text.contains("khong gui duoc tin nhan cho Nguyen Van An 1"),
+        text.contains("khong lien lac duoc voi Nguyen Van An 1"),
         "{text}"
     );
 
@@ -69,7 +71,7 @@ async fn a_permanent_failure_alerts_the_case_officer_once_per_client(app: TestAp
     zns_then_sms(&fake, &second, (zns_error(-118), 1), (esms("108", ""), 1)).await;
     drain(&sender).await;
     assert_eq!(reload(&app, second.id).await.status, "failed");
-    assert_eq!(delivery_alerts(&app).await.len(), 1, "once per client");
+    assert_eq!(delivery_alerts(&app).await.len(), 1, "once per episode");
     let data = app
         .ok(&w.officer_a_token, FAILED, json!({ "c": w.client_a }))
         .await;

@@ -4,6 +4,7 @@
 //! on PostgreSQL; the clock is the app's manual clock, moved instead of slept.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod budget;
 mod channels;
 mod concurrency;
 mod consent;
@@ -17,6 +18,7 @@ mod loans;
 mod metrics;
 mod pricing;
 mod quiet_hours;
+mod reachability;
 mod retries;
 mod sms_replies;
 mod support;

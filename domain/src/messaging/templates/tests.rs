@@ -65,6 +65,9 @@ fn every_key_has_exactly_one_template() {
         OfficerEscalationRaised,
         OfficerEscalationDigest,
         OfficerEscalationLateCheckIn,
+        OfficerLoanOverdue,
+        OfficerClientUnreachable,
+        OfficerBudgetThreshold,
     ] {
         assert_eq!(
             TEMPLATES.iter().filter(|t| t.key == key).count(),
