@@ -8,6 +8,8 @@
 //! - [`quiet_hours`]: when non-urgent messages wait.
 //! - [`outcome`]: classifying ZNS, Zalo OA and eSMS answers.
 //! - [`channel`]: which channels to try and where to fall back.
+//! - [`channel_knowledge`]: what earlier sends taught us (not on Zalo, OA refused).
+//! - [`channel_cost`]: the cheapest likely channel first, at the prices in force.
 //! - [`backoff`]: retry timing with full jitter.
 //! - [`delivery_decision`]: what happens to one outbox message next.
 //! - [`reply`]: understanding inbound replies.
@@ -15,6 +17,8 @@
 
 pub mod backoff;
 pub mod channel;
+pub mod channel_cost;
+pub mod channel_knowledge;
 pub mod delivery_decision;
 pub mod local_time;
 pub mod outcome;
