@@ -49,4 +49,5 @@ pub mod training_programme;
 pub mod training_provider;
 pub mod webhook_event;
 pub mod worker;
+pub mod zalo_invitation;
 pub mod zalo_token;

@@ -7,6 +7,7 @@
 
 pub mod alerts;
 pub mod appointments;
+pub mod channel_knowledge;
 pub mod db;
 pub mod env;
 pub mod escalation;

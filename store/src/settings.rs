@@ -35,7 +35,8 @@ pub struct WorkerSettings {
     pub gateways: GatewaySettings,
     /// `SENDER_LEASE_SECONDS` (120), `SENDER_BATCH` (100), `SENDER_CONCURRENCY` (8),
     /// `SENDER_FALLBACK_AFTER_ATTEMPTS` (3), `SENDER_HEARTBEAT_SECONDS` (5, or a third of a shorter lease),
-    /// `SENDER_STALE_AFTER_SECONDS` (3 heartbeats), `SENDER_ASSUMED_LATENCY_MS` (1000).
+    /// `SENDER_STALE_AFTER_SECONDS` (3 heartbeats), `SENDER_ASSUMED_LATENCY_MS` (1000),
+    /// `ZNS_NOT_ON_ZALO_RECHECK_DAYS` (30).
     pub sender: SenderSettings,
     /// `ALLOW_CONSOLE_SINK`: print messages to stdout when no provider is configured. On by
     /// default except with `APP_ENV=production`, where the console would print personal data.
@@ -65,6 +66,9 @@ pub struct SenderSettings {
     /// of the client's plan, if there is one (a reminder is worth more on time by SMS than
     /// late on Zalo).
     pub fallback_after_attempts: u32,
+    /// `ZNS_NOT_ON_ZALO_RECHECK_DAYS` (30, 1–365): a number ZNS reported not on Zalo (or
+    /// blocked, inactive) is not tried on ZNS again for this long; then once more.
+    pub zns_recheck: Duration,
 }
 
 impl Default for SenderSettings {
@@ -79,6 +83,7 @@ impl Default for SenderSettings {
             stale_after: Duration::seconds(15),
             assumed_latency: StdDuration::from_secs(1),
             fallback_after_attempts: 3,
+            zns_recheck: domain::messaging::channel_knowledge::DEFAULT_ZNS_RECHECK,
         }
     }
 }
@@ -130,7 +135,22 @@ fn sender_from_env(vars: &Source) -> Result<SenderSettings, ConfigError> {
             "SENDER_FALLBACK_AFTER_ATTEMPTS",
             defaults.fallback_after_attempts,
         )?,
+        zns_recheck: zns_recheck_from_env(vars, defaults.zns_recheck)?,
         ..defaults
+    })
+}
+
+/// `ZNS_NOT_ON_ZALO_RECHECK_DAYS`, bounded (see `domain::messaging::channel_knowledge`).
+fn zns_recheck_from_env(vars: &Source, default: Duration) -> Result<Duration, ConfigError> {
+    use domain::messaging::channel_knowledge::{ZNS_RECHECK_DAYS, zns_recheck_from_days};
+    let days: i64 = vars.parse_or("ZNS_NOT_ON_ZALO_RECHECK_DAYS", default.num_days())?;
+    zns_recheck_from_days(days).ok_or_else(|| ConfigError {
+        var: "ZNS_NOT_ON_ZALO_RECHECK_DAYS",
+        reason: format!(
+            "must be between {} and {} days",
+            ZNS_RECHECK_DAYS.start(),
+            ZNS_RECHECK_DAYS.end()
+        ),
     })
 }
 
@@ -221,6 +241,28 @@ mod tests {
         assert_eq!(s.planner_cron, "*/30 * * * * *");
         assert!(s.gateways.zalo.is_none() && s.gateways.esms.is_none());
         assert_eq!(s.sender.lease, Duration::seconds(120));
+        assert_eq!(s.sender.zns_recheck, Duration::days(30));
+    }
+
+    #[test]
+    fn the_zns_recheck_is_read_in_days_and_bounded() {
+        let s = read(
+            &[("ZNS_NOT_ON_ZALO_RECHECK_DAYS", "7")],
+            Environment::Embedded,
+        )
+        .unwrap();
+        assert_eq!(s.sender.zns_recheck, Duration::days(7));
+        for bad in ["0", "366", "-1", "a month"] {
+            let e = read(
+                &[("ZNS_NOT_ON_ZALO_RECHECK_DAYS", bad)],
+                Environment::Embedded,
+            )
+            .unwrap_err();
+            assert!(
+                e.to_string().contains("ZNS_NOT_ON_ZALO_RECHECK_DAYS"),
+                "{e}"
+            );
+        }
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! alone in production, in as many copies as the load needs.
 
 pub mod binary;
+pub mod channel_costs;
 pub mod dispatcher;
 pub mod gateways;
 pub mod heartbeat;

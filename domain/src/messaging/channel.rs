@@ -4,7 +4,6 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::channel_knowledge::ChannelKnowledge;
 use super::outcome::OutcomeClass;
 
 /// A way to reach a person.
@@ -82,9 +81,6 @@ pub struct ContactProfile {
     pub preferred: Option<PreferredChannel>,
     /// When the person last wrote to or interacted with the OA.
     pub oa_last_interaction: Option<DateTime<Utc>>,
-    /// What earlier sends taught us (not on Zalo, OA refused); see
-    /// [`super::channel_knowledge`].
-    pub known: ChannelKnowledge,
 }
 
 /// Zalo allows free-text OA messages only this long after the person's last
@@ -94,11 +90,6 @@ pub const OA_INTERACTION_WINDOW: TimeDelta = TimeDelta::days(7);
 /// The channels to try, in order. Never a channel without consent; nothing
 /// after an opt-out. Zalo comes first (OA before ZNS: it is free and the
 /// person chose to follow us) unless the person prefers SMS.
-///
-/// What earlier sends taught us narrows it: OA is left out when Zalo refused it since the
-/// person's last interaction, and ZNS while the number is known not to be on Zalo (until its
-/// recheck time), unless ZNS is the only channel left: a refused ZNS is not billed, and the
-/// person may have joined Zalo since.
 pub fn channel_plan(profile: &ContactProfile, now: DateTime<Utc>) -> Vec<Channel> {
     if profile.opted_out {
         return Vec::new();
@@ -108,10 +99,7 @@ pub fn channel_plan(profile: &ContactProfile, now: DateTime<Utc>) -> Vec<Channel
         let oa_window_open = profile
             .oa_last_interaction
             .is_some_and(|last| now - last <= OA_INTERACTION_WINDOW);
-        if profile.zalo_user_id.is_some()
-            && oa_window_open
-            && !profile.known.oa_refused_since(profile.oa_last_interaction)
-        {
+        if profile.zalo_user_id.is_some() && oa_window_open {
             zalo.push(Channel::ZaloOa);
         }
         if profile.has_phone {
@@ -119,26 +107,10 @@ pub fn channel_plan(profile: &ContactProfile, now: DateTime<Utc>) -> Vec<Channel
         }
     }
     let sms = (profile.sms_consent && profile.has_phone).then_some(Channel::Sms);
-    let plan: Vec<Channel> = match profile.preferred {
+    match profile.preferred {
         Some(PreferredChannel::Sms) => sms.into_iter().chain(zalo).collect(),
         _ => zalo.into_iter().chain(sms).collect(),
-    };
-    skip_known_unreachable_zns(plan, &profile.known, now)
-}
-
-/// `plan` without ZNS while the number is known not to be on Zalo, unless that would leave
-/// nothing to try.
-fn skip_known_unreachable_zns(
-    plan: Vec<Channel>,
-    known: &ChannelKnowledge,
-    now: DateTime<Utc>,
-) -> Vec<Channel> {
-    if !known.zns_known_unreachable(now) || plan == [Channel::ZaloZns] {
-        return plan;
     }
-    plan.into_iter()
-        .filter(|c| *c != Channel::ZaloZns)
-        .collect()
 }
 
 /// A message's own channel list (an escalation level chooses its channels), stored as the
@@ -221,7 +193,6 @@ mod tests {
             zalo_user_id: Some("8123".into()),
             preferred: None,
             oa_last_interaction: Some(now() - TimeDelta::days(2)),
-            known: ChannelKnowledge::default(),
         }
     }
 
@@ -311,76 +282,6 @@ mod tests {
             ..everyone_agrees()
         };
         assert_eq!(channel_plan(&p, now()), [Channel::ZaloOa]);
-    }
-
-    #[test]
-    fn a_number_not_on_zalo_goes_straight_to_sms_until_the_recheck() {
-        let known = ChannelKnowledge {
-            zns_unreachable_until: Some(now() + TimeDelta::days(30)),
-            ..Default::default()
-        };
-        let p = ContactProfile {
-            zalo_user_id: None,
-            known: known.clone(),
-            ..everyone_agrees()
-        };
-        assert_eq!(channel_plan(&p, now()), [Channel::Sms]);
-        // The recheck time has come: ZNS is tried again, first.
-        let later = now() + TimeDelta::days(30);
-        let p = ContactProfile {
-            oa_last_interaction: None,
-            ..p
-        };
-        assert_eq!(channel_plan(&p, later), [Channel::ZaloZns, Channel::Sms]);
-        // A follower inside the window still gets the free OA first.
-        let p = ContactProfile {
-            known,
-            ..everyone_agrees()
-        };
-        assert_eq!(channel_plan(&p, now()), [Channel::ZaloOa, Channel::Sms]);
-    }
-
-    #[test]
-    fn zns_known_unreachable_stays_when_it_is_the_only_hope_and_consent_still_rules() {
-        let known = ChannelKnowledge {
-            zns_unreachable_until: Some(now() + TimeDelta::days(30)),
-            ..Default::default()
-        };
-        let zalo_only = ContactProfile {
-            sms_consent: false,
-            zalo_user_id: None,
-            known: known.clone(),
-            ..everyone_agrees()
-        };
-        assert_eq!(channel_plan(&zalo_only, now()), [Channel::ZaloZns]);
-        // Knowledge never adds a channel: no SMS consent, no SMS.
-        let no_consent = ContactProfile {
-            sms_consent: false,
-            zalo_consent: false,
-            known,
-            ..everyone_agrees()
-        };
-        assert!(channel_plan(&no_consent, now()).is_empty());
-    }
-
-    #[test]
-    fn an_oa_refusal_skips_oa_until_the_person_writes_again() {
-        let p = ContactProfile {
-            known: ChannelKnowledge {
-                oa_refused_at: Some(now() - TimeDelta::days(1)),
-                ..Default::default()
-            },
-            ..everyone_agrees()
-        };
-        assert_eq!(channel_plan(&p, now()), [Channel::ZaloZns, Channel::Sms]);
-        let wrote_since = ContactProfile {
-            oa_last_interaction: Some(now() - TimeDelta::hours(1)),
-            ..p
-        };
-        assert_eq!(
-            channel_plan(&wrote_since, now()),
-            [Channel::ZaloOa, Channel::ZaloZns, Channel::Sms]
-        );
     }
 
     #[test]

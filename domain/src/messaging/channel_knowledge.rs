@@ -5,6 +5,12 @@
 //! Only failures tied to the person are remembered (`RecipientUnreachable`); a channel-wide
 //! failure (template, credentials, quota) says nothing about them. A later success clears
 //! what was learnt.
+//!
+//! The knowledge never changes the plan itself (consent and the OA window decide it, in
+//! [`super::channel::channel_plan`]): it moves a message's place in the plan past the channels
+//! known not to reach the person ([`first_to_try`]). A message's place is stored as an index
+//! into the plan, so a plan that shrank between two deliveries of one message (a lesson learnt
+//! by its own first attempt) would shift every later channel.
 
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
@@ -94,6 +100,33 @@ pub fn lesson(
         (Channel::ZaloOa, _) if reached && known.oa_refused_at.is_some() => Some(Lesson::OaReached),
         _ => None,
     }
+}
+
+/// The place in `plan` to try, from the message's place `index`: channels known not to reach
+/// the person are passed over (ZNS before its recheck time, OA refused since the person's last
+/// interaction `oa_last_interaction`), except the plan's last channel, which is tried anyway:
+/// a refused ZNS or OA is not billed, and the person may have joined Zalo since. Past the end
+/// of the plan, `index` is returned unchanged (every channel failed).
+pub fn first_to_try(
+    plan: &[Channel],
+    index: usize,
+    known: &ChannelKnowledge,
+    oa_last_interaction: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> usize {
+    let mut index = index;
+    while index + 1 < plan.len() {
+        let skip = match plan[index] {
+            Channel::ZaloZns => known.zns_known_unreachable(now),
+            Channel::ZaloOa => known.oa_refused_since(oa_last_interaction),
+            Channel::Sms => false,
+        };
+        if !skip {
+            break;
+        }
+        index += 1;
+    }
+    index
 }
 
 /// The recheck delay from `ZNS_NOT_ON_ZALO_RECHECK_DAYS`, or `None` outside
@@ -240,6 +273,101 @@ mod tests {
             ),
             Some(Lesson::OaReached)
         );
+    }
+
+    use super::super::channel::{ContactProfile, channel_plan};
+
+    fn everyone_agrees() -> ContactProfile {
+        ContactProfile {
+            sms_consent: true,
+            zalo_consent: true,
+            opted_out: false,
+            has_phone: true,
+            zalo_user_id: None,
+            preferred: None,
+            oa_last_interaction: None,
+        }
+    }
+
+    /// The channel a message at `index` goes to, given the profile and the knowledge.
+    fn tried(
+        p: &ContactProfile,
+        index: usize,
+        known: &ChannelKnowledge,
+        at: DateTime<Utc>,
+    ) -> Option<Channel> {
+        let plan = channel_plan(p, at);
+        plan.get(first_to_try(&plan, index, known, p.oa_last_interaction, at))
+            .copied()
+    }
+
+    #[test]
+    fn a_number_not_on_zalo_goes_straight_to_sms_until_the_recheck() {
+        let known = ChannelKnowledge {
+            zns_unreachable_until: Some(now() + TimeDelta::days(30)),
+            ..Default::default()
+        };
+        let p = everyone_agrees();
+        assert_eq!(tried(&p, 0, &known, now()), Some(Channel::Sms));
+        assert_eq!(
+            tried(&p, 0, &ChannelKnowledge::default(), now()),
+            Some(Channel::ZaloZns)
+        );
+        // The recheck time has come: ZNS is tried again, first.
+        let later = now() + TimeDelta::days(30);
+        assert_eq!(tried(&p, 0, &known, later), Some(Channel::ZaloZns));
+        // A follower inside the window still gets the free OA first.
+        let follower = ContactProfile {
+            zalo_user_id: Some("8123".into()),
+            oa_last_interaction: Some(now() - TimeDelta::days(2)),
+            ..everyone_agrees()
+        };
+        assert_eq!(tried(&follower, 0, &known, now()), Some(Channel::ZaloOa));
+        // After the OA failed (place 1), ZNS is passed over for SMS.
+        assert_eq!(tried(&follower, 1, &known, now()), Some(Channel::Sms));
+    }
+
+    #[test]
+    fn the_last_channel_is_tried_anyway_and_consent_still_rules() {
+        let known = ChannelKnowledge {
+            zns_unreachable_until: Some(now() + TimeDelta::days(30)),
+            ..Default::default()
+        };
+        let zalo_only = ContactProfile {
+            sms_consent: false,
+            ..everyone_agrees()
+        };
+        assert_eq!(tried(&zalo_only, 0, &known, now()), Some(Channel::ZaloZns));
+        // Knowledge never adds a channel: no consent, nothing.
+        let none = ContactProfile {
+            sms_consent: false,
+            zalo_consent: false,
+            ..everyone_agrees()
+        };
+        assert_eq!(tried(&none, 0, &known, now()), None);
+        // Past the end stays past the end (every channel failed).
+        let plan = [Channel::ZaloZns, Channel::Sms];
+        assert_eq!(first_to_try(&plan, 2, &known, None, now()), 2);
+        assert_eq!(first_to_try(&[], 0, &known, None, now()), 0);
+    }
+
+    #[test]
+    fn an_oa_refusal_passes_the_oa_until_the_person_writes_again() {
+        let known = ChannelKnowledge {
+            oa_refused_at: Some(now() - TimeDelta::days(1)),
+            ..Default::default()
+        };
+        let p = ContactProfile {
+            zalo_user_id: Some("8123".into()),
+            oa_last_interaction: Some(now() - TimeDelta::days(2)),
+            ..everyone_agrees()
+        };
+        assert_eq!(tried(&p, 0, &known, now()), Some(Channel::ZaloZns));
+        let wrote_since = ContactProfile {
+            oa_last_interaction: Some(now() - TimeDelta::hours(1)),
+            ..p
+        };
+        assert_eq!(tried(&wrote_since, 0, &known, now()), Some(Channel::ZaloOa));
     }
 
     #[test]

@@ -17,6 +17,7 @@ mod loans;
 mod metrics;
 mod pricing;
 mod quiet_hours;
+mod reach;
 mod retries;
 mod sms_replies;
 mod support;
