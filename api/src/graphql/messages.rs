@@ -82,6 +82,10 @@ pub enum MessageTemplate {
     LoanInstalmentReminder,
     /// Tells the case officer that a loan instalment is past due.
     OfficerLoanOverdue,
+    /// Invites a client to follow the commune's Zalo OA, with their linking code.
+    ZaloInvitation,
+    /// Tells a client their Zalo account is linked.
+    ZaloLinked,
 }
 
 /// How a gateway answered one attempt.
