@@ -50,4 +50,5 @@ pub mod training_provider;
 pub mod webhook_event;
 pub mod worker;
 pub mod zalo_invitation;
+pub mod zalo_invitation_failure;
 pub mod zalo_token;

@@ -21,5 +21,6 @@ pub mod pricing;
 pub mod settings;
 pub mod signals;
 pub mod telemetry;
+pub mod zalo_invitations;
 
 pub use settings::{Environment, ProcessSettings, WorkerSettings};

@@ -67,9 +67,20 @@ pub enum ConsentMethod {
     OnlineForm,
     /// Replied to a consent message.
     MessageReply,
+    /// Followed the commune's Zalo OA and sent the code of an invitation (Zalo only).
+    ZaloInvitation,
 }
 
 impl ConsentMethod {
+    /// Every method.
+    pub const ALL: [ConsentMethod; 5] = [
+        Self::InPersonSigned,
+        Self::PhoneCallRecorded,
+        Self::OnlineForm,
+        Self::MessageReply,
+        Self::ZaloInvitation,
+    ];
+
     /// Stored form.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -77,7 +88,13 @@ impl ConsentMethod {
             Self::PhoneCallRecorded => "phone_call_recorded",
             Self::OnlineForm => "online_form",
             Self::MessageReply => "message_reply",
+            Self::ZaloInvitation => domain::messaging::invitation::CONSENT_METHOD,
         }
+    }
+
+    /// Parses the stored form.
+    pub fn from_stored(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.as_str() == s)
     }
 }
 
@@ -226,6 +243,12 @@ fn check_consent(
         Some(c) if c.given_at > now => Err(AppError::field(
             field,
             "consent cannot be given in the future",
+        )),
+        // Only the person's own message to the OA records it (`schedules::zalo_invitations`).
+        Some(c) if c.method == ConsentMethod::ZaloInvitation => Err(AppError::field(
+            field,
+            "ZALO_INVITATION is recorded when the person sends their invitation code to the OA; \
+             choose how the consent was given",
         )),
         other => Ok(other),
     }

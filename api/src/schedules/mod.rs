@@ -8,3 +8,4 @@ pub mod escalations;
 pub mod messages;
 pub mod plans;
 pub mod prices;
+pub mod zalo_invitations;

@@ -13,6 +13,7 @@
 //! - [`backoff`]: retry timing with full jitter.
 //! - [`delivery_decision`]: what happens to one outbox message next.
 //! - [`reply`]: understanding inbound replies.
+//! - [`invitation`]: codes that tie a Zalo OA follower to a client.
 //! - [`pricing`]: what an attempt costs (units, billed outcomes, the price in force).
 
 pub mod backoff;
@@ -20,6 +21,7 @@ pub mod channel;
 pub mod channel_cost;
 pub mod channel_knowledge;
 pub mod delivery_decision;
+pub mod invitation;
 pub mod local_time;
 pub mod outcome;
 pub mod pricing;

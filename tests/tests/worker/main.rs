@@ -18,6 +18,7 @@ mod metrics;
 mod pricing;
 mod quiet_hours;
 mod reach;
+mod reach_invitations;
 mod retries;
 mod sms_replies;
 mod support;
