@@ -5,7 +5,7 @@
 
 use chrono::Duration;
 use entities::client;
-use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+use sea_orm::{ActiveModelTrait, Set};
 use serde_json::json;
 use store::settings::SenderSettings;
 use test_support::gateways::OA_PATH;
@@ -17,8 +17,8 @@ use wiremock::{
 use worker::gateways::GatewaySettings;
 
 use crate::support::{
-    ESMS_PATH, ZNS_PATH, attempts, drain, esms, fake_gateways, pairs, reload, reminder_due, sender,
-    sender_with, zns_error, zns_ok,
+    ESMS_PATH, ZNS_PATH, attempts, client_row, drain, esms, fake_gateways, pairs, reload,
+    reminder_due, sender, sender_with, zns_error, zns_ok,
 };
 
 db_tests!(
@@ -28,15 +28,6 @@ db_tests!(
 );
 
 const SET_PRICE: &str = "mutation($input: SetChannelPriceInput!) { setChannelPrice(input: $input) { price { priceVnd } } }";
-
-async fn client_row(app: &TestApp, id: &str) -> client::Model {
-    let id = api::graphql::ids::decode("Client", "id", &id.to_owned().into()).unwrap();
-    client::Entity::find_by_id(id)
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap()
-}
 
 async fn requests_on(fake: &MockServer, p: &str) -> usize {
     fake.received_requests()

@@ -4,23 +4,22 @@
 //! next messages go by the OA (the fake OA receives them; ZNS and SMS do not). A client who
 //! checks in by link is shown the invitation on the page, for free.
 
-use entities::{client, outbox_message};
+use entities::outbox_message;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use test_support::gateways::OA_PATH;
 use tests::{
     TestApp, db_tests,
-    webhooks::{post_zalo, sign, zalo_event},
+    webhooks::{post_signed, zalo_event, zalo_text as text_from},
 };
-use uuid::Uuid;
 use wiremock::{
     Mock, MockServer, ResponseTemplate,
     matchers::{method, path},
 };
 
 use crate::support::{
-    ESMS_PATH, ZNS_PATH, attempts, bodies, drain, esms, fake_gateways, pairs, reminder_due, sender,
-    zns_ok,
+    ESMS_PATH, ZNS_PATH, attempts, bodies, client_row, drain, esms, fake_gateways, pairs,
+    reminder_due, sender, zns_ok,
 };
 
 db_tests!(
@@ -33,22 +32,6 @@ const INVITE: &str = "mutation($input: InviteClientToZaloInput!) { inviteClientT
 const CLIENT: &str =
     "query($c: ID!) { client(id: $c) { zaloUserId zaloConsent { method givenAt } } }";
 const FOLLOW_URL: &str = "https://zalo.me/579745863508352884";
-
-fn text_from(app: &TestApp, user: &str, text: &str) -> (String, String) {
-    zalo_event(
-        app,
-        "user_send_text",
-        json!({
-            "sender": { "id": user },
-            "recipient": { "id": "579745863508352884" },
-            "message": { "text": text, "msg_id": Uuid::new_v4().simple().to_string() },
-        }),
-    )
-}
-
-async fn send_signed(app: &TestApp, (body, ts): &(String, String)) -> u16 {
-    post_zalo(app, body, Some(&sign(body, ts))).await
-}
 
 async fn every_gateway_accepts(fake: &MockServer) {
     Mock::given(method("POST"))
@@ -68,15 +51,6 @@ async fn every_gateway_accepts(fake: &MockServer) {
         .respond_with(esms("100", "sms-1"))
         .mount(fake)
         .await;
-}
-
-async fn client_row(app: &TestApp, id: &str) -> client::Model {
-    let id = api::graphql::ids::decode("Client", "id", &id.to_owned().into()).unwrap();
-    client::Entity::find_by_id(id)
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap()
 }
 
 async fn invite(app: &TestApp, token: &str, client: &str) -> Value {
@@ -127,17 +101,17 @@ async fn reach_an_invitation_links_the_follower_and_the_next_messages_go_by_the_
 
     // The person follows (nothing is linked on a follow alone) and sends the code.
     let follow = zalo_event(&app, "follow", json!({ "follower": { "id": "9001" } }));
-    assert_eq!(send_signed(&app, &follow).await, 200);
+    assert_eq!(post_signed(&app, &follow).await, 200);
     assert_eq!(client_row(&app, &w.client_a).await.zalo_user_id, None);
     let dk = text_from(&app, "9001", &format!("dk {}", code.to_lowercase()));
-    assert_eq!(send_signed(&app, &dk).await, 200);
+    assert_eq!(post_signed(&app, &dk).await, 200);
     let c = client_row(&app, &w.client_a).await;
     assert_eq!(c.zalo_user_id.as_deref(), Some("9001"));
     assert_eq!(c.zalo_last_interaction_at, Some(app.clock_now()));
     // A's earlier consent stands as recorded.
     assert_eq!(c.zalo_consent_method.as_deref(), Some("in_person_signed"));
     // Zalo retries: the same event again changes nothing and queues nothing more.
-    assert_eq!(send_signed(&app, &dk).await, 200);
+    assert_eq!(post_signed(&app, &dk).await, 200);
     assert_eq!(messages_of(&app, "zalo_linked").await.len(), 1);
 
     // The confirmation goes by the OA to the linked account; ZNS and SMS are not called.
@@ -174,7 +148,7 @@ async fn reach_an_invitation_links_the_follower_and_the_next_messages_go_by_the_
     assert!(bodies(&fake, ESMS_PATH).await.is_empty());
     // The code is used: another account sending it links nothing.
     let stolen = text_from(&app, "9002", &format!("DK {code}"));
-    assert_eq!(send_signed(&app, &stolen).await, 200);
+    assert_eq!(post_signed(&app, &stolen).await, 200);
     let c = client_row(&app, &w.client_a).await;
     assert_eq!(c.zalo_user_id.as_deref(), Some("9001"));
     // Invited again once linked: refused, naming the field.
@@ -247,14 +221,14 @@ async fn reach_invitations_are_refused_by_field_and_codes_cannot_be_guessed(app:
     let code = invited["invitation"]["code"].as_str().unwrap().to_owned();
     for wrong in ["23456789", "3456789A", "456789AB", "56789ABC", "6789ABCD"] {
         let e = text_from(&app, "6666", &format!("DK {wrong}"));
-        assert_eq!(send_signed(&app, &e).await, 200);
+        assert_eq!(post_signed(&app, &e).await, 200);
     }
     let right = text_from(&app, "6666", &format!("DK {code}"));
-    assert_eq!(send_signed(&app, &right).await, 200);
+    assert_eq!(post_signed(&app, &right).await, 200);
     assert_eq!(client_row(&app, &w.client_b).await.zalo_user_id, None);
     // Another account with the right code links.
     let right = text_from(&app, "7777", &format!("DK {code}"));
-    assert_eq!(send_signed(&app, &right).await, 200);
+    assert_eq!(post_signed(&app, &right).await, 200);
     assert_eq!(
         client_row(&app, &w.client_b).await.zalo_user_id.as_deref(),
         Some("7777")
@@ -319,7 +293,7 @@ async fn reach_the_check_in_page_shows_an_invitation_whose_code_records_zalo_con
 
     // Sending the code is the person's consent to Zalo, recorded with its source.
     let dk = text_from(&app, "9100", &format!("Đăng ký {code}"));
-    assert_eq!(send_signed(&app, &dk).await, 200);
+    assert_eq!(post_signed(&app, &dk).await, 200);
     let data = app
         .ok(&w.officer_a_token, CLIENT, json!({ "c": w.client_a }))
         .await;
