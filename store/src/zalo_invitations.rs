@@ -4,7 +4,9 @@
 //! opens, so the client's next messages go by the free OA.
 
 use chrono::{DateTime, Duration, Utc};
-use domain::messaging::invitation::{CONSENT_METHOD, InvitationCode, MAX_FAILED_CODES_PER_HOUR};
+use domain::messaging::invitation::{
+    CONSENT_METHOD, InvitationCode, MAX_FAILED_CODES_PER_HOUR, is_zalo_user_id,
+};
 use entities::{client, zalo_invitation, zalo_invitation_failure};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
@@ -87,8 +89,8 @@ pub enum LinkOutcome {
     Silenced,
 }
 
-/// Links Zalo account `zalo_user_id` to the client whose open invitation has `code` (in the
-/// caller's transaction): the client's Zalo id, Zalo consent (when none was recorded, with
+/// Links Zalo account `zalo_user_id` (refused unless it is a plausible Zalo id) to the client
+/// whose open invitation has `code` (in the caller's transaction): the client's Zalo id, Zalo consent (when none was recorded, with
 /// its method `zalo_invitation`: sending the code is the person's own act) and OA interaction
 /// are set, an earlier OA refusal is forgotten, and the invitation is used.
 pub async fn link(
@@ -97,6 +99,9 @@ pub async fn link(
     zalo_user_id: &str,
     now: DateTime<Utc>,
 ) -> Result<LinkOutcome, DbErr> {
+    if !is_zalo_user_id(zalo_user_id) {
+        return Ok(LinkOutcome::Refused);
+    }
     let failures = zalo_invitation_failure::Entity::find()
         .filter(zalo_invitation_failure::Column::ZaloUserId.eq(zalo_user_id))
         .filter(zalo_invitation_failure::Column::FailedAt.gt(now - Duration::hours(1)))
@@ -119,7 +124,7 @@ pub async fn link(
     let (Some(invitation), Some(c)) = (invitation, client) else {
         zalo_invitation_failure::ActiveModel {
             id: Set(Uuid::now_v7()),
-            zalo_user_id: Set(zalo_user_id.chars().take(64).collect()),
+            zalo_user_id: Set(zalo_user_id.to_owned()),
             failed_at: Set(now),
         }
         .insert(db)

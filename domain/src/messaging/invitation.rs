@@ -86,6 +86,15 @@ pub fn parse_link_request(text: &str) -> Option<InvitationCode> {
     InvitationCode::parse(&rest.concat())
 }
 
+/// Longest Zalo user id we accept (they are decimal, about 19 digits today).
+pub const ZALO_USER_ID_MAX_DIGITS: usize = 32;
+
+/// Whether `id` can be a Zalo user id: 1 to [`ZALO_USER_ID_MAX_DIGITS`] decimal digits. An
+/// officer's `zaloUserId` and an id read from a Zalo event are held to the same rule.
+pub fn is_zalo_user_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= ZALO_USER_ID_MAX_DIGITS && id.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// Why an OA follow link cannot be used.
 pub fn follow_url_problem(url: &str) -> Option<&'static str> {
     if !url.starts_with("https://") {
@@ -156,6 +165,15 @@ mod tests {
             format!("{:?}", InvitationCode::parse("K7M2QD9X").unwrap()),
             "InvitationCode(…)"
         );
+    }
+
+    #[test]
+    fn zalo_user_ids_are_up_to_32_digits() {
+        assert!(is_zalo_user_id("8421000000000000001"));
+        assert!(is_zalo_user_id(&"9".repeat(32)));
+        assert!(!is_zalo_user_id(&"9".repeat(33)));
+        assert!(!is_zalo_user_id(""));
+        assert!(!is_zalo_user_id("12a4"));
     }
 
     #[test]
