@@ -5,7 +5,7 @@
 
 use chrono::Duration;
 use entities::client;
-use sea_orm::{ActiveModelTrait, Set};
+use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use serde_json::json;
 use store::settings::SenderSettings;
 use test_support::gateways::OA_PATH;
@@ -25,6 +25,7 @@ db_tests!(
     reach_a_number_not_on_zalo_goes_straight_to_sms_until_the_recheck,
     reach_an_oa_refusal_skips_oa_until_the_person_writes_again,
     reach_sms_goes_first_when_the_prices_make_it_cheaper,
+    reach_a_long_name_gets_the_short_sms_in_one_segment,
 );
 
 const SET_PRICE: &str = "mutation($input: SetChannelPriceInput!) { setChannelPrice(input: $input) { price { priceVnd } } }";
@@ -222,4 +223,47 @@ async fn reach_sms_goes_first_when_the_prices_make_it_cheaper(app: TestApp) {
         pairs(&[("sms", "accepted")])
     );
     assert_eq!(requests_on(&fake, ZNS_PATH).await, 1);
+}
+
+async fn reach_a_long_name_gets_the_short_sms_in_one_segment(app: TestApp) {
+    let w = app.world().await;
+    // A real long name, and SMS only.
+    let m = "mutation($i: UpdateClientInput!) { updateClient(input: $i) { client { id } } }";
+    app.ok(
+        &w.officer_a_token,
+        m,
+        json!({ "i": { "id": w.client_a, "fullName": "Công Tằng Tôn Nữ Thị Phương Thảo Nguyên", "zaloConsent": null } }),
+    )
+    .await;
+    let fake = fake_gateways().await;
+    sms_accepts(&fake).await;
+    let reminder = reminder_due(&app, &w.officer_a_token, &w.client_a).await;
+    let starts = domain::messaging::format_local(reminder.expires_at.unwrap());
+    // The full wording would take two segments folded.
+    let full = domain::messaging::fold_to_ascii(&format!(
+        "Chào Công Tằng Tôn Nữ Thị Phương Thảo Nguyên, anh/chị có hẹn với cán bộ xã lúc {starts} \
+         tại Trụ sở UBND phường, phòng 2. Ngừng nhận tin: TU CHOI"
+    ));
+    assert_eq!(domain::messaging::segments(&full).segments, 2, "{full}");
+    drain(&sender(&app, &fake)).await;
+    let sms = crate::support::bodies(&fake, ESMS_PATH).await;
+    assert_eq!(sms.len(), 1);
+    let content = sms[0]["Content"].as_str().unwrap();
+    assert_eq!(
+        content,
+        domain::messaging::fold_to_ascii(&format!(
+            "Chào Nguyên, hẹn cán bộ xã {starts} tại Trụ sở UBND phường, phòng 2. Ngừng: TU CHOI"
+        ))
+    );
+    assert!(content.len() <= 160, "{content}");
+    // Billed as one segment.
+    let attempt = entities::outbox_attempt::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|a| a.message_id == reminder.id)
+        .unwrap();
+    assert_eq!(attempt.segments, Some(1));
+    assert_eq!(attempt.billed_vnd, Some(1000));
 }
