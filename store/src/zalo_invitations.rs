@@ -174,3 +174,23 @@ pub async fn followed(
         .await?;
     Ok(done.rows_affected)
 }
+
+/// A Zalo account left the OA: the clients it is linked to are not sent OA messages until
+/// they interact again (as after an OA refusal, `domain::messaging::channel_knowledge`), which
+/// spares a failed attempt per message. Returns the clients updated.
+pub async fn unfollowed(
+    db: &impl ConnectionTrait,
+    zalo_user_id: &str,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let done = client::Entity::update_many()
+        .col_expr(client::Column::OaRefusedAt, Expr::value(now))
+        .col_expr(
+            client::Column::OaRefusedReason,
+            Expr::value(Some("zalo oa: unfollowed".to_owned())),
+        )
+        .filter(client::Column::ZaloUserId.eq(zalo_user_id))
+        .exec(db)
+        .await?;
+    Ok(done.rows_affected)
+}

@@ -146,11 +146,35 @@ async fn reach_an_invitation_links_the_follower_and_the_next_messages_go_by_the_
         "only the invitation"
     );
     assert!(bodies(&fake, ESMS_PATH).await.is_empty());
+    // The person leaves the OA: the next message goes by ZNS without trying the OA; following
+    // again brings the OA back.
+    let oa_before = bodies(&fake, OA_PATH).await.len();
+    let unfollow = zalo_event(&app, "unfollow", json!({ "follower": { "id": "9001" } }));
+    assert_eq!(post_signed(&app, &unfollow).await, 200);
+    app.clock.advance(chrono::Duration::hours(4));
+    let after_leaving = reminder_due(&app, &w.officer_a_token, &w.client_a).await;
+    drain(&sender(&app, &fake)).await;
+    assert_eq!(
+        attempts(&app, after_leaving.id).await,
+        pairs(&[("zalo_zns", "accepted")])
+    );
+    assert_eq!(bodies(&fake, OA_PATH).await.len(), oa_before);
+    app.clock.advance(chrono::Duration::minutes(1));
+    let follow = zalo_event(&app, "follow", json!({ "follower": { "id": "9001" } }));
+    assert_eq!(post_signed(&app, &follow).await, 200);
+    app.clock.advance(chrono::Duration::hours(4));
+    let back = reminder_due(&app, &w.officer_a_token, &w.client_a).await;
+    drain(&sender(&app, &fake)).await;
+    assert_eq!(
+        attempts(&app, back.id).await,
+        pairs(&[("zalo_oa", "accepted")])
+    );
     // The code is used: another account sending it links nothing.
     let stolen = text_from(&app, "9002", &format!("DK {code}"));
     assert_eq!(post_signed(&app, &stolen).await, 200);
     let c = client_row(&app, &w.client_a).await;
     assert_eq!(c.zalo_user_id.as_deref(), Some("9001"));
+    assert!(bodies(&fake, ESMS_PATH).await.is_empty(), "no SMS at all");
     // Invited again once linked: refused, naming the field.
     let body = app
         .graphql(

@@ -177,6 +177,18 @@ async fn process_zalo(
             };
             tracing::info!(source = "zalo", event = "follow", refreshed, "OA follower");
         }
+        "unfollow" => {
+            let marked = match event.follower.or(event.sender) {
+                Some(f) => store::zalo_invitations::unfollowed(&txn, &f.id, now).await?,
+                None => 0,
+            };
+            tracing::info!(
+                source = "zalo",
+                event = "unfollow",
+                marked,
+                "OA follower left"
+            );
+        }
         other => tracing::debug!(source = "zalo", event = other, "event ignored"),
     }
     txn.commit().await?;
