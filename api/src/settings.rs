@@ -68,6 +68,55 @@ pub struct Settings {
     pub worker: store::WorkerSettings,
     /// Secrets of the inbound webhooks (Zalo OA events, eSMS delivery callbacks).
     pub webhooks: crate::http::webhook_settings::WebhookSettings,
+    /// Invitations to follow the commune's Zalo OA.
+    pub zalo_invitations: ZaloInvitationSettings,
+}
+
+/// Invitations to follow the commune's Zalo OA (issue 13, item 5).
+#[derive(Debug, Clone)]
+pub struct ZaloInvitationSettings {
+    /// `ZALO_OA_FOLLOW_URL`: the link that opens the OA in Zalo (`https://zalo.me/<OA id>`, at
+    /// most 56 characters), also the payload of a printed QR code. Unset: no invitations.
+    pub follow_url: Option<String>,
+    /// `ZALO_INVITATION_VALID_DAYS` (30, 1–90): how long an invitation's code links.
+    pub valid_for: chrono::Duration,
+}
+
+impl ZaloInvitationSettings {
+    fn from_env(vars: &Source) -> Result<Self, ConfigError> {
+        use domain::messaging::invitation::{DEFAULT_VALID_FOR, VALID_DAYS, follow_url_problem};
+        let follow_url = vars.optional("ZALO_OA_FOLLOW_URL");
+        if let Some(problem) = follow_url.as_deref().and_then(follow_url_problem) {
+            return Err(ConfigError {
+                var: "ZALO_OA_FOLLOW_URL",
+                reason: problem.into(),
+            });
+        }
+        let days: i64 =
+            vars.parse_or("ZALO_INVITATION_VALID_DAYS", DEFAULT_VALID_FOR.num_days())?;
+        if !VALID_DAYS.contains(&days) {
+            return Err(ConfigError {
+                var: "ZALO_INVITATION_VALID_DAYS",
+                reason: format!(
+                    "must be between {} and {}",
+                    VALID_DAYS.start(),
+                    VALID_DAYS.end()
+                ),
+            });
+        }
+        Ok(Self {
+            follow_url,
+            valid_for: chrono::Duration::days(days),
+        })
+    }
+
+    /// Settings for tests: the test OA.
+    pub fn for_tests() -> Self {
+        Self {
+            follow_url: Some("https://zalo.me/579745863508352884".into()),
+            valid_for: domain::messaging::invitation::DEFAULT_VALID_FOR,
+        }
+    }
 }
 
 impl Settings {
@@ -169,6 +218,7 @@ impl Settings {
             access_token_ttl_days,
             worker: store::WorkerSettings::from_env(vars, environment)?,
             webhooks: crate::http::webhook_settings::WebhookSettings::from_env(vars)?,
+            zalo_invitations: ZaloInvitationSettings::from_env(vars)?,
         })
     }
 
@@ -201,6 +251,7 @@ impl Settings {
             auth_cache_ttl_seconds: 5,
             worker: store::WorkerSettings::for_tests(),
             webhooks: crate::http::webhook_settings::WebhookSettings::for_tests(),
+            zalo_invitations: ZaloInvitationSettings::for_tests(),
         }
     }
 }

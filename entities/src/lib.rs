@@ -51,4 +51,6 @@ pub mod training_programme;
 pub mod training_provider;
 pub mod webhook_event;
 pub mod worker;
+pub mod zalo_invitation;
+pub mod zalo_invitation_failure;
 pub mod zalo_token;

@@ -24,6 +24,8 @@ mod m20261202_000042_loan_programme_terms;
 mod m20261202_000050_message_channels;
 mod m20261202_000051_escalation_indexes;
 mod m20261202_000052_channel_prices;
+mod m20261202_000053_channel_knowledge;
+mod m20261202_000054_zalo_invitations;
 mod m20261202_000057_client_reachability;
 mod m20261202_000058_commune_budgets;
 
@@ -56,6 +58,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000050_message_channels::Migration),
             Box::new(m20261202_000051_escalation_indexes::Migration),
             Box::new(m20261202_000052_channel_prices::Migration),
+            Box::new(m20261202_000053_channel_knowledge::Migration),
+            Box::new(m20261202_000054_zalo_invitations::Migration),
             Box::new(m20261202_000057_client_reachability::Migration),
             Box::new(m20261202_000058_commune_budgets::Migration),
         ]

@@ -8,6 +8,7 @@
 pub mod alerts;
 pub mod appointments;
 pub mod budget;
+pub mod channel_knowledge;
 pub mod db;
 pub mod env;
 pub mod escalation;
@@ -22,5 +23,6 @@ pub mod reach;
 pub mod settings;
 pub mod signals;
 pub mod telemetry;
+pub mod zalo_invitations;
 
 pub use settings::{Environment, ProcessSettings, WorkerSettings};

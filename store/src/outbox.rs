@@ -127,6 +127,16 @@ impl DedupeKey {
         ))
     }
 
+    /// The invitation to follow the OA carrying one invitation's code (sent once).
+    pub fn zalo_invitation(invitation: Uuid) -> Self {
+        Self(format!("zalo_invitation:{invitation}"))
+    }
+
+    /// The confirmation that one invitation linked a Zalo account (sent once).
+    pub fn zalo_linked(invitation: Uuid) -> Self {
+        Self(format!("zalo_linked:{invitation}"))
+    }
+
     /// An alert to one officer about `cause`.
     pub fn officer_alert(cause: AlertCause, officer: Uuid) -> Self {
         let cause = match cause {

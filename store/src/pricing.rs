@@ -84,3 +84,42 @@ pub async fn attempt_billing(
         billed_vnd: cost.billed_vnd,
     })
 }
+
+/// Every price row, grouped by provider, channel and unit: the worker reads it once in a while
+/// to put the cheapest channel first (the price an attempt is billed is still read when it is
+/// written, [`attempt_billing`]).
+#[derive(Debug, Clone, Default)]
+pub struct PriceTable {
+    rows: std::collections::HashMap<(String, String, String), Vec<(NaiveDate, i64)>>,
+}
+
+impl PriceTable {
+    /// The whole `channel_prices` table (a few rows per provider).
+    pub async fn load(db: &impl ConnectionTrait) -> Result<Self, DbErr> {
+        let mut table = Self::default();
+        for p in channel_price::Entity::find().all(db).await? {
+            table
+                .rows
+                .entry((p.provider, p.channel, p.unit))
+                .or_default()
+                .push((p.effective_from, p.price_vnd));
+        }
+        Ok(table)
+    }
+
+    /// The price per unit in force on `day`, or `None`.
+    pub fn unit_price(
+        &self,
+        provider: &str,
+        channel: Channel,
+        unit: PriceUnit,
+        day: NaiveDate,
+    ) -> Option<i64> {
+        let key = (
+            provider.to_owned(),
+            channel.as_str().to_owned(),
+            unit.as_str().to_owned(),
+        );
+        pricing::price_in_force(self.rows.get(&key)?, day)
+    }
+}

@@ -36,7 +36,7 @@ pub struct WorkerSettings {
     /// `SENDER_LEASE_SECONDS` (120), `SENDER_BATCH` (100), `SENDER_CONCURRENCY` (8),
     /// `SENDER_FALLBACK_AFTER_ATTEMPTS` (3), `SENDER_HEARTBEAT_SECONDS` (5, or a third of a shorter lease),
     /// `SENDER_STALE_AFTER_SECONDS` (3 heartbeats), `SENDER_ASSUMED_LATENCY_MS` (1000),
-    /// `UNREACHABLE_AFTER_MESSAGES` (3).
+    /// `UNREACHABLE_AFTER_MESSAGES` (3), `ZNS_NOT_ON_ZALO_RECHECK_DAYS` (30).
     pub sender: SenderSettings,
     /// `ALLOW_CONSOLE_SINK`: print messages to stdout when no provider is configured. On by
     /// default except with `APP_ENV=production`, where the console would print personal data.
@@ -69,6 +69,9 @@ pub struct SenderSettings {
     /// `UNREACHABLE_AFTER_MESSAGES` (3, from 1 to 20): failed messages in a row after which a
     /// client counts as unreachable and the case officers are told (reachability watch).
     pub unreachable_after: u32,
+    /// `ZNS_NOT_ON_ZALO_RECHECK_DAYS` (30, 1–365): a number ZNS reported not on Zalo (or
+    /// blocked, inactive) is not tried on ZNS again for this long; then once more.
+    pub zns_recheck: Duration,
 }
 
 impl Default for SenderSettings {
@@ -84,6 +87,7 @@ impl Default for SenderSettings {
             assumed_latency: StdDuration::from_secs(1),
             fallback_after_attempts: 3,
             unreachable_after: domain::messaging::reach::DEFAULT_UNREACHABLE_AFTER,
+            zns_recheck: domain::messaging::channel_knowledge::DEFAULT_ZNS_RECHECK,
         }
     }
 }
@@ -145,7 +149,22 @@ fn sender_from_env(vars: &Source) -> Result<SenderSettings, ConfigError> {
             "SENDER_FALLBACK_AFTER_ATTEMPTS",
             defaults.fallback_after_attempts,
         )?,
+        zns_recheck: zns_recheck_from_env(vars, defaults.zns_recheck)?,
         ..defaults
+    })
+}
+
+/// `ZNS_NOT_ON_ZALO_RECHECK_DAYS`, bounded (see `domain::messaging::channel_knowledge`).
+fn zns_recheck_from_env(vars: &Source, default: Duration) -> Result<Duration, ConfigError> {
+    use domain::messaging::channel_knowledge::{ZNS_RECHECK_DAYS, zns_recheck_from_days};
+    let days: i64 = vars.parse_or("ZNS_NOT_ON_ZALO_RECHECK_DAYS", default.num_days())?;
+    zns_recheck_from_days(days).ok_or_else(|| ConfigError {
+        var: "ZNS_NOT_ON_ZALO_RECHECK_DAYS",
+        reason: format!(
+            "must be between {} and {} days",
+            ZNS_RECHECK_DAYS.start(),
+            ZNS_RECHECK_DAYS.end()
+        ),
     })
 }
 
@@ -236,6 +255,28 @@ mod tests {
         assert_eq!(s.planner_cron, "*/30 * * * * *");
         assert!(s.gateways.zalo.is_none() && s.gateways.esms.is_none());
         assert_eq!(s.sender.lease, Duration::seconds(120));
+        assert_eq!(s.sender.zns_recheck, Duration::days(30));
+    }
+
+    #[test]
+    fn the_zns_recheck_is_read_in_days_and_bounded() {
+        let s = read(
+            &[("ZNS_NOT_ON_ZALO_RECHECK_DAYS", "7")],
+            Environment::Embedded,
+        )
+        .unwrap();
+        assert_eq!(s.sender.zns_recheck, Duration::days(7));
+        for bad in ["0", "366", "-1", "a month"] {
+            let e = read(
+                &[("ZNS_NOT_ON_ZALO_RECHECK_DAYS", bad)],
+                Environment::Embedded,
+            )
+            .unwrap_err();
+            assert!(
+                e.to_string().contains("ZNS_NOT_ON_ZALO_RECHECK_DAYS"),
+                "{e}"
+            );
+        }
     }
 
     #[test]

@@ -39,6 +39,19 @@ pub fn zalo_receipt(app: &TestApp, name: &str, user: &str, message: Value) -> (S
     )
 }
 
+/// A `user_send_text`: `user` wrote `text` to the OA (a fresh `msg_id` each time).
+pub fn zalo_text(app: &TestApp, user: &str, text: &str) -> (String, String) {
+    zalo_event(
+        app,
+        "user_send_text",
+        json!({
+            "sender": { "id": user },
+            "recipient": { "id": OA_ID },
+            "message": { "text": text, "msg_id": uuid::Uuid::new_v4().simple().to_string() },
+        }),
+    )
+}
+
 /// The signature Zalo puts in `X-ZEvent-Signature`.
 pub fn sign(body: &str, timestamp: &str) -> String {
     api::http::webhooks::zalo_signature(APP_ID, body.as_bytes(), timestamp, OA_SECRET)

@@ -5,6 +5,7 @@
 
 pub mod binary;
 pub mod budget_gate;
+pub mod channel_costs;
 pub mod dispatcher;
 pub mod gateways;
 pub mod heartbeat;

@@ -8,13 +8,16 @@ use domain::{
         channel::{
             Channel, ContactProfile, PreferredChannel, channel_plan, list_from_stored, pinned_plan,
         },
+        channel_knowledge::{self, ChannelKnowledge},
         templates::{self, TemplateKey},
     },
 };
 use entities::{client, officer, outbox_message};
 use sea_orm::{DatabaseConnection, DbErr, EntityTrait};
+use store::pricing::PriceTable;
+use uuid::Uuid;
 
-use crate::gateways::Gateways;
+use crate::{channel_costs::cheapest_plan, gateways::Gateways};
 
 /// A message's recipient: where it can go, in order, and the addresses to use.
 pub struct Recipient {
@@ -24,12 +27,34 @@ pub struct Recipient {
     pub zalo_user_id: Option<String>,
     /// They opted out (or, for an officer, were deactivated).
     pub opted_out: bool,
+    /// The client, whose row records what an attempt teaches (`None` for an officer).
+    pub client_id: Option<Uuid>,
+    /// What earlier sends taught us about the client's Zalo channels.
+    pub known: ChannelKnowledge,
+    /// When the client last interacted with the OA (an OA refusal holds until a later one).
+    pub oa_last_interaction: Option<DateTime<Utc>>,
 }
 
-/// The recipient of `m`, or `None` when the client or officer it names is gone.
+impl Recipient {
+    /// The place in the plan to try from the message's place `index`, past the channels known
+    /// not to reach this person (`domain::messaging::channel_knowledge::first_to_try`).
+    pub fn first_to_try(&self, index: usize, now: DateTime<Utc>) -> usize {
+        channel_knowledge::first_to_try(
+            &self.plan,
+            index,
+            &self.known,
+            self.oa_last_interaction,
+            now,
+        )
+    }
+}
+
+/// The recipient of `m`, or `None` when the client or officer it names is gone. A client's
+/// plan puts the cheapest likely channel first at `prices`.
 pub async fn lookup(
     db: &DatabaseConnection,
     gateways: &Gateways,
+    prices: &PriceTable,
     m: &outbox_message::Model,
     template: TemplateKey,
     now: DateTime<Utc>,
@@ -56,11 +81,16 @@ pub async fn lookup(
             },
             oa_last_interaction: c.zalo_last_interaction_at,
         };
+        let plan = available(gateways, channel_plan(&profile, now), template);
+        let plan = cheapest_plan(plan, profile.preferred, prices, gateways, m, template);
         return Ok(Some(Recipient {
-            plan: available(gateways, channel_plan(&profile, now), template),
+            plan,
             phone,
+            known: store::channel_knowledge::knowledge_of(&c),
             zalo_user_id: c.zalo_user_id,
             opted_out,
+            client_id: Some(c.id),
+            oa_last_interaction: c.zalo_last_interaction_at,
         }));
     }
     if let Some(id) = m.officer_id {
@@ -95,6 +125,9 @@ pub async fn lookup(
             phone,
             zalo_user_id: o.zalo_user_id,
             opted_out: !o.active,
+            client_id: None,
+            known: ChannelKnowledge::default(),
+            oa_last_interaction: None,
         }));
     }
     Ok(None)

@@ -18,6 +18,7 @@ use domain::{
     Clock,
     messaging::{
         channel::Channel,
+        channel_knowledge::{Lesson, lesson},
         delivery_decision::{
             AfterSend, BeforeSend, DeliveryAction, DeliveryRules, Recipient, Step, after_send,
             before_send,
@@ -42,6 +43,7 @@ use store::{
 
 use crate::{
     budget_gate,
+    channel_costs::PriceCache,
     gateways::{Gateways, OutgoingMessage},
     heartbeat::{self, WorkerState},
     recipient,
@@ -56,6 +58,7 @@ pub struct Sender {
     policy_defaults: Policy,
     settings: SenderSettings,
     worker: Arc<WorkerState>,
+    prices: Arc<PriceCache>,
 }
 
 impl Sender {
@@ -75,6 +78,7 @@ impl Sender {
             policy_defaults,
             settings,
             worker,
+            prices: Arc::default(),
         }
     }
 
@@ -215,11 +219,15 @@ impl Sender {
         let interrupted_in_doubt = self.settle_interrupted(&m).await?;
         let template = TemplateKey::from_stored(&m.template);
         let recipient = match template {
-            Some(t) => recipient::lookup(&self.db, &self.gateways, &m, t, now).await?,
+            Some(t) => {
+                let prices = self.prices.table(&self.db).await?;
+                recipient::lookup(&self.db, &self.gateways, &prices, &m, t, now).await?
+            }
             None => None,
         };
         let policy = policy_for(&self.db, &self.policy_defaults, &m.commune_code).await?;
         let rules = self.rules();
+        let index = usize::try_from(m.channel_index).unwrap_or(0);
         let facts = BeforeSend {
             now,
             interrupted_in_doubt,
@@ -231,7 +239,9 @@ impl Sender {
             }),
             quiet_hours: &policy.quiet_hours,
             urgent: m.urgent,
-            channel_index: usize::try_from(m.channel_index).unwrap_or(0),
+            channel_index: recipient
+                .as_ref()
+                .map_or(index, |r| r.first_to_try(index, now)),
             last_ambiguous: m.last_outcome.as_deref() == Some(AttemptOutcome::Ambiguous.as_str()),
         };
         let (index, channel) = match before_send(&facts, &rules, |c| self.deduplicates(c)) {
@@ -296,6 +306,13 @@ impl Sender {
             deduplicates: gateway.deduplicates(),
         };
         let action = after_send(&facts, class.clone(), &rules, &mut rand::thread_rng());
+        let lesson = lesson(
+            channel,
+            &class,
+            &recipient.known,
+            now,
+            self.settings.zns_recheck,
+        );
         let attempt = Attempt {
             id: attempt_id,
             channel,
@@ -311,7 +328,8 @@ impl Sender {
             },
             _ => Finish::for_action(&m, action, now),
         };
-        self.finish(&m, token, f, now, Some(attempt)).await
+        self.finish(&m, token, f, now, Some(attempt)).await?;
+        self.remember(recipient.client_id, lesson).await
     }
 
     /// Records the outcome (see [`finish`]) under this worker's settings.
@@ -328,6 +346,15 @@ impl Sender {
             ..f
         };
         finish(&self.db, m, token, f, now, attempt).await
+    }
+
+    /// Writes what an attempt taught about the client's Zalo channels, when it taught
+    /// something (see `store::channel_knowledge`).
+    async fn remember(&self, client: Option<Uuid>, lesson: Option<Lesson>) -> Result<(), DbErr> {
+        let (Some(client), Some(lesson)) = (client, lesson) else {
+            return Ok(());
+        };
+        store::channel_knowledge::remember(&self.db, client, &lesson).await
     }
 
     fn rules(&self) -> DeliveryRules {

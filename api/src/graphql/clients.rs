@@ -45,6 +45,8 @@ pub enum ConsentMethod {
     OnlineForm,
     /// Replied to a consent message.
     MessageReply,
+    /// Followed the commune's Zalo OA and sent the code of an invitation (Zalo only).
+    ZaloInvitation,
 }
 
 /// Preferred channel.
@@ -77,13 +79,7 @@ impl From<Consent> for clients::Consent {
 }
 
 fn stored_consent(at: Option<DateTime<Utc>>, method: Option<&str>) -> Option<Consent> {
-    let method = match method? {
-        "in_person_signed" => ConsentMethod::InPersonSigned,
-        "phone_call_recorded" => ConsentMethod::PhoneCallRecorded,
-        "online_form" => ConsentMethod::OnlineForm,
-        "message_reply" => ConsentMethod::MessageReply,
-        _ => return None,
-    };
+    let method = crate::registry::clients::ConsentMethod::from_stored(method?)?.into();
     Some(Consent {
         given_at: at?,
         method,

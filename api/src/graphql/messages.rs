@@ -86,6 +86,10 @@ pub enum MessageTemplate {
     OfficerClientUnreachable,
     /// Tells a commune's officers that 80 % of the month's messaging budget is spent.
     OfficerBudgetThreshold,
+    /// Invites a client to follow the commune's Zalo OA, with their linking code.
+    ZaloInvitation,
+    /// Tells a client their Zalo account is linked.
+    ZaloLinked,
 }
 
 /// How a gateway answered one attempt.

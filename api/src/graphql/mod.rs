@@ -24,6 +24,7 @@ pub mod scalars;
 pub mod training;
 pub mod viewer;
 pub mod vnd;
+pub mod zalo_invitations;
 
 use std::sync::Arc;
 
@@ -70,6 +71,7 @@ pub struct MutationRoot(
     eligibility_lists::EligibilityListsMutation,
     training::TrainingMutation,
     prices::PricesMutation,
+    zalo_invitations::ZaloInvitationsMutation,
 );
 
 /// All subscriptions (served on `/graphql/ws`).
@@ -107,6 +109,7 @@ pub fn build_schema(
     ))
     .data(settings.worker.policy.clone())
     .data(planning)
+    .data(settings.zalo_invitations.clone())
     .data(ResolverSettings {
         default_page_size: settings.limits.default_page_size,
         max_page_size: settings.limits.max_page_size,

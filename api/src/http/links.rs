@@ -13,7 +13,10 @@ use domain::messaging::format_local;
 
 use crate::{
     error::AppError,
-    schedules::check_ins::{self, LinkOutcome, LinkState},
+    schedules::{
+        check_ins::{self, LinkOutcome, LinkState},
+        zalo_invitations,
+    },
     startup::AppState,
 };
 
@@ -103,11 +106,54 @@ pub async fn confirm(State(state): State<AppState>, Path(token): Path<String>) -
     )
     .await
     {
-        Ok(LinkOutcome::Recorded) => {
-            let body = "<h1>Cảm ơn anh/chị</h1><p>Cán bộ xã đã nhận được xác nhận của anh/chị.</p>";
-            Html(page("Đã xác nhận", body)).into_response()
+        Ok(LinkOutcome::Recorded { client_id }) => {
+            let mut body =
+                "<h1>Cảm ơn anh/chị</h1><p>Cán bộ xã đã nhận được xác nhận của anh/chị.</p>"
+                    .to_owned();
+            body.push_str(&zalo_invitation(&state, client_id).await);
+            Html(page("Đã xác nhận", &body)).into_response()
         }
         Ok(LinkOutcome::Unavailable(other)) => unavailable(other),
         Err(e) => busy(&e),
     }
+}
+
+/// After a check-in by link, an invitation to follow the commune's Zalo OA, for free: the
+/// client's open invitation (or a new one) when an OA is configured and they do not follow it
+/// yet. Empty otherwise, and when anything fails (the check-in is recorded either way). The
+/// page already carries the link's secret, so showing the code adds nothing to guess.
+async fn zalo_invitation(state: &AppState, client_id: uuid::Uuid) -> String {
+    let settings = &state.settings.zalo_invitations;
+    let now = state.clock.now();
+    let found = async {
+        let txn = store::db::begin_write(&state.db).await?;
+        let found = zalo_invitations::for_check_in_page(&txn, client_id, settings, now).await?;
+        txn.commit().await?;
+        Ok::<_, sea_orm::DbErr>(found)
+    }
+    .await;
+    match found {
+        Ok(Some((invitation, follow_url))) => format!(
+            "<h2>Nhận tin miễn phí qua Zalo</h2>\
+             <p>Anh/chị có thể nhận tin nhắn của cán bộ xã qua Zalo, miễn phí: \
+             mở <a href=\"{url}\">{url}</a>, chọn <b>Quan tâm</b>, rồi nhắn \
+             <b>DK {code}</b> để đồng ý nhận tin qua Zalo. Mã dùng được đến {until}.</p>",
+            url = html_escape(&follow_url),
+            code = html_escape(&invitation.code),
+            until = domain::messaging::format_local_date(invitation.expires_at),
+        ),
+        Ok(None) => String::new(),
+        Err(e) => {
+            tracing::warn!(error = %e, "zalo invitation on the check-in page failed");
+            String::new()
+        }
+    }
+}
+
+/// Escapes text for HTML (the link comes from configuration, the code from our alphabet).
+fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }

@@ -67,9 +67,20 @@ pub enum ConsentMethod {
     OnlineForm,
     /// Replied to a consent message.
     MessageReply,
+    /// Followed the commune's Zalo OA and sent the code of an invitation (Zalo only).
+    ZaloInvitation,
 }
 
 impl ConsentMethod {
+    /// Every method.
+    pub const ALL: [ConsentMethod; 5] = [
+        Self::InPersonSigned,
+        Self::PhoneCallRecorded,
+        Self::OnlineForm,
+        Self::MessageReply,
+        Self::ZaloInvitation,
+    ];
+
     /// Stored form.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -77,7 +88,13 @@ impl ConsentMethod {
             Self::PhoneCallRecorded => "phone_call_recorded",
             Self::OnlineForm => "online_form",
             Self::MessageReply => "message_reply",
+            Self::ZaloInvitation => domain::messaging::invitation::CONSENT_METHOD,
         }
+    }
+
+    /// Parses the stored form.
+    pub fn from_stored(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.as_str() == s)
     }
 }
 
@@ -227,6 +244,12 @@ fn check_consent(
             field,
             "consent cannot be given in the future",
         )),
+        // Only the person's own message to the OA records it (`schedules::zalo_invitations`).
+        Some(c) if c.method == ConsentMethod::ZaloInvitation => Err(AppError::field(
+            field,
+            "ZALO_INVITATION is recorded when the person sends their invitation code to the OA; \
+             choose how the consent was given",
+        )),
         other => Ok(other),
     }
 }
@@ -297,6 +320,10 @@ pub async fn create(
         preferred_channel: Set(input.preferred_channel.map(|c| c.as_str().to_owned())),
         opted_out_at: Set(None),
         zalo_last_interaction_at: Set(None),
+        zns_unreachable_until: Set(None),
+        zns_unreachable_reason: Set(None),
+        oa_refused_at: Set(None),
+        oa_refused_reason: Set(None),
         status: Set(ClientStatus::Active.as_str().to_owned()),
         created_at: Set(ctx.now),
         updated_at: Set(ctx.now),

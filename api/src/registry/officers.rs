@@ -145,7 +145,7 @@ fn parse_phone(raw: Option<String>) -> AppResult<Option<String>> {
 pub fn parse_zalo_user_id(raw: Option<String>) -> AppResult<Option<String>> {
     match input::identifier("zaloUserId", raw.as_deref())?.map(str::trim) {
         None => Ok(None),
-        Some(z) if z.len() <= 32 && z.bytes().all(|b| b.is_ascii_digit()) => Ok(Some(z.to_owned())),
+        Some(z) if domain::messaging::invitation::is_zalo_user_id(z) => Ok(Some(z.to_owned())),
         Some(_) => Err(AppError::field(
             "zaloUserId",
             "a Zalo user id is up to 32 digits",

@@ -323,8 +323,8 @@ impl LinkState {
 /// What a POST to a one-tap link did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LinkOutcome {
-    /// The check-in was recorded now.
-    Recorded,
+    /// The check-in of this client was recorded now.
+    Recorded { client_id: Uuid },
     /// Nothing was recorded; the link is in this state (never [`LinkState::Open`]).
     Unavailable(LinkState),
 }
@@ -371,6 +371,7 @@ pub async fn record_by_link(
     let (LinkState::Open, Some(occ)) = (state, occ) else {
         return Ok(LinkOutcome::Unavailable(state));
     };
+    let client_id = occ.client_id;
     let input = CheckInInput {
         method: CheckInMethod::Link,
         wellbeing: None,
@@ -389,7 +390,7 @@ pub async fn record_by_link(
     )
     .await?;
     txn.commit().await?;
-    Ok(LinkOutcome::Recorded)
+    Ok(LinkOutcome::Recorded { client_id })
 }
 
 /// Who sent a reply.

@@ -9,3 +9,4 @@ pub mod escalations;
 pub mod messages;
 pub mod plans;
 pub mod prices;
+pub mod zalo_invitations;

@@ -8,9 +8,12 @@
 //! - [`quiet_hours`]: when non-urgent messages wait.
 //! - [`outcome`]: classifying ZNS, Zalo OA and eSMS answers.
 //! - [`channel`]: which channels to try and where to fall back.
+//! - [`channel_knowledge`]: what earlier sends taught us (not on Zalo, OA refused).
+//! - [`channel_cost`]: the cheapest likely channel first, at the prices in force.
 //! - [`backoff`]: retry timing with full jitter.
 //! - [`delivery_decision`]: what happens to one outbox message next.
 //! - [`reply`]: understanding inbound replies.
+//! - [`invitation`]: codes that tie a Zalo OA follower to a client.
 //! - [`pricing`]: what an attempt costs (units, billed outcomes, the price in force).
 //! - [`reach`]: when a client counts as unreachable.
 //! - [`budget`]: a commune's monthly budget: the alert, and which messages wait.
@@ -18,7 +21,10 @@
 pub mod backoff;
 pub mod budget;
 pub mod channel;
+pub mod channel_cost;
+pub mod channel_knowledge;
 pub mod delivery_decision;
+pub mod invitation;
 pub mod local_time;
 pub mod outcome;
 pub mod pricing;

@@ -57,11 +57,16 @@ pub enum TemplateKey {
     OfficerClientUnreachable,
     /// Tells a commune's officers that 80 % of the month's messaging budget is spent.
     OfficerBudgetThreshold,
+    /// Invites a client who consented to Zalo to follow the commune's OA (free messages), with
+    /// the code that ties their Zalo account to them.
+    ZaloInvitation,
+    /// Tells a client their Zalo account is linked: messages now come by the OA.
+    ZaloLinked,
 }
 
 impl TemplateKey {
     /// Every key.
-    pub const ALL: [TemplateKey; 16] = [
+    pub const ALL: [TemplateKey; 18] = [
         Self::AppointmentReminder,
         Self::CheckInPrompt,
         Self::CheckInNudge,
@@ -78,6 +83,8 @@ impl TemplateKey {
         Self::OfficerLoanOverdue,
         Self::OfficerClientUnreachable,
         Self::OfficerBudgetThreshold,
+        Self::ZaloInvitation,
+        Self::ZaloLinked,
     ];
 
     /// Stored form (snake case, as serialised).
@@ -99,6 +106,8 @@ impl TemplateKey {
             Self::OfficerLoanOverdue => "officer_loan_overdue",
             Self::OfficerClientUnreachable => "officer_client_unreachable",
             Self::OfficerBudgetThreshold => "officer_budget_threshold",
+            Self::ZaloInvitation => "zalo_invitation",
+            Self::ZaloLinked => "zalo_linked",
         }
     }
 
@@ -137,16 +146,33 @@ pub struct Template {
     pub audience: Audience,
     /// Text with diacritics, as Zalo shows it.
     pub text: &'static str,
-    /// Most SMS segments the folded text may take once rendered.
+    /// A shorter wording for SMS, used when it takes fewer segments than `text` once folded
+    /// (typically the given name, `{given}`, instead of the full name, and fewer words).
+    pub sms_short: Option<&'static str>,
+    /// Most SMS segments the folded text may take once rendered: 1 for what a client receives,
+    /// at most 2 for officers ([`MAX_CLIENT_SMS_SEGMENTS`], [`MAX_SMS_SEGMENTS`]). Checked for
+    /// the worst case of every template by a unit test, and by [`check_custom_text`] for a text
+    /// written at run time.
     pub sms_segment_budget: usize,
     /// ZNS parameters, or `None` when the message never goes out via ZNS.
     pub zns_fields: Option<&'static [ZnsField]>,
 }
 
-/// Placeholders a template may use.
+/// Placeholders a template may use. `given` is the person's given name, derived from `name`
+/// when not set (see [`given_name`]).
 pub const KNOWN_PLACEHOLDERS: &[&str] = &[
-    "name", "time", "place", "link", "code", "case", "level", "last", "cases", "amount",
+    "name", "given", "time", "place", "link", "code", "case", "level", "last", "cases", "amount",
 ];
+
+/// SMS budget of any client template: one GSM-7 segment (160 characters).
+pub const MAX_CLIENT_SMS_SEGMENTS: usize = 1;
+/// SMS budget of any template: two segments (306 characters).
+pub const MAX_SMS_SEGMENTS: usize = 2;
+
+/// Longest given name put in an SMS (`{given}`): Vietnamese given names are one or two
+/// syllables of at most 7 letters; a longer last word is cut, so no name can push a short
+/// form past its budget.
+pub const GIVEN_NAME_MAX_CHARS: usize = 12;
 
 /// Words no client-facing text may contain, each with and without
 /// diacritics (matching folds as well, so this is belt and braces).
@@ -189,6 +215,11 @@ const NAME_TIME_PLACE: &[ZnsField] = &[
 ];
 const NAME_LINK: &[ZnsField] = &[zns("name", "customer_name"), zns("link", "confirm_link")];
 const NAME_ONLY: &[ZnsField] = &[zns("name", "customer_name")];
+const NAME_LINK_CODE: &[ZnsField] = &[
+    zns("name", "customer_name"),
+    zns("link", "follow_link"),
+    zns("code", "invitation_code"),
+];
 const NAME_AMOUNT_DATE: &[ZnsField] = &[
     zns("name", "customer_name"),
     zns("amount", "amount"),
@@ -198,18 +229,18 @@ const NAME_AMOUNT_DATE: &[ZnsField] = &[
 /// All templates. Keywords the client may answer (CO, 2, TU CHOI, DONG Y)
 /// are written in ASCII so the person can type exactly what they read.
 ///
-/// Client texts are short on purpose: with a realistic name, time, place and
-/// one-tap link on the public address, each prompt and reminder folds to one
-/// GSM-7 segment (160 characters), which a test pins. The budget of two is the
-/// hard cap for the longest values the API accepts (a 100-character name); an
-/// appointment's place is refused at entry if the reminder would exceed it.
+/// Client texts are short on purpose: every client template fits one GSM-7 segment (160
+/// characters) folded, with the longest realistic values ([`worst_case_vars`]) in its short
+/// form, which uses the given name; officer texts fit two. A unit test pins both. An
+/// appointment's place is refused at entry if the reminder would exceed its budget.
 pub const TEMPLATES: &[Template] = &[
     Template {
         key: TemplateKey::AppointmentReminder,
         audience: Audience::Client,
         text: "Chào {name}, anh/chị có hẹn với cán bộ xã lúc {time} tại {place}. \
                Ngừng nhận tin: TU CHOI",
-        sms_segment_budget: 2,
+        sms_short: Some("Chào {given}, hẹn cán bộ xã {time} tại {place}. Ngừng: TU CHOI"),
+        sms_segment_budget: 1,
         zns_fields: Some(NAME_TIME_PLACE),
     },
     Template {
@@ -217,7 +248,10 @@ pub const TEMPLATES: &[Template] = &[
         audience: Audience::Client,
         text: "Chào {name}, cán bộ xã hỏi thăm: bấm {link} hoặc trả lời CO. \
                Cần giúp: 2. Ngừng: TU CHOI",
-        sms_segment_budget: 2,
+        sms_short: Some(
+            "Chào {given}, cán bộ xã hỏi thăm: bấm {link} hoặc trả lời CO. Cần giúp: 2. Ngừng: TU CHOI",
+        ),
+        sms_segment_budget: 1,
         zns_fields: Some(NAME_LINK),
     },
     Template {
@@ -225,14 +259,18 @@ pub const TEMPLATES: &[Template] = &[
         audience: Audience::Client,
         text: "Nhắc {name}: cán bộ xã chờ tin, bấm {link} hoặc trả lời CO. \
                Cần giúp: 2. Ngừng: TU CHOI",
-        sms_segment_budget: 2,
+        sms_short: Some(
+            "Nhắc {given}: cán bộ xã chờ tin, bấm {link} hoặc trả lời CO. Cần giúp: 2. Ngừng: TU CHOI",
+        ),
+        sms_segment_budget: 1,
         zns_fields: Some(NAME_LINK),
     },
     Template {
         key: TemplateKey::CheckInConfirmed,
         audience: Audience::Client,
         text: "Cảm ơn anh/chị {name}, cán bộ xã đã nhận được xác nhận của anh/chị.",
-        sms_segment_budget: 2,
+        sms_short: Some("Cảm ơn {given}, cán bộ xã đã nhận được xác nhận."),
+        sms_segment_budget: 1,
         zns_fields: Some(NAME_ONLY),
     },
     Template {
@@ -240,6 +278,7 @@ pub const TEMPLATES: &[Template] = &[
         audience: Audience::Client,
         text: "Anh/chị đã ngừng nhận tin nhắn từ cán bộ xã. \
                Trả lời DONG Y nếu muốn nhận tin trở lại.",
+        sms_short: None,
         sms_segment_budget: 1,
         zns_fields: Some(&[]),
     },
@@ -248,8 +287,31 @@ pub const TEMPLATES: &[Template] = &[
         key: TemplateKey::LoanInstalmentReminder,
         audience: Audience::Client,
         text: "Chào {name}, kỳ trả nợ {amount} đến hạn ngày {time}. Ngừng nhận tin: TU CHOI",
-        sms_segment_budget: 2,
+        sms_short: Some("Chào {given}, kỳ trả nợ {amount} đến hạn {time}. Ngừng: TU CHOI"),
+        sms_segment_budget: 1,
         zns_fields: Some(NAME_AMOUNT_DATE),
+    },
+    // "Quan tâm" is what Zalo calls following an OA. `link` opens the OA (and is what a QR code
+    // on paper carries); `code` ties the follower to this client when they send "DK <code>".
+    Template {
+        key: TemplateKey::ZaloInvitation,
+        audience: Audience::Client,
+        text: "Chào {name}, nhận tin cán bộ xã miễn phí qua Zalo: bấm {link}, chọn Quan tâm \
+               rồi nhắn DK {code}. Ngừng: TU CHOI",
+        sms_short: Some(
+            "Chào {given}, nhận tin miễn phí qua Zalo: bấm {link}, Quan tâm rồi nhắn DK {code}. Ngừng: TU CHOI",
+        ),
+        sms_segment_budget: 1,
+        zns_fields: Some(NAME_LINK_CODE),
+    },
+    Template {
+        key: TemplateKey::ZaloLinked,
+        audience: Audience::Client,
+        text: "Cảm ơn anh/chị {name}, từ nay cán bộ xã sẽ nhắn tin cho anh/chị qua Zalo. \
+               Ngừng nhận tin: TU CHOI",
+        sms_short: Some("Cảm ơn {given}, từ nay cán bộ xã nhắn tin qua Zalo. Ngừng: TU CHOI"),
+        sms_segment_budget: 1,
+        zns_fields: Some(NAME_ONLY),
     },
     // Officer alerts go by Zalo OA or SMS only: ZNS templates are reviewed by
     // Zalo and case wording does not belong in a third party's template store.
@@ -258,6 +320,7 @@ pub const TEMPLATES: &[Template] = &[
         audience: Audience::Officer,
         text: "Đồng Hành: {name} (hồ sơ {case}) chưa xác nhận lịch hẹn lúc {time}. \
                Vui lòng liên hệ và cập nhật hồ sơ.",
+        sms_short: None,
         sms_segment_budget: 2,
         zns_fields: None,
     },
@@ -266,6 +329,7 @@ pub const TEMPLATES: &[Template] = &[
         audience: Audience::Officer,
         text: "Đồng Hành: {name} (hồ sơ {case}) vừa báo cần hỗ trợ lúc {time}. \
                Vui lòng liên hệ sớm.",
+        sms_short: None,
         sms_segment_budget: 2,
         zns_fields: None,
     },
@@ -274,6 +338,7 @@ pub const TEMPLATES: &[Template] = &[
         audience: Audience::Officer,
         text: "Đồng Hành: không gửi được tin nhắn cho {name} (hồ sơ {case}) lúc {time}. \
                Vui lòng kiểm tra số điện thoại, Zalo và liên hệ trực tiếp.",
+        sms_short: None,
         sms_segment_budget: 2,
         zns_fields: None,
     },
@@ -283,27 +348,33 @@ pub const TEMPLATES: &[Template] = &[
         key: TemplateKey::OfficerEscalationAlert,
         audience: Audience::Officer,
         text: "Đồng Hành KHẨN (cấp {level}): {name}, {place}, hồ sơ {case}, chưa điểm danh: {time}. Liên lạc được lần cuối: {last}. Nhận xử lý: trả lời XN {code} hoặc bấm {link}",
-        sms_segment_budget: 4,
+        sms_short: Some(
+            "ĐH KHẨN cấp {level}: {given}, hồ sơ {case}, {place}, chưa điểm danh {time}. Liên lạc cuối {last}. Nhận: XN {code} hoặc {link}",
+        ),
+        sms_segment_budget: 2,
         zns_fields: None,
     },
     Template {
         key: TemplateKey::OfficerEscalationRaised,
         audience: Audience::Officer,
         text: "Đồng Hành: hồ sơ {case} ({name}) chưa có ai nhận xử lý nên đã chuyển lên cấp {level}. Vẫn có thể nhận: trả lời XN {code}",
-        sms_segment_budget: 3,
+        sms_short: None,
+        sms_segment_budget: 2,
         zns_fields: None,
     },
     Template {
         key: TemplateKey::OfficerEscalationDigest,
         audience: Audience::Officer,
         text: "Đồng Hành KHẨN: các hồ sơ chưa điểm danh cần xử lý: {cases}. Nhận từng hồ sơ: trả lời XN kèm mã.",
-        sms_segment_budget: 4,
+        sms_short: Some("ĐH KHẨN chưa điểm danh: {cases}. Nhận: trả lời XN kèm mã."),
+        sms_segment_budget: 2,
         zns_fields: None,
     },
     Template {
         key: TemplateKey::OfficerEscalationLateCheckIn,
         audience: Audience::Officer,
         text: "Đồng Hành: {name} (hồ sơ {case}) đã điểm danh muộn lúc {time}. Vui lòng cập nhật kết quả xử lý.",
+        sms_short: None,
         sms_segment_budget: 2,
         zns_fields: None,
     },
@@ -312,6 +383,7 @@ pub const TEMPLATES: &[Template] = &[
         audience: Audience::Officer,
         text: "Đồng Hành: {name} (hồ sơ {case}) có kỳ trả nợ vay quá hạn (ghi nhận lúc {time}). \
                Vui lòng liên hệ và cập nhật hồ sơ.",
+        sms_short: None,
         sms_segment_budget: 2,
         zns_fields: None,
     },
@@ -321,6 +393,7 @@ pub const TEMPLATES: &[Template] = &[
         audience: Audience::Officer,
         text: "Đồng Hành: không liên lạc được với {name} (hồ sơ {case}) từ {time}, \
                tin nhắn qua mọi kênh đều không đến. Vui lòng đến gặp hoặc cập nhật số điện thoại, Zalo.",
+        sms_short: None,
         sms_segment_budget: 2,
         zns_fields: None,
     },
@@ -330,6 +403,7 @@ pub const TEMPLATES: &[Template] = &[
         audience: Audience::Officer,
         text: "Đồng Hành: {place} đã dùng {amount} hạn mức tin nhắn tháng {time}. \
                Khi hết hạn mức, tin SMS không khẩn sẽ chờ sang tháng sau.",
+        sms_short: None,
         sms_segment_budget: 2,
         zns_fields: None,
     },
@@ -433,11 +507,24 @@ pub fn placeholders(key: TemplateKey) -> Result<Vec<&'static str>, TemplateError
 /// unknown placeholders are errors; values are not checked for words (see the
 /// module documentation: they are checked where they are entered).
 pub fn render(key: TemplateKey, vars: &Vars) -> Result<String, TemplateError> {
-    let tpl = template(key)?;
-    let mut out = String::with_capacity(tpl.text.len() + 64);
-    scan(key, tpl.text, |piece| {
+    render_text(key, template(key)?.text, vars)
+}
+
+/// Renders `text` (a template's text or its short form) with `vars`.
+fn render_text(key: TemplateKey, text: &str, vars: &Vars) -> Result<String, TemplateError> {
+    let mut out = String::with_capacity(text.len() + 64);
+    scan(key, text, |piece| {
         match piece {
             Piece::Literal(s) => out.push_str(s),
+            Piece::Placeholder("given") if vars.get("given").is_none() => {
+                let name = vars
+                    .get("name")
+                    .ok_or_else(|| TemplateError::MissingVariable {
+                        template: key,
+                        name: "given".to_owned(),
+                    })?;
+                out.push_str(&given_name(name));
+            }
             Piece::Placeholder(name) => {
                 out.push_str(
                     vars.get(name)
@@ -453,20 +540,141 @@ pub fn render(key: TemplateKey, vars: &Vars) -> Result<String, TemplateError> {
     Ok(out)
 }
 
-/// Renders the SMS variant: folded to ASCII (GSM-7) and within the template's
-/// segment budget, so an over-long message fails here instead of on the bill.
+/// The given name in a Vietnamese full name: its last word (family name first, given name
+/// last: "Nguyễn Thị Phương Thảo" → "Thảo"), cut to [`GIVEN_NAME_MAX_CHARS`].
+pub fn given_name(full_name: &str) -> String {
+    full_name
+        .split_whitespace()
+        .last()
+        .unwrap_or_default()
+        .chars()
+        .take(GIVEN_NAME_MAX_CHARS)
+        .collect()
+}
+
+/// The SMS form of a text: the full wording folded to ASCII (GSM-7), or the short form when
+/// it takes fewer segments; not checked against a budget.
+fn fold_best(
+    key: TemplateKey,
+    text: &str,
+    short: Option<&str>,
+    vars: &Vars,
+) -> Result<SmsText, TemplateError> {
+    let full = fold_to_ascii(&render_text(key, text, vars)?);
+    let full = SmsText {
+        count: segments(&full),
+        text: full,
+    };
+    let Some(short) = short else {
+        return Ok(full);
+    };
+    if full.count.segments <= 1 {
+        return Ok(full);
+    }
+    let short = fold_to_ascii(&render_text(key, short, vars)?);
+    let short = SmsText {
+        count: segments(&short),
+        text: short,
+    };
+    Ok(if short.count.segments < full.count.segments {
+        short
+    } else {
+        full
+    })
+}
+
+/// Renders the SMS variant: folded to ASCII (GSM-7), in the short form when that takes fewer
+/// segments, and within the template's segment budget, so an over-long message fails here
+/// instead of on the bill.
 pub fn render_sms(key: TemplateKey, vars: &Vars) -> Result<SmsText, TemplateError> {
     let tpl = template(key)?;
-    let text = fold_to_ascii(&render(key, vars)?);
-    let count = segments(&text);
-    if count.segments > tpl.sms_segment_budget {
+    let sms = fold_best(key, tpl.text, tpl.sms_short, vars)?;
+    if sms.count.segments > tpl.sms_segment_budget {
         return Err(TemplateError::OverBudget {
             template: key,
-            segments: count.segments,
+            segments: sms.count.segments,
             budget: tpl.sms_segment_budget,
         });
     }
-    Ok(SmsText { text, count })
+    Ok(sms)
+}
+
+/// The longest realistic value of every placeholder, as the product fills them: a long
+/// Vietnamese name (40 characters; the given name is cut to [`GIVEN_NAME_MAX_CHARS`] anyway),
+/// the longest local time ("Chủ nhật"), a long address, a one-tap link on a public address of
+/// 40 characters with its 16-character token, the largest loan instalment (200 million đồng),
+/// and a full escalation digest (3 cases, names cut to 24 characters, and the rest counted).
+pub fn worst_case_vars() -> Vars {
+    Vars::new()
+        .with("name", "Tôn Nữ Nguyễn Huỳnh Thị Phương Khuyến")
+        .with("time", "23:59 Chủ nhật, 30/11/2026")
+        .with(
+            "place",
+            "Nhà văn hóa khu phố 3, 59 Lê Thánh Tôn, phường Bến Thành",
+        )
+        .with(
+            "link",
+            "https://donghanh.sotuphap-hanoi.gov.vn/c/Xq3_9kLm-P2aZ7wB",
+        )
+        .with("code", "K7M2QD9X")
+        .with("case", "A1B2C3")
+        .with("level", "3")
+        .with("last", "23:59 Chủ nhật, 30/11/2026")
+        .with(
+            "cases",
+            "Nguyễn Huỳnh Thị Phương… (A1B2C3, XN K7M2QD); Trần Huỳnh Thị Phương K… (0FF1CE, XN \
+             M2QD7K); Lê Nguyễn Huỳnh Phương T… (C0FFEE, XN Q7DK2M); và 97 hồ sơ khác",
+        )
+        .with("amount", "200.000.000 đ")
+}
+
+/// SMS segments a text would take in its worst case ([`worst_case_vars`]): the full wording
+/// `text`, or `short` when shorter.
+pub fn worst_case_segments(
+    key: TemplateKey,
+    text: &str,
+    short: Option<&str>,
+) -> Result<usize, TemplateError> {
+    Ok(fold_best(key, text, short, &worst_case_vars())?
+        .count
+        .segments)
+}
+
+/// Checks a text written for template `key` at run time (a per-commune wording, should one be
+/// saved): known placeholders only, no revealing word for its audience, and its worst case
+/// within the template's SMS budget. An error names what is wrong; a caller saving the text
+/// turns it into a `BAD_USER_INPUT` on the field.
+pub fn check_custom_text(
+    key: TemplateKey,
+    text: &str,
+    short: Option<&str>,
+) -> Result<(), CustomTextProblem> {
+    for t in std::iter::once(text).chain(short) {
+        if let Some(word) = wording_problems(key, t)?.first() {
+            return Err(CustomTextProblem::RevealingWord(RevealingWord { word }));
+        }
+    }
+    let budget = template(key)?.sms_segment_budget;
+    let segments = worst_case_segments(key, text, short)?;
+    if segments > budget {
+        return Err(CustomTextProblem::Template(TemplateError::OverBudget {
+            template: key,
+            segments,
+            budget,
+        }));
+    }
+    Ok(())
+}
+
+/// Why a text written at run time cannot be saved.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum CustomTextProblem {
+    /// Bad placeholders, braces, or over the SMS budget.
+    #[error(transparent)]
+    Template(#[from] TemplateError),
+    /// A word that would tell a reader why the person is contacted.
+    #[error(transparent)]
+    RevealingWord(RevealingWord),
 }
 
 /// Builds the ZNS `template_data` object: only the values travel, the text

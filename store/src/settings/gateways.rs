@@ -42,6 +42,8 @@ pub const ZNS_TEMPLATE_VARS: &[(TemplateKey, &str)] = &[
         TemplateKey::LoanInstalmentReminder,
         "ZNS_TEMPLATE_LOAN_INSTALMENT_REMINDER",
     ),
+    (TemplateKey::ZaloInvitation, "ZNS_TEMPLATE_ZALO_INVITATION"),
+    (TemplateKey::ZaloLinked, "ZNS_TEMPLATE_ZALO_LINKED"),
 ];
 
 /// A credential: usable by the code, never shown by `Debug`.

@@ -16,7 +16,9 @@ use serde_json::{Value, json};
 use store::outbox::{self, MessageStatus, NewMessage, Recipient};
 use tests::{
     Backend, TestApp, db_tests, spawn_app_with,
-    webhooks::{APP_ID, post_signed, post_zalo, sign, zalo_event, zalo_receipt},
+    webhooks::{
+        APP_ID, post_signed, post_zalo, sign, zalo_event, zalo_receipt, zalo_text as text_from,
+    },
 };
 use uuid::Uuid;
 
@@ -34,20 +36,6 @@ const ZALO_USER: &str = "8421000000000000001";
 const UPDATE_CLIENT: &str =
     "mutation($input: UpdateClientInput!) { updateClient(input: $input) { client { id } } }";
 const CREATE_PLAN: &str = "mutation($input: CreateCheckInPlanInput!) { createCheckInPlan(input: $input) { plan { id } } }";
-
-/// A `user_send_text` from `user`.
-fn text_from(app: &TestApp, user: &str, text: &str) -> (String, String) {
-    let msg_id = Uuid::new_v4().simple().to_string();
-    zalo_event(
-        app,
-        "user_send_text",
-        json!({
-            "sender": { "id": user },
-            "recipient": { "id": "579745863508352884" },
-            "message": { "text": text, "msg_id": msg_id },
-        }),
-    )
-}
 
 async fn esms_callback(app: &TestApp, secret: &str, query: &str) -> u16 {
     let url = format!("{}/webhooks/esms/{secret}?{query}", app.address);

@@ -68,7 +68,8 @@ async fn a_permanent_failure_alerts_the_case_officer_once_per_client(app: TestAp
 
     // A second failure for the same client: recorded, visible in the history, no new alert.
     let second = reminder_due(&app, &w.officer_a_token, &w.client_a).await;
-    zns_then_sms(&fake, &second, (zns_error(-118), 1), (esms("108", ""), 1)).await;
+    // ZNS is not asked again: the first -118 is remembered until its recheck time.
+    zns_then_sms(&fake, &second, (zns_error(-118), 0), (esms("108", ""), 1)).await;
     drain(&sender).await;
     assert_eq!(reload(&app, second.id).await.status, "failed");
     assert_eq!(delivery_alerts(&app).await.len(), 1, "once per episode");

@@ -19,6 +19,8 @@ mod metrics;
 mod pricing;
 mod quiet_hours;
 mod reachability;
+mod reach;
+mod reach_invitations;
 mod retries;
 mod sms_replies;
 mod support;

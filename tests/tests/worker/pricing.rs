@@ -267,6 +267,7 @@ async fn prices_are_set_by_national_administrators_within_bounds(app: TestApp) {
 
 /// December for client A: each prompt tried on ZNS (not on Zalo, free) then sent by SMS; the
 /// SMS receipts come back; the report's figures match a count made by hand from the attempts.
+/// ZNS is rechecked after a day here (prompts are days apart), so each prompt tries it.
 async fn the_monthly_report_counts_and_costs_a_communes_messages(app: TestApp) {
     let w = app.world().await;
     let fake = fake_gateways().await;
@@ -280,7 +281,14 @@ async fn the_monthly_report_counts_and_costs_a_communes_messages(app: TestApp) {
         .respond_with(esms("100", "sms-dec"))
         .mount(&fake)
         .await;
-    let sender = sender(&app, &fake);
+    let sender = crate::support::sender_with(
+        &app,
+        worker::gateways::GatewaySettings::for_tests(&fake.uri(), &fake.uri()),
+        store::settings::SenderSettings {
+            zns_recheck: Duration::days(1),
+            ..Default::default()
+        },
+    );
     check_in_prompt_due(&app, &w).await; // 30 November: not December.
     drain(&sender).await;
     for day in ["2026-12-03", "2026-12-07"] {

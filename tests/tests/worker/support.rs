@@ -139,6 +139,16 @@ pub async fn client_a_reminder_due(app: &TestApp) -> (World, outbox_message::Mod
     (w, reminder, fake_gateways().await)
 }
 
+/// Client `id` (a GraphQL id) as its row is now.
+pub async fn client_row(app: &TestApp, id: &str) -> entities::client::Model {
+    let id = api::graphql::ids::decode("Client", "id", &id.to_owned().into()).unwrap();
+    entities::client::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("client row")
+}
+
 /// The outbox row as it is now.
 pub async fn reload(app: &TestApp, id: Uuid) -> outbox_message::Model {
     outbox_message::Entity::find_by_id(id)

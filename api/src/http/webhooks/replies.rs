@@ -1,5 +1,6 @@
 //! A reply from a person, by Zalo OA or by SMS to the two-way number: one handling for both.
-//! An officer's "XN <code>" acknowledges an escalation; anything else is recorded by
+//! A follower's "DK <code>" links their Zalo account to an invited client; an officer's
+//! "XN <code>" acknowledges an escalation; anything else is recorded by
 //! `record_reply` and confirmed to the person once.
 
 use chrono::{DateTime, Utc};
@@ -30,6 +31,17 @@ pub(super) async fn reply(
     let txn = store::db::begin_write(&state.db).await?;
     if !claim(&txn, digest, source, now).await? {
         return Ok(Processed::Before);
+    }
+    // A follower sending "DK <code>" links their Zalo account to the invited client.
+    if let (ReplySender::ZaloUser(id), Some(code)) = (
+        &sender,
+        domain::messaging::invitation::parse_link_request(text),
+    ) {
+        let outcome =
+            crate::schedules::zalo_invitations::link_from_reply(&txn, id, &code, now).await?;
+        txn.commit().await?;
+        tracing::info!(source, outcome, "zalo link request");
+        return Ok(Processed::Now);
     }
     // An officer replying "XN <code>" to an escalation alert takes the escalation.
     if let Some(taken) =

@@ -48,6 +48,8 @@ fn zalo_mac(app_id: &str, body: &[u8], timestamp: &str, oa_secret_key: &str) -> 
 struct ZaloEvent {
     event_name: String,
     sender: Option<ZaloParty>,
+    /// `follow` and `unfollow` name the account in `follower`.
+    follower: Option<ZaloParty>,
     message: Option<ZaloMessage>,
 }
 
@@ -164,9 +166,29 @@ async fn process_zalo(
             let updated = mark_delivered(&txn, &ids, ours, now).await?;
             tracing::info!(source = "zalo", event = %event.event_name, updated, "delivery receipt");
         }
-        // We learn the follower's id here, but store nothing: the officer links a Zalo id to a
-        // client deliberately (`updateClient`), never by guesswork.
-        "follow" => tracing::info!(source = "zalo", event = "follow", "new OA follower"),
+        // The follower's id names no client: an account is linked only by the code of an
+        // invitation ("DK <code>", see `schedules::zalo_invitations`) or by an officer
+        // (`updateClient`), never by guesswork. An account already linked (it followed again)
+        // has its OA window opened.
+        "follow" => {
+            let refreshed = match event.follower.or(event.sender) {
+                Some(f) => store::zalo_invitations::followed(&txn, &f.id, now).await?,
+                None => 0,
+            };
+            tracing::info!(source = "zalo", event = "follow", refreshed, "OA follower");
+        }
+        "unfollow" => {
+            let marked = match event.follower.or(event.sender) {
+                Some(f) => store::zalo_invitations::unfollowed(&txn, &f.id, now).await?,
+                None => 0,
+            };
+            tracing::info!(
+                source = "zalo",
+                event = "unfollow",
+                marked,
+                "OA follower left"
+            );
+        }
         other => tracing::debug!(source = "zalo", event = other, "event ignored"),
     }
     txn.commit().await?;

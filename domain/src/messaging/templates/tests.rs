@@ -65,9 +65,12 @@ fn every_key_has_exactly_one_template() {
         OfficerEscalationRaised,
         OfficerEscalationDigest,
         OfficerEscalationLateCheckIn,
+        LoanInstalmentReminder,
         OfficerLoanOverdue,
         OfficerClientUnreachable,
         OfficerBudgetThreshold,
+        ZaloInvitation,
+        ZaloLinked,
     ] {
         assert_eq!(
             TEMPLATES.iter().filter(|t| t.key == key).count(),
@@ -132,7 +135,13 @@ fn names_that_contain_a_forbidden_word_are_sent_like_any_other() {
             let sms = render_sms(t.key, &vars).unwrap_or_else(|e| panic!("{:?}: {e}", t.key));
             if placeholders(t.key).unwrap().contains(&"name") {
                 assert!(text.contains(name), "{:?}", t.key);
-                assert!(sms.text.contains(&fold_to_ascii(name)), "{:?}", t.key);
+                // The SMS may be the short form, which names the person by their given name.
+                let given = fold_to_ascii(&given_name(name));
+                assert!(
+                    sms.text.contains(&fold_to_ascii(name)) || sms.text.contains(&given),
+                    "{:?}",
+                    t.key
+                );
             }
             if t.zns_fields.is_some() {
                 assert!(zns_template_data(t.key, &vars).is_ok(), "{:?}", t.key);
@@ -256,10 +265,10 @@ fn over_budget_is_an_error_at_render_time() {
     let vars = long_vars().with("place", "khu phố ".repeat(40));
     match render_sms(TemplateKey::AppointmentReminder, &vars) {
         Err(TemplateError::OverBudget {
-            budget: 2,
+            budget: 1,
             segments,
             ..
-        }) => assert!(segments > 2),
+        }) => assert!(segments > 1),
         other => panic!("expected OverBudget, got {other:?}"),
     }
 }
@@ -347,4 +356,128 @@ fn template_keys_round_trip_through_their_stored_form() {
             serde_json::Value::String(key.as_str().into())
         );
     }
+}
+
+#[test]
+fn every_template_fits_its_budget_in_the_worst_case_and_budgets_are_capped() {
+    for t in TEMPLATES {
+        let cap = match t.audience {
+            Audience::Client => MAX_CLIENT_SMS_SEGMENTS,
+            Audience::Officer => MAX_SMS_SEGMENTS,
+        };
+        assert!(
+            t.sms_segment_budget <= cap,
+            "{:?} budget {}",
+            t.key,
+            t.sms_segment_budget
+        );
+        let worst = worst_case_segments(t.key, t.text, t.sms_short).unwrap();
+        let sms =
+            render_sms(t.key, &worst_case_vars()).unwrap_or_else(|e| panic!("{:?}: {e}", t.key));
+        assert_eq!(sms.count.segments, worst, "{:?}", t.key);
+        assert!(
+            worst <= t.sms_segment_budget,
+            "{:?}: {worst} segments: {}",
+            t.key,
+            sms.text
+        );
+        assert_eq!(
+            sms.count.encoding,
+            super::super::text::Encoding::Gsm7,
+            "{:?}",
+            t.key
+        );
+        assert!(
+            check_custom_text(t.key, t.text, t.sms_short).is_ok(),
+            "{:?}",
+            t.key
+        );
+        if let Some(short) = t.sms_short {
+            assert_eq!(wording_problems(t.key, short), Ok(vec![]), "{:?}", t.key);
+        }
+    }
+}
+
+#[test]
+fn a_long_name_folds_to_the_short_form_with_the_given_name_in_one_segment() {
+    // A real long name: the full wording would take two segments.
+    let vars = realistic_vars().with("name", "Công Tằng Tôn Nữ Thị Phương Thảo Nguyên");
+    let full = fold_to_ascii(&render(TemplateKey::CheckInPrompt, &vars).unwrap());
+    assert_eq!(segments(&full).segments, 2, "{full}");
+    let sms = render_sms(TemplateKey::CheckInPrompt, &vars).unwrap();
+    assert_eq!(
+        sms.text,
+        "Chao Nguyen, can bo xa hoi tham: bam https://donghanh.sotuphap-hanoi.gov.vn/c/Xq3_9kLm-P2aZ7wB \
+         hoac tra loi CO. Can giup: 2. Ngung: TU CHOI"
+    );
+    assert_eq!(
+        (sms.count.segments, sms.count.encoding),
+        (1, super::super::text::Encoding::Gsm7)
+    );
+    // A short name keeps the full wording, which already fits.
+    let sms = render_sms(
+        TemplateKey::CheckInPrompt,
+        &realistic_vars().with("name", "Lê Văn Tư"),
+    )
+    .unwrap();
+    assert!(sms.text.starts_with("Chao Le Van Tu, "), "{}", sms.text);
+    // The appointment reminder with a long name and a long address.
+    let vars = worst_case_vars();
+    let sms = render_sms(TemplateKey::AppointmentReminder, &vars).unwrap();
+    assert_eq!(
+        sms.text,
+        "Chao Khuyen, hen can bo xa 23:59 Chu nhat, 30/11/2026 tai Nha van hoa khu pho 3, \
+         59 Le Thanh Ton, phuong Ben Thanh. Ngung: TU CHOI"
+    );
+    assert!(sms.text.len() <= 160);
+}
+
+#[test]
+fn the_given_name_is_the_last_word_cut_to_a_bound() {
+    assert_eq!(given_name("Nguyễn Thị Phương Thảo"), "Thảo");
+    assert_eq!(given_name("  Lê   Văn Tư "), "Tư");
+    assert_eq!(given_name("Mononym"), "Mononym");
+    assert_eq!(given_name(""), "");
+    assert_eq!(
+        given_name(&"A".repeat(100)).chars().count(),
+        GIVEN_NAME_MAX_CHARS
+    );
+}
+
+#[test]
+fn a_custom_text_over_its_budget_or_revealing_is_refused_naming_the_segments() {
+    let key = TemplateKey::CheckInPrompt;
+    let long = "Chào {name}, cán bộ xã gửi lời hỏi thăm anh/chị. Anh/chị vui lòng bấm vào liên kết \
+                {link} hoặc trả lời CO để xác nhận, trả lời 2 nếu cần hỗ trợ. Trả lời TU CHOI để \
+                ngừng nhận tin.";
+    match check_custom_text(key, long, None) {
+        Err(CustomTextProblem::Template(TemplateError::OverBudget {
+            segments, budget, ..
+        })) => assert_eq!((segments, budget), (2, 1)),
+        other => panic!("expected over budget, got {other:?}"),
+    }
+    let e = check_custom_text(key, long, None).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "template CheckInPrompt needs 2 SMS segments, budget is 1"
+    );
+    // A short form that fits rescues it.
+    assert_eq!(
+        check_custom_text(
+            key,
+            long,
+            Some("Chào {given}: bấm {link} hoặc trả lời CO. Ngừng: TU CHOI")
+        ),
+        Ok(())
+    );
+    assert!(matches!(
+        check_custom_text(key, "Lịch xét nghiệm: {link}", None),
+        Err(CustomTextProblem::RevealingWord(_))
+    ));
+    assert!(matches!(
+        check_custom_text(key, "Chào {nickname}", None),
+        Err(CustomTextProblem::Template(
+            TemplateError::UnknownPlaceholder { .. }
+        ))
+    ));
 }
