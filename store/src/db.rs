@@ -45,6 +45,9 @@ pub enum DbOpenError {
     Migrate(#[source] sea_orm::DbErr),
 }
 
+/// A pooled PostgreSQL connection idle longer than this is pinged before it is handed out.
+const PING_AFTER_IDLE: Duration = Duration::from_secs(5);
+
 /// Opens the database at `url`. SQLite gets WAL (readers never wait for the writer), a busy
 /// timeout on every connection and foreign keys; the directory of the file is created if
 /// needed.
@@ -74,6 +77,18 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
         let options = PgConnectOptions::from_str(url).map_err(DbOpenError::Connect)?;
         let pool = PgPoolOptions::new()
+            // A ping before every statement doubled the round trips of every request and
+            // delivery. Only a connection that sat idle (where a database restart or an idle
+            // timeout may have closed it) is pinged; one in steady use is known to be alive.
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for > PING_AFTER_IDLE {
+                        sea_orm::sqlx::Connection::ping(conn).await?;
+                    }
+                    Ok(true)
+                })
+            })
             .max_connections(max_connections)
             .acquire_timeout(BUSY_TIMEOUT)
             .connect_with(options)
@@ -228,5 +243,35 @@ mod tests {
         let seen = second.await.expect("task").expect("second writer succeeds");
         assert_eq!(seen, 1, "the second writer read after the first committed");
         assert_eq!(read(&db).await.expect("read"), 2);
+    }
+
+    /// A pooled connection that the server closed while it sat idle (a restart, an idle
+    /// timeout) is pinged and replaced before a statement uses it: the statement succeeds.
+    #[tokio::test]
+    async fn an_idle_connection_closed_by_the_server_is_replaced_before_use() {
+        let Ok(url) = std::env::var("TEST_DATABASE_URL") else {
+            return;
+        };
+        let pg = |sql: &str| Statement::from_string(DbBackend::Postgres, sql.to_owned());
+        let db = connect(&url, 1).await.expect("connect");
+        let row = db
+            .query_one_raw(pg("SELECT pg_backend_pid() AS pid"))
+            .await
+            .expect("first statement")
+            .expect("a row");
+        let pid: i32 = row.try_get("", "pid").expect("pid");
+        let other = connect(&url, 1).await.expect("second pool");
+        other
+            .execute_raw(pg(&format!("SELECT pg_terminate_backend({pid})")))
+            .await
+            .expect("terminate the first pool's connection");
+        tokio::time::sleep(PING_AFTER_IDLE + StdDuration::from_millis(500)).await;
+        let row = db
+            .query_one_raw(pg("SELECT pg_backend_pid() AS pid"))
+            .await
+            .expect("the next statement gets a live connection")
+            .expect("a row");
+        let new_pid: i32 = row.try_get("", "pid").expect("pid");
+        assert_ne!(new_pid, pid);
     }
 }
