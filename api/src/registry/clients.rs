@@ -422,9 +422,20 @@ pub async fn update(
         }
         None => current.phone.clone(),
     };
+    if phone != current.phone {
+        // What ZNS taught ("not on Zalo") was about the old number.
+        m.zns_unreachable_until = Set(None);
+        m.zns_unreachable_reason = Set(None);
+    }
     m.phone = Set(phone.clone());
     if let Some(z) = ch.zalo_user_id {
-        m.zalo_user_id = Set(parse_zalo_user_id(z)?);
+        let zalo_user_id = parse_zalo_user_id(z)?;
+        if zalo_user_id != current.zalo_user_id {
+            // An OA refusal was about the old account.
+            m.oa_refused_at = Set(None);
+            m.oa_refused_reason = Set(None);
+        }
+        m.zalo_user_id = Set(zalo_user_id);
         changed.push("zaloUserId");
     }
     if let Some(a) = ch.address {

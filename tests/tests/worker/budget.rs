@@ -141,10 +141,12 @@ async fn past_the_budget_non_urgent_sms_waits_for_next_month_and_urgent_messages
     assert_eq!(thanks.held_reason.as_deref(), Some("monthly budget spent"));
     let december: DateTime<Utc> = "2026-12-01T01:00:00Z".parse().unwrap();
     assert_eq!(thanks.next_attempt_at, december);
+    // Client A's prompt taught that they are not on Zalo, so ZNS is skipped (no wasted call)
+    // and no other channel is left: nothing was tried.
     assert_eq!(
         channels_tried(&app, thanks.id).await,
-        vec!["zalo_zns"],
-        "Zalo was tried, SMS was not"
+        Vec::<String>::new(),
+        "neither ZNS (known not on Zalo) nor SMS (budget spent) was tried"
     );
     let data = app
         .ok(&w.officer_a_token, HELD, json!({ "c": w.client_a }))
@@ -222,8 +224,8 @@ async fn past_the_budget_non_urgent_sms_waits_for_next_month_and_urgent_messages
     );
     assert_eq!(
         channels_tried(&app, thanks.id).await,
-        vec!["zalo_zns", "sms"],
-        "it resumes where it stopped: Zalo had refused, SMS goes"
+        vec!["sms"],
+        "SMS goes; ZNS is still skipped (known not on Zalo)"
     );
     // December's first SMS (1,000 đ of 1,250) reaches 80 % again: December's own alert.
     let mut months: Vec<String> = with_template(&app, "officer_budget_threshold")

@@ -14,8 +14,8 @@ use wiremock::{
 use worker::gateways::GatewaySettings;
 
 use crate::support::{
-    ESMS_PATH, ZNS_PATH, book, drain, esms, fake_gateways, reload, reminder_due, sender,
-    sender_with, zns_error, zns_ok, zns_then_sms, zns_to_client_a,
+    CLIENT_A_SMS_PHONE, CLIENT_A_ZNS_PHONE, ESMS_PATH, ZNS_PATH, book, drain, esms, fake_gateways,
+    reload, reminder_due, sender, sender_with, sms_to, zns_error, zns_ok, zns_then_sms, zns_to,
 };
 
 db_tests!(
@@ -70,16 +70,31 @@ async fn officer_phone_accepts(fake: &MockServer) {
 }
 
 /// Client A's next reminder is refused on every channel for good: not on Zalo (ZNS -118) and
-/// a malformed number for eSMS (108).
+/// a malformed number for eSMS (108). `zns_calls` is 0 once ZNS taught that the number is not
+/// on Zalo (the sender then skips ZNS until the recheck).
 async fn next_reminder_refused(
     app: &TestApp,
     w: &World,
     fake: &MockServer,
+    (zns_phone, sms_phone): (&str, &str),
+    zns_calls: u64,
 ) -> outbox_message::Model {
     let m = reminder_due(app, &w.officer_a_token, &w.client_a).await;
-    zns_then_sms(fake, &m, (zns_error(-118), 1), (esms("108", ""), 1)).await;
+    zns_to(zns_phone, &m)
+        .respond_with(zns_error(-118))
+        .expect(zns_calls)
+        .mount(fake)
+        .await;
+    sms_to(sms_phone, &m)
+        .respond_with(esms("108", ""))
+        .expect(1)
+        .mount(fake)
+        .await;
     m
 }
+
+const OLD_NUMBER: (&str, &str) = (CLIENT_A_ZNS_PHONE, CLIENT_A_SMS_PHONE);
+const NEW_NUMBER: (&str, &str) = ("84912000099", "0912000099");
 
 async fn the_unreachable_alert_fires_once_per_episode_and_clears_when_a_message_gets_through(
     app: TestApp,
@@ -90,7 +105,7 @@ async fn the_unreachable_alert_fires_once_per_episode_and_clears_when_a_message_
     let sender = sender(&app, &fake);
 
     // Episode 1 starts at the first failure: every channel refused the person for good.
-    let first = next_reminder_refused(&app, &w, &fake).await;
+    let first = next_reminder_refused(&app, &w, &fake, OLD_NUMBER, 1).await;
     drain(&sender).await;
     assert_eq!(reload(&app, first.id).await.status, "failed");
     let alerts = unreachable_alerts(&app).await;
@@ -121,15 +136,24 @@ async fn the_unreachable_alert_fires_once_per_episode_and_clears_when_a_message_
     assert_eq!(unreachable_people(&app, &w).await, 1);
 
     // A second failure in the same episode: counted, no second alert.
-    let second = next_reminder_refused(&app, &w, &fake).await;
+    // ZNS is not asked again: it said the number is not on Zalo.
+    let second = next_reminder_refused(&app, &w, &fake, OLD_NUMBER, 0).await;
     drain(&sender).await;
     assert_eq!(reload(&app, second.id).await.status, "failed");
     assert_eq!(unreachable_alerts(&app).await.len(), 1, "once per episode");
     assert_eq!(reachability(&app, &w).await["consecutiveFailures"], 2);
 
-    // The number is fixed (Zalo now accepts): the message gets through, the episode ends.
+    // The officer records the person's new number, which is on Zalo: what ZNS taught about
+    // the old one is forgotten, the message gets through, the episode ends.
+    let update = "mutation($i: UpdateClientInput!) { updateClient(input: $i) { client { id } } }";
+    app.ok(
+        &w.officer_a_token,
+        update,
+        json!({ "i": { "id": w.client_a, "phone": NEW_NUMBER.1 } }),
+    )
+    .await;
     let third = reminder_due(&app, &w.officer_a_token, &w.client_a).await;
-    zns_to_client_a(&third)
+    zns_to(NEW_NUMBER.0, &third)
         .respond_with(zns_ok("zns-3"))
         .expect(1)
         .mount(&fake)
@@ -144,7 +168,7 @@ async fn the_unreachable_alert_fires_once_per_episode_and_clears_when_a_message_
     assert_eq!(unreachable_people(&app, &w).await, 0);
 
     // Lost again later: a new episode, a new alert.
-    let fourth = next_reminder_refused(&app, &w, &fake).await;
+    let fourth = next_reminder_refused(&app, &w, &fake, NEW_NUMBER, 1).await;
     drain(&sender).await;
     assert_eq!(reload(&app, fourth.id).await.status, "failed");
     assert_eq!(
