@@ -118,8 +118,11 @@ pub fn build_schema(
     .limit_depth(settings.limits.max_depth)
     .limit_complexity(settings.limits.max_complexity)
     .limit_recursive_depth(32)
-    .limit_directives(20)
-    .extension(response::ResponseFinish);
+    .limit_directives(20);
+    // No `.extension(..)`: in async-graphql 7.2 any extension takes every field off the
+    // engine's fast path (a registry lookup, a `ResolveInfo` and the extension chain per
+    // field). Response finishing runs after the engine instead (`response::finish`, called
+    // by `http::graphql` and `http::graphql_ws`).
     if !settings.introspection {
         // Introspection off also answers a `__schema` query with an error (see
         // `http::limits::selects_introspection`) …

@@ -22,7 +22,7 @@ use crate::{
     auth::{Principal, credentials, rate_limit},
     context::RequestContext,
     error::AppError,
-    graphql::loaders::RegistryLoader,
+    graphql::{loaders::RegistryLoader, response as finishing},
     startup::AppState,
 };
 
@@ -238,6 +238,8 @@ async fn execute(
     ));
     let loader = RegistryLoader::for_request(state.db.clone(), rc.clone(), limits.loader_delay);
     let schema = state.schema.clone();
+    // The document was parsed above; the engine consumes it, the finishing reads this copy.
+    let parsed = finishing::Parsed::keep(&mut request);
     let request = request
         .data(rc.clone())
         .data(loader)
@@ -250,6 +252,12 @@ async fn execute(
         Ok(response) => response,
         Err(refused) => return refused_response(refused, &headers),
     };
+    finishing::finish(
+        &mut response,
+        parsed.as_ref(),
+        finishing::registry(),
+        operation_name.as_deref(),
+    );
     // Fail closed: a sensitive read that cannot be audited is not sent.
     if let Err(e) = audit::flush_sensitive_reads(&state.db, &rc).await {
         let err: async_graphql::Error = e_into_internal(e).into();

@@ -7,7 +7,7 @@ use std::{
     sync::Arc,
 };
 
-use async_graphql::Data;
+use async_graphql::{Data, Executor, Request};
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::{
     Extension,
@@ -15,11 +15,13 @@ use axum::{
     http::HeaderMap,
     response::Response,
 };
+use futures::{StreamExt, stream::BoxStream};
 
 use super::request_id;
 use crate::{
     auth::{credentials, rate_limit},
     context::RequestContext,
+    graphql::{AppSchema, response as finishing},
     schedules::escalation_feed::ConnectionSubscriptions,
     startup::AppState,
 };
@@ -64,13 +66,53 @@ pub async fn handler(
     upgrade
         .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |socket| {
-            let schema = state.schema.clone();
+            let schema = Finished(state.schema.clone());
             GraphQLWebSocket::new(socket, schema, protocol)
                 .on_connection_init(move |payload| async move {
                     connection_data(&state, address, request_id, &payload).await
                 })
                 .serve()
         })
+}
+
+/// The schema with every response finished (`graphql::response::finish`): fields in
+/// selection order and named input errors, as over HTTP.
+#[derive(Clone)]
+struct Finished(AppSchema);
+
+impl Executor for Finished {
+    async fn execute(&self, mut request: Request) -> async_graphql::Response {
+        let parsed = finishing::Parsed::keep(&mut request);
+        let operation_name = request.operation_name.clone();
+        let mut response = self.0.execute(request).await;
+        finishing::finish(
+            &mut response,
+            parsed.as_ref(),
+            finishing::registry(),
+            operation_name.as_deref(),
+        );
+        response
+    }
+
+    fn execute_stream(
+        &self,
+        mut request: Request,
+        session_data: Option<Arc<Data>>,
+    ) -> BoxStream<'static, async_graphql::Response> {
+        let parsed = finishing::Parsed::keep(&mut request);
+        let operation_name = request.operation_name.clone();
+        Executor::execute_stream(&self.0, request, session_data)
+            .map(move |mut response| {
+                finishing::finish(
+                    &mut response,
+                    parsed.as_ref(),
+                    finishing::registry(),
+                    operation_name.as_deref(),
+                );
+                response
+            })
+            .boxed()
+    }
 }
 
 /// Authenticates a connection and gives it what its subscriptions need; an error closes it

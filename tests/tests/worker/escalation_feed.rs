@@ -1,6 +1,7 @@
 //! The `escalationChanged` subscription over a real WebSocket (graphql-transport-ws): the
 //! officer of the client's commune sees the escalation the worker opens and its
-//! acknowledgement; an officer of another commune sees nothing; no credentials, no connection.
+//! acknowledgement; an officer of another commune sees nothing; no credentials, no connection;
+//! a value the engine cannot parse is named as over HTTP.
 
 use std::time::Duration as StdDuration;
 
@@ -18,6 +19,7 @@ use crate::escalation::{escalated_in, one_miss_opens};
 db_tests_with!(one_miss_opens =>
     the_commune_officer_sees_the_escalation_open_and_its_acknowledgement,
     a_connection_without_credentials_is_refused,
+    a_value_the_engine_cannot_parse_names_its_field_over_the_socket,
 );
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -164,5 +166,47 @@ async fn a_connection_without_credentials_is_refused(app: TestApp) {
                 "no data after refusal: {message:?}"
             );
         }
+    }
+}
+
+async fn a_value_the_engine_cannot_parse_names_its_field_over_the_socket(app: TestApp) {
+    let w = app.world().await;
+    let mut socket = connect(&app).await;
+    send(
+        &mut socket,
+        json!({ "type": "connection_init", "payload": { "token": w.officer_a_token } }),
+    )
+    .await;
+    let ack = json_of(next(&mut socket, StdDuration::from_secs(10)).await.unwrap());
+    assert_eq!(ack["type"], "connection_ack", "{ack}");
+    // Refused by validation (named from its message), and while the resolver parses its
+    // arguments (named from the document and the schema's types).
+    let cases = [
+        (
+            "{ clients(first: 2147483648) { totalCount } }",
+            json!({}),
+            "first",
+        ),
+        (
+            "query($c: ID!) { compliance(clientId: $c, from: \"2026-02-30\", to: \"2026-03-01\") { due } }",
+            json!({ "c": w.client_a }),
+            "from",
+        ),
+    ];
+    for (id, (query, variables, field)) in cases.into_iter().enumerate() {
+        let id = id.to_string();
+        send(
+            &mut socket,
+            json!({ "id": id, "type": "subscribe", "payload": { "query": query, "variables": variables } }),
+        )
+        .await;
+        let body = json_of(next(&mut socket, StdDuration::from_secs(10)).await.unwrap());
+        assert_eq!(body["type"], "next", "{body}");
+        assert_eq!(body["id"], id.as_str(), "{body}");
+        let error = &body["payload"]["errors"][0];
+        assert_eq!(error["extensions"]["code"], "BAD_USER_INPUT", "{body}");
+        assert_eq!(error["extensions"]["field"], field, "{body}");
+        let done = json_of(next(&mut socket, StdDuration::from_secs(10)).await.unwrap());
+        assert_eq!(done["type"], "complete", "{done}");
     }
 }
