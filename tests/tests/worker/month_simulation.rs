@@ -230,6 +230,8 @@ async fn reply(app: &TestApp, p: &Person, text: &str) {
     .unwrap();
 }
 
+// The hand count spells out its zero terms (refusals, the OA) on purpose.
+#[allow(clippy::identity_op, clippy::erasing_op)]
 async fn a_month_of_messages_reaches_the_reachable_at_the_hand_counted_cost(app: TestApp) {
     let started = std::time::Instant::now();
     let w = app.world().await;
