@@ -16,6 +16,7 @@ mod heartbeat;
 mod in_doubt;
 mod loans;
 mod metrics;
+mod month_simulation;
 mod pricing;
 mod quiet_hours;
 mod reach;
