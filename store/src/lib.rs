@@ -16,6 +16,7 @@ pub mod links;
 pub mod loans;
 pub mod metrics;
 pub mod occurrences;
+pub mod orders;
 pub mod outbox;
 pub mod policy;
 pub mod pricing;

@@ -14,10 +14,9 @@ use domain::{
         local_time::format_date,
         templates::{TemplateKey, Vars},
     },
-    order::OrderStatus,
     time::{from_local, local_date},
 };
-use entities::{client, loan_application, loan_instalment, supervision_order};
+use entities::{client, loan_application, loan_instalment};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect,
     sea_query::{Expr, ExprTrait, Query},
@@ -190,17 +189,7 @@ async fn alert_case_officers(
     let Some(c) = client::Entity::find_by_id(i.client_id).one(db).await? else {
         return Ok(0);
     };
-    let open: Vec<&str> = OrderStatus::ALL
-        .into_iter()
-        .filter(|s| s.is_open())
-        .map(OrderStatus::as_str)
-        .collect();
-    let Some(order) = supervision_order::Entity::find()
-        .filter(supervision_order::Column::ClientId.eq(c.id))
-        .filter(supervision_order::Column::Status.is_in(open))
-        .one(db)
-        .await?
-    else {
+    let Some(order) = crate::orders::open_order_of(db, c.id).await? else {
         return Ok(0);
     };
     to_order_officers(

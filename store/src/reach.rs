@@ -12,16 +12,13 @@
 //! episode's start in its dedupe key, so it exists exactly when the episode does.
 
 use chrono::{DateTime, Utc};
-use domain::{
-    messaging::{
-        Channel,
-        outcome::AttemptOutcome,
-        reach::{self, becomes_unreachable},
-        templates::TemplateKey,
-    },
-    order::OrderStatus,
+use domain::messaging::{
+    Channel,
+    outcome::AttemptOutcome,
+    reach::{self, becomes_unreachable},
+    templates::TemplateKey,
 };
-use entities::{client, client_reachability, outbox_attempt, outbox_message, supervision_order};
+use entities::{client, client_reachability, outbox_attempt, outbox_message};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, QueryFilter, Statement,
     sea_query::Expr,
@@ -123,17 +120,7 @@ async fn alert(
     let Some(client) = client::Entity::find_by_id(client_id).one(db).await? else {
         return Ok(0);
     };
-    let open: Vec<&str> = OrderStatus::ALL
-        .into_iter()
-        .filter(|s| s.is_open())
-        .map(OrderStatus::as_str)
-        .collect();
-    let Some(order) = supervision_order::Entity::find()
-        .filter(supervision_order::Column::ClientId.eq(client_id))
-        .filter(supervision_order::Column::Status.is_in(open))
-        .one(db)
-        .await?
-    else {
+    let Some(order) = crate::orders::open_order_of(db, client_id).await? else {
         return Ok(0);
     };
     to_order_officers(

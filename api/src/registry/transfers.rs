@@ -56,18 +56,7 @@ pub async fn transfer(
             "the client already lives in this commune",
         ));
     }
-    let open = supervision_order::Entity::find()
-        .filter(supervision_order::Column::ClientId.eq(client_id))
-        .filter(
-            supervision_order::Column::Status.is_in(
-                OrderStatus::ALL
-                    .iter()
-                    .filter(|s| s.is_open())
-                    .map(|s| s.as_str()),
-            ),
-        )
-        .one(&txn)
-        .await?;
+    let open = store::orders::open_order_of(&txn, client_id).await?;
     let mut new_order = None;
     if let Some(old) = open {
         // Close the old order first: the one-open-order index forbids two at once.

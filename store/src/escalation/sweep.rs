@@ -12,7 +12,7 @@ use domain::escalation::{
     lifecycle::next_step,
     trigger::{self, MissDecision, PastWindow},
 };
-use entities::{check_in_occurrence, escalation, escalation_event, supervision_order};
+use entities::{check_in_occurrence, escalation, escalation_event};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
@@ -299,17 +299,7 @@ async fn open_escalation(
     occ: &check_in_occurrence::Model,
     now: DateTime<Utc>,
 ) -> Result<Option<escalation::Model>, DbErr> {
-    let open_orders: Vec<&str> = domain::order::OrderStatus::ALL
-        .into_iter()
-        .filter(|s| s.is_open())
-        .map(domain::order::OrderStatus::as_str)
-        .collect();
-    let Some(order) = supervision_order::Entity::find()
-        .filter(supervision_order::Column::ClientId.eq(occ.client_id))
-        .filter(supervision_order::Column::Status.is_in(open_orders))
-        .one(db)
-        .await?
-    else {
+    let Some(order) = crate::orders::open_order_of(db, occ.client_id).await? else {
         return Ok(None);
     };
     let id = Uuid::now_v7();
