@@ -165,6 +165,16 @@ impl Sender {
     /// [`room`](Self::room) for; also claims back those of workers whose heartbeat stopped.
     pub async fn claim_due(&self, dispatch: Uuid) -> Result<Vec<outbox_message::Model>, DbErr> {
         let room = self.room().await?;
+        self.claim_up_to(dispatch, room).await
+    }
+
+    /// Claims due messages under the `dispatch` lease token, at most `room` (what
+    /// [`room`](Self::room) answered just before).
+    pub async fn claim_up_to(
+        &self,
+        dispatch: Uuid,
+        room: u64,
+    ) -> Result<Vec<outbox_message::Model>, DbErr> {
         if room == 0 {
             return Ok(Vec::new());
         }
