@@ -42,6 +42,16 @@ pub struct WorkerState {
     /// Deliveries finished since the dispatcher last looked, and a wake-up for it.
     finished: AtomicU64,
     freed: Notify,
+    /// The rows this worker holds as it last counted them in the table, kept up to date by
+    /// its own claims and deliveries between counts (see [`WorkerState::held`]).
+    held: Mutex<Option<HeldCount>>,
+}
+
+/// A count of held rows and when it was read from the table.
+#[derive(Debug, Clone, Copy)]
+struct HeldCount {
+    counted_at: std::time::Instant,
+    rows: u64,
 }
 
 impl WorkerState {
@@ -53,12 +63,48 @@ impl WorkerState {
             latency_ms: AtomicU64::new(millis(assumed_latency)),
             finished: AtomicU64::new(0),
             freed: Notify::new(),
+            held: Mutex::new(None),
         }
     }
 
     /// The worker's id, stored on the rows it claims.
     pub fn id(&self) -> Uuid {
         self.id
+    }
+
+    /// The rows this worker holds, from its own bookkeeping while the last count from the
+    /// table is younger than `fresh_for`; `None` when it must count again. Counting is the
+    /// costliest statement of a burst (it reads every row held), and the only rows a worker
+    /// holds are those it claimed itself; the recount corrects any drift (a claim whose job
+    /// never ran, rows released), and the count only paces claims: leases and tokens, not
+    /// this number, keep each message to one delivery.
+    pub fn held(&self, fresh_for: StdDuration) -> Option<u64> {
+        let held = self.held.lock().ok()?;
+        held.filter(|h| h.counted_at.elapsed() < fresh_for)
+            .map(|h| h.rows)
+    }
+
+    /// Records a count of held rows just read from the table.
+    pub fn counted(&self, rows: u64) {
+        if let Ok(mut held) = self.held.lock() {
+            *held = Some(HeldCount {
+                counted_at: std::time::Instant::now(),
+                rows,
+            });
+        }
+    }
+
+    /// Records `rows` more held, just claimed.
+    pub fn claimed(&self, rows: u64) {
+        self.adjust_held(|held| held.saturating_add(rows));
+    }
+
+    fn adjust_held(&self, change: impl FnOnce(u64) -> u64) {
+        if let Ok(mut held) = self.held.lock()
+            && let Some(h) = held.as_mut()
+        {
+            h.rows = change(h.rows);
+        }
     }
 
     /// Notes a running delivery until the returned guard is dropped (the delivery finished,
@@ -130,6 +176,8 @@ impl Drop for Running<'_> {
         if let Ok(mut d) = self.state.deliveries.lock() {
             d.remove(&self.message_id);
         }
+        // Delivered, settled, or found no longer ours: either way no longer held.
+        self.state.adjust_held(|held| held.saturating_sub(1));
         self.state.finished.fetch_add(1, Ordering::Relaxed);
         self.state.freed.notify_one();
     }
@@ -210,6 +258,19 @@ pub async fn held_by(db: &impl ConnectionTrait, worker: Uuid) -> Result<u64, DbE
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_held_count_follows_claims_and_deliveries_until_it_must_be_counted_again() {
+        let state = WorkerState::new(StdDuration::from_millis(100));
+        let fresh = StdDuration::from_secs(60);
+        assert_eq!(state.held(fresh), None, "never counted: count");
+        state.counted(10);
+        state.claimed(3);
+        assert_eq!(state.held(fresh), Some(13));
+        drop(state.running(Uuid::now_v7(), Uuid::now_v7()));
+        assert_eq!(state.held(fresh), Some(12), "a delivery ended");
+        assert_eq!(state.held(StdDuration::ZERO), None, "too old: count again");
+    }
 
     #[test]
     fn capacity_is_what_fits_in_half_a_lease() {

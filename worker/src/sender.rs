@@ -126,7 +126,14 @@ impl Sender {
     /// How many more messages this worker may claim now: its [`heartbeat::capacity`] less
     /// what it holds.
     pub async fn room(&self) -> Result<u64, DbErr> {
-        let held = heartbeat::held_by(&self.db, self.worker.id()).await?;
+        let held = match self.worker.held(self.heartbeat_every()) {
+            Some(held) => held,
+            None => {
+                let held = heartbeat::held_by(&self.db, self.worker.id()).await?;
+                self.worker.counted(held);
+                held
+            }
+        };
         Ok(self.capacity().saturating_sub(held))
     }
 
@@ -179,7 +186,7 @@ impl Sender {
             return Ok(Vec::new());
         }
         let now = self.clock.now();
-        claim(
+        let claimed = claim(
             &self.db,
             Claim {
                 token: dispatch,
@@ -190,7 +197,10 @@ impl Sender {
                 limit: room,
             },
         )
-        .await
+        .await?;
+        self.worker
+            .claimed(u64::try_from(claimed.len()).unwrap_or(u64::MAX));
+        Ok(claimed)
     }
 
     /// Delivers one claimed message: takes it from the `dispatch` claim (counting an attempt),
