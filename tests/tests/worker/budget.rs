@@ -20,7 +20,7 @@ use wiremock::{
 
 use crate::support::{
     CLIENT_A_SMS_PHONE, ESMS_PATH, ZNS_PATH, check_in_prompt_due, drain, esms, fake_gateways,
-    reload, reminder_due, sender, zns_error, zns_ok,
+    reload, reminder_due, sender, zns_and_sms_answer, zns_error, zns_ok,
 };
 
 db_tests!(
@@ -99,16 +99,7 @@ async fn past_the_budget_non_urgent_sms_waits_for_next_month_and_urgent_messages
         .mount(&fake)
         .await;
     // Client A is not on Zalo; every SMS is accepted.
-    Mock::given(method("POST"))
-        .and(path(ZNS_PATH))
-        .respond_with(zns_error(-118))
-        .mount(&fake)
-        .await;
-    Mock::given(method("POST"))
-        .and(path(ESMS_PATH))
-        .respond_with(esms("100", "sms-ok"))
-        .mount(&fake)
-        .await;
+    zns_and_sms_answer(&fake, zns_error(-118), esms("100", "sms-ok")).await;
     let sender = sender(&app, &fake);
 
     // The prompt goes by SMS: 1,000 đ of 1,250, 80 %. The commune's officer is told, once.

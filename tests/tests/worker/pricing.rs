@@ -7,13 +7,9 @@ use entities::{channel_price, outbox_attempt};
 use sea_orm::{EntityTrait, QueryOrder};
 use serde_json::json;
 use tests::{TestApp, db_tests};
-use wiremock::{
-    Mock,
-    matchers::{method, path},
-};
 
 use crate::support::{
-    ESMS_PATH, ZNS_PATH, check_in_prompt_due, drain, esms, fake_gateways, sender, zns_error,
+    check_in_prompt_due, drain, esms, fake_gateways, sender, zns_and_sms_answer, zns_error,
 };
 
 db_tests!(
@@ -77,16 +73,7 @@ async fn a_price_change_mid_month_bills_each_attempt_at_the_price_in_force_at_it
     }
     // Client A is not on Zalo (ZNS -118, not billed) and gets each prompt by SMS (billed).
     let fake = fake_gateways().await;
-    Mock::given(method("POST"))
-        .and(path(ZNS_PATH))
-        .respond_with(zns_error(-118))
-        .mount(&fake)
-        .await;
-    Mock::given(method("POST"))
-        .and(path(ESMS_PATH))
-        .respond_with(esms("100", "sms-1"))
-        .mount(&fake)
-        .await;
+    zns_and_sms_answer(&fake, zns_error(-118), esms("100", "sms-1")).await;
     let sender = sender(&app, &fake);
     check_in_prompt_due(&app, &w).await;
     drain(&sender).await;
@@ -271,16 +258,7 @@ async fn prices_are_set_by_national_administrators_within_bounds(app: TestApp) {
 async fn the_monthly_report_counts_and_costs_a_communes_messages(app: TestApp) {
     let w = app.world().await;
     let fake = fake_gateways().await;
-    Mock::given(method("POST"))
-        .and(path(ZNS_PATH))
-        .respond_with(zns_error(-118))
-        .mount(&fake)
-        .await;
-    Mock::given(method("POST"))
-        .and(path(ESMS_PATH))
-        .respond_with(esms("100", "sms-dec"))
-        .mount(&fake)
-        .await;
+    zns_and_sms_answer(&fake, zns_error(-118), esms("100", "sms-dec")).await;
     let sender = crate::support::sender_with(
         &app,
         worker::gateways::GatewaySettings::for_tests(&fake.uri(), &fake.uri()),

@@ -14,8 +14,9 @@ use wiremock::{
 use worker::gateways::GatewaySettings;
 
 use crate::support::{
-    CLIENT_A_SMS_PHONE, CLIENT_A_ZNS_PHONE, ESMS_PATH, ZNS_PATH, book, drain, esms, fake_gateways,
-    reload, reminder_due, sender, sender_with, sms_to, zns_error, zns_ok, zns_then_sms, zns_to,
+    CLIENT_A_SMS_PHONE, CLIENT_A_ZNS_PHONE, ESMS_PATH, book, drain, esms, fake_gateways, reload,
+    reminder_due, sender, sender_with, sms_to, zns_and_sms_answer, zns_error, zns_ok, zns_then_sms,
+    zns_to,
 };
 
 db_tests!(
@@ -235,16 +236,7 @@ async fn two_workers_failing_the_same_client_at_once_alert_once(app: TestApp) {
     let w = app.world().await;
     let fake = fake_gateways().await;
     officer_phone_accepts(&fake).await;
-    Mock::given(method("POST"))
-        .and(path(ZNS_PATH))
-        .respond_with(zns_error(-118))
-        .mount(&fake)
-        .await;
-    Mock::given(method("POST"))
-        .and(path(ESMS_PATH))
-        .respond_with(esms("108", ""))
-        .mount(&fake)
-        .await;
+    zns_and_sms_answer(&fake, zns_error(-118), esms("108", "")).await;
     // Two appointments at the same hour: two reminders due at once.
     let starts = app.clock_now() + chrono::Duration::hours(3);
     let first = book(&app, &w.officer_a_token, &w.client_a, starts).await;

@@ -149,6 +149,20 @@ pub async fn client_row(app: &TestApp, id: &str) -> entities::client::Model {
         .expect("client row")
 }
 
+/// Every ZNS request gets `zns`, and every eSMS request `sms`, whoever they are for.
+pub async fn zns_and_sms_answer(fake: &MockServer, zns: ResponseTemplate, sms: ResponseTemplate) {
+    Mock::given(method("POST"))
+        .and(path(ZNS_PATH))
+        .respond_with(zns)
+        .mount(fake)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(ESMS_PATH))
+        .respond_with(sms)
+        .mount(fake)
+        .await;
+}
+
 /// The outbox row as it is now.
 pub async fn reload(app: &TestApp, id: Uuid) -> outbox_message::Model {
     outbox_message::Entity::find_by_id(id)
