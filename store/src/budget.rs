@@ -79,6 +79,21 @@ pub async fn month_spend(
     Ok(sum.and_then(|s| s.spent).unwrap_or(0))
 }
 
+/// Which of `commune_codes` have a budget (one statement for a delivery job's communes; only
+/// their SMS read the month's spend, and only their billed attempts check the 80 % alert).
+pub async fn with_budget(
+    db: &impl ConnectionTrait,
+    commune_codes: &[String],
+) -> Result<std::collections::HashSet<String>, DbErr> {
+    Ok(commune_budget::Entity::find()
+        .filter(commune_budget::Column::CommuneCode.is_in(commune_codes.iter().cloned()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|b| b.commune_code)
+        .collect())
+}
+
 /// The budget of `commune_code` and its spend this month, or `None` when it has no budget
 /// (and then nothing else is read).
 pub async fn of_month(

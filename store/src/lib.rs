@@ -12,6 +12,7 @@ pub mod channel_knowledge;
 pub mod db;
 pub mod env;
 pub mod escalation;
+pub mod group_commit;
 pub mod links;
 pub mod loans;
 pub mod metrics;

@@ -13,12 +13,14 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+mod grouped;
 mod lease;
 mod receipts;
 
+pub use grouped::GroupedWrites;
 pub use lease::{
-    Attempt, Claim, Finish, Taker, attempts_on, claim, finish, release, settle_interrupted,
-    start_attempt, take,
+    Attempt, Claim, Finish, Outcome, Start, Taker, attempts_on, claim, finish, finish_all, release,
+    settle_interrupted, start_all, start_attempt, take, take_all,
 };
 pub use receipts::{mark_delivered, mark_failed};
 

@@ -11,7 +11,7 @@ use domain::{
     schedule::HolidayPolicy,
 };
 use entities::commune_policy;
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 
 use crate::env::{ConfigError, Source};
@@ -217,10 +217,45 @@ pub async fn policy_for(
     defaults: &Policy,
     commune_code: &str,
 ) -> Result<Policy, DbErr> {
-    let Some(row) = commune_policy::Entity::find_by_id(commune_code.to_owned())
+    let row = commune_policy::Entity::find_by_id(commune_code.to_owned())
         .one(db)
-        .await?
-    else {
+        .await?;
+    effective_policy(defaults, commune_code, row.as_ref())
+}
+
+/// The effective policies of several communes, read in one statement (a delivery job's
+/// messages); a commune without overrides gets the defaults. A stored row that cannot be
+/// read is an error for that commune only (its messages wait; the others go).
+pub async fn policies_for(
+    db: &impl ConnectionTrait,
+    defaults: &Policy,
+    commune_codes: &[String],
+) -> Result<std::collections::HashMap<String, Result<Policy, String>>, DbErr> {
+    let mut rows: std::collections::HashMap<String, commune_policy::Model> =
+        commune_policy::Entity::find()
+            .filter(commune_policy::Column::CommuneCode.is_in(commune_codes.iter().cloned()))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|row| (row.commune_code.clone(), row))
+            .collect();
+    Ok(commune_codes
+        .iter()
+        .map(|code| {
+            let policy = effective_policy(defaults, code, rows.remove(code).as_ref())
+                .map_err(|e| e.to_string());
+            (code.clone(), policy)
+        })
+        .collect())
+}
+
+/// Defaults plus the stored overrides `row` of `commune_code` (none: the defaults).
+fn effective_policy(
+    defaults: &Policy,
+    commune_code: &str,
+    row: Option<&commune_policy::Model>,
+) -> Result<Policy, DbErr> {
+    let Some(row) = row else {
         return Ok(defaults.clone());
     };
     let mut overrides: PolicyOverrides = serde_json::from_str(&row.overrides)

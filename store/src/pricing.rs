@@ -2,8 +2,8 @@
 //!
 //! The rules (units, billed outcomes, the price in force on a day) are
 //! `domain::messaging::pricing`; this module reads the table and fills an attempt's billing
-//! columns when its outcome is written (`outbox::lease::finish`, one call, in the same
-//! transaction).
+//! columns when its outcome is written (`outbox::lease::finish`, in the same statement or
+//! transaction), at the prices the delivery job read.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::messaging::{
@@ -12,29 +12,9 @@ use domain::messaging::{
     render_sms,
 };
 use entities::{channel_price, outbox_attempt, outbox_message};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Set};
 
 use crate::outbox::Attempt;
-
-/// The price per unit in force on `day` for a provider, channel and unit (the row with the
-/// latest `effective_from` on or before it; `ux_channel_prices_key`), or `None`.
-pub async fn unit_price_on(
-    db: &impl ConnectionTrait,
-    provider: &str,
-    channel: Channel,
-    unit: PriceUnit,
-    day: NaiveDate,
-) -> Result<Option<i64>, DbErr> {
-    Ok(channel_price::Entity::find()
-        .filter(channel_price::Column::Provider.eq(provider))
-        .filter(channel_price::Column::Channel.eq(channel.as_str()))
-        .filter(channel_price::Column::Unit.eq(unit.as_str()))
-        .filter(channel_price::Column::EffectiveFrom.lte(day))
-        .order_by_desc(channel_price::Column::EffectiveFrom)
-        .one(db)
-        .await?
-        .map(|p| p.price_vnd))
-}
 
 /// GSM-7 segments of the SMS a message renders to (`None` if it does not render).
 pub fn sms_segments(m: &outbox_message::Model) -> Option<u32> {
@@ -45,49 +25,67 @@ pub fn sms_segments(m: &outbox_message::Model) -> Option<u32> {
         .map(|s| u32::try_from(s.count.segments).unwrap_or(u32::MAX))
 }
 
-/// The billing columns of an attempt, and what it is billed.
-#[derive(Debug, Clone)]
+/// What an attempt is billed: the billing columns of its row.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Billing {
-    /// The columns to set on the attempt row.
-    pub columns: outbox_attempt::ActiveModel,
+    /// The provider called.
+    pub provider: &'static str,
+    /// GSM-7 segments of an SMS.
+    pub segments: Option<i32>,
+    /// The unit priced.
+    pub unit: &'static str,
+    /// The price of the attempt in force (`None` when no price is set).
+    pub price_vnd: Option<i64>,
     /// Whole đồng billed (`None` when no price is set).
     pub billed_vnd: Option<i64>,
+    /// The message's commune, for the monthly report.
+    pub commune_code: String,
+}
+
+impl Billing {
+    /// The columns to set on the attempt row.
+    pub fn columns(&self) -> outbox_attempt::ActiveModel {
+        outbox_attempt::ActiveModel {
+            provider: Set(Some(self.provider.to_owned())),
+            segments: Set(self.segments),
+            unit: Set(Some(self.unit.to_owned())),
+            price_vnd: Set(self.price_vnd),
+            billed_vnd: Set(self.billed_vnd),
+            commune_code: Set(Some(self.commune_code.clone())),
+            ..Default::default()
+        }
+    }
 }
 
 /// The billing columns of attempt `a` of message `m`, started at `at` (the sender records the
 /// outcome with the instant it started the call): provider, segments, unit, the price in
 /// force and what is billed, and the message's commune for the monthly report.
-pub async fn attempt_billing(
-    db: &impl ConnectionTrait,
+pub fn attempt_billing(
+    prices: &PriceTable,
     m: &outbox_message::Model,
     a: &Attempt,
     at: DateTime<Utc>,
-) -> Result<Billing, DbErr> {
+) -> Billing {
     let segments = (a.channel == Channel::Sms)
         .then(|| sms_segments(m))
         .flatten();
     let template = TemplateKey::from_stored(&m.template);
     let (unit, count) = pricing::units(a.channel, template, segments);
-    let unit_price = unit_price_on(db, a.provider, a.channel, unit, pricing::price_day(at)).await?;
+    let unit_price = prices.unit_price(a.provider, a.channel, unit, pricing::price_day(at));
     let cost = pricing::attempt_cost(unit_price, count, pricing::billable(&a.class));
-    let columns = outbox_attempt::ActiveModel {
-        provider: Set(Some(a.provider.to_owned())),
-        segments: Set(segments.map(|s| i32::try_from(s).unwrap_or(i32::MAX))),
-        unit: Set(Some(unit.as_str().to_owned())),
-        price_vnd: Set(cost.price_vnd),
-        billed_vnd: Set(cost.billed_vnd),
-        commune_code: Set(Some(m.commune_code.clone())),
-        ..Default::default()
-    };
-    Ok(Billing {
-        columns,
+    Billing {
+        provider: a.provider,
+        segments: segments.map(|s| i32::try_from(s).unwrap_or(i32::MAX)),
+        unit: unit.as_str(),
+        price_vnd: cost.price_vnd,
         billed_vnd: cost.billed_vnd,
-    })
+        commune_code: m.commune_code.clone(),
+    }
 }
 
-/// Every price row, grouped by provider, channel and unit: the worker reads it once in a while
-/// to put the cheapest channel first (the price an attempt is billed is still read when it is
-/// written, [`attempt_billing`]).
+/// Every price row, grouped by provider, channel and unit. The worker reads it once in a while
+/// to put the cheapest channel first, and afresh for each delivery job to bill its attempts
+/// ([`attempt_billing`]): a price edited while a job runs (under a second) bills from the next.
 #[derive(Debug, Clone, Default)]
 pub struct PriceTable {
     rows: std::collections::HashMap<(String, String, String), Vec<(NaiveDate, i64)>>,

@@ -10,20 +10,23 @@ use domain::messaging::{
 };
 use entities::outbox_message;
 use sea_orm::{DatabaseConnection, DbErr};
-use store::{outbox::Finish, policy::Policy};
+use store::outbox::Finish;
+
+use crate::job_facts::JobFacts;
 
 /// The commune's monthly budget (issue 13): a message about to go by SMS in a commune
 /// whose budget is spent goes by a cheaper channel of its plan, or is held until next
 /// month (or, if it would be useless by then, not sent), with the budget as its reason;
 /// urgent messages go (`domain::messaging::budget`). Returns where it goes, or how it is
-/// left. The spend is read only for an SMS that may wait, in a commune with a budget.
+/// left. The spend is read only for an SMS that may wait, in a commune with a budget (as
+/// the delivery job read it, `facts`).
 pub async fn route(
     db: &DatabaseConnection,
+    facts: &JobFacts,
     m: &outbox_message::Model,
     template: TemplateKey,
     plan: &[Channel],
     (index, channel): (usize, Channel),
-    policy: &Policy,
     now: DateTime<Utc>,
 ) -> Result<Result<Route, Finish>, DbErr> {
     let planned = Route {
@@ -32,7 +35,7 @@ pub async fn route(
         held_if_refused: None,
     };
     let always = budget::always_goes(template, m.officer_id.is_some(), m.urgent);
-    if always || channel != Channel::Sms {
+    if always || channel != Channel::Sms || !facts.budgeted(&m.commune_code) {
         return Ok(Ok(planned));
     }
     let Some(spend) = store::budget::of_month(db, &m.commune_code, now).await? else {
@@ -41,6 +44,7 @@ pub async fn route(
     if !spend.exhausted() {
         return Ok(Ok(planned));
     }
+    let policy = facts.policy(&m.commune_code)?;
     let resume = budget::resume_at(now, &policy.quiet_hours);
     Ok(
         match budget::over_budget(plan, index, channel, always, m.expires_at, resume) {

@@ -1,11 +1,6 @@
 //! Cheapest likely channel first: what a message would cost on ZNS and on SMS at the prices in
-//! force (`channel_prices`, read at most once a minute per worker), handed to
+//! force (`channel_prices`, read by each delivery job, see `crate::job_facts`), handed to
 //! `domain::messaging::channel_cost::cheapest_first`.
-
-use std::{
-    sync::{Arc, Mutex},
-    time::{Duration, Instant},
-};
 
 use domain::messaging::{
     channel::{Channel, PreferredChannel},
@@ -14,38 +9,9 @@ use domain::messaging::{
     templates::TemplateKey,
 };
 use entities::outbox_message;
-use sea_orm::{DatabaseConnection, DbErr};
 use store::pricing::{PriceTable, sms_segments};
 
 use crate::gateways::Gateways;
-
-/// How long a worker uses the price table it read: a price an administrator changes reorders
-/// channels within this time (billing reads the price in force at each attempt regardless).
-pub const PRICE_REFRESH: Duration = Duration::from_secs(60);
-
-/// The price table, read again after [`PRICE_REFRESH`].
-#[derive(Default)]
-pub struct PriceCache {
-    held: Mutex<Option<(Instant, Arc<PriceTable>)>>,
-}
-
-impl PriceCache {
-    /// The table, read from `db` when the one held is older than [`PRICE_REFRESH`].
-    pub async fn table(&self, db: &DatabaseConnection) -> Result<Arc<PriceTable>, DbErr> {
-        if let Ok(held) = self.held.lock()
-            && let Some((at, table)) = held.as_ref()
-            && at.elapsed() < PRICE_REFRESH
-        {
-            return Ok(table.clone());
-        }
-        // Read outside the lock: two deliveries reading at once is harmless.
-        let table = Arc::new(PriceTable::load(db).await?);
-        if let Ok(mut held) = self.held.lock() {
-            *held = Some((Instant::now(), table.clone()));
-        }
-        Ok(table)
-    }
-}
 
 /// What `m` would cost on ZNS and SMS with the providers that serve them, at the prices in
 /// force on its due day. The due day, not the day of the attempt: the order must stay the same

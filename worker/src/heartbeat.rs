@@ -20,7 +20,7 @@ use chrono::{DateTime, Duration, Utc};
 use entities::{outbox_message, worker};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
-    sea_query::{Expr, OnConflict},
+    sea_query::{Expr, LockBehavior, LockType, OnConflict},
 };
 use tokio::sync::Notify;
 use uuid::Uuid;
@@ -214,10 +214,19 @@ pub async fn beat(
     .await?;
     let tokens = state.tokens();
     if !tokens.is_empty() {
+        // A row locked right now is being started, finished or taken by one of this worker's
+        // grouped writes: skipped, not waited for (a wait here could close a lock cycle with
+        // a group), and renewed at the next beat.
+        let held = sea_orm::sea_query::Query::select()
+            .column(outbox_message::Column::Id)
+            .from(outbox_message::Entity)
+            .and_where(outbox_message::Column::Status.eq(MessageStatus::Sending.as_str()))
+            .and_where(outbox_message::Column::LeaseToken.is_in(tokens))
+            .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+            .to_owned();
         outbox_message::Entity::update_many()
             .col_expr(outbox_message::Column::LeaseUntil, Expr::value(lease_until))
-            .filter(outbox_message::Column::Status.eq(MessageStatus::Sending.as_str()))
-            .filter(outbox_message::Column::LeaseToken.is_in(tokens))
+            .filter(outbox_message::Column::Id.in_subquery(held))
             .exec(db)
             .await?;
     }

@@ -9,6 +9,7 @@ pub mod channel_costs;
 pub mod dispatcher;
 pub mod gateways;
 pub mod heartbeat;
+pub mod job_facts;
 pub mod planner;
 pub mod queue;
 pub mod recipient;

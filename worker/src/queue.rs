@@ -27,9 +27,10 @@ use store::settings::SenderSettings;
 use crate::sender::Sender;
 
 /// The job: which outbox rows, under which dispatch token. A job carries a few rows and
-/// delivers them one after another, so the queue's own writes (push, fetch, ack) are paid
-/// once per job rather than once per message; each row is still taken on its own (see
-/// [`Sender::deliver`]), so a job run twice or late changes nothing.
+/// delivers them one after another, so the queue's own writes (push, fetch, ack) and the
+/// reads of the rows' facts are paid once per job rather than once per message; each row is
+/// taken under the dispatch token (see [`Sender::deliver_all`]), so a job run twice or late
+/// changes nothing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Deliver {
     /// The outbox messages.
@@ -233,20 +234,11 @@ impl DeliveryQueue {
     }
 }
 
-/// The apalis handler: thin, the sender does the work. Every row is tried even when one
-/// fails; a failed row's lease expires and it is claimed again.
+/// The apalis handler: thin, the sender does the work (every row is tried even when one
+/// fails; a failed row's lease expires and it is claimed again).
 async fn deliver_job(job: Deliver, sender: Data<Sender>) -> Result<(), BoxDynError> {
-    let mut first_error = None;
-    for id in job.message_ids {
-        if let Err(e) = sender.deliver(id, job.dispatch).await {
-            tracing::error!(error = %e, message_id = %id, "delivering a message failed; it goes again when its lease expires");
-            first_error.get_or_insert(e);
-        }
-    }
-    match first_error {
-        Some(e) => Err(e.into()),
-        None => Ok(()),
-    }
+    sender.deliver_all(&job.message_ids, job.dispatch).await?;
+    Ok(())
 }
 
 /// Opens (and migrates) the SQLite queue at `path`.

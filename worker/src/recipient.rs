@@ -12,12 +12,10 @@ use domain::{
         templates::{self, TemplateKey},
     },
 };
-use entities::{client, officer, outbox_message};
-use sea_orm::{DatabaseConnection, DbErr, EntityTrait};
-use store::pricing::PriceTable;
+use entities::outbox_message;
 use uuid::Uuid;
 
-use crate::{channel_costs::cheapest_plan, gateways::Gateways};
+use crate::{channel_costs::cheapest_plan, gateways::Gateways, job_facts::JobFacts};
 
 /// A message's recipient: where it can go, in order, and the addresses to use.
 pub struct Recipient {
@@ -49,20 +47,18 @@ impl Recipient {
     }
 }
 
-/// The recipient of `m`, or `None` when the client or officer it names is gone. A client's
-/// plan puts the cheapest likely channel first at `prices`.
-pub async fn lookup(
-    db: &DatabaseConnection,
+/// The recipient of `m` among the job's `facts`, or `None` when the client or officer it
+/// names is gone. A client's plan puts the cheapest likely channel first at the job's prices.
+pub fn lookup(
+    facts: &JobFacts,
     gateways: &Gateways,
-    prices: &PriceTable,
     m: &outbox_message::Model,
     template: TemplateKey,
     now: DateTime<Utc>,
-) -> Result<Option<Recipient>, DbErr> {
+) -> Option<Recipient> {
+    let prices = &facts.prices;
     if let Some(id) = m.client_id {
-        let Some(c) = client::Entity::find_by_id(id).one(db).await? else {
-            return Ok(None);
-        };
+        let c = facts.client(id)?;
         let phone = c
             .phone
             .as_deref()
@@ -83,20 +79,18 @@ pub async fn lookup(
         };
         let plan = available(gateways, channel_plan(&profile, now), template);
         let plan = cheapest_plan(plan, profile.preferred, prices, gateways, m, template);
-        return Ok(Some(Recipient {
+        return Some(Recipient {
             plan,
             phone,
-            known: store::channel_knowledge::knowledge_of(&c),
-            zalo_user_id: c.zalo_user_id,
+            known: store::channel_knowledge::knowledge_of(c),
+            zalo_user_id: c.zalo_user_id.clone(),
             opted_out,
             client_id: Some(c.id),
             oa_last_interaction: c.zalo_last_interaction_at,
-        }));
+        });
     }
     if let Some(id) = m.officer_id {
-        let Some(o) = officer::Entity::find_by_id(id).one(db).await? else {
-            return Ok(None);
-        };
+        let o = facts.officer(id)?;
         let phone = o
             .phone
             .as_deref()
@@ -115,7 +109,7 @@ pub async fn lookup(
             oa_last_interaction: m.channels.as_ref().map(|_| now),
         };
         let plan = available(gateways, channel_plan(&profile, now), template);
-        return Ok(Some(Recipient {
+        return Some(Recipient {
             // A message that names its channels (an escalation level's choice) uses those
             // the officer can receive, in its order; other messages the usual plan.
             plan: match m.channels.as_deref() {
@@ -123,14 +117,14 @@ pub async fn lookup(
                 None => plan,
             },
             phone,
-            zalo_user_id: o.zalo_user_id,
+            zalo_user_id: o.zalo_user_id.clone(),
             opted_out: !o.active,
             client_id: None,
             known: ChannelKnowledge::default(),
             oa_last_interaction: None,
-        }));
+        });
     }
-    Ok(None)
+    None
 }
 
 /// Keeps the channels with a real provider; with none configured (the embedded default),

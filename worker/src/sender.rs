@@ -1,7 +1,8 @@
 //! The sender: claims due outbox rows under a lease (the dispatcher, [`crate::dispatcher`],
-//! then queues apalis jobs of a few rows each, see [`crate::queue`]); each delivery takes its row,
-//! gathers the facts, asks `domain::messaging::delivery_decision` what to do, calls the
-//! gateway if told to, and records the outcome.
+//! then queues apalis jobs of a few rows each, see [`crate::queue`]); each job takes its rows,
+//! reads their facts once ([`crate::job_facts`]), and for each message asks
+//! `domain::messaging::delivery_decision` what to do, calls the gateway if told to, and
+//! records the outcome.
 //!
 //! Crash safety (see `docs/outbox.md`): a row is claimed (status `sending`, a lease token and
 //! an expiry) and then taken by exactly one delivery (token swapped) before any gateway call;
@@ -12,7 +13,7 @@
 //! message is simply sent again: the gateway drops the repeat. If it does not (Zalo), the
 //! message becomes `unconfirmed` and waits for a delivery receipt before anything is resent.
 
-use std::{sync::Arc, time::Duration as StdDuration};
+use std::{collections::HashMap, sync::Arc, time::Duration as StdDuration};
 
 use domain::{
     Clock,
@@ -34,18 +35,18 @@ use uuid::Uuid;
 
 use store::{
     outbox::{
-        Attempt, Claim, Finish, Taker, attempts_on, claim, finish, release, settle_interrupted,
-        start_attempt, take,
+        Attempt, Claim, Finish, GroupedWrites, Outcome, attempts_on, claim, release,
+        settle_interrupted, take_all,
     },
-    policy::{Policy, policy_for},
+    policy::Policy,
     settings::SenderSettings,
 };
 
 use crate::{
     budget_gate,
-    channel_costs::PriceCache,
     gateways::{Gateways, OutgoingMessage},
-    heartbeat::{self, WorkerState},
+    heartbeat::{self, Running, WorkerState},
+    job_facts::JobFacts,
     recipient,
 };
 
@@ -58,7 +59,7 @@ pub struct Sender {
     policy_defaults: Policy,
     settings: SenderSettings,
     worker: Arc<WorkerState>,
-    prices: Arc<PriceCache>,
+    writes: Arc<GroupedWrites>,
 }
 
 impl Sender {
@@ -71,14 +72,15 @@ impl Sender {
         settings: SenderSettings,
     ) -> Self {
         let worker = Arc::new(WorkerState::new(settings.assumed_latency));
+        let writes = Arc::new(GroupedWrites::new(db.clone()));
         Self {
+            writes,
             db,
             gateways,
             clock,
             policy_defaults,
             settings,
             worker,
-            prices: Arc::default(),
         }
     }
 
@@ -203,49 +205,88 @@ impl Sender {
         Ok(claimed)
     }
 
-    /// Delivers one claimed message: takes it from the `dispatch` claim (counting an attempt),
-    /// then decides, calls the gateway and records the outcome. Returns `false`, changing
-    /// nothing, when the claim is no longer this dispatch's (a job run twice, or one that
-    /// outlived its lease and was dispatched again).
+    /// Delivers one claimed message (see [`deliver_all`](Self::deliver_all)). Returns
+    /// `false`, changing nothing, when the claim is no longer this dispatch's.
     pub async fn deliver(&self, message_id: Uuid, dispatch: Uuid) -> Result<bool, DbErr> {
+        Ok(self.deliver_all(&[message_id], dispatch).await? == 1)
+    }
+
+    /// Delivers the claimed messages of one job, one after another: takes them all from the
+    /// `dispatch` claim (counting an attempt each, one statement), reads their facts once
+    /// ([`JobFacts`]), then for each decides, calls the gateway and records the outcome.
+    /// Returns how many were taken: a message whose claim is no longer this dispatch's (a job
+    /// run twice, or one that outlived its lease and was dispatched again) is skipped,
+    /// changing nothing. A message whose delivery fails is logged and left to its lease, the
+    /// others go on, and the first error is returned.
+    pub async fn deliver_all(&self, message_ids: &[Uuid], dispatch: Uuid) -> Result<usize, DbErr> {
         let now = self.clock.now();
-        let token = Uuid::now_v7();
-        // Noted before the take, so a heartbeat renews the lease from the moment it is ours.
-        let _running = self.worker.running(message_id, token);
-        let Some(m) = take(
+        let takers: Vec<(Uuid, Uuid)> =
+            message_ids.iter().map(|id| (*id, Uuid::now_v7())).collect();
+        // Noted before the take, so a heartbeat renews the leases from the moment they are ours.
+        let mut running: HashMap<Uuid, Running<'_>> = takers
+            .iter()
+            .map(|&(id, token)| (id, self.worker.running(id, token)))
+            .collect();
+        let lease_until = now + self.settings.lease;
+        let taken = take_all(
             &self.db,
-            message_id,
+            &takers,
             dispatch,
-            Taker {
-                token,
-                worker: self.worker.id(),
-            },
+            self.worker.id(),
             now,
-            now + self.settings.lease,
+            lease_until,
         )
-        .await?
-        else {
-            tracing::debug!(%message_id, "delivery job for a claim that is no longer current; skipped");
-            return Ok(false);
+        .await?;
+        let mut taken: HashMap<Uuid, outbox_message::Model> =
+            taken.into_iter().map(|m| (m.id, m)).collect();
+        running.retain(|id, _| taken.contains_key(id));
+        if taken.len() < message_ids.len() {
+            tracing::debug!(
+                skipped = message_ids.len() - taken.len(),
+                "delivery job for claims that are no longer current; skipped those"
+            );
+        }
+        let count = taken.len();
+        if count == 0 {
+            return Ok(0);
+        }
+        let messages: Vec<(outbox_message::Model, Uuid)> = takers
+            .iter()
+            .filter_map(|&(id, token)| taken.remove(&id).map(|m| (m, token)))
+            .collect();
+        let facts = {
+            let models: Vec<&outbox_message::Model> = messages.iter().map(|(m, _)| m).collect();
+            JobFacts::load(&self.db, &self.policy_defaults, &models).await?
         };
-        self.process(m, token).await?;
-        Ok(true)
+        let mut first_error = None;
+        for (m, token) in messages {
+            let id = m.id;
+            if let Err(e) = self.process(m, token, &facts).await {
+                tracing::error!(error = %e, message_id = %id, "delivering a message failed; it goes again when its lease expires");
+                first_error.get_or_insert(e);
+            }
+            // Settled (or left to its lease): no longer held.
+            running.remove(&id);
+        }
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(count),
+        }
     }
 
     /// Gathers the facts about a taken message, lets the decision settle it or pick a
     /// channel, and makes the call.
-    async fn process(&self, m: outbox_message::Model, token: Uuid) -> Result<(), DbErr> {
+    async fn process(
+        &self,
+        m: outbox_message::Model,
+        token: Uuid,
+        job: &JobFacts,
+    ) -> Result<(), DbErr> {
         let now = self.clock.now();
         let interrupted_in_doubt = self.settle_interrupted(&m).await?;
         let template = TemplateKey::from_stored(&m.template);
-        let recipient = match template {
-            Some(t) => {
-                let prices = self.prices.table(&self.db).await?;
-                recipient::lookup(&self.db, &self.gateways, &prices, &m, t, now).await?
-            }
-            None => None,
-        };
-        let policy = policy_for(&self.db, &self.policy_defaults, &m.commune_code).await?;
+        let recipient = template.and_then(|t| recipient::lookup(job, &self.gateways, &m, t, now));
+        let policy = job.policy(&m.commune_code)?;
         let rules = self.rules();
         let index = usize::try_from(m.channel_index).unwrap_or(0);
         let facts = BeforeSend {
@@ -268,7 +309,7 @@ impl Sender {
             Step::Send { index, channel } => (index, channel),
             Step::Settle(action) => {
                 let f = Finish::for_action(&m, action, now);
-                return self.finish(&m, token, f, now, None).await;
+                return self.finish(&m, token, f, now, None, job).await;
             }
         };
         let (Some(template), Some(recipient)) = (template, recipient) else {
@@ -279,20 +320,20 @@ impl Sender {
         };
         let route = match budget_gate::route(
             &self.db,
+            job,
             &m,
             template,
             &recipient.plan,
             (index, channel),
-            &policy,
             now,
         )
         .await?
         {
             Ok(route) => route,
-            Err(f) => return self.finish(&m, token, f, now, None).await,
+            Err(f) => return self.finish(&m, token, f, now, None, job).await,
         };
         let (index, channel) = (route.index, route.channel);
-        let Some(attempt_id) = start_attempt(&self.db, &m, token, channel, now).await? else {
+        let Some(attempt_id) = self.writes.start(&m, token, channel, now).await? else {
             tracing::warn!(message_id = %m.id, "lease lost before the gateway call; another worker owns the message");
             return Ok(());
         };
@@ -348,11 +389,14 @@ impl Sender {
             },
             _ => Finish::for_action(&m, action, now),
         };
-        self.finish(&m, token, f, now, Some(attempt)).await?;
+        self.finish(&m, token, f, now, Some(attempt), job).await?;
         self.remember(recipient.client_id, lesson).await
     }
 
-    /// Records the outcome (see [`finish`]) under this worker's settings.
+    /// Records the outcome (see [`finish`]) under this worker's settings, the attempt billed
+    /// at the job's prices; after a billed attempt in a commune with a budget, checks its
+    /// 80 % alert (see `store::budget::after_billed`; a failure there is logged, the outcome
+    /// stands, and the commune's next billed attempt checks again).
     async fn finish(
         &self,
         m: &outbox_message::Model,
@@ -360,12 +404,22 @@ impl Sender {
         f: Finish,
         now: chrono::DateTime<chrono::Utc>,
         attempt: Option<Attempt>,
+        facts: &JobFacts,
     ) -> Result<(), DbErr> {
         let f = Finish {
             unreachable_after: self.settings.unreachable_after,
             ..f
         };
-        finish(&self.db, m, token, f, now, attempt).await
+        let attempt = attempt.map(|a| (a, &facts.prices));
+        let outcome = Outcome::new(m.clone(), token, f, now, attempt);
+        let billed = self.writes.finish(outcome).await?;
+        if billed.is_some_and(|v| v > 0)
+            && facts.budgeted(&m.commune_code)
+            && let Err(e) = store::budget::after_billed(&self.db, &m.commune_code, now).await
+        {
+            tracing::warn!(error = %e, commune = %m.commune_code, "budget alert check failed; the next billed attempt checks again");
+        }
+        Ok(())
     }
 
     /// Writes what an attempt taught about the client's Zalo channels, when it taught

@@ -202,13 +202,15 @@ async fn backlog_at(
         .map_err(|e| e.to_string())
 }
 
-/// Writes `messages` check-in prompts due a minute before `now`, in batches; returns the run's
-/// dedupe-key prefix and the messages' ids (the eSMS `RequestId`s to expect).
+/// Writes `messages` check-in prompts due a minute before `now` (`urgent` ones go even in
+/// quiet hours), in batches; returns the run's dedupe-key prefix and the messages' ids (the
+/// eSMS `RequestId`s to expect).
 pub async fn seed(
     db: &DatabaseConnection,
     clients: &[(Uuid, String)],
     messages: usize,
     now: DateTime<Utc>,
+    urgent: bool,
 ) -> Result<(String, HashSet<String>), String> {
     let prefix = format!("burst:{}", Uuid::now_v7().simple());
     let mut ids = HashSet::with_capacity(messages);
@@ -238,7 +240,7 @@ pub async fn seed(
                 template: Set(TemplateKey::CheckInPrompt.as_str().into()),
                 vars: Set(vars.clone()),
                 due_at: Set(due),
-                urgent: Set(false),
+                urgent: Set(urgent),
                 status: Set(MessageStatus::Queued.as_str().into()),
                 channel: Set(None),
                 channel_index: Set(0),
@@ -320,7 +322,7 @@ pub async fn run(options: &Options) -> Result<Report, String> {
     }
     let messages: usize = options.num("messages", clients.len())?.max(1);
     let seeding = Instant::now();
-    let (prefix, ids) = seed(&db, &clients, messages, now).await?;
+    let (prefix, ids) = seed(&db, &clients, messages, now, false).await?;
     println!(
         "queued {messages} prompts for {} clients in {:.1} s",
         clients.len(),

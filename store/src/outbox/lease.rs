@@ -17,6 +17,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::{MessageStatus, parked_until};
+use crate::pricing::PriceTable;
 
 /// A gateway call whose row [`start_attempt`] wrote before the call.
 pub struct Attempt {
@@ -221,7 +222,13 @@ pub async fn start_attempt(
     now: DateTime<Utc>,
 ) -> Result<Option<Uuid>, DbErr> {
     if db.get_database_backend() == DatabaseBackend::Postgres {
-        return start_attempt_in_one_statement(db, m, token, channel, now).await;
+        let start = Start {
+            message_id: m.id,
+            token,
+            channel,
+            at: now,
+        };
+        return Ok(start_all(db, &[start]).await?.pop().flatten());
     }
     let txn = crate::db::begin_write(db).await?;
     let held = outbox_message::Entity::update_many()
@@ -259,39 +266,74 @@ pub async fn start_attempt(
     Ok(Some(id))
 }
 
-/// [`start_attempt`] on PostgreSQL: the guarded update and the attempt row in one statement
-/// (one round trip instead of four; a statement is atomic like the transaction it replaces).
-async fn start_attempt_in_one_statement(
-    db: &sea_orm::DatabaseConnection,
-    m: &outbox_message::Model,
-    token: Uuid,
-    channel: Channel,
-    now: DateTime<Utc>,
-) -> Result<Option<Uuid>, DbErr> {
-    let id = Uuid::now_v7();
+/// An attempt's start to record: see [`start_attempt`].
+#[derive(Debug, Clone, Copy)]
+pub struct Start {
+    /// The message.
+    pub message_id: Uuid,
+    /// The delivery's lease token.
+    pub token: Uuid,
+    /// The channel about to be called.
+    pub channel: Channel,
+    /// Now.
+    pub at: DateTime<Utc>,
+}
+
+/// [`start_attempt`] of several messages on PostgreSQL, in one statement (a statement is
+/// atomic like the transaction it replaces): for each, the attempt's id, or `None` when its
+/// lease is lost. The rows are this worker's deliveries: no other statement that waits for
+/// row locks takes several of them (the heartbeat skips locked rows), so no lock order is
+/// needed.
+pub async fn start_all(
+    db: &impl ConnectionTrait,
+    starts: &[Start],
+) -> Result<Vec<Option<Uuid>>, DbErr> {
+    let ids: Vec<Uuid> = starts.iter().map(|_| Uuid::now_v7()).collect();
+    let rows: Vec<serde_json::Value> = starts
+        .iter()
+        .zip(&ids)
+        .map(|(s, id)| {
+            serde_json::json!({
+                "message_id": s.message_id,
+                "token": s.token,
+                "channel": s.channel.as_str(),
+                "attempt_id": id,
+                "at": json_time(s.at),
+            })
+        })
+        .collect();
     let sql = format!(
-        "WITH held AS (UPDATE outbox_messages SET channel = $1, updated_at = $2 \
-           WHERE id = $3 AND lease_token = $4 AND status = '{sending}' RETURNING id) \
+        "WITH t AS (SELECT * FROM jsonb_to_recordset($1::jsonb) \
+           AS t(message_id uuid, token uuid, channel text, attempt_id uuid, at timestamptz)), \
+         held AS (UPDATE outbox_messages o SET channel = t.channel, updated_at = t.at FROM t \
+           WHERE o.id = t.message_id AND o.lease_token = t.token AND o.status = '{sending}' \
+           RETURNING o.id, t.attempt_id, t.channel, t.at) \
          INSERT INTO outbox_attempts (id, message_id, channel, attempted_at, outcome) \
-         SELECT $5, held.id, $1, $2, '{in_flight}' FROM held RETURNING id",
+         SELECT attempt_id, id, channel, at, '{in_flight}' FROM held RETURNING message_id",
         sending = MessageStatus::Sending.as_str(),
         in_flight = AttemptOutcome::InFlight.as_str(),
     );
-    let values: Vec<sea_orm::Value> = vec![
-        channel.as_str().into(),
-        now.into(),
-        m.id.into(),
-        token.into(),
-        id.into(),
-    ];
-    let row = db
-        .query_one_raw(Statement::from_sql_and_values(
+    let started: std::collections::HashSet<Uuid> = db
+        .query_all_raw(Statement::from_sql_and_values(
             DatabaseBackend::Postgres,
             sql,
-            values,
+            [serde_json::Value::Array(rows).to_string().into()],
         ))
-        .await?;
-    Ok(row.map(|_| id))
+        .await?
+        .iter()
+        .map(|r| r.try_get::<Uuid>("", "message_id"))
+        .collect::<Result<_, _>>()?;
+    Ok(starts
+        .iter()
+        .zip(ids)
+        .map(|(s, id)| started.contains(&s.message_id).then_some(id))
+        .collect())
+}
+
+/// A time in a JSON row, to the microsecond PostgreSQL keeps (truncated, as a bound
+/// parameter is).
+fn json_time(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
 /// What a claim round asks for.
@@ -445,29 +487,125 @@ pub async fn take(
     Ok(rows.into_iter().next())
 }
 
-/// Records the outcome, only if this worker still holds the lease, with the attempt and (for a
-/// message that failed for good) the case officers' alert, in one transaction.
-pub async fn finish(
-    db: &sea_orm::DatabaseConnection,
-    m: &outbox_message::Model,
-    token: Uuid,
-    f: Finish,
+/// Takes the claimed messages of one delivery job, each for a delivery of its own, as [`take`]
+/// does for one: `takers` pairs each message with its delivery's token. One statement on
+/// PostgreSQL. Returns the rows taken (those still under `dispatch`), in no particular order.
+pub async fn take_all(
+    db: &impl ConnectionTrait,
+    takers: &[(Uuid, Uuid)],
+    dispatch: Uuid,
+    worker: Uuid,
     now: DateTime<Utc>,
-    attempt: Option<Attempt>,
-) -> Result<(), DbErr> {
-    // The price in force is read before the writes: it does not depend on them.
-    let billing = match &attempt {
-        Some(a) => Some(crate::pricing::attempt_billing(db, m, a, now).await?),
-        None => None,
-    };
-    let billed_vnd = billing.as_ref().and_then(|b| b.billed_vnd);
-    // A failed message also alerts its officers in the same transaction; every other outcome
-    // is one statement on PostgreSQL.
-    if db.get_database_backend() == DatabaseBackend::Postgres && f.status != MessageStatus::Failed {
-        finish_in_one_statement(db, m, token, &f, now, attempt.as_ref(), billing.as_ref()).await?;
-        after_commit(db, m, attempt.as_ref(), billed_vnd, now).await;
-        return Ok(());
+    lease_until: DateTime<Utc>,
+) -> Result<Vec<outbox_message::Model>, DbErr> {
+    if db.get_database_backend() != DatabaseBackend::Postgres {
+        let mut taken = Vec::with_capacity(takers.len());
+        for &(id, token) in takers {
+            let taker = Taker { token, worker };
+            taken.extend(take(db, id, dispatch, taker, now, lease_until).await?);
+        }
+        return Ok(taken);
     }
+    let pairs: Vec<serde_json::Value> = takers
+        .iter()
+        .map(|(id, token)| serde_json::json!({ "id": id, "token": token }))
+        .collect();
+    let sql = format!(
+        "UPDATE outbox_messages o SET lease_token = t.token, worker_id = $2, lease_until = $3, \
+           attempts = o.attempts + 1, updated_at = $4 \
+         FROM jsonb_to_recordset($1::jsonb) AS t(id uuid, token uuid) \
+         WHERE o.id = t.id AND o.lease_token = $5 AND o.status = '{sending}' \
+         RETURNING o.*",
+        sending = MessageStatus::Sending.as_str(),
+    );
+    let values: Vec<sea_orm::Value> = vec![
+        serde_json::Value::Array(pairs).to_string().into(),
+        worker.into(),
+        lease_until.into(),
+        now.into(),
+        dispatch.into(),
+    ];
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            DatabaseBackend::Postgres,
+            sql,
+            values,
+        ))
+        .await?;
+    rows.iter()
+        .map(|r| outbox_message::Model::from_query_result(r, ""))
+        .collect()
+}
+
+/// An outcome to record: how a delivery leaves its message ([`Finish`]), and the attempt it
+/// made, if any, billed at the delivery job's prices.
+pub struct Outcome {
+    /// The message as the delivery took it.
+    pub message: outbox_message::Model,
+    /// The delivery's lease token: only its holder writes.
+    pub token: Uuid,
+    /// How the message is left.
+    pub finish: Finish,
+    /// Now.
+    pub now: DateTime<Utc>,
+    attempt: Option<(Attempt, crate::pricing::Billing)>,
+}
+
+impl Outcome {
+    /// The outcome of a delivery of `message`, with its `attempt` billed at `prices`.
+    pub fn new(
+        message: outbox_message::Model,
+        token: Uuid,
+        finish: Finish,
+        now: DateTime<Utc>,
+        attempt: Option<(Attempt, &PriceTable)>,
+    ) -> Self {
+        let attempt = attempt.map(|(a, prices)| {
+            let billing = crate::pricing::attempt_billing(prices, &message, &a, now);
+            (a, billing)
+        });
+        Self {
+            message,
+            token,
+            finish,
+            now,
+            attempt,
+        }
+    }
+
+    /// The đồng its attempt is billed, if any.
+    pub fn billed_vnd(&self) -> Option<i64> {
+        self.attempt.as_ref().and_then(|(_, b)| b.billed_vnd)
+    }
+
+    /// Whether it can be recorded in one statement with others ([`finish_all`]): on
+    /// PostgreSQL, unless the message failed (that alerts its officers, in a transaction).
+    pub fn groups(&self, backend: DatabaseBackend) -> bool {
+        backend == DatabaseBackend::Postgres && self.finish.status != MessageStatus::Failed
+    }
+}
+
+/// Records an outcome, only if its delivery still holds the lease, with the attempt and (for
+/// a message that failed for good) the case officers' alert, atomically. Returns the đồng
+/// the attempt was billed, if any.
+pub async fn finish(db: &sea_orm::DatabaseConnection, o: Outcome) -> Result<Option<i64>, DbErr> {
+    let billed_vnd = o.billed_vnd();
+    if o.groups(db.get_database_backend()) {
+        finish_all(db, vec![o]).await?;
+        return Ok(billed_vnd);
+    }
+    let Outcome {
+        message: m,
+        token,
+        finish: f,
+        now,
+        attempt,
+    } = o;
+    let m = &m;
+    let (attempt, billing) = match attempt {
+        Some((a, b)) => (Some(a), Some(b)),
+        None => (None, None),
+    };
     let mut update = outbox_message::Entity::update_many()
         .col_expr(
             outbox_message::Column::Status,
@@ -549,7 +687,7 @@ pub async fn finish(
                 outbox_attempt::Column::ProviderMessageId,
                 Expr::value(provider),
             )
-            .set(billing.columns)
+            .set(billing.columns())
             .filter(outbox_attempt::Column::Id.eq(a.id))
             .exec(&txn)
             .await?;
@@ -565,26 +703,8 @@ pub async fn finish(
         }
     }
     txn.commit().await?;
-    after_commit(db, m, attempt.as_ref(), billed_vnd, now).await;
-    Ok(())
-}
-
-/// What follows a recorded outcome: the metrics, and for a billed attempt the commune's
-/// budget alert (see [`crate::budget::after_billed`]; a failure there is logged, the outcome
-/// stands).
-async fn after_commit(
-    db: &sea_orm::DatabaseConnection,
-    m: &outbox_message::Model,
-    attempt: Option<&Attempt>,
-    billed_vnd: Option<i64>,
-    now: DateTime<Utc>,
-) {
-    record_metric(attempt, billed_vnd);
-    if billed_vnd.is_some_and(|v| v > 0)
-        && let Err(e) = crate::budget::after_billed(db, &m.commune_code, now).await
-    {
-        tracing::warn!(error = %e, commune = %m.commune_code, "budget alert check failed; the next billed attempt checks again");
-    }
+    record_metric(attempt.as_ref(), billed_vnd);
+    Ok(billed_vnd)
 }
 
 impl Attempt {
@@ -617,97 +737,98 @@ fn record_metric(attempt: Option<&Attempt>, billed_vnd: Option<i64>) {
     }
 }
 
-/// [`finish`] on PostgreSQL for an outcome that raises no alert: the guarded message update
-/// and the attempt's answer in one statement (a statement is atomic like the transaction it
-/// replaces). Fields the outcome leaves alone keep their value (`COALESCE` with the column).
-async fn finish_in_one_statement(
-    db: &sea_orm::DatabaseConnection,
-    m: &outbox_message::Model,
-    token: Uuid,
-    f: &Finish,
-    now: DateTime<Utc>,
-    attempt: Option<&Attempt>,
-    billing: Option<&crate::pricing::Billing>,
-) -> Result<(), DbErr> {
-    // A message accepted for a client ends the client's run of failures: the `r` part
-    // writes a row only when a run is counting (reachability watch).
-    let reached = crate::reach::reached_cte("$24", "$4");
-    let sql = format!(
-        "WITH m AS (UPDATE outbox_messages SET status = $1, lease_token = NULL, \
-           lease_until = NULL, last_outcome = $2, last_reason = $3, updated_at = $4, \
-           next_attempt_at = COALESCE($5, next_attempt_at), \
-           channel_index = COALESCE($6, channel_index), \
-           provider_message_id = COALESCE($7, provider_message_id), \
-           sent_at = COALESCE($8, sent_at), channel = COALESCE($9, channel), \
-           attempts = attempts - $10, held_reason = COALESCE($23, held_reason) \
-           WHERE id = $11 AND lease_token = $12 RETURNING id, client_id), \
-         a AS (UPDATE outbox_attempts SET outcome = $13, reason = $14, provider_message_id = $15, \
-           provider = $17, segments = $18, unit = $19, price_vnd = $20, billed_vnd = $21, \
-           commune_code = $22 \
-           WHERE id = $16 RETURNING id), \
-         {reached} \
-         SELECT (SELECT count(*) FROM m) AS held, (SELECT count(*) FROM a) AS answered"
-    );
-    let values: Vec<sea_orm::Value> = vec![
-        f.status.as_str().into(),
-        f.outcome.into(),
-        (!f.reason.is_empty()).then(|| f.reason.clone()).into(),
-        now.into(),
-        f.next_attempt_at.into(),
-        f.channel_index
-            .map(|i| i32::try_from(i).unwrap_or(i32::MAX))
-            .into(),
-        f.provider_message_id.clone().into(),
-        f.sent_at.into(),
-        attempt.map(|a| a.channel.as_str().to_owned()).into(),
-        i32::from(f.uncount_attempt).into(),
-        m.id.into(),
-        token.into(),
-        attempt
-            .map(|a| a.class.outcome().as_str().to_owned())
-            .into(),
-        attempt
-            .map(|a| a.class.reason())
-            .filter(|r| !r.is_empty())
-            .into(),
-        attempt.and_then(Attempt::provider_id).into(),
-        attempt.map(|a| a.id).into(),
-    ];
-    let c = billing.map(|b| b.columns.clone()).unwrap_or_default();
-    let mut values = values;
-    values.extend([
-        c.provider
-            .into_value()
-            .unwrap_or(sea_orm::Value::String(None)),
-        c.segments.into_value().unwrap_or(sea_orm::Value::Int(None)),
-        c.unit.into_value().unwrap_or(sea_orm::Value::String(None)),
-        c.price_vnd
-            .into_value()
-            .unwrap_or(sea_orm::Value::BigInt(None)),
-        c.billed_vnd
-            .into_value()
-            .unwrap_or(sea_orm::Value::BigInt(None)),
-        c.commune_code
-            .into_value()
-            .unwrap_or(sea_orm::Value::String(None)),
-        f.held_reason.clone().into(),
-        (f.status == MessageStatus::Sent).into(),
-    ]);
-    let row = db
-        .query_one_raw(Statement::from_sql_and_values(
+/// Records outcomes that [`group`](Outcome::groups), in one statement on PostgreSQL (a
+/// statement is atomic like the transaction it replaces): for each, the guarded message
+/// update, the attempt's answer with its price (written even when the lease was lost: it is
+/// what happened), and for an accepted client message the end of the client's run of
+/// failures (reachability watch). Fields an outcome leaves alone keep their value
+/// (`COALESCE` with the column). Returns, for each, whether its delivery still held the lease.
+pub async fn finish_all(
+    db: &impl ConnectionTrait,
+    outcomes: Vec<Outcome>,
+) -> Result<Vec<bool>, DbErr> {
+    let rows: Vec<serde_json::Value> = outcomes.iter().map(outcome_row).collect();
+    let sql = "WITH t AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(id uuid, token uuid, \
+           status text, outcome text, reason text, at timestamptz, next_attempt_at timestamptz, \
+           channel_index int, provider_message_id text, sent_at timestamptz, channel text, \
+           uncount int, held_reason text, reached bool, attempt_id uuid, attempt_outcome text, \
+           attempt_reason text, attempt_provider_message_id text, provider text, segments int, \
+           unit text, price_vnd bigint, billed_vnd bigint, commune_code text)), \
+         m AS (UPDATE outbox_messages o SET status = t.status, lease_token = NULL, \
+           lease_until = NULL, last_outcome = t.outcome, last_reason = t.reason, \
+           updated_at = t.at, next_attempt_at = COALESCE(t.next_attempt_at, o.next_attempt_at), \
+           channel_index = COALESCE(t.channel_index, o.channel_index), \
+           provider_message_id = COALESCE(t.provider_message_id, o.provider_message_id), \
+           sent_at = COALESCE(t.sent_at, o.sent_at), channel = COALESCE(t.channel, o.channel), \
+           attempts = o.attempts - t.uncount, held_reason = COALESCE(t.held_reason, o.held_reason) \
+           FROM t WHERE o.id = t.id AND o.lease_token = t.token \
+           RETURNING o.id, o.client_id, t.reached, t.at), \
+         a AS (UPDATE outbox_attempts x SET outcome = t.attempt_outcome, \
+           reason = t.attempt_reason, provider_message_id = t.attempt_provider_message_id, \
+           provider = t.provider, segments = t.segments, unit = t.unit, price_vnd = t.price_vnd, \
+           billed_vnd = t.billed_vnd, commune_code = t.commune_code \
+           FROM t WHERE x.id = t.attempt_id RETURNING x.id), \
+         r AS (UPDATE client_reachability c SET consecutive_failures = 0, \
+           unreachable_since = NULL, updated_at = m.at FROM m \
+           WHERE m.reached AND c.client_id = m.client_id AND c.consecutive_failures > 0 \
+           RETURNING c.client_id) \
+         SELECT id FROM m";
+    let held: std::collections::HashSet<Uuid> = db
+        .query_all_raw(Statement::from_sql_and_values(
             DatabaseBackend::Postgres,
             sql,
-            values,
+            [serde_json::Value::Array(rows).to_string().into()],
         ))
-        .await?;
-    let held: i64 = match row {
-        Some(r) => r.try_get("", "held")?,
-        None => 0,
+        .await?
+        .iter()
+        .map(|r| r.try_get::<Uuid>("", "id"))
+        .collect::<Result<_, _>>()?;
+    Ok(outcomes
+        .iter()
+        .map(|o| {
+            let kept = held.contains(&o.message.id);
+            if !kept {
+                tracing::warn!(message_id = %o.message.id, "lease lost before the outcome was recorded; another worker owns the message");
+            }
+            record_metric(o.attempt.as_ref().map(|(a, _)| a), o.billed_vnd());
+            kept
+        })
+        .collect())
+}
+
+/// One outcome as a row of [`finish_all`]'s statement.
+fn outcome_row(o: &Outcome) -> serde_json::Value {
+    let f = &o.finish;
+    let (attempt, billing) = match &o.attempt {
+        Some((a, b)) => (Some(a), Some(b)),
+        None => (None, None),
     };
-    if held == 0 {
-        tracing::warn!(message_id = %m.id, "lease lost before the outcome was recorded; another worker owns the message");
-    }
-    Ok(())
+    serde_json::json!({
+        "id": o.message.id,
+        "token": o.token,
+        "status": f.status.as_str(),
+        "outcome": f.outcome,
+        "reason": (!f.reason.is_empty()).then_some(&f.reason),
+        "at": json_time(o.now),
+        "next_attempt_at": f.next_attempt_at.map(json_time),
+        "channel_index": f.channel_index.map(|i| i32::try_from(i).unwrap_or(i32::MAX)),
+        "provider_message_id": f.provider_message_id,
+        "sent_at": f.sent_at.map(json_time),
+        "channel": attempt.map(|a| a.channel.as_str()),
+        "uncount": i32::from(f.uncount_attempt),
+        "held_reason": f.held_reason,
+        "reached": f.status == MessageStatus::Sent,
+        "attempt_id": attempt.map(|a| a.id),
+        "attempt_outcome": attempt.map(|a| a.class.outcome().as_str()),
+        "attempt_reason": attempt.map(|a| a.class.reason()).filter(|r| !r.is_empty()),
+        "attempt_provider_message_id": attempt.and_then(Attempt::provider_id),
+        "provider": billing.map(|b| b.provider),
+        "segments": billing.and_then(|b| b.segments),
+        "unit": billing.map(|b| b.unit),
+        "price_vnd": billing.and_then(|b| b.price_vnd),
+        "billed_vnd": billing.and_then(|b| b.billed_vnd),
+        "commune_code": billing.map(|b| b.commune_code.as_str()),
+    })
 }
 
 /// Gives back the claims of one `dispatch` that no job will take (the push failed): they

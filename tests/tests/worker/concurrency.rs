@@ -240,3 +240,174 @@ async fn the_embedded_worker_delivers_through_apalis_sqlite() {
         .expect("SQLite always runs");
     deliver_through_apalis(&app, 1, false).await;
 }
+
+/// A delivery job takes its messages together: run again (apalis retried it, or it outlived
+/// its lease), it takes none and calls nothing; a job whose claims went partly to a later
+/// dispatch sends only the rest.
+async fn a_job_takes_its_messages_once(app: TestApp) {
+    let (ids, fake, esms) = two_hundred_due_sms(&app).await;
+    let s = sender_with(
+        &app,
+        GatewaySettings::for_tests(&fake.uri(), &fake.uri()),
+        SenderSettings {
+            batch: 20,
+            ..SenderSettings::default()
+        },
+    );
+    let dispatch = uuid::Uuid::now_v7();
+    let claimed: Vec<uuid::Uuid> = s
+        .claim_due(dispatch)
+        .await
+        .unwrap()
+        .iter()
+        .map(|m| m.id)
+        .collect();
+    assert_eq!(claimed.len(), 20);
+    let (first, rest) = claimed.split_at(16);
+    assert_eq!(s.deliver_all(first, dispatch).await.unwrap(), 16);
+    assert_eq!(
+        s.deliver_all(first, dispatch).await.unwrap(),
+        0,
+        "a job run twice"
+    );
+    assert_eq!(esms.requests.lock().unwrap().len(), 16);
+    // Two of the rest were dispatched again under another token (their lease expired).
+    let later = uuid::Uuid::now_v7();
+    outbox_message::Entity::update_many()
+        .col_expr(
+            outbox_message::Column::LeaseToken,
+            sea_orm::sea_query::Expr::value(later),
+        )
+        .filter(outbox_message::Column::Id.is_in(rest[..2].to_vec()))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(s.deliver_all(rest, dispatch).await.unwrap(), 2);
+    let requests = esms.requests.lock().unwrap().clone();
+    assert_eq!(requests.len(), 18);
+    assert!(!requests.contains_key(&rest[0].to_string()));
+    assert!(requests.contains_key(&rest[3].to_string()));
+    assert_eq!(sent_count(&app, &ids).await, 18);
+}
+
+/// Starts and outcomes written by one group statement each (PostgreSQL; SQLite writes them one
+/// by one): each delivery's write is guarded by its own lease, so a message whose lease was
+/// taken over keeps the new holder's state while its neighbours in the group are recorded,
+/// and the call it made still gets its answer on the attempt row.
+async fn grouped_writes_keep_each_delivery_to_its_own_lease(app: TestApp) {
+    use domain::messaging::{channel::Channel, outcome::OutcomeClass};
+    use store::outbox::{Attempt, Finish, GroupedWrites, Outcome};
+
+    let (ids, fake, _) = two_hundred_due_sms(&app).await;
+    let s = sender_with(
+        &app,
+        GatewaySettings::for_tests(&fake.uri(), &fake.uri()),
+        SenderSettings::default(),
+    );
+    let dispatch = uuid::Uuid::now_v7();
+    let claimed = s.claim_due(dispatch).await.unwrap();
+    let takers: Vec<(uuid::Uuid, uuid::Uuid)> = claimed
+        .iter()
+        .take(3)
+        .map(|m| (m.id, uuid::Uuid::now_v7()))
+        .collect();
+    let now = app.clock_now();
+    let taken = store::outbox::take_all(
+        &app.db,
+        &takers,
+        dispatch,
+        s.worker_id(),
+        now,
+        now + Duration::minutes(5),
+    )
+    .await
+    .unwrap();
+    assert_eq!(taken.len(), 3);
+    let token_of = |id: uuid::Uuid| takers.iter().find(|(m, _)| *m == id).unwrap().1;
+    let writes = Arc::new(GroupedWrites::new(app.db.clone()));
+    let started = futures::future::join_all(taken.iter().map(|m| {
+        let writes = writes.clone();
+        async move {
+            writes
+                .start(m, token_of(m.id), Channel::Sms, now)
+                .await
+                .unwrap()
+        }
+    }))
+    .await;
+    assert!(started.iter().all(Option::is_some), "every lease held");
+    // Another delivery takes the second message over.
+    let thief = uuid::Uuid::now_v7();
+    outbox_message::Entity::update_many()
+        .col_expr(
+            outbox_message::Column::LeaseToken,
+            sea_orm::sea_query::Expr::value(thief),
+        )
+        .filter(outbox_message::Column::Id.eq(taken[1].id))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let prices = store::pricing::PriceTable::load(&app.db).await.unwrap();
+    let finished = futures::future::join_all(taken.iter().zip(&started).map(|(m, attempt)| {
+        let (writes, prices) = (writes.clone(), &prices);
+        async move {
+            let provider_id = format!("esms-{}", m.id);
+            let attempt = Attempt {
+                id: attempt.unwrap(),
+                channel: Channel::Sms,
+                provider: "esms",
+                class: OutcomeClass::Accepted {
+                    provider_id: provider_id.clone(),
+                },
+            };
+            let finish = Finish::sent(Some(provider_id), now);
+            let outcome = Outcome::new(
+                m.clone(),
+                token_of(m.id),
+                finish,
+                now,
+                Some((attempt, prices)),
+            );
+            writes.finish(outcome).await.unwrap()
+        }
+    }))
+    .await;
+    assert!(finished.iter().all(|billed| billed.is_some_and(|v| v > 0)));
+    let rows = |id: uuid::Uuid| {
+        let db = app.db.clone();
+        async move {
+            outbox_message::Entity::find_by_id(id)
+                .one(&db)
+                .await
+                .unwrap()
+                .unwrap()
+        }
+    };
+    for i in [0, 2] {
+        let m = rows(taken[i].id).await;
+        assert_eq!(m.status, "sent");
+        assert_eq!(m.lease_token, None);
+        assert_eq!(m.provider_message_id, Some(format!("esms-{}", m.id)));
+    }
+    let stolen = rows(taken[1].id).await;
+    assert_eq!(stolen.status, "sending", "the new holder's state stands");
+    assert_eq!(stolen.lease_token, Some(thief));
+    for (m, attempt) in taken.iter().zip(&started) {
+        let a = entities::outbox_attempt::Entity::find_by_id(attempt.unwrap())
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(a.message_id, m.id);
+        assert_eq!(a.outcome, "accepted", "the call's answer is what happened");
+        assert_eq!(a.provider_message_id, Some(format!("esms-{}", m.id)));
+        assert!(a.billed_vnd.is_some_and(|v| v > 0));
+        assert_eq!(a.commune_code.as_deref(), Some(m.commune_code.as_str()));
+    }
+    assert_eq!(sent_count(&app, &ids).await, 2);
+}
+
+tests::db_tests!(
+    a_job_takes_its_messages_once,
+    grouped_writes_keep_each_delivery_to_its_own_lease,
+);

@@ -1,0 +1,75 @@
+//! A worker's lease writes grouped across its concurrent deliveries (see
+//! [`crate::group_commit`]): the starts of attempts in one statement, the outcomes in another.
+//! Each delivery still waits for its own write, so a start is durable before its gateway call
+//! and an outcome before the delivery returns, exactly as when each went alone. Only
+//! PostgreSQL groups (SQLite has one writer at a time), and an outcome that alerts officers
+//! (a failed message) goes alone, in its transaction.
+
+use chrono::{DateTime, Utc};
+use domain::messaging::channel::Channel;
+use entities::outbox_message;
+use sea_orm::{DatabaseBackend, DatabaseConnection, DbErr};
+use uuid::Uuid;
+
+use super::lease::{Outcome, Start, finish, finish_all, start_all, start_attempt};
+use crate::group_commit::GroupCommit;
+
+/// Most writes in one statement.
+pub const MAX_GROUP: usize = 64;
+
+/// The lease writes of one worker process.
+pub struct GroupedWrites {
+    db: DatabaseConnection,
+    starts: GroupCommit<Start, Option<Uuid>>,
+    finishes: GroupCommit<Outcome, bool>,
+}
+
+impl GroupedWrites {
+    /// Writes over `db`.
+    pub fn new(db: DatabaseConnection) -> Self {
+        let (on_start, on_finish) = (db.clone(), db.clone());
+        Self {
+            db,
+            starts: GroupCommit::new(MAX_GROUP, move |starts: Vec<Start>| {
+                let db = on_start.clone();
+                async move { start_all(&db, &starts).await }
+            }),
+            finishes: GroupCommit::new(MAX_GROUP, move |outcomes: Vec<Outcome>| {
+                let db = on_finish.clone();
+                async move { finish_all(&db, outcomes).await }
+            }),
+        }
+    }
+
+    /// Records that a call of `channel` for message `m` is about to start (see
+    /// [`start_attempt`]): the attempt's id, or `None` when the lease is lost (and no call may
+    /// be made).
+    pub async fn start(
+        &self,
+        m: &outbox_message::Model,
+        token: Uuid,
+        channel: Channel,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Uuid>, DbErr> {
+        if self.db.get_database_backend() != DatabaseBackend::Postgres {
+            return start_attempt(&self.db, m, token, channel, now).await;
+        }
+        let start = Start {
+            message_id: m.id,
+            token,
+            channel,
+            at: now,
+        };
+        self.starts.submit(start).await
+    }
+
+    /// Records an outcome (see [`finish`]); returns the đồng its attempt was billed, if any.
+    pub async fn finish(&self, o: Outcome) -> Result<Option<i64>, DbErr> {
+        if !o.groups(self.db.get_database_backend()) {
+            return finish(&self.db, o).await;
+        }
+        let billed = o.billed_vnd();
+        self.finishes.submit(o).await?;
+        Ok(billed)
+    }
+}
