@@ -84,7 +84,7 @@ async fn dispatch_round(sender: &Sender, queue: &mut DeliveryQueue, room: u64) -
         return false;
     }
     let ids: Vec<Uuid> = claimed.iter().map(|m| m.id).collect();
-    let jobs = Deliver::for_claim(&ids, dispatch, sender.concurrency());
+    let jobs = Deliver::for_claim(&ids, dispatch);
     if let Err(e) = queue.push(&jobs).await {
         tracing::error!(error = %e, count = jobs.len(), "queueing deliveries failed; they go again in the next claim round");
         if let Err(e) = sender.release(dispatch).await {

@@ -39,18 +39,16 @@ pub struct Deliver {
     pub dispatch: Uuid,
 }
 
-/// Most messages one job delivers: at a 50 ms gateway, 16 in a row take under a second.
+/// Most messages one job delivers (at once, within the worker's call slots).
 pub const MAX_MESSAGES_PER_JOB: usize = 16;
 
 impl Deliver {
-    /// The jobs for the rows one dispatch claimed: spread over `concurrency` jobs while there
-    /// are fewer rows than that, so a small claim is sent at full concurrency, and at most
-    /// [`MAX_MESSAGES_PER_JOB`] rows each.
-    pub fn for_claim(message_ids: &[Uuid], dispatch: Uuid, concurrency: usize) -> Vec<Self> {
-        let per_job = message_ids
-            .len()
-            .div_ceil(concurrency.max(1))
-            .clamp(1, MAX_MESSAGES_PER_JOB);
+    /// The jobs for the rows one dispatch claimed: as few as hold them at
+    /// [`MAX_MESSAGES_PER_JOB`] each, evenly sized. A job sends its rows at once (within the
+    /// worker's call slots), so a small claim needs no spreading to go at full concurrency.
+    pub fn for_claim(message_ids: &[Uuid], dispatch: Uuid) -> Vec<Self> {
+        let jobs = message_ids.len().div_ceil(MAX_MESSAGES_PER_JOB).max(1);
+        let per_job = message_ids.len().div_ceil(jobs).max(1);
         message_ids
             .chunks(per_job)
             .map(|ids| Self {
@@ -300,20 +298,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_claim_is_spread_over_the_slots_in_jobs_of_bounded_size() {
+    fn a_claim_goes_in_as_few_evenly_sized_jobs_as_the_bound_allows() {
         let ids: Vec<Uuid> = (0..100).map(|_| Uuid::now_v7()).collect();
         let d = Uuid::now_v7();
-        let sizes = |n: usize, c: usize| -> Vec<usize> {
-            Deliver::for_claim(&ids[..n], d, c)
+        let sizes = |n: usize| -> Vec<usize> {
+            Deliver::for_claim(&ids[..n], d)
                 .iter()
                 .map(|j| j.message_ids.len())
                 .collect()
         };
-        assert_eq!(sizes(3, 8), vec![1, 1, 1]);
-        assert_eq!(sizes(16, 8), vec![2; 8]);
-        assert_eq!(sizes(100, 2), vec![16, 16, 16, 16, 16, 16, 4]);
-        assert!(sizes(0, 8).is_empty());
-        let all: Vec<Uuid> = Deliver::for_claim(&ids, d, 3)
+        assert_eq!(sizes(3), vec![3]);
+        assert_eq!(sizes(16), vec![16]);
+        assert_eq!(sizes(17), vec![9, 8]);
+        assert_eq!(sizes(100), vec![15, 15, 15, 15, 15, 15, 10]);
+        assert!(sizes(0).is_empty());
+        let all: Vec<Uuid> = Deliver::for_claim(&ids, d)
             .into_iter()
             .flat_map(|j| j.message_ids)
             .collect();

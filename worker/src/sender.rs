@@ -31,6 +31,7 @@ use domain::{
 use entities::outbox_message;
 use futures::StreamExt;
 use sea_orm::DbErr;
+use tokio::sync::Semaphore;
 use uuid::Uuid;
 
 use store::{
@@ -60,6 +61,8 @@ pub struct Sender {
     settings: SenderSettings,
     worker: Arc<WorkerState>,
     writes: Arc<GroupedWrites>,
+    /// Gateway calls at once (`SENDER_CONCURRENCY`), shared by the worker's delivery jobs.
+    calls: Arc<Semaphore>,
 }
 
 impl Sender {
@@ -73,8 +76,10 @@ impl Sender {
     ) -> Self {
         let worker = Arc::new(WorkerState::new(settings.assumed_latency));
         let writes = Arc::new(GroupedWrites::new(db.clone()));
+        let calls = Arc::new(Semaphore::new(settings.concurrency.max(1)));
         Self {
             writes,
+            calls,
             db,
             gateways,
             clock,
@@ -211,9 +216,10 @@ impl Sender {
         Ok(self.deliver_all(&[message_id], dispatch).await? == 1)
     }
 
-    /// Delivers the claimed messages of one job, one after another: takes them all from the
-    /// `dispatch` claim (counting an attempt each, one statement), reads their facts once
-    /// ([`JobFacts`]), then for each decides, calls the gateway and records the outcome.
+    /// Delivers the claimed messages of one job: takes them all from the `dispatch` claim
+    /// (counting an attempt each, one statement), reads their facts once ([`JobFacts`]), then
+    /// for each, at once as far as the worker's call slots allow, decides, calls the gateway
+    /// and records the outcome.
     /// Returns how many were taken: a message whose claim is no longer this dispatch's (a job
     /// run twice, or one that outlived its lease and was dispatched again) is skipped,
     /// changing nothing. A message whose delivery fails is logged and left to its lease, the
@@ -239,36 +245,49 @@ impl Sender {
         .await?;
         let mut taken: HashMap<Uuid, outbox_message::Model> =
             taken.into_iter().map(|m| (m.id, m)).collect();
-        running.retain(|id, _| taken.contains_key(id));
         if taken.len() < message_ids.len() {
             tracing::debug!(
                 skipped = message_ids.len() - taken.len(),
                 "delivery job for claims that are no longer current; skipped those"
             );
         }
-        let count = taken.len();
+        // In the job's order; the guards of rows not taken drop here.
+        let messages: Vec<_> = takers
+            .iter()
+            .filter_map(|&(id, token)| {
+                let m = taken.remove(&id)?;
+                Some((m, token, running.remove(&id)?))
+            })
+            .collect();
+        drop(running);
+        let count = messages.len();
         if count == 0 {
             return Ok(0);
         }
-        let messages: Vec<(outbox_message::Model, Uuid)> = takers
-            .iter()
-            .filter_map(|&(id, token)| taken.remove(&id).map(|m| (m, token)))
-            .collect();
         let facts = {
-            let models: Vec<&outbox_message::Model> = messages.iter().map(|(m, _)| m).collect();
+            let models: Vec<&outbox_message::Model> = messages.iter().map(|(m, ..)| m).collect();
             JobFacts::load(&self.db, &self.policy_defaults, &models).await?
         };
-        let mut first_error = None;
-        for (m, token) in messages {
-            let id = m.id;
-            if let Err(e) = self.process(m, token, &facts).await {
-                tracing::error!(error = %e, message_id = %id, "delivering a message failed; it goes again when its lease expires");
-                first_error.get_or_insert(e);
-            }
-            // Settled (or left to its lease): no longer held.
-            running.remove(&id);
-        }
-        match first_error {
+        // The job's messages go at once, each holding one of the worker's call slots
+        // (`SENDER_CONCURRENCY`), so their starts and outcomes share group commits.
+        let facts = &facts;
+        let results = futures::future::join_all(messages.into_iter().map(
+            |(m, token, running)| async move {
+                let id = m.id;
+                let result = match self.calls.acquire().await {
+                    Ok(_slot) => self.process(m, token, facts).await,
+                    Err(_) => Err(DbErr::Custom("the worker's call slots are closed".into())),
+                };
+                if let Err(e) = &result {
+                    tracing::error!(error = %e, message_id = %id, "delivering a message failed; it goes again when its lease expires");
+                }
+                // Settled (or left to its lease): no longer held.
+                drop(running);
+                result
+            },
+        ))
+        .await;
+        match results.into_iter().find_map(Result::err) {
             Some(e) => Err(e),
             None => Ok(count),
         }
