@@ -14,6 +14,9 @@ pub mod process;
 pub use gateways::GatewaySettings;
 pub use process::{Environment, ProcessSettings};
 
+/// The planner's schedule unless `PLANNER_CRON` says otherwise: every 30 seconds.
+pub const DEFAULT_PLANNER_CRON: &str = "*/30 * * * * *";
+
 /// Settings of the worker (embedded or standalone).
 #[derive(Debug, Clone)]
 pub struct WorkerSettings {
@@ -200,14 +203,14 @@ impl WorkerSettings {
             extra_holidays: parse_dates(&vars.optional("EXTRA_HOLIDAYS").unwrap_or_default())?,
             planner_cron: vars
                 .optional("PLANNER_CRON")
-                .unwrap_or_else(|| "*/30 * * * * *".into()),
+                .unwrap_or_else(|| DEFAULT_PLANNER_CRON.into()),
             gateways: GatewaySettings::from_env(vars)?,
             sender: sender_from_env(vars)?,
             allow_console_sink: vars.bool_or("ALLOW_CONSOLE_SINK", environment.is_embedded())?,
         })
     }
 
-    /// Settings for tests.
+    /// Settings for tests (the planner every second).
     pub fn for_tests() -> Self {
         Self {
             tick: StdDuration::from_millis(200),

@@ -336,6 +336,9 @@ pub async fn run(options: &Options) -> Result<Report, String> {
     let mut settings = worker::WorkerSettings::for_tests();
     settings.gateways = GatewaySettings::for_tests(&gateway.url, &gateway.url);
     settings.tick = StdDuration::from_millis(100);
+    // The planner on its production schedule (the tests' every second would add a national
+    // sweep's reads to every second of the burst).
+    settings.planner_cron = store::settings::DEFAULT_PLANNER_CRON.into();
     settings.sender = sender.clone();
     let clock = Arc::new(ManualClock::new(now));
     let shutdown = CancellationToken::new();

@@ -198,6 +198,36 @@ async fn attach_missed_appointments(
                     .to_owned(),
             ),
         )
+        // Not those already recorded: each tick would read them again (issue 9: at national
+        // scale the same missed appointments were re-read and re-recorded every tick, 50 ms
+        // of PostgreSQL a tick during a burst). `ux_escalation_events_source` answers it.
+        .filter(
+            Expr::exists(
+                sea_orm::sea_query::Query::select()
+                    .expr(Expr::val(1))
+                    .from(escalation_event::Entity)
+                    .and_where(
+                        Expr::col((
+                            escalation_event::Entity,
+                            escalation_event::Column::SourceType,
+                        ))
+                        .eq("appointment"),
+                    )
+                    .and_where(
+                        Expr::col((escalation_event::Entity, escalation_event::Column::SourceId))
+                            .equals((
+                                entities::appointment::Entity,
+                                entities::appointment::Column::Id,
+                            )),
+                    )
+                    .and_where(
+                        Expr::col((escalation_event::Entity, escalation_event::Column::Kind))
+                            .eq(EventKind::AppointmentMissed.as_str()),
+                    )
+                    .to_owned(),
+            )
+            .not(),
+        )
         .limit(PER_TICK)
         .all(db)
         .await?;
