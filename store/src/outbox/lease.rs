@@ -359,7 +359,7 @@ pub struct Claim {
 /// another worker holds; SQLite has one writer at a time. No call is recorded here: a claim
 /// that never reached a gateway is not mistaken for an interrupted send.
 pub async fn claim(
-    db: &impl ConnectionTrait,
+    db: &sea_orm::DatabaseConnection,
     c: Claim,
 ) -> Result<Vec<outbox_message::Model>, DbErr> {
     let backend = db.get_database_backend();
@@ -405,7 +405,14 @@ pub async fn claim(
         sql
     };
     let stmt = Statement::from_sql_and_values(backend, sql, values);
-    let rows = db.query_all_raw(stmt).await?;
+    // On PostgreSQL committed without waiting for its flush: the push of its jobs commits
+    // synchronously after it and flushes it too; a claim lost with a server crash leaves its
+    // rows due, to be claimed again.
+    let rows = if backend == DatabaseBackend::Postgres {
+        crate::db::query_all_unflushed(db, stmt).await?
+    } else {
+        db.query_all_raw(stmt).await?
+    };
     rows.iter()
         .map(|r| outbox_message::Model::from_query_result(r, ""))
         .collect()
@@ -491,7 +498,7 @@ pub async fn take(
 /// does for one: `takers` pairs each message with its delivery's token. One statement on
 /// PostgreSQL. Returns the rows taken (those still under `dispatch`), in no particular order.
 pub async fn take_all(
-    db: &impl ConnectionTrait,
+    db: &sea_orm::DatabaseConnection,
     takers: &[(Uuid, Uuid)],
     dispatch: Uuid,
     worker: Uuid,
@@ -525,13 +532,12 @@ pub async fn take_all(
         now.into(),
         dispatch.into(),
     ];
-    let rows = db
-        .query_all_raw(Statement::from_sql_and_values(
-            DatabaseBackend::Postgres,
-            sql,
-            values,
-        ))
-        .await?;
+    // Committed without waiting for its flush: the start that must precede any call commits
+    // synchronously after it and flushes it too; a take lost with a server crash leaves the
+    // row under its dispatch token, where the start (guarded by the take's token) finds
+    // nothing, so no call is made and the row is claimed again when its lease ends.
+    let statement = Statement::from_sql_and_values(DatabaseBackend::Postgres, sql, values);
+    let rows = crate::db::query_all_unflushed(db, statement).await?;
     rows.iter()
         .map(|r| outbox_message::Model::from_query_result(r, ""))
         .collect()
