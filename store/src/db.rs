@@ -122,25 +122,17 @@ pub async fn begin_write<C: TransactionTrait>(db: &C) -> Result<C::Transaction, 
     .await
 }
 
-/// Runs one PostgreSQL statement in a transaction that commits without waiting for its WAL to
-/// reach the disk (`SET LOCAL synchronous_commit = off`), and returns its rows.
+/// A CTE that makes the PostgreSQL statement it heads commit without waiting for its WAL to
+/// reach the disk (`set_config('synchronous_commit', 'off', true)`: local to the statement's
+/// own transaction). The statement must name `unflushed` in a `FROM` (one row) so it runs.
 ///
 /// Only for a write whose loss in a server crash is harmless because nothing leaves the system
 /// on its strength before a later write commits synchronously: flushing that later commit
-/// flushes the earlier WAL with it (issue 9: at a burst the commits' disk flushes, not their
-/// work, bounded the rate; the claim and the take are such writes, see `docs/outbox.md`).
-pub async fn query_all_unflushed(
-    db: &DatabaseConnection,
-    statement: sea_orm::Statement,
-) -> Result<Vec<sea_orm::QueryResult>, DbErr> {
-    use sea_orm::ConnectionTrait;
-    let txn = begin_write(db).await?;
-    txn.execute_unprepared("SET LOCAL synchronous_commit = off")
-        .await?;
-    let rows = txn.query_all_raw(statement).await?;
-    txn.commit().await?;
-    Ok(rows)
-}
+/// flushes the earlier WAL with it (issue 9: at a burst, commits waiting for the disk were the
+/// largest wait; the claim and the take are such writes, see `docs/outbox.md`). One statement,
+/// not `SET LOCAL` in a transaction, so the write stays one round trip.
+pub const UNFLUSHED_COMMIT: &str =
+    "unflushed AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true))";
 
 /// Whether `err` means "the database is busy, try again shortly" rather than a fault: SQLite
 /// could not get its lock within [`BUSY_TIMEOUT`] (`SQLITE_BUSY`/`SQLITE_LOCKED` and their

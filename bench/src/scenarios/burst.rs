@@ -302,7 +302,8 @@ pub async fn clients_in_scope(
 /// Runs the burst.
 pub async fn run(options: &Options) -> Result<Report, String> {
     let url = options.database_url()?;
-    let db = store::db::connect(&url, 20)
+    let pool: u32 = options.num("pool", 20)?;
+    let db = store::db::connect(&url, pool.max(2))
         .await
         .map_err(|e| e.to_string())?;
     let machine = Machine::describe(&db).await;
@@ -375,7 +376,7 @@ pub async fn run(options: &Options) -> Result<Report, String> {
     report.row(
         "Đồng Hành Monday burst",
         format!(
-            "{messages} prompts to {} clients, {workers} worker(s), batch {}, concurrency {}, gateway answers in {} ms",
+            "{messages} prompts to {} clients, {workers} worker(s), batch {}, concurrency {}, pool {pool}, gateway answers in {} ms",
             clients.len(),
             sender.batch,
             sender.concurrency,

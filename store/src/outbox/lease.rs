@@ -406,14 +406,10 @@ pub async fn claim(
         sql
     };
     let stmt = Statement::from_sql_and_values(backend, sql, values);
-    // On PostgreSQL committed without waiting for its flush: the push of its jobs commits
-    // synchronously after it and flushes it too; a claim lost with a server crash leaves its
-    // rows due, to be claimed again.
-    let rows = if backend == DatabaseBackend::Postgres {
-        crate::db::query_all_unflushed(db, stmt).await?
-    } else {
-        db.query_all_raw(stmt).await?
-    };
+    // On PostgreSQL the claim commits without waiting for its flush (`UNFLUSHED_COMMIT` in
+    // its statement): the push of its jobs commits synchronously after it and flushes it too;
+    // a claim lost with a server crash leaves its rows due, to be claimed again.
+    let rows = db.query_all_raw(stmt).await?;
     rows.iter()
         .map(|r| outbox_message::Model::from_query_result(r, ""))
         .collect()
@@ -435,8 +431,9 @@ fn claim_sql_postgres() -> String {
     };
     let sending = MessageStatus::Sending.as_str();
     format!(
-        "UPDATE outbox_messages SET status = '{sending}', lease_token = $1, lease_until = $2, \
-         updated_at = $3, worker_id = $5 \
+        "WITH {unflushed} \
+         UPDATE outbox_messages SET status = '{sending}', lease_token = $1, lease_until = $2, \
+         updated_at = $3, worker_id = $5 FROM unflushed \
          WHERE id IN (SELECT id FROM outbox_messages WHERE id IN ({queued} UNION ALL {deferred} \
              UNION ALL {unconfirmed} \
              UNION ALL (SELECT id FROM outbox_messages WHERE status = '{sending}' \
@@ -448,13 +445,14 @@ fn claim_sql_postgres() -> String {
             OR (status = '{sending}' AND worker_id IN \
                 (SELECT id FROM workers WHERE heartbeat_at < $6))) \
            ORDER BY next_attempt_at LIMIT $4 FOR UPDATE SKIP LOCKED) \
-         RETURNING *",
+         RETURNING outbox_messages.*",
         queued = due(MessageStatus::Queued),
         deferred = due(MessageStatus::Deferred),
         unconfirmed = due(MessageStatus::Unconfirmed),
         q = MessageStatus::Queued.as_str(),
         d = MessageStatus::Deferred.as_str(),
         u = MessageStatus::Unconfirmed.as_str(),
+        unflushed = crate::db::UNFLUSHED_COMMIT,
     )
 }
 
@@ -527,11 +525,14 @@ pub async fn take_all(
     // range, where every message sent since the last vacuum left a dead entry (1.8 ms for 16
     // rows during a burst, growing with it). Compared with a value of the joined row, the
     // status is only a recheck, and the rows are found by primary key.
-    let sql = "UPDATE outbox_messages o SET lease_token = t.token, worker_id = $2, \
+    let sql = format!(
+        "WITH {unflushed} UPDATE outbox_messages o SET lease_token = t.token, worker_id = $2, \
            lease_until = $3, attempts = o.attempts + 1, updated_at = $4 \
-         FROM jsonb_to_recordset($1::jsonb) AS t(id uuid, token uuid, status text) \
+         FROM jsonb_to_recordset($1::jsonb) AS t(id uuid, token uuid, status text), unflushed \
          WHERE o.id = t.id AND o.lease_token = $5 AND o.status = t.status \
-         RETURNING o.*";
+         RETURNING o.*",
+        unflushed = crate::db::UNFLUSHED_COMMIT,
+    );
     let values: Vec<sea_orm::Value> = vec![
         serde_json::Value::Array(pairs).to_string().into(),
         worker.into(),
@@ -539,12 +540,13 @@ pub async fn take_all(
         now.into(),
         dispatch.into(),
     ];
-    // Committed without waiting for its flush: the start that must precede any call commits
+    // Committed without waiting for its flush (`UNFLUSHED_COMMIT` in the statement): the start
+    // that must precede any call commits
     // synchronously after it and flushes it too; a take lost with a server crash leaves the
     // row under its dispatch token, where the start (guarded by the take's token) finds
     // nothing, so no call is made and the row is claimed again when its lease ends.
     let statement = Statement::from_sql_and_values(DatabaseBackend::Postgres, sql, values);
-    let rows = crate::db::query_all_unflushed(db, statement).await?;
+    let rows = db.query_all_raw(statement).await?;
     rows.iter()
         .map(|r| outbox_message::Model::from_query_result(r, ""))
         .collect()
