@@ -169,14 +169,11 @@ pub async fn message_reached(
     Ok(())
 }
 
-/// The `WITH` part that ends a count inside the PostgreSQL one-statement finish: the held
-/// message (`m`, returning `client_id`) reached its client when `$reached` is true. Like
-/// [`message_reached`], it writes no row unless a count is running.
-pub fn reached_cte(reached: &str, now: &str) -> String {
-    format!(
-        "r AS (UPDATE client_reachability SET consecutive_failures = 0, \
-         unreachable_since = NULL, updated_at = {now} \
-         WHERE {reached} AND client_id = (SELECT client_id FROM m) \
-         AND consecutive_failures > 0 RETURNING client_id)"
-    )
-}
+/// The `WITH` part that ends the counts inside the PostgreSQL grouped finish
+/// (`outbox::finish_all`): each held message of `m` (returning `client_id`, `reached` and
+/// `at`) reached its client when `reached` is true. Like [`message_reached`], it writes no
+/// row unless a count is running.
+pub const REACHED_CTE: &str = "r AS (UPDATE client_reachability c SET consecutive_failures = 0, \
+     unreachable_since = NULL, updated_at = m.at FROM m \
+     WHERE m.reached AND c.client_id = m.client_id AND c.consecutive_failures > 0 \
+     RETURNING c.client_id)";

@@ -102,11 +102,6 @@ impl Sender {
             .unwrap_or(StdDuration::from_secs(5))
     }
 
-    /// Gateway calls this worker makes at once (`SENDER_CONCURRENCY`).
-    pub fn concurrency(&self) -> usize {
-        self.settings.concurrency.max(1)
-    }
-
     /// The id this worker stores on the rows it claims and in its heartbeat.
     pub fn worker_id(&self) -> Uuid {
         self.worker.id()

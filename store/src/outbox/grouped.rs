@@ -56,13 +56,7 @@ impl GroupedWrites {
         if self.db.get_database_backend() != DatabaseBackend::Postgres {
             return start_attempt(&self.db, m, token, channel, now).await;
         }
-        let start = Start {
-            message_id: m.id,
-            token,
-            channel,
-            at: now,
-        };
-        self.starts.submit(start).await
+        self.starts.submit(Start::of(m, token, channel, now)).await
     }
 
     /// Records an outcome (see [`finish`]); returns the đồng its attempt was billed, if any.

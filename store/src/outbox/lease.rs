@@ -222,12 +222,7 @@ pub async fn start_attempt(
     now: DateTime<Utc>,
 ) -> Result<Option<Uuid>, DbErr> {
     if db.get_database_backend() == DatabaseBackend::Postgres {
-        let start = Start {
-            message_id: m.id,
-            token,
-            channel,
-            at: now,
-        };
+        let start = Start::of(m, token, channel, now);
         return Ok(start_all(db, &[start]).await?.pop().flatten());
     }
     let txn = crate::db::begin_write(db).await?;
@@ -279,6 +274,18 @@ pub struct Start {
     pub at: DateTime<Utc>,
 }
 
+impl Start {
+    /// The start of a call of `channel` for message `m` by the delivery holding `token`.
+    pub fn of(m: &outbox_message::Model, token: Uuid, channel: Channel, at: DateTime<Utc>) -> Self {
+        Self {
+            message_id: m.id,
+            token,
+            channel,
+            at,
+        }
+    }
+}
+
 /// [`start_attempt`] of several messages on PostgreSQL, in one statement (a statement is
 /// atomic like the transaction it replaces): for each, the attempt's id, or `None` when its
 /// lease is lost. The rows are this worker's deliveries: no other statement that waits for
@@ -314,21 +321,32 @@ pub async fn start_all(
          SELECT attempt_id, id, channel, at, '{in_flight}' FROM held RETURNING message_id",
         in_flight = AttemptOutcome::InFlight.as_str(),
     );
-    let started: std::collections::HashSet<Uuid> = db
-        .query_all_raw(Statement::from_sql_and_values(
-            DatabaseBackend::Postgres,
-            sql,
-            [serde_json::Value::Array(rows).to_string().into()],
-        ))
-        .await?
-        .iter()
-        .map(|r| r.try_get::<Uuid>("", "message_id"))
-        .collect::<Result<_, _>>()?;
+    let started = ids_returned(db, sql, rows, "message_id").await?;
     Ok(starts
         .iter()
         .zip(ids)
         .map(|(s, id)| started.contains(&s.message_id).then_some(id))
         .collect())
+}
+
+/// Runs a grouped PostgreSQL statement over `rows` (its `$1`, a JSON list) and returns the ids
+/// in the `column` it returns: the rows it wrote.
+async fn ids_returned(
+    db: &impl ConnectionTrait,
+    sql: String,
+    rows: Vec<serde_json::Value>,
+    column: &str,
+) -> Result<std::collections::HashSet<Uuid>, DbErr> {
+    let json = serde_json::Value::Array(rows).to_string();
+    db.query_all_raw(Statement::from_sql_and_values(
+        DatabaseBackend::Postgres,
+        sql,
+        [json.into()],
+    ))
+    .await?
+    .iter()
+    .map(|r| r.try_get::<Uuid>("", column))
+    .collect()
 }
 
 /// A time in a JSON row, to the microsecond PostgreSQL keeps (truncated, as a bound
@@ -360,7 +378,7 @@ pub struct Claim {
 /// another worker holds; SQLite has one writer at a time. No call is recorded here: a claim
 /// that never reached a gateway is not mistaken for an interrupted send.
 pub async fn claim(
-    db: &sea_orm::DatabaseConnection,
+    db: &impl ConnectionTrait,
     c: Claim,
 ) -> Result<Vec<outbox_message::Model>, DbErr> {
     let backend = db.get_database_backend();
@@ -497,7 +515,7 @@ pub async fn take(
 /// does for one: `takers` pairs each message with its delivery's token. One statement on
 /// PostgreSQL. Returns the rows taken (those still under `dispatch`), in no particular order.
 pub async fn take_all(
-    db: &sea_orm::DatabaseConnection,
+    db: &impl ConnectionTrait,
     takers: &[(Uuid, Uuid)],
     dispatch: Uuid,
     worker: Uuid,
@@ -541,10 +559,10 @@ pub async fn take_all(
         dispatch.into(),
     ];
     // Committed without waiting for its flush (`UNFLUSHED_COMMIT` in the statement): the start
-    // that must precede any call commits
-    // synchronously after it and flushes it too; a take lost with a server crash leaves the
-    // row under its dispatch token, where the start (guarded by the take's token) finds
-    // nothing, so no call is made and the row is claimed again when its lease ends.
+    // that must precede any call commits synchronously after it and flushes it too; a take
+    // lost with a server crash leaves the row under its dispatch token, where the start
+    // (guarded by the take's token) finds nothing, so no call is made and the row is claimed
+    // again when its lease ends.
     let statement = Statement::from_sql_and_values(DatabaseBackend::Postgres, sql, values);
     let rows = db.query_all_raw(statement).await?;
     rows.iter()
@@ -763,7 +781,8 @@ pub async fn finish_all(
     outcomes: Vec<Outcome>,
 ) -> Result<Vec<bool>, DbErr> {
     let rows: Vec<serde_json::Value> = outcomes.iter().map(outcome_row).collect();
-    let sql = "WITH t AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(id uuid, token uuid, \
+    let sql = format!(
+        "WITH t AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(id uuid, token uuid, \
            status text, outcome text, reason text, at timestamptz, next_attempt_at timestamptz, \
            channel_index int, provider_message_id text, sent_at timestamptz, channel text, \
            uncount int, held_reason text, reached bool, attempt_id uuid, attempt_outcome text, \
@@ -783,21 +802,11 @@ pub async fn finish_all(
            provider = t.provider, segments = t.segments, unit = t.unit, price_vnd = t.price_vnd, \
            billed_vnd = t.billed_vnd, commune_code = t.commune_code \
            FROM t WHERE x.id = t.attempt_id RETURNING x.id), \
-         r AS (UPDATE client_reachability c SET consecutive_failures = 0, \
-           unreachable_since = NULL, updated_at = m.at FROM m \
-           WHERE m.reached AND c.client_id = m.client_id AND c.consecutive_failures > 0 \
-           RETURNING c.client_id) \
-         SELECT id FROM m";
-    let held: std::collections::HashSet<Uuid> = db
-        .query_all_raw(Statement::from_sql_and_values(
-            DatabaseBackend::Postgres,
-            sql,
-            [serde_json::Value::Array(rows).to_string().into()],
-        ))
-        .await?
-        .iter()
-        .map(|r| r.try_get::<Uuid>("", "id"))
-        .collect::<Result<_, _>>()?;
+         {reached} \
+         SELECT id FROM m",
+        reached = crate::reach::REACHED_CTE,
+    );
+    let held = ids_returned(db, sql, rows, "id").await?;
     Ok(outcomes
         .iter()
         .map(|o| {

@@ -241,6 +241,22 @@ async fn the_embedded_worker_delivers_through_apalis_sqlite() {
     deliver_through_apalis(&app, 1, false).await;
 }
 
+/// Puts messages `ids` under a new lease token, as another dispatch or delivery taking them
+/// over would; returns the token.
+async fn take_over(app: &TestApp, ids: &[uuid::Uuid]) -> uuid::Uuid {
+    let token = uuid::Uuid::now_v7();
+    outbox_message::Entity::update_many()
+        .col_expr(
+            outbox_message::Column::LeaseToken,
+            sea_orm::sea_query::Expr::value(token),
+        )
+        .filter(outbox_message::Column::Id.is_in(ids.to_vec()))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    token
+}
+
 /// A delivery job takes its messages together: run again (apalis retried it, or it outlived
 /// its lease), it takes none and calls nothing; a job whose claims went partly to a later
 /// dispatch sends only the rest.
@@ -272,16 +288,7 @@ async fn a_job_takes_its_messages_once(app: TestApp) {
     );
     assert_eq!(esms.requests.lock().unwrap().len(), 16);
     // Two of the rest were dispatched again under another token (their lease expired).
-    let later = uuid::Uuid::now_v7();
-    outbox_message::Entity::update_many()
-        .col_expr(
-            outbox_message::Column::LeaseToken,
-            sea_orm::sea_query::Expr::value(later),
-        )
-        .filter(outbox_message::Column::Id.is_in(rest[..2].to_vec()))
-        .exec(&app.db)
-        .await
-        .unwrap();
+    take_over(&app, &rest[..2]).await;
     assert_eq!(s.deliver_all(rest, dispatch).await.unwrap(), 2);
     let requests = esms.requests.lock().unwrap().clone();
     assert_eq!(requests.len(), 18);
@@ -337,16 +344,7 @@ async fn grouped_writes_keep_each_delivery_to_its_own_lease(app: TestApp) {
     .await;
     assert!(started.iter().all(Option::is_some), "every lease held");
     // Another delivery takes the second message over.
-    let thief = uuid::Uuid::now_v7();
-    outbox_message::Entity::update_many()
-        .col_expr(
-            outbox_message::Column::LeaseToken,
-            sea_orm::sea_query::Expr::value(thief),
-        )
-        .filter(outbox_message::Column::Id.eq(taken[1].id))
-        .exec(&app.db)
-        .await
-        .unwrap();
+    let thief = take_over(&app, &[taken[1].id]).await;
     let prices = store::pricing::PriceTable::load(&app.db).await.unwrap();
     let finished = futures::future::join_all(taken.iter().zip(&started).map(|(m, attempt)| {
         let (writes, prices) = (writes.clone(), &prices);
