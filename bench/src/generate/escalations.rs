@@ -164,7 +164,12 @@ fn finish(rng: &mut StdRng, rows: &mut Rows, c: &ClientCtx<'_>, chiefs: &[Uuid],
     // Climbing stops at the acknowledgement (or now).
     let climb_until = acknowledged.unwrap_or(now);
     let (level, level_since) = level_after(e.opened_at, climb_until);
-    let code = AckCode::generate(rng);
+    let code = loop {
+        let code = AckCode::generate(rng);
+        if rows.ack_codes_taken.insert(code_hash(&code)) {
+            break code;
+        }
+    };
     let case = store::alerts::case_reference(c.order_id);
     let (id, misses) = (e.id, e.misses);
     let alert = |level: i32| {
@@ -321,7 +326,7 @@ fn finish(rng: &mut StdRng, rows: &mut Rows, c: &ClientCtx<'_>, chiefs: &[Uuid],
         .max()
         .unwrap_or(e.opened_at);
     rows.escalation_ack_codes.push(escalation_ack_code::Model {
-        code_hash: hex::encode(Sha256::digest(code.as_str().as_bytes())),
+        code_hash: code_hash(&code),
         escalation_id: e.id,
         created_at: e.opened_at,
     });
@@ -370,4 +375,9 @@ fn event(
         source_id: occurrence,
         detail: detail.map(str::to_owned),
     }
+}
+
+/// The stored form of a code (as `store::escalation::credentials` stores it).
+fn code_hash(code: &AckCode) -> String {
+    hex::encode(Sha256::digest(code.as_str().as_bytes()))
 }

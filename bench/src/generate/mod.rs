@@ -163,6 +163,9 @@ pub struct Rows {
     escalations: Vec<entities::escalation::Model>,
     escalation_events: Vec<entities::escalation_event::Model>,
     escalation_ack_codes: Vec<entities::escalation_ack_code::Model>,
+    /// Hashes of every acknowledgement code generated so far in the run, written or not: a
+    /// code names one escalation (six characters collide a few times in 100,000).
+    ack_codes_taken: std::collections::HashSet<String>,
 }
 
 impl Rows {
@@ -294,7 +297,9 @@ pub async fn generate(
         support::commune(options.seed, &mut support_rows, &support_run, &here);
         if rows.len() >= 200_000 || i + 1 == places.len() {
             let txn = store::db::begin_write(db).await?;
-            std::mem::take(&mut rows).write(&txn, &mut sink).await?;
+            let mut full = std::mem::take(&mut rows);
+            rows.ack_codes_taken = std::mem::take(&mut full.ack_codes_taken);
+            full.write(&txn, &mut sink).await?;
             std::mem::take(&mut support_rows)
                 .write(&txn, &mut sink)
                 .await?;

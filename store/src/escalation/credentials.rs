@@ -24,10 +24,20 @@ fn hash(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }
 
-/// The acknowledgement code of an escalation: deterministic under the key.
-pub fn code_for(key: &LinkKey, escalation_id: Uuid) -> AckCode {
+/// Codes tried for one escalation before giving up: six characters from 31 collide between two
+/// escalations about once in 887 million pairs, so a few a year at national scale, and a
+/// second collision for the same escalation practically never.
+const CODE_CHOICES: u8 = 8;
+
+/// The acknowledgement code of an escalation, deterministic under the key: its first choice
+/// (`choice` 0) and the alternatives used when an earlier choice is already another's.
+pub fn code_for(key: &LinkKey, escalation_id: Uuid, choice: u8) -> AckCode {
     let mut payload = CODE_CONTEXT.to_vec();
     payload.extend_from_slice(escalation_id.as_bytes());
+    if choice > 0 {
+        // The first choice keeps the payload codes issued before alternatives existed had.
+        payload.push(choice);
+    }
     let tag = keyed_tag(key, &payload);
     let text: String = tag[..ack_code::CODE_LEN]
         .iter()
@@ -36,23 +46,38 @@ pub fn code_for(key: &LinkKey, escalation_id: Uuid) -> AckCode {
     AckCode::parse(&text).unwrap_or_else(|| unreachable!("made from the alphabet"))
 }
 
-/// Records the code's hash for the escalation (idempotent) and returns the code.
+/// Records the code's hash for the escalation (idempotent) and returns the code: the first
+/// choice that is not already another escalation's, so a code names exactly one escalation.
 pub async fn issue_code(
     db: &impl ConnectionTrait,
     key: &LinkKey,
     escalation_id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<AckCode, DbErr> {
-    let code = code_for(key, escalation_id);
-    escalation_ack_code::Entity::insert(escalation_ack_code::ActiveModel {
-        code_hash: Set(hash(code.as_str())),
-        escalation_id: Set(escalation_id),
-        created_at: Set(now),
-    })
-    .on_conflict(OnConflict::new().do_nothing().to_owned())
-    .exec_without_returning(db)
-    .await?;
-    Ok(code)
+    for choice in 0..CODE_CHOICES {
+        let code = code_for(key, escalation_id, choice);
+        let code_hash = hash(code.as_str());
+        // Does nothing when the code is taken, or when the escalation already holds a code
+        // (a later choice, found as the loop goes on).
+        escalation_ack_code::Entity::insert(escalation_ack_code::ActiveModel {
+            code_hash: Set(code_hash.clone()),
+            escalation_id: Set(escalation_id),
+            created_at: Set(now),
+        })
+        .on_conflict(OnConflict::new().do_nothing().to_owned())
+        .exec_without_returning(db)
+        .await?;
+        let holder = escalation_ack_code::Entity::find_by_id(code_hash)
+            .one(db)
+            .await?
+            .map(|row| row.escalation_id);
+        if holder == Some(escalation_id) {
+            return Ok(code);
+        }
+    }
+    Err(DbErr::Custom(format!(
+        "no free acknowledgement code among {CODE_CHOICES} choices"
+    )))
 }
 
 /// The escalation a code names, if any.
@@ -126,10 +151,11 @@ mod tests {
     #[test]
     fn codes_are_stable_per_escalation_and_keyed() {
         let id = Uuid::now_v7();
-        let code = code_for(&key(7), id);
-        assert_eq!(code_for(&key(7), id), code);
-        assert_ne!(code_for(&key(7), Uuid::now_v7()), code);
-        assert_ne!(code_for(&key(8), id), code);
+        let code = code_for(&key(7), id, 0);
+        assert_eq!(code_for(&key(7), id, 0), code);
+        assert_ne!(code_for(&key(7), Uuid::now_v7(), 0), code);
+        assert_ne!(code_for(&key(8), id, 0), code);
+        assert_ne!(code_for(&key(7), id, 1), code);
         assert_eq!(code.as_str().len(), ack_code::CODE_LEN);
     }
 

@@ -4,8 +4,10 @@
 
 use chrono::Duration;
 use domain::escalation::{AckMethod, Outcome, ack_code::CodeRefused};
-use entities::{check_in_occurrence, escalation, outbox_message};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use entities::{check_in_occurrence, escalation, escalation_ack_code, outbox_message};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
+};
 use serde_json::{Value, json};
 use store::escalation::{self as esc, CodeReply};
 use tests::{TestApp, db_tests_with, world::COMMUNE_A};
@@ -28,6 +30,7 @@ db_tests_with!(one_miss_opens =>
     a_missed_appointment_attaches_to_the_open_escalation,
     a_help_reply_during_an_unowned_escalation_tells_the_case_officer_once,
     a_help_reply_during_an_owned_escalation_tells_its_owner_instead_of_the_help_alert,
+    an_escalation_whose_code_another_holds_gets_its_own,
 );
 
 db_tests_with!(one_miss_opens_help_apart =>
@@ -244,6 +247,50 @@ async fn misses_climb_the_chain_until_a_reply_code_stops_it(app: TestApp) {
         CodeReply::Refused(CodeRefused::Closed)
     );
     let _ = (s.client, s.occurrence, s.world);
+}
+
+/// Codes are six characters, so two escalations will one day derive the same one (a few a
+/// year at national scale). The one that comes second gets another code, and each code
+/// acknowledges only its own escalation.
+async fn an_escalation_whose_code_another_holds_gets_its_own(app: TestApp) {
+    let s = escalated(&app).await;
+    let first = code_of(&escalation_messages(&app).await[0]);
+    // An earlier escalation of the same client, closed since, holds that code: as if it had
+    // derived the same one first.
+    let mut earlier = s.escalation.clone().into_active_model();
+    earlier.id = Set(Uuid::now_v7());
+    earlier.status = Set("resolved".into());
+    let earlier = earlier.insert(&app.db).await.unwrap();
+    escalation_ack_code::Entity::update_many()
+        .col_expr(
+            escalation_ack_code::Column::EscalationId,
+            sea_orm::sea_query::Expr::value(earlier.id),
+        )
+        .filter(escalation_ack_code::Column::EscalationId.eq(s.escalation.id))
+        .exec(&app.db)
+        .await
+        .unwrap();
+
+    // Nobody acknowledges: the chief's alert carries a code of this escalation's own.
+    app.clock.advance(Duration::hours(4));
+    assert_eq!(app.tick().await.escalations.raised, 1);
+    let to_chief = escalation_messages(&app)
+        .await
+        .into_iter()
+        .find(|m| m.template == "officer_escalation_alert" && m.officer_id == Some(s.chief))
+        .expect("the chief is alerted");
+    let second = code_of(&to_chief);
+    assert_ne!(second, first);
+    assert_eq!(
+        reply_code(&app, s.chief, &first).await,
+        CodeReply::Refused(CodeRefused::Closed),
+        "the taken code still names the earlier escalation"
+    );
+    assert_eq!(
+        reply_code(&app, s.chief, &second).await,
+        CodeReply::Acknowledged(s.escalation.id)
+    );
+    let _ = (s.client, s.occurrence, s.world, s.officer_a);
 }
 
 async fn two_sweeps_at_once_open_one_escalation_and_alert_once(app: TestApp) {
