@@ -188,13 +188,13 @@ impl Client {
         ctx: &Context<'_>,
         #[graphql(default = 5)] first: usize,
     ) -> Result<Vec<super::check_ins::CheckInOccurrence>> {
-        let rows = loader(ctx)
-            .load_one(super::loaders::UpcomingOfClient(self.0.id))
-            .await?
-            .unwrap_or_default();
+        let key = super::loaders::UpcomingOfClient {
+            client: self.0.id,
+            limit: upcoming_limit(first),
+        };
+        let rows = loader(ctx).load_one(key).await?.unwrap_or_default();
         Ok(rows
             .into_iter()
-            .take(first.min(50))
             .map(super::check_ins::CheckInOccurrence)
             .collect())
     }
@@ -204,13 +204,13 @@ impl Client {
         ctx: &Context<'_>,
         #[graphql(default = 5)] first: usize,
     ) -> Result<Vec<super::appointments::Appointment>> {
-        let rows = loader(ctx)
-            .load_one(super::loaders::UpcomingAppointmentsOfClient(self.0.id))
-            .await?
-            .unwrap_or_default();
+        let key = super::loaders::UpcomingAppointmentsOfClient {
+            client: self.0.id,
+            limit: upcoming_limit(first),
+        };
+        let rows = loader(ctx).load_one(key).await?.unwrap_or_default();
         Ok(rows
             .into_iter()
-            .take(first.min(50))
             .map(super::appointments::Appointment)
             .collect())
     }
@@ -317,6 +317,11 @@ pub struct ChannelRefusal {
     pub reason: Option<String>,
     /// When.
     pub at: DateTime<Utc>,
+}
+
+/// Rows an `upcoming…(first:)` field loads per client: what it asked for, at most 50.
+fn upcoming_limit(first: usize) -> u64 {
+    u64::try_from(first.min(50)).unwrap_or(50)
 }
 
 impl Client {

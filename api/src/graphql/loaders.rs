@@ -88,11 +88,55 @@ key!(
     Uuid,
     "The latest refusal per channel of messages to a client."
 );
-key!(
-    UpcomingOfClient,
-    Uuid,
-    "The upcoming check-in occurrences of a client."
-);
+/// The first `limit` upcoming check-in occurrences of a client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct UpcomingOfClient {
+    /// The client.
+    pub client: Uuid,
+    /// How many the field asked for.
+    pub limit: u64,
+}
+
+/// The first `limit` upcoming scheduled appointments of a client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct UpcomingAppointmentsOfClient {
+    /// The client.
+    pub client: Uuid,
+    /// How many the field asked for.
+    pub limit: u64,
+}
+
+/// The clients of a batch of per-client "first N" keys and the largest N among them: one
+/// statement with that per-parent limit serves every key.
+fn clients_and_limit(keys: impl Iterator<Item = (Uuid, u64)>) -> (Vec<Uuid>, u64) {
+    let mut clients = Vec::new();
+    let mut limit = 0;
+    for (client, n) in keys {
+        if !clients.contains(&client) {
+            clients.push(client);
+        }
+        limit = limit.max(n);
+    }
+    (clients, limit)
+}
+
+/// Each key's rows: its client's rows, first `limit` of them (rows come in order).
+fn first_per_key<K: Copy + std::hash::Hash + Eq, V: Clone>(
+    keys: &[K],
+    rows: Vec<V>,
+    client_of_row: impl Fn(&V) -> Uuid,
+    of_key: impl Fn(&K) -> (Uuid, u64),
+) -> HashMap<K, Vec<V>> {
+    let by_client = group(rows, client_of_row);
+    keys.iter()
+        .map(|k| {
+            let (client, limit) = of_key(k);
+            let rows = by_client.get(&client).map_or(&[][..], Vec::as_slice);
+            let n = usize::try_from(limit).unwrap_or(usize::MAX).min(rows.len());
+            (*k, rows[..n].to_vec())
+        })
+        .collect()
+}
 
 fn unwrap_keys<K, I: Clone>(keys: &[K], f: impl Fn(&K) -> I) -> Vec<I> {
     keys.iter().map(f).collect()
@@ -248,19 +292,18 @@ impl Loader<UpcomingOfClient> for RegistryLoader {
     type Value = Vec<check_in_occurrence::Model>;
     type Error = async_graphql::Error;
     async fn load(&self, keys: &[UpcomingOfClient]) -> LoadResult<UpcomingOfClient, Self::Value> {
-        let rows =
-            check_ins::upcoming_by_client_ids(&self.db, &self.rc, &unwrap_keys(keys, |k| k.0))
-                .await
-                .map_err(gql)?;
-        Ok(group(rows, |r| UpcomingOfClient(r.client_id)))
+        let (clients, limit) = clients_and_limit(keys.iter().map(|k| (k.client, k.limit)));
+        let rows = check_ins::upcoming_by_client_ids(&self.db, &self.rc, &clients, limit)
+            .await
+            .map_err(gql)?;
+        Ok(first_per_key(
+            keys,
+            rows,
+            |r| r.client_id,
+            |k| (k.client, k.limit),
+        ))
     }
 }
-
-key!(
-    UpcomingAppointmentsOfClient,
-    Uuid,
-    "The upcoming scheduled appointments of a client."
-);
 
 impl Loader<UpcomingAppointmentsOfClient> for RegistryLoader {
     type Value = Vec<entities::appointment::Model>;
@@ -269,11 +312,18 @@ impl Loader<UpcomingAppointmentsOfClient> for RegistryLoader {
         &self,
         keys: &[UpcomingAppointmentsOfClient],
     ) -> LoadResult<UpcomingAppointmentsOfClient, Self::Value> {
-        let ids = unwrap_keys(keys, |k| k.0);
-        let rows = crate::schedules::appointments::upcoming_by_client_ids(&self.db, &self.rc, &ids)
-            .await
-            .map_err(gql)?;
-        Ok(group(rows, |r| UpcomingAppointmentsOfClient(r.client_id)))
+        let (clients, limit) = clients_and_limit(keys.iter().map(|k| (k.client, k.limit)));
+        let rows = crate::schedules::appointments::upcoming_by_client_ids(
+            &self.db, &self.rc, &clients, limit,
+        )
+        .await
+        .map_err(gql)?;
+        Ok(first_per_key(
+            keys,
+            rows,
+            |r| r.client_id,
+            |k| (k.client, k.limit),
+        ))
     }
 }
 

@@ -132,6 +132,7 @@ pub async fn upcoming_by_client_ids(
     db: &impl ConnectionTrait,
     ctx: &RequestContext,
     ids: &[Uuid],
+    per_client: u64,
 ) -> AppResult<Vec<appointment::Model>> {
     let cond = scoped(ctx, Permission::SchedulesRead)?;
     let select = appointment::Entity::find()
@@ -147,7 +148,7 @@ pub async fn upcoming_by_client_ids(
             (appointment::Column::StartsAt, Order::Asc),
             (appointment::Column::Id, Order::Asc),
         ],
-        MAX_UPCOMING_PER_CLIENT,
+        per_client.min(MAX_UPCOMING_PER_CLIENT),
     )
     .await
 }

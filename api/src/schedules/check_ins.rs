@@ -626,6 +626,7 @@ pub async fn upcoming_by_client_ids(
     db: &impl ConnectionTrait,
     ctx: &RequestContext,
     ids: &[Uuid],
+    per_client: u64,
 ) -> AppResult<Vec<check_in_occurrence::Model>> {
     let cond = scoped(ctx, Permission::SchedulesRead)?;
     let select = check_in_occurrence::Entity::find()
@@ -641,7 +642,7 @@ pub async fn upcoming_by_client_ids(
             (check_in_occurrence::Column::OpensAt, Order::Asc),
             (check_in_occurrence::Column::Id, Order::Asc),
         ],
-        MAX_UPCOMING_PER_CLIENT,
+        per_client.min(MAX_UPCOMING_PER_CLIENT),
     )
     .await
 }

@@ -151,7 +151,9 @@ async fn one_client_with_many_open_windows_does_not_crowd_out_the_others(app: Te
         b: client(id: $b) { id }
         clients(first: 50) { edges { node { id
             upcomingCheckIns(first: 50) { dueOn }
-            upcomingAppointments(first: 50) { startsAt } } } } }";
+            two: upcomingCheckIns(first: 2) { dueOn }
+            upcomingAppointments(first: 50) { startsAt }
+            three: upcomingAppointments(first: 3) { startsAt } } } } }";
     let data = app
         .ok(
             &app.admin_token,
@@ -173,6 +175,18 @@ async fn one_client_with_many_open_windows_does_not_crowd_out_the_others(app: Te
     let one = node(&clients[1].0);
     assert_eq!(many["upcomingCheckIns"].as_array().unwrap().len(), 50);
     assert_eq!(many["upcomingAppointments"].as_array().unwrap().len(), 50);
+    // Fields asking for fewer share the batch and get the first of the same rows.
+    let first = |node: &serde_json::Value, field: &str, n: usize| {
+        node[field].as_array().unwrap()[..n].to_vec()
+    };
+    assert_eq!(
+        many["two"].as_array().unwrap().to_vec(),
+        first(&many, "upcomingCheckIns", 2)
+    );
+    assert_eq!(
+        many["three"].as_array().unwrap().to_vec(),
+        first(&many, "upcomingAppointments", 3)
+    );
     // The plan scheduled the second client's next fortnight too: all of its open windows
     // are listed (with one overall limit, client A's 120 took the first hundred places).
     let open = check_in_occurrence::Entity::find()

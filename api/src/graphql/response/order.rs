@@ -18,36 +18,76 @@ use super::{MAX_FRAGMENT_NESTING, Parsed, operation, skipped};
 /// Reorders `data` after the selection of the operation that ran.
 pub(super) fn follow_selection(data: &mut Value, parsed: &Parsed, operation_name: Option<&str>) {
     if let Some(set) = operation(&parsed.doc, operation_name) {
-        reorder(data, &[set], parsed);
+        apply(data, &plan(&[set], parsed));
     }
 }
 
-fn reorder(value: &mut Value, sets: &[&SelectionSet], parsed: &Parsed) {
+/// The response keys of an object in selection order, each with the plan of its value
+/// (`None` for a leaf). Made once from the document, not once per object of a list: a page
+/// of 50 clients shares one plan.
+struct Plan<'a> {
+    fields: Vec<(&'a str, Option<Plan<'a>>)>,
+}
+
+fn plan<'a>(sets: &[&'a SelectionSet], parsed: &'a Parsed) -> Plan<'a> {
+    let mut fields: IndexMap<&str, Vec<&SelectionSet>> = IndexMap::new();
+    for set in sets {
+        collect(set, &parsed.doc, parsed, &mut fields, 0);
+    }
+    Plan {
+        fields: fields
+            .into_iter()
+            .map(|(key, subsets)| {
+                let inner = subsets
+                    .iter()
+                    .any(|set| !set.items.is_empty())
+                    .then(|| plan(&subsets, parsed));
+                (key, inner)
+            })
+            .collect(),
+    }
+}
+
+fn apply(value: &mut Value, plan: &Plan<'_>) {
     match value {
         Value::List(items) => {
             for item in items {
-                reorder(item, sets, parsed);
+                apply(item, plan);
             }
         }
         Value::Object(object) => {
-            let mut fields: IndexMap<&str, Vec<&SelectionSet>> = IndexMap::new();
-            for set in sets {
-                collect(set, &parsed.doc, parsed, &mut fields, 0);
-            }
-            let mut unordered = std::mem::take(object);
-            for (key, subsets) in &fields {
-                if let Some((name, mut inner)) = unordered.shift_remove_entry(*key) {
-                    if subsets.iter().any(|set| !set.items.is_empty()) {
-                        reorder(&mut inner, subsets, parsed);
+            if !in_order(object, plan) {
+                let mut unordered = std::mem::take(object);
+                for (key, _) in &plan.fields {
+                    if let Some((name, inner)) = unordered.swap_remove_entry(*key) {
+                        object.insert(name, inner);
                     }
-                    object.insert(name, inner);
+                }
+                // Nothing else is expected; if the engine adds something, it keeps it.
+                object.extend(unordered);
+            }
+            for (key, inner) in &plan.fields {
+                if let (Some(inner), Some(value)) = (inner, object.get_mut(*key)) {
+                    apply(value, inner);
                 }
             }
-            // Nothing else is expected; if the engine adds something, it keeps it.
-            object.extend(unordered);
         }
         _ => {}
     }
+}
+
+/// Whether the object's keys already come in the plan's order (most objects: only those
+/// with a field that waited on a loader move).
+fn in_order(object: &IndexMap<async_graphql::Name, Value>, plan: &Plan<'_>) -> bool {
+    let mut expected = plan
+        .fields
+        .iter()
+        .map(|(key, _)| *key)
+        .filter(|key| object.contains_key(*key));
+    object
+        .keys()
+        .all(|key| expected.next() == Some(key.as_str()))
+        && expected.next().is_none()
 }
 
 /// Response keys in first-occurrence order, each with the selection sets merged under it.
