@@ -188,10 +188,7 @@ impl Client {
         ctx: &Context<'_>,
         #[graphql(default = 5)] first: usize,
     ) -> Result<Vec<super::check_ins::CheckInOccurrence>> {
-        let key = super::loaders::UpcomingOfClient {
-            client: self.0.id,
-            limit: upcoming_limit(first),
-        };
+        let key = super::loaders::UpcomingOfClient(upcoming(self.0.id, first));
         let rows = loader(ctx).load_one(key).await?.unwrap_or_default();
         Ok(rows
             .into_iter()
@@ -204,10 +201,7 @@ impl Client {
         ctx: &Context<'_>,
         #[graphql(default = 5)] first: usize,
     ) -> Result<Vec<super::appointments::Appointment>> {
-        let key = super::loaders::UpcomingAppointmentsOfClient {
-            client: self.0.id,
-            limit: upcoming_limit(first),
-        };
+        let key = super::loaders::UpcomingAppointmentsOfClient(upcoming(self.0.id, first));
         let rows = loader(ctx).load_one(key).await?.unwrap_or_default();
         Ok(rows
             .into_iter()
@@ -319,9 +313,12 @@ pub struct ChannelRefusal {
     pub at: DateTime<Utc>,
 }
 
-/// Rows an `upcoming…(first:)` field loads per client: what it asked for, at most 50.
-fn upcoming_limit(first: usize) -> u64 {
-    u64::try_from(first.min(50)).unwrap_or(50)
+/// The rows an `upcoming…(first:)` field loads for a client: what it asked for, at most 50.
+fn upcoming(client: Uuid, first: usize) -> super::loaders::FirstOfClient {
+    super::loaders::FirstOfClient {
+        client,
+        limit: u64::try_from(first.min(50)).unwrap_or(50),
+    }
 }
 
 impl Client {

@@ -88,54 +88,53 @@ key!(
     Uuid,
     "The latest refusal per channel of messages to a client."
 );
-/// The first `limit` upcoming check-in occurrences of a client.
+/// A client's first `limit` rows of a per-client list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct UpcomingOfClient {
+pub struct FirstOfClient {
     /// The client.
     pub client: Uuid,
     /// How many the field asked for.
     pub limit: u64,
 }
 
-/// The first `limit` upcoming scheduled appointments of a client.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct UpcomingAppointmentsOfClient {
-    /// The client.
-    pub client: Uuid,
-    /// How many the field asked for.
-    pub limit: u64,
-}
+key!(
+    UpcomingOfClient,
+    FirstOfClient,
+    "The first upcoming check-in occurrences of a client."
+);
+key!(
+    UpcomingAppointmentsOfClient,
+    FirstOfClient,
+    "The first upcoming scheduled appointments of a client."
+);
 
-/// The clients of a batch of per-client "first N" keys and the largest N among them: one
-/// statement with that per-parent limit serves every key.
-fn clients_and_limit(keys: impl Iterator<Item = (Uuid, u64)>) -> (Vec<Uuid>, u64) {
-    let mut clients = Vec::new();
-    let mut limit = 0;
-    for (client, n) in keys {
-        if !clients.contains(&client) {
-            clients.push(client);
-        }
-        limit = limit.max(n);
-    }
-    (clients, limit)
-}
-
-/// Each key's rows: its client's rows, first `limit` of them (rows come in order).
-fn first_per_key<K: Copy + std::hash::Hash + Eq, V: Clone>(
+/// Per-client "first N" keys served by one statement: `load` gets each client once and the
+/// largest N of the batch, and each key keeps its client's first N rows (rows come in order).
+async fn first_per_client<K, V, Fut>(
     keys: &[K],
-    rows: Vec<V>,
+    first: impl Fn(&K) -> FirstOfClient,
+    load: impl FnOnce(Vec<Uuid>, u64) -> Fut,
     client_of_row: impl Fn(&V) -> Uuid,
-    of_key: impl Fn(&K) -> (Uuid, u64),
-) -> HashMap<K, Vec<V>> {
-    let by_client = group(rows, client_of_row);
-    keys.iter()
+) -> LoadResult<K, Vec<V>>
+where
+    K: Clone + std::hash::Hash + Eq,
+    V: Clone,
+    Fut: std::future::Future<Output = Result<Vec<V>, AppError>>,
+{
+    let mut clients: Vec<Uuid> = keys.iter().map(|k| first(k).client).collect();
+    clients.sort_unstable();
+    clients.dedup();
+    let limit = keys.iter().map(|k| first(k).limit).max().unwrap_or(0);
+    let by_client = group(load(clients, limit).await.map_err(gql)?, client_of_row);
+    Ok(keys
+        .iter()
         .map(|k| {
-            let (client, limit) = of_key(k);
+            let FirstOfClient { client, limit } = first(k);
             let rows = by_client.get(&client).map_or(&[][..], Vec::as_slice);
             let n = usize::try_from(limit).unwrap_or(usize::MAX).min(rows.len());
-            (*k, rows[..n].to_vec())
+            (k.clone(), rows[..n].to_vec())
         })
-        .collect()
+        .collect())
 }
 
 fn unwrap_keys<K, I: Clone>(keys: &[K], f: impl Fn(&K) -> I) -> Vec<I> {
@@ -292,16 +291,10 @@ impl Loader<UpcomingOfClient> for RegistryLoader {
     type Value = Vec<check_in_occurrence::Model>;
     type Error = async_graphql::Error;
     async fn load(&self, keys: &[UpcomingOfClient]) -> LoadResult<UpcomingOfClient, Self::Value> {
-        let (clients, limit) = clients_and_limit(keys.iter().map(|k| (k.client, k.limit)));
-        let rows = check_ins::upcoming_by_client_ids(&self.db, &self.rc, &clients, limit)
-            .await
-            .map_err(gql)?;
-        Ok(first_per_key(
-            keys,
-            rows,
-            |r| r.client_id,
-            |k| (k.client, k.limit),
-        ))
+        let load = |clients: Vec<Uuid>, limit| async move {
+            check_ins::upcoming_by_client_ids(&self.db, &self.rc, &clients, limit).await
+        };
+        first_per_client(keys, |k| k.0, load, |r| r.client_id).await
     }
 }
 
@@ -312,18 +305,13 @@ impl Loader<UpcomingAppointmentsOfClient> for RegistryLoader {
         &self,
         keys: &[UpcomingAppointmentsOfClient],
     ) -> LoadResult<UpcomingAppointmentsOfClient, Self::Value> {
-        let (clients, limit) = clients_and_limit(keys.iter().map(|k| (k.client, k.limit)));
-        let rows = crate::schedules::appointments::upcoming_by_client_ids(
-            &self.db, &self.rc, &clients, limit,
-        )
-        .await
-        .map_err(gql)?;
-        Ok(first_per_key(
-            keys,
-            rows,
-            |r| r.client_id,
-            |k| (k.client, k.limit),
-        ))
+        let load = |clients: Vec<Uuid>, limit| async move {
+            crate::schedules::appointments::upcoming_by_client_ids(
+                &self.db, &self.rc, &clients, limit,
+            )
+            .await
+        };
+        first_per_client(keys, |k| k.0, load, |r| r.client_id).await
     }
 }
 

@@ -57,9 +57,9 @@ pub async fn issue_code(
     for choice in 0..CODE_CHOICES {
         let code = code_for(key, escalation_id, choice);
         let code_hash = hash(code.as_str());
-        // Does nothing when the code is taken, or when the escalation already holds a code
-        // (a later choice, found as the loop goes on).
-        escalation_ack_code::Entity::insert(escalation_ack_code::ActiveModel {
+        // Inserts nothing when the code is taken, or when the escalation already holds a code
+        // (this choice, or a later one found as the loop goes on).
+        let inserted = escalation_ack_code::Entity::insert(escalation_ack_code::ActiveModel {
             code_hash: Set(code_hash.clone()),
             escalation_id: Set(escalation_id),
             created_at: Set(now),
@@ -67,6 +67,9 @@ pub async fn issue_code(
         .on_conflict(OnConflict::new().do_nothing().to_owned())
         .exec_without_returning(db)
         .await?;
+        if inserted == 1 {
+            return Ok(code);
+        }
         let holder = escalation_ack_code::Entity::find_by_id(code_hash)
             .one(db)
             .await?
