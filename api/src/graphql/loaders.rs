@@ -9,7 +9,7 @@ use async_graphql::{
 };
 use entities::{
     check_in, check_in_occurrence, check_in_plan, client, client_transfer, commune, officer,
-    order_assignment, order_pause, province, supervision_order,
+    order_pause, province, supervision_order,
 };
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
@@ -65,7 +65,11 @@ key!(OfficerKey, Uuid, "An officer by id.");
 key!(OrderKey, Uuid, "An order by id.");
 key!(OrdersOfClient, Uuid, "The orders of a client.");
 key!(PausesOfOrder, Uuid, "The pauses of an order.");
-key!(AssignmentsOfOrder, Uuid, "The assignments of an order.");
+key!(
+    AssignmentsOfOrder,
+    Uuid,
+    "The assignments of an order, each with its officer."
+);
 key!(TransfersOfClient, Uuid, "The transfers of a client.");
 key!(CommuneKey, String, "A commune by code.");
 key!(ProvinceKey, String, "A province by code.");
@@ -205,7 +209,7 @@ impl Loader<PausesOfOrder> for RegistryLoader {
 }
 
 impl Loader<AssignmentsOfOrder> for RegistryLoader {
-    type Value = Vec<order_assignment::Model>;
+    type Value = Vec<orders::StaffedAssignment>;
     type Error = async_graphql::Error;
     async fn load(
         &self,
@@ -215,7 +219,7 @@ impl Loader<AssignmentsOfOrder> for RegistryLoader {
             orders::assignments_by_order_ids(&self.db, &self.rc, &unwrap_keys(keys, |k| k.0))
                 .await
                 .map_err(gql)?;
-        Ok(group(rows, |r| AssignmentsOfOrder(r.order_id)))
+        Ok(group(rows, |r| AssignmentsOfOrder(r.assignment.order_id)))
     }
 }
 

@@ -110,6 +110,7 @@ pub fn build_schema(
     .data(settings.worker.policy.clone())
     .data(planning)
     .data(settings.zalo_invitations.clone())
+    .data(Arc::new(crate::registry::place_cache::PlaceCache::default()))
     .data(ResolverSettings {
         default_page_size: settings.limits.default_page_size,
         max_page_size: settings.limits.max_page_size,

@@ -131,7 +131,7 @@ impl SupervisionOrder {
             .load_one(AssignmentsOfOrder(self.0.id))
             .await?
             .unwrap_or_default();
-        Ok(rows.into_iter().map(Assignment).collect())
+        Ok(rows.into_iter().map(Assignment::staffed).collect())
     }
 }
 
@@ -165,17 +165,38 @@ pub enum AssignmentRole {
 }
 
 /// An officer or supporter assigned to an order.
-pub struct Assignment(pub order_assignment::Model);
+pub struct Assignment {
+    model: order_assignment::Model,
+    officer: orders::AssignedOfficer,
+}
+
+impl Assignment {
+    /// An assignment whose officer is loaded when asked for.
+    pub fn new(model: order_assignment::Model) -> Self {
+        Self {
+            model,
+            officer: orders::AssignedOfficer::Unread,
+        }
+    }
+
+    /// An assignment read with its officer.
+    fn staffed(row: orders::StaffedAssignment) -> Self {
+        Self {
+            model: row.assignment,
+            officer: row.officer,
+        }
+    }
+}
 
 #[Object]
 impl Assignment {
     /// Opaque id.
     async fn id(&self) -> ID {
-        ids::encode("Assignment", self.0.id)
+        ids::encode("Assignment", self.model.id)
     }
     /// Role in the case.
     async fn role(&self) -> AssignmentRole {
-        if self.0.role == crate::registry::orders::AssignmentRole::CaseOfficer.as_str() {
+        if self.model.role == crate::registry::orders::AssignmentRole::CaseOfficer.as_str() {
             AssignmentRole::CaseOfficer
         } else {
             AssignmentRole::Supporter
@@ -183,15 +204,19 @@ impl Assignment {
     }
     /// Since when.
     async fn assigned_on(&self) -> Date {
-        Date(self.0.assigned_on)
+        Date(self.model.assigned_on)
     }
     /// Until when, if ended.
     async fn ended_on(&self) -> Option<Date> {
-        self.0.ended_on.map(Date)
+        self.model.ended_on.map(Date)
     }
     /// The person.
     async fn officer(&self, ctx: &Context<'_>) -> Result<Option<Officer>> {
-        officer_field(ctx, self.0.officer_id).await
+        match &self.officer {
+            orders::AssignedOfficer::Found(officer) => Officer::try_from(officer.clone()).map(Some),
+            orders::AssignedOfficer::OutOfScope => Ok(None),
+            orders::AssignedOfficer::Unread => officer_field(ctx, self.model.officer_id).await,
+        }
     }
 }
 
@@ -450,7 +475,7 @@ impl OrdersMutation {
         let officer_id = ids::decode("Officer", "officerId", &input.officer_id)?;
         let a = orders::assign(db, rc, order_id, officer_id, input.role.into()).await?;
         Ok(AssignmentPayload {
-            assignment: Assignment(a),
+            assignment: Assignment::new(a),
         })
     }
 
@@ -463,7 +488,7 @@ impl OrdersMutation {
         let (db, rc) = env(ctx);
         let id = ids::decode("Assignment", "assignmentId", &input.assignment_id)?;
         Ok(AssignmentPayload {
-            assignment: Assignment(orders::end_assignment(db, rc, id).await?),
+            assignment: Assignment::new(orders::end_assignment(db, rc, id).await?),
         })
     }
 }

@@ -9,7 +9,7 @@ use super::{
     loaders::{CommuneKey, ProvinceKey, loader},
     pagination::{CountedConnection, code_page, connection},
 };
-use crate::registry::{import, places};
+use crate::registry::{import, place_cache::PlaceCache, places};
 
 /// A province (tỉnh, thành phố).
 #[derive(SimpleObject, Clone, Debug)]
@@ -67,30 +67,45 @@ impl From<commune::Model> for Commune {
 impl Commune {
     /// The province.
     async fn province(&self, ctx: &Context<'_>) -> Result<Option<Province>> {
-        Ok(loader(ctx)
+        let cache = &place_cache(ctx).provinces;
+        if let Some(hit) = cache.get(&self.province_code) {
+            return Ok(Some(hit.into()));
+        }
+        let found = loader(ctx)
             .load_one(ProvinceKey(self.province_code.clone()))
-            .await?
-            .map(Into::into))
+            .await?;
+        if let Some(row) = &found {
+            cache.put(&row.code, row.clone());
+        }
+        Ok(found.map(Into::into))
     }
 
     /// The current unit that replaced this one, if it was merged.
     async fn successor(&self, ctx: &Context<'_>) -> Result<Option<Commune>> {
-        let Some(code) = &self.successor_code else {
-            return Ok(None);
-        };
-        Ok(loader(ctx)
-            .load_one(CommuneKey(code.clone()))
-            .await?
-            .map(Into::into))
+        match &self.successor_code {
+            Some(code) => commune_field(ctx, code).await,
+            None => Ok(None),
+        }
     }
 }
 
-/// Loads a commune by code for a nested field.
+/// Loads a commune by code for a nested field (from this process's cache when it can).
 pub(crate) async fn commune_field(ctx: &Context<'_>, code: &str) -> Result<Option<Commune>> {
-    Ok(loader(ctx)
-        .load_one(CommuneKey(code.to_owned()))
-        .await?
-        .map(Into::into))
+    let cache = &place_cache(ctx).communes;
+    if let Some(hit) = cache.get(code) {
+        return Ok(Some(hit.into()));
+    }
+    let found = loader(ctx).load_one(CommuneKey(code.to_owned())).await?;
+    if let Some(row) = &found {
+        cache.put(&row.code, row.clone());
+    }
+    Ok(found.map(Into::into))
+}
+
+fn place_cache<'a>(ctx: &'a Context<'_>) -> &'a PlaceCache {
+    #[allow(clippy::expect_used)]
+    ctx.data::<std::sync::Arc<PlaceCache>>()
+        .expect("place cache in schema data")
 }
 
 /// Filter of `communes`.
@@ -184,6 +199,7 @@ impl PlacesMutation {
     ) -> Result<ImportCommunesPayload> {
         let (db, rc) = env(ctx);
         let s = import::import_with_audit(db, rc, &input.csv).await?;
+        place_cache(ctx).clear();
         Ok(ImportCommunesPayload {
             provinces: s.provinces,
             communes: s.communes,

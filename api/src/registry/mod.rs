@@ -11,6 +11,7 @@ pub mod import;
 pub mod officer_tokens;
 pub mod officers;
 pub mod orders;
+pub mod place_cache;
 pub mod places;
 pub mod policies;
 pub mod reachability;

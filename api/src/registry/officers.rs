@@ -48,6 +48,11 @@ fn scoped(ctx: &RequestContext, permission: Permission) -> AppResult<Condition> 
     ))
 }
 
+/// The scope condition on officers for a caller who may read them.
+pub(crate) fn readable(ctx: &RequestContext) -> AppResult<Condition> {
+    scoped(ctx, Permission::OfficersRead)
+}
+
 /// Lists officers inside the caller's scope.
 pub async fn list(
     db: &impl ConnectionTrait,

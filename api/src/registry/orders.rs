@@ -11,10 +11,10 @@ use domain::{
     person::{PersonName, age_on},
     time::local_date,
 };
-use entities::{client, order_assignment, order_pause, supervision_order};
+use entities::{client, officer, order_assignment, order_pause, supervision_order};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, sea_query::Query,
+    JoinType, QueryFilter, QueryOrder, QuerySelect, Set, sea_query::Query,
 };
 use uuid::Uuid;
 
@@ -140,18 +140,69 @@ pub async fn pauses_by_order_ids(
         .await?)
 }
 
-/// Assignments of these orders (DataLoader batch), only of orders in scope.
+/// An assignment with its officer, read in the same statement.
+#[derive(Debug, Clone)]
+pub struct StaffedAssignment {
+    /// The assignment.
+    pub assignment: order_assignment::Model,
+    /// Its officer as the caller may see them.
+    pub officer: AssignedOfficer,
+}
+
+/// The officer of an assignment, as the caller may see them.
+#[derive(Debug, Clone)]
+pub enum AssignedOfficer {
+    /// Not read with the assignment (the caller may not read officers): the officer loader
+    /// answers, with its refusal.
+    Unread,
+    /// The officer is outside the caller's scope.
+    OutOfScope,
+    /// The officer.
+    Found(officer::Model),
+}
+
+/// Assignments of these orders (DataLoader batch), only of orders in scope, each with its
+/// officer when the caller may read officers: one statement, not an assignment round and then
+/// an officer round (the commune page shows every client's case officer).
 pub async fn assignments_by_order_ids(
     db: &impl ConnectionTrait,
     ctx: &RequestContext,
     ids: &[Uuid],
-) -> AppResult<Vec<order_assignment::Model>> {
-    Ok(order_assignment::Entity::find()
+) -> AppResult<Vec<StaffedAssignment>> {
+    let assignments = order_assignment::Entity::find()
         .filter(order_assignment::Column::OrderId.is_in(ids.iter().copied()))
         .filter(order_assignment::Column::OrderId.in_subquery(scoped_order_ids(ctx)?))
-        .order_by_asc(order_assignment::Column::Id)
+        .order_by_asc(order_assignment::Column::Id);
+    if !ctx.principal()?.can(Permission::OfficersRead) {
+        let rows = assignments.all(db).await?;
+        return Ok(rows
+            .into_iter()
+            .map(|assignment| StaffedAssignment {
+                assignment,
+                officer: AssignedOfficer::Unread,
+            })
+            .collect());
+    }
+    // The officer's scope goes into the join, so an officer outside it leaves the
+    // assignment in place with no officer (as the officer loader would answer null).
+    let officer_scope = officers::readable(ctx)?;
+    let officer_in_scope = order_assignment::Entity::belongs_to(officer::Entity)
+        .from(order_assignment::Column::OfficerId)
+        .to(officer::Column::Id)
+        .on_condition(move |_, _| officer_scope.clone())
+        .into();
+    let rows = assignments
+        .select_also(officer::Entity)
+        .join(JoinType::LeftJoin, officer_in_scope)
         .all(db)
-        .await?)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(assignment, officer)| StaffedAssignment {
+            assignment,
+            officer: officer.map_or(AssignedOfficer::OutOfScope, AssignedOfficer::Found),
+        })
+        .collect())
 }
 
 /// One order inside the caller's scope, locked for a change on PostgreSQL.

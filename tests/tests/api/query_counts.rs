@@ -84,6 +84,75 @@ mod a_loan_page_costs_the_same_statements_for_2_and_10_loans {
     }
 }
 
+mod the_commune_page_costs_five_statements {
+    use tests::{Backend, spawn_app_with};
+
+    fn patient(settings: &mut api::settings::Settings) {
+        settings.limits.loader_delay = std::time::Duration::from_millis(300);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        let app = spawn_app_with(Backend::Sqlite, patient)
+            .await
+            .expect("sqlite app");
+        super::the_commune_page_costs_five_statements(app).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        match spawn_app_with(Backend::Postgres, patient).await {
+            Some(app) => super::the_commune_page_costs_five_statements(app).await,
+            None => eprintln!("skipped: set TEST_DATABASE_URL to a PostgreSQL server to run"),
+        }
+    }
+}
+
+/// `bench`'s commune page (`bench/src/scenarios/reads.rs`).
+const COMMUNE_PAGE: &str = "query($commune: String!) {
+  clients(first: 50, filter: { communeCode: $commune }) { edges { node {
+    id fullName status commune { name }
+    orders { status assignments { role officer { fullName } } }
+    upcomingCheckIns(first: 2) { dueOn opensAt }
+    upcomingAppointments(first: 2) { kind startsAt place } } } } }";
+
+/// The page of the benchmarks (issue 9): the clients, their orders, the assignments with
+/// their officers, and the two upcoming lists; the commune's name comes from the process's
+/// place cache once it has been read.
+async fn the_commune_page_costs_five_statements(app: TestApp) {
+    let w = app.world().await;
+    add_clients(&app, &w.officer_a, 0, 4).await;
+    let vars = json!({ "commune": COMMUNE_A });
+    let page = |data: &serde_json::Value| data["clients"]["edges"].as_array().unwrap().clone();
+    let data = app.ok(&w.key_a, COMMUNE_PAGE, vars.clone()).await;
+    let clients = page(&data);
+    assert_eq!(clients.len(), 5, "the world's client and four more");
+    let staffed = clients
+        .iter()
+        .filter(|c| {
+            c["node"]["orders"][0]["assignments"][0]["officer"]["fullName"] == "Lê Văn Cường"
+        })
+        .count();
+    assert!(staffed >= 4, "case officers shown: {data:#}");
+    assert!(
+        clients
+            .iter()
+            .all(|c| c["node"]["commune"]["name"].is_string())
+    );
+    assert!(
+        clients
+            .iter()
+            .filter(|c| c["node"]["upcomingAppointments"].as_array().unwrap().len() == 1)
+            .count()
+            >= 4
+    );
+    let statements = app.statements_for(&w.key_a, COMMUNE_PAGE, vars).await;
+    assert_eq!(
+        statements, 5,
+        "page, orders, assignments with officers, upcoming check-ins, upcoming appointments"
+    );
+}
+
 const CLIENTS_PAGE: &str = "{ clients(first: 50) { totalCount edges { node {
     fullName commune { name province { name } }
     orders { status assignments { officer { fullName } } checkInPlans { opensAt } pauses { reason } }
@@ -148,6 +217,9 @@ async fn a_page_costs_the_same_statements_for_5_and_25_clients(app: TestApp) {
     let w = app.world().await;
     add_clients(&app, &w.officer_a, 0, 3).await;
     failing(&app).await;
+    // Communes and provinces come from the process's cache once read; both sizes count
+    // with it warm.
+    app.ok(&app.admin_token, CLIENTS_PAGE, json!({})).await;
     let small_clients = app
         .statements_for(&app.admin_token, CLIENTS_PAGE, json!({}))
         .await;
