@@ -213,7 +213,9 @@ impl Assignment {
     /// The person.
     async fn officer(&self, ctx: &Context<'_>) -> Result<Option<Officer>> {
         match &self.officer {
-            orders::AssignedOfficer::Found(officer) => Officer::try_from(officer.clone()).map(Some),
+            orders::AssignedOfficer::Found(officer) => {
+                Officer::try_from((**officer).clone()).map(Some)
+            }
             orders::AssignedOfficer::OutOfScope => Ok(None),
             orders::AssignedOfficer::Unread => officer_field(ctx, self.model.officer_id).await,
         }

@@ -158,7 +158,7 @@ pub enum AssignedOfficer {
     /// The officer is outside the caller's scope.
     OutOfScope,
     /// The officer.
-    Found(officer::Model),
+    Found(Box<officer::Model>),
 }
 
 /// Assignments of these orders (DataLoader batch), only of orders in scope, each with its
@@ -200,7 +200,9 @@ pub async fn assignments_by_order_ids(
         .into_iter()
         .map(|(assignment, officer)| StaffedAssignment {
             assignment,
-            officer: officer.map_or(AssignedOfficer::OutOfScope, AssignedOfficer::Found),
+            officer: officer.map_or(AssignedOfficer::OutOfScope, |o| {
+                AssignedOfficer::Found(Box::new(o))
+            }),
         })
         .collect())
 }

@@ -422,6 +422,8 @@ async fn pages_of_placements_and_eligibility_lists_cost_the_same_for_2_and_10(ap
     app.world().await;
     add_placements_and_lists(&app, 0, 2).await;
     check_lists_page(&app.ok(&app.admin_token, LISTS_PAGE, json!({})).await, 2);
+    // Warms the place cache (clients' communes), as the larger page will find it.
+    app.ok(&app.admin_token, PLACEMENTS_PAGE, json!({})).await;
     let small_placements = app
         .statements_for(&app.admin_token, PLACEMENTS_PAGE, json!({}))
         .await;
