@@ -155,7 +155,7 @@ impl Appointment {
         Ok(loader(ctx)
             .load_one(OrderKey(id))
             .await?
-            .map(SupervisionOrder))
+            .map(SupervisionOrder::new))
     }
     /// The appointment this one replaces, when it was rescheduled.
     async fn rescheduled_from(&self, ctx: &Context<'_>) -> Result<Option<Appointment>> {

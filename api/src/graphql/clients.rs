@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::date::Date;
 use super::{
     env, ids,
-    loaders::{ClientKey, OrdersOfClient, TransfersOfClient, loader},
+    loaders::{ClientKey, OrdersOfClient, StaffedOrdersOfClient, TransfersOfClient, loader},
     officers::change,
     orders::SupervisionOrder,
     pagination::{CountedConnection, connection, uuid_page},
@@ -176,11 +176,20 @@ impl Client {
     }
     /// Supervision orders, oldest first (only those in the caller's scope).
     async fn orders(&self, ctx: &Context<'_>) -> Result<Vec<SupervisionOrder>> {
+        if ctx.look_ahead().field("assignments").exists() {
+            // Orders, assignments and officers in one statement (the commune page's case
+            // officer), instead of three loader rounds.
+            let orders = loader(ctx)
+                .load_one(StaffedOrdersOfClient(self.0.id))
+                .await?
+                .unwrap_or_default();
+            return Ok(orders.into_iter().map(SupervisionOrder::staffed).collect());
+        }
         let orders = loader(ctx)
             .load_one(OrdersOfClient(self.0.id))
             .await?
             .unwrap_or_default();
-        Ok(orders.into_iter().map(SupervisionOrder).collect())
+        Ok(orders.into_iter().map(SupervisionOrder::new).collect())
     }
     /// Check-ins due next (windows not yet closed), soonest first.
     async fn upcoming_check_ins(
@@ -582,7 +591,7 @@ impl ClientsMutation {
         Ok(TransferClientPayload {
             client: Client(out.client),
             transfer: ClientTransfer(out.transfer),
-            new_order: out.new_order.map(SupervisionOrder),
+            new_order: out.new_order.map(SupervisionOrder::new),
         })
     }
 }

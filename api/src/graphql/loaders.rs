@@ -64,6 +64,11 @@ key!(ClientKey, Uuid, "A client by id.");
 key!(OfficerKey, Uuid, "An officer by id.");
 key!(OrderKey, Uuid, "An order by id.");
 key!(OrdersOfClient, Uuid, "The orders of a client.");
+key!(
+    StaffedOrdersOfClient,
+    Uuid,
+    "The orders of a client, each with its assignments and their officers."
+);
 key!(PausesOfOrder, Uuid, "The pauses of an order.");
 key!(
     AssignmentsOfOrder,
@@ -194,6 +199,22 @@ impl Loader<OrdersOfClient> for RegistryLoader {
             .await
             .map_err(gql)?;
         Ok(group(rows, |r| OrdersOfClient(r.client_id)))
+    }
+}
+
+impl Loader<StaffedOrdersOfClient> for RegistryLoader {
+    type Value = Vec<orders::StaffedOrder>;
+    type Error = async_graphql::Error;
+    async fn load(
+        &self,
+        keys: &[StaffedOrdersOfClient],
+    ) -> LoadResult<StaffedOrdersOfClient, Self::Value> {
+        let rows = orders::staffed_by_client_ids(&self.db, &self.rc, &unwrap_keys(keys, |k| k.0))
+            .await
+            .map_err(gql)?;
+        Ok(group(rows, |(order, _)| {
+            StaffedOrdersOfClient(order.client_id)
+        }))
     }
 }
 

@@ -17,7 +17,23 @@ use super::{
 use crate::registry::orders;
 
 /// A supervision order: the commune chairman's decision to manage a client after rehab.
-pub struct SupervisionOrder(pub supervision_order::Model);
+pub struct SupervisionOrder(
+    pub supervision_order::Model,
+    /// Its assignments when read with the order; `None`: the assignment loader reads them.
+    Option<Vec<orders::StaffedAssignment>>,
+);
+
+impl SupervisionOrder {
+    /// An order whose assignments load when asked for.
+    pub fn new(model: supervision_order::Model) -> Self {
+        Self(model, None)
+    }
+
+    /// An order read with its assignments and their officers.
+    pub fn staffed((model, assignments): orders::StaffedOrder) -> Self {
+        Self(model, Some(assignments))
+    }
+}
 
 #[Object]
 impl SupervisionOrder {
@@ -101,7 +117,7 @@ impl SupervisionOrder {
         Ok(loader(ctx)
             .load_one(OrderKey(id))
             .await?
-            .map(SupervisionOrder))
+            .map(SupervisionOrder::new))
     }
     /// Pauses, in date order.
     async fn pauses(&self, ctx: &Context<'_>) -> Result<Vec<OrderPause>> {
@@ -127,6 +143,9 @@ impl SupervisionOrder {
     }
     /// Assigned officers and supporters, current and past.
     async fn assignments(&self, ctx: &Context<'_>) -> Result<Vec<Assignment>> {
+        if let Some(read) = &self.1 {
+            return Ok(read.iter().cloned().map(Assignment::staffed).collect());
+        }
         let rows = loader(ctx)
             .load_one(AssignmentsOfOrder(self.0.id))
             .await?
@@ -265,7 +284,11 @@ impl OrdersQuery {
                 .transpose()?,
         };
         let page = orders::list(db, rc, filter, page).await?;
-        Ok(connection(page, |o| o.id.to_string(), SupervisionOrder))
+        Ok(connection(
+            page,
+            |o| o.id.to_string(),
+            SupervisionOrder::new,
+        ))
     }
 
     /// One order by id; null when unknown or outside the caller's scope.
@@ -278,7 +301,7 @@ impl OrdersQuery {
         Ok(loader(ctx)
             .load_one(OrderKey(uuid))
             .await?
-            .map(SupervisionOrder))
+            .map(SupervisionOrder::new))
     }
 }
 
@@ -412,7 +435,7 @@ impl OrdersMutation {
             decision: input.decision.map(Into::into),
         };
         Ok(SupervisionOrderPayload {
-            order: SupervisionOrder(orders::create(db, rc, new).await?),
+            order: SupervisionOrder::new(orders::create(db, rc, new).await?),
         })
     }
 
@@ -425,7 +448,7 @@ impl OrdersMutation {
         let (db, rc) = env(ctx);
         let id = ids::decode("SupervisionOrder", "orderId", &input.order_id)?;
         Ok(SupervisionOrderPayload {
-            order: SupervisionOrder(orders::decide(db, rc, id, input.decision.into()).await?),
+            order: SupervisionOrder::new(orders::decide(db, rc, id, input.decision.into()).await?),
         })
     }
 
@@ -447,7 +470,7 @@ impl OrdersMutation {
         )
         .await?;
         Ok(SupervisionOrderPayload {
-            order: SupervisionOrder(order),
+            order: SupervisionOrder::new(order),
         })
     }
 
@@ -462,7 +485,7 @@ impl OrdersMutation {
         let order =
             orders::add_pause(db, rc, id, input.starts_on.0, input.ends_on.0, input.reason).await?;
         Ok(SupervisionOrderPayload {
-            order: SupervisionOrder(order),
+            order: SupervisionOrder::new(order),
         })
     }
 

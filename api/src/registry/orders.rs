@@ -14,7 +14,8 @@ use domain::{
 use entities::{client, officer, order_assignment, order_pause, supervision_order};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    JoinType, QueryFilter, QueryOrder, QuerySelect, Set, sea_query::Query,
+    FromQueryResult, JoinType, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
+    sea_query::Query,
 };
 use uuid::Uuid;
 
@@ -125,6 +126,89 @@ pub async fn by_client_ids(
         .all(db)
         .await?)
 }
+
+/// An order with its assignments, each with its officer.
+pub type StaffedOrder = (supervision_order::Model, Vec<StaffedAssignment>);
+
+/// Orders of these clients inside the caller's scope, oldest first, each with its
+/// assignments and their officers (as [`assignments_by_order_ids`] shows them): one statement
+/// for what would be an order round, an assignment round and an officer round.
+pub async fn staffed_by_client_ids(
+    db: &impl ConnectionTrait,
+    ctx: &RequestContext,
+    ids: &[Uuid],
+) -> AppResult<Vec<StaffedOrder>> {
+    use sea_orm::{
+        ExprTrait, IdenStatic, Iterable,
+        sea_query::{Alias, Expr, Order},
+    };
+    let reads_officers = ctx.principal()?.can(Permission::OfficersRead);
+    let mut query = supervision_order::Entity::find()
+        .filter(scoped(ctx, Permission::OrdersRead)?)
+        .filter(supervision_order::Column::ClientId.is_in(ids.iter().copied()))
+        .select_also(order_assignment::Entity)
+        .into_query();
+    query.join(
+        JoinType::LeftJoin,
+        order_assignment::Entity,
+        Expr::col((order_assignment::Entity, order_assignment::Column::OrderId))
+            .equals((supervision_order::Entity, supervision_order::Column::Id)),
+    );
+    if reads_officers {
+        // As in `assignments_by_order_ids`: the officer's scope is part of the join.
+        let on = Condition::all()
+            .add(Expr::col((officer::Entity, officer::Column::Id)).equals((
+                order_assignment::Entity,
+                order_assignment::Column::OfficerId,
+            )))
+            .add(officers::readable(ctx)?);
+        query.join(JoinType::LeftJoin, officer::Entity, on);
+        for col in officer::Column::iter() {
+            query.expr_as(
+                col.select_as(col.into_expr()),
+                Alias::new(format!("{OFFICER_PREFIX}{}", col.as_str())),
+            );
+        }
+    }
+    query
+        .order_by(
+            (supervision_order::Entity, supervision_order::Column::Id),
+            Order::Asc,
+        )
+        .order_by(
+            (order_assignment::Entity, order_assignment::Column::Id),
+            Order::Asc,
+        );
+    let mut staffed: Vec<StaffedOrder> = Vec::new();
+    for row in db.query_all(&query).await? {
+        let order = supervision_order::Model::from_query_result(&row, "A_")?;
+        if staffed.last().is_none_or(|(last, _)| last.id != order.id) {
+            staffed.push((order, Vec::new()));
+        }
+        let Some(assignment) = order_assignment::Model::from_query_result_optional(&row, "B_")?
+        else {
+            continue;
+        };
+        let officer = if reads_officers {
+            officer::Model::from_query_result_optional(&row, OFFICER_PREFIX)?
+                .map_or(AssignedOfficer::OutOfScope, |o| {
+                    AssignedOfficer::Found(Box::new(o))
+                })
+        } else {
+            AssignedOfficer::Unread
+        };
+        if let Some((_, assignments)) = staffed.last_mut() {
+            assignments.push(StaffedAssignment {
+                assignment,
+                officer,
+            });
+        }
+    }
+    Ok(staffed)
+}
+
+/// Column prefix of the officer in [`staffed_by_client_ids`] (`A_`, `B_`: sea-orm's own).
+const OFFICER_PREFIX: &str = "C_";
 
 /// Pauses of these orders (DataLoader batch), only of orders in scope.
 pub async fn pauses_by_order_ids(

@@ -104,34 +104,52 @@ async fn lookups_by_id_of_another_commune_return_null(app: TestApp) {
     );
 }
 
-/// Assignments are read with their officer in one statement: the officer's own scope and
-/// the caller's permission to read officers still decide what the officer field shows.
+/// Assignments are read with their officer in one statement (with the client's orders, or on
+/// their own under an order): the officer's own scope and the caller's permission to read
+/// officers still decide what the officer field shows.
 async fn an_assignment_shows_its_officer_as_the_caller_may_see_them(app: TestApp) {
     let world = app.world().await;
-    let q = "query($c: ID!) { client(id: $c) { orders { assignments { role officer { fullName } } } } }";
+    let through_client = "query($c: ID!) { client(id: $c) { orders { assignments { role officer { fullName } } } } }";
+    let through_orders = "query($c: ID!) { client(id: $c) { id } supervisionOrders(filter: { communeCode: \"00004\" }) { edges { node { assignments { role officer { fullName } } } } } }";
     let vars = json!({ "c": world.client_a });
-    let assignment = |body: &Value| body["data"]["client"]["orders"][0]["assignments"][0].clone();
-
-    let body = app.graphql(Some(&world.key_a), q, vars.clone()).await;
-    assert_eq!(assignment(&body)["officer"]["fullName"], "Lê Văn Cường");
-
-    // A key that may read orders but not officers: the assignment, and a refusal for the
-    // officer (not a silent null).
+    let reads: [(&str, fn(&Value) -> Value, usize); 2] = [
+        (
+            through_client,
+            |b| b["data"]["client"]["orders"][0]["assignments"][0].clone(),
+            5,
+        ),
+        (
+            through_orders,
+            |b| b["data"]["supervisionOrders"]["edges"][0]["node"]["assignments"][0].clone(),
+            6,
+        ),
+    ];
     let no_officers = app
         .api_key(&["CLIENTS_READ", "ORDERS_READ"], &[COMMUNE_A])
         .await;
-    let body = app.graphql(Some(&no_officers), q, vars.clone()).await;
-    assert_eq!(assignment(&body)["role"], "CASE_OFFICER", "{body:#}");
-    assert!(assignment(&body)["officer"].is_null(), "{body:#}");
-    assert_eq!(
-        tests::first_error_code(&body).as_deref(),
-        Some("FORBIDDEN"),
-        "{body:#}"
-    );
-    assert_eq!(body["errors"][0]["path"][5], "officer", "{body:#}");
+    for (q, assignment, officer_at) in reads {
+        let body = app.graphql(Some(&world.key_a), q, vars.clone()).await;
+        assert_eq!(
+            assignment(&body)["officer"]["fullName"],
+            "Lê Văn Cường",
+            "{body:#}"
+        );
+
+        // A key that may read orders but not officers: the assignment, and a refusal for the
+        // officer (not a silent null).
+        let body = app.graphql(Some(&no_officers), q, vars.clone()).await;
+        assert_eq!(assignment(&body)["role"], "CASE_OFFICER", "{body:#}");
+        assert!(assignment(&body)["officer"].is_null(), "{body:#}");
+        assert_eq!(
+            tests::first_error_code(&body).as_deref(),
+            Some("FORBIDDEN"),
+            "{body:#}"
+        );
+        assert_eq!(body["errors"][0]["path"][officer_at], "officer", "{body:#}");
+    }
 
     // The officer now belongs to commune B (records corrected by the province): commune A's
-    // key still sees the assignment, and no longer the officer.
+    // keys still see the assignment, and no longer the officer.
     use sea_orm::ConnectionTrait;
     app.db
         .execute_unprepared(&format!(
@@ -139,14 +157,20 @@ async fn an_assignment_shows_its_officer_as_the_caller_may_see_them(app: TestApp
         ))
         .await
         .unwrap();
-    for secret in [&world.key_a, &world.key_a_readonly] {
-        let body = app.graphql(Some(secret), q, vars.clone()).await;
-        assert!(body.get("errors").is_none(), "{body:#}");
-        assert_eq!(assignment(&body)["role"], "CASE_OFFICER", "{body:#}");
-        assert!(assignment(&body)["officer"].is_null(), "{body:#}");
+    for (q, assignment, _) in reads {
+        for secret in [&world.key_a, &world.key_a_readonly] {
+            let body = app.graphql(Some(secret), q, vars.clone()).await;
+            assert!(body.get("errors").is_none(), "{body:#}");
+            assert_eq!(assignment(&body)["role"], "CASE_OFFICER", "{body:#}");
+            assert!(assignment(&body)["officer"].is_null(), "{body:#}");
+        }
+        let body = app.graphql(Some(&app.admin_token), q, vars.clone()).await;
+        assert_eq!(
+            assignment(&body)["officer"]["fullName"],
+            "Lê Văn Cường",
+            "{body:#}"
+        );
     }
-    let body = app.graphql(Some(&app.admin_token), q, vars).await;
-    assert_eq!(assignment(&body)["officer"]["fullName"], "Lê Văn Cường");
 }
 
 async fn nested_fields_obey_the_scope(app: TestApp) {
