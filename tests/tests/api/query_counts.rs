@@ -1,5 +1,5 @@
-//! A page costs a fixed number of SQL statements whatever its size: every relation loads
-//! through a DataLoader, one query per relation and page.
+//! A page costs a fixed number of SQL statements whatever its size: every relation loads in
+//! one batched statement per page (DataLoaders, or joined with its parent).
 
 use serde_json::json;
 use tests::{
@@ -9,104 +9,16 @@ use tests::{
 
 // Batching is timed (a DataLoader gathers keys for `loader_delay`), so these tests give it a
 // delay no loaded CI machine can outrun; the number of statements is then exact.
-mod a_page_costs_the_same_statements_for_5_and_25_clients {
-    use tests::{Backend, spawn_app_with};
-
-    fn patient(settings: &mut api::settings::Settings) {
-        settings.limits.loader_delay = std::time::Duration::from_millis(300);
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn sqlite() {
-        let app = spawn_app_with(Backend::Sqlite, patient)
-            .await
-            .expect("sqlite app");
-        super::a_page_costs_the_same_statements_for_5_and_25_clients(app).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn postgres() {
-        match spawn_app_with(Backend::Postgres, patient).await {
-            Some(app) => super::a_page_costs_the_same_statements_for_5_and_25_clients(app).await,
-            None => eprintln!("skipped: set TEST_DATABASE_URL to a PostgreSQL server to run"),
-        }
-    }
+fn patient(settings: &mut api::settings::Settings) {
+    settings.limits.loader_delay = std::time::Duration::from_millis(300);
 }
 
-mod pages_of_placements_and_eligibility_lists_cost_the_same_for_2_and_10 {
-    use tests::{Backend, spawn_app_with};
-
-    fn patient(settings: &mut api::settings::Settings) {
-        settings.limits.loader_delay = std::time::Duration::from_millis(300);
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn sqlite() {
-        let app = spawn_app_with(Backend::Sqlite, patient)
-            .await
-            .expect("sqlite app");
-        super::pages_of_placements_and_eligibility_lists_cost_the_same_for_2_and_10(app).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn postgres() {
-        match spawn_app_with(Backend::Postgres, patient).await {
-            Some(app) => {
-                super::pages_of_placements_and_eligibility_lists_cost_the_same_for_2_and_10(app)
-                    .await
-            }
-            None => eprintln!("skipped: set TEST_DATABASE_URL to a PostgreSQL server to run"),
-        }
-    }
-}
-
-mod a_loan_page_costs_the_same_statements_for_2_and_10_loans {
-    use tests::{Backend, spawn_app_with};
-
-    fn patient(settings: &mut api::settings::Settings) {
-        settings.limits.loader_delay = std::time::Duration::from_millis(300);
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn sqlite() {
-        let app = spawn_app_with(Backend::Sqlite, patient)
-            .await
-            .expect("sqlite app");
-        super::a_loan_page_costs_the_same_statements_for_2_and_10_loans(app).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn postgres() {
-        match spawn_app_with(Backend::Postgres, patient).await {
-            Some(app) => super::a_loan_page_costs_the_same_statements_for_2_and_10_loans(app).await,
-            None => eprintln!("skipped: set TEST_DATABASE_URL to a PostgreSQL server to run"),
-        }
-    }
-}
-
-mod the_commune_page_costs_four_statements {
-    use tests::{Backend, spawn_app_with};
-
-    fn patient(settings: &mut api::settings::Settings) {
-        settings.limits.loader_delay = std::time::Duration::from_millis(300);
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn sqlite() {
-        let app = spawn_app_with(Backend::Sqlite, patient)
-            .await
-            .expect("sqlite app");
-        super::the_commune_page_costs_four_statements(app).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn postgres() {
-        match spawn_app_with(Backend::Postgres, patient).await {
-            Some(app) => super::the_commune_page_costs_four_statements(app).await,
-            None => eprintln!("skipped: set TEST_DATABASE_URL to a PostgreSQL server to run"),
-        }
-    }
-}
+tests::db_tests_with!(patient =>
+    a_page_costs_the_same_statements_for_5_and_25_clients,
+    pages_of_placements_and_eligibility_lists_cost_the_same_for_2_and_10,
+    a_loan_page_costs_the_same_statements_for_2_and_10_loans,
+    the_commune_page_costs_four_statements,
+);
 
 /// `bench`'s commune page (`bench/src/scenarios/reads.rs`).
 const COMMUNE_PAGE: &str = "query($commune: String!) {
