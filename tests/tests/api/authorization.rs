@@ -104,6 +104,15 @@ async fn lookups_by_id_of_another_commune_return_null(app: TestApp) {
     );
 }
 
+/// A query reaching an assignment, where to find it in the answer, and the index of `officer`
+/// in an error's path.
+#[derive(Clone, Copy)]
+struct AssignmentRead {
+    query: &'static str,
+    assignment: fn(&Value) -> Value,
+    officer_at: usize,
+}
+
 /// Assignments are read with their officer in one statement (with the client's orders, or on
 /// their own under an order): the officer's own scope and the caller's permission to read
 /// officers still decide what the officer field shows.
@@ -112,22 +121,29 @@ async fn an_assignment_shows_its_officer_as_the_caller_may_see_them(app: TestApp
     let through_client = "query($c: ID!) { client(id: $c) { orders { assignments { role officer { fullName } } } } }";
     let through_orders = "query($c: ID!) { client(id: $c) { id } supervisionOrders(filter: { communeCode: \"00004\" }) { edges { node { assignments { role officer { fullName } } } } } }";
     let vars = json!({ "c": world.client_a });
-    let reads: [(&str, fn(&Value) -> Value, usize); 2] = [
-        (
-            through_client,
-            |b| b["data"]["client"]["orders"][0]["assignments"][0].clone(),
-            5,
-        ),
-        (
-            through_orders,
-            |b| b["data"]["supervisionOrders"]["edges"][0]["node"]["assignments"][0].clone(),
-            6,
-        ),
+    let reads = [
+        AssignmentRead {
+            query: through_client,
+            assignment: |b| b["data"]["client"]["orders"][0]["assignments"][0].clone(),
+            officer_at: 5,
+        },
+        AssignmentRead {
+            query: through_orders,
+            assignment: |b| {
+                b["data"]["supervisionOrders"]["edges"][0]["node"]["assignments"][0].clone()
+            },
+            officer_at: 6,
+        },
     ];
     let no_officers = app
         .api_key(&["CLIENTS_READ", "ORDERS_READ"], &[COMMUNE_A])
         .await;
-    for (q, assignment, officer_at) in reads {
+    for AssignmentRead {
+        query: q,
+        assignment,
+        officer_at,
+    } in reads
+    {
         let body = app.graphql(Some(&world.key_a), q, vars.clone()).await;
         assert_eq!(
             assignment(&body)["officer"]["fullName"],
@@ -157,7 +173,12 @@ async fn an_assignment_shows_its_officer_as_the_caller_may_see_them(app: TestApp
         ))
         .await
         .unwrap();
-    for (q, assignment, _) in reads {
+    for AssignmentRead {
+        query: q,
+        assignment,
+        ..
+    } in reads
+    {
         for secret in [&world.key_a, &world.key_a_readonly] {
             let body = app.graphql(Some(secret), q, vars.clone()).await;
             assert!(body.get("errors").is_none(), "{body:#}");
