@@ -67,17 +67,12 @@ impl From<commune::Model> for Commune {
 impl Commune {
     /// The province.
     async fn province(&self, ctx: &Context<'_>) -> Result<Option<Province>> {
-        let cache = &place_cache(ctx).provinces;
-        if let Some(hit) = cache.get(&self.province_code) {
-            return Ok(Some(hit.into()));
-        }
-        let found = loader(ctx)
-            .load_one(ProvinceKey(self.province_code.clone()))
-            .await?;
-        if let Some(row) = &found {
-            cache.put(&row.code, row.clone());
-        }
-        Ok(found.map(Into::into))
+        let load = || loader(ctx).load_one(ProvinceKey(self.province_code.clone()));
+        Ok(place_cache(ctx)
+            .provinces
+            .get_or_load(&self.province_code, load)
+            .await?
+            .map(Into::into))
     }
 
     /// The current unit that replaced this one, if it was merged.
@@ -91,15 +86,12 @@ impl Commune {
 
 /// Loads a commune by code for a nested field (from this process's cache when it can).
 pub(crate) async fn commune_field(ctx: &Context<'_>, code: &str) -> Result<Option<Commune>> {
-    let cache = &place_cache(ctx).communes;
-    if let Some(hit) = cache.get(code) {
-        return Ok(Some(hit.into()));
-    }
-    let found = loader(ctx).load_one(CommuneKey(code.to_owned())).await?;
-    if let Some(row) = &found {
-        cache.put(&row.code, row.clone());
-    }
-    Ok(found.map(Into::into))
+    let load = || loader(ctx).load_one(CommuneKey(code.to_owned()));
+    Ok(place_cache(ctx)
+        .communes
+        .get_or_load(code, load)
+        .await?
+        .map(Into::into))
 }
 
 fn place_cache<'a>(ctx: &'a Context<'_>) -> &'a PlaceCache {

@@ -142,7 +142,6 @@ pub async fn staffed_by_client_ids(
         ExprTrait, IdenStatic, Iterable,
         sea_query::{Alias, Expr, Order},
     };
-    let reads_officers = ctx.principal()?.can(Permission::OfficersRead);
     let mut query = supervision_order::Entity::find()
         .filter(scoped(ctx, Permission::OrdersRead)?)
         .filter(supervision_order::Column::ClientId.is_in(ids.iter().copied()))
@@ -154,14 +153,9 @@ pub async fn staffed_by_client_ids(
         Expr::col((order_assignment::Entity, order_assignment::Column::OrderId))
             .equals((supervision_order::Entity, supervision_order::Column::Id)),
     );
-    if reads_officers {
-        // As in `assignments_by_order_ids`: the officer's scope is part of the join.
-        let on = Condition::all()
-            .add(Expr::col((officer::Entity, officer::Column::Id)).equals((
-                order_assignment::Entity,
-                order_assignment::Column::OfficerId,
-            )))
-            .add(officers::readable(ctx)?);
+    let officer_on = officer_join(ctx)?;
+    let reads_officers = officer_on.is_some();
+    if let Some(on) = officer_on {
         query.join(JoinType::LeftJoin, officer::Entity, on);
         for col in officer::Column::iter() {
             query.expr_as(
@@ -190,10 +184,10 @@ pub async fn staffed_by_client_ids(
             continue;
         };
         let officer = if reads_officers {
-            officer::Model::from_query_result_optional(&row, OFFICER_PREFIX)?
-                .map_or(AssignedOfficer::OutOfScope, |o| {
-                    AssignedOfficer::Found(Box::new(o))
-                })
+            AssignedOfficer::joined(officer::Model::from_query_result_optional(
+                &row,
+                OFFICER_PREFIX,
+            )?)
         } else {
             AssignedOfficer::Unread
         };
@@ -245,6 +239,32 @@ pub enum AssignedOfficer {
     Found(Box<officer::Model>),
 }
 
+impl AssignedOfficer {
+    /// The officer as the scoped join of [`officer_join`] found them (none: out of scope).
+    fn joined(officer: Option<officer::Model>) -> Self {
+        officer.map_or(Self::OutOfScope, |o| Self::Found(Box::new(o)))
+    }
+}
+
+/// The `ON` of the join from `order_assignments` to the assignment's officer, with the
+/// officer's scope in it (an officer outside it leaves the assignment in place with no
+/// officer, as the officer loader would answer null); `None` when the caller may not read
+/// officers.
+fn officer_join(ctx: &RequestContext) -> AppResult<Option<Condition>> {
+    use sea_orm::{ExprTrait, sea_query::Expr};
+    if !ctx.principal()?.can(Permission::OfficersRead) {
+        return Ok(None);
+    }
+    Ok(Some(
+        Condition::all()
+            .add(Expr::col((officer::Entity, officer::Column::Id)).equals((
+                order_assignment::Entity,
+                order_assignment::Column::OfficerId,
+            )))
+            .add(officers::readable(ctx)?),
+    ))
+}
+
 /// Assignments of these orders (DataLoader batch), only of orders in scope, each with its
 /// officer when the caller may read officers: one statement, not an assignment round and then
 /// an officer round (the commune page shows every client's case officer).
@@ -257,7 +277,7 @@ pub async fn assignments_by_order_ids(
         .filter(order_assignment::Column::OrderId.is_in(ids.iter().copied()))
         .filter(order_assignment::Column::OrderId.in_subquery(scoped_order_ids(ctx)?))
         .order_by_asc(order_assignment::Column::Id);
-    if !ctx.principal()?.can(Permission::OfficersRead) {
+    let Some(on) = officer_join(ctx)? else {
         let rows = assignments.all(db).await?;
         return Ok(rows
             .into_iter()
@@ -266,27 +286,15 @@ pub async fn assignments_by_order_ids(
                 officer: AssignedOfficer::Unread,
             })
             .collect());
-    }
-    // The officer's scope goes into the join, so an officer outside it leaves the
-    // assignment in place with no officer (as the officer loader would answer null).
-    let officer_scope = officers::readable(ctx)?;
-    let officer_in_scope = order_assignment::Entity::belongs_to(officer::Entity)
-        .from(order_assignment::Column::OfficerId)
-        .to(officer::Column::Id)
-        .on_condition(move |_, _| officer_scope.clone())
-        .into();
-    let rows = assignments
-        .select_also(officer::Entity)
-        .join(JoinType::LeftJoin, officer_in_scope)
-        .all(db)
-        .await?;
+    };
+    let mut with_officers = assignments.select_also(officer::Entity);
+    QueryTrait::query(&mut with_officers).join(JoinType::LeftJoin, officer::Entity, on);
+    let rows = with_officers.all(db).await?;
     Ok(rows
         .into_iter()
         .map(|(assignment, officer)| StaffedAssignment {
             assignment,
-            officer: officer.map_or(AssignedOfficer::OutOfScope, |o| {
-                AssignedOfficer::Found(Box::new(o))
-            }),
+            officer: AssignedOfficer::joined(officer),
         })
         .collect())
 }

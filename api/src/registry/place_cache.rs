@@ -47,6 +47,23 @@ impl<V: Clone> ByCode<V> {
         self.lock().insert(code.to_owned(), (Instant::now(), value));
     }
 
+    /// The row for `code` from the cache, or from `load` (kept when found; not called on a
+    /// hit).
+    pub async fn get_or_load<E, F: std::future::Future<Output = Result<Option<V>, E>>>(
+        &self,
+        code: &str,
+        load: impl FnOnce() -> F,
+    ) -> Result<Option<V>, E> {
+        if let Some(hit) = self.get(code) {
+            return Ok(Some(hit));
+        }
+        let found = load().await?;
+        if let Some(row) = &found {
+            self.put(code, row.clone());
+        }
+        Ok(found)
+    }
+
     fn clear(&self) {
         self.lock().clear();
     }
@@ -106,6 +123,21 @@ mod tests {
         short.put("00004", 1);
         std::thread::sleep(Duration::from_millis(5));
         assert_eq!(short.get("00004"), None, "lapsed");
+    }
+
+    #[tokio::test]
+    async fn a_miss_loads_and_keeps_what_it_found_and_a_hit_does_not_load() {
+        let cache = ByCode::new(Duration::from_secs(3_600));
+        let found: Result<_, ()> = cache.get_or_load("00004", || async { Ok(Some(7)) }).await;
+        assert_eq!(found, Ok(Some(7)));
+        let hit: Result<_, ()> = cache
+            .get_or_load("00004", || async { unreachable!("a hit does not load") })
+            .await;
+        assert_eq!(hit, Ok(Some(7)));
+        let unknown: Result<Option<i32>, ()> =
+            cache.get_or_load("99999", || async { Ok(None) }).await;
+        assert_eq!(unknown, Ok(None));
+        assert_eq!(cache.get("99999"), None, "an unknown code is not kept");
     }
 
     #[test]

@@ -15,7 +15,6 @@ use chrono::{DateTime, Duration, Utc};
 use domain::escalation::{AckCode, AckMethod, Outcome};
 use entities::{escalation, escalation_ack_code, escalation_event};
 use rand::{Rng, SeedableRng, rngs::StdRng};
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::{
@@ -166,7 +165,10 @@ fn finish(rng: &mut StdRng, rows: &mut Rows, c: &ClientCtx<'_>, chiefs: &[Uuid],
     let (level, level_since) = level_after(e.opened_at, climb_until);
     let code = loop {
         let code = AckCode::generate(rng);
-        if rows.ack_codes_taken.insert(code_hash(&code)) {
+        if rows
+            .ack_codes_taken
+            .insert(store::escalation::credentials::code_hash(&code))
+        {
             break code;
         }
     };
@@ -326,7 +328,7 @@ fn finish(rng: &mut StdRng, rows: &mut Rows, c: &ClientCtx<'_>, chiefs: &[Uuid],
         .max()
         .unwrap_or(e.opened_at);
     rows.escalation_ack_codes.push(escalation_ack_code::Model {
-        code_hash: code_hash(&code),
+        code_hash: store::escalation::credentials::code_hash(&code),
         escalation_id: e.id,
         created_at: e.opened_at,
     });
@@ -375,9 +377,4 @@ fn event(
         source_id: occurrence,
         detail: detail.map(str::to_owned),
     }
-}
-
-/// The stored form of a code (as `store::escalation::credentials` stores it).
-fn code_hash(code: &AckCode) -> String {
-    hex::encode(Sha256::digest(code.as_str().as_bytes()))
 }

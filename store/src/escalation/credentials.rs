@@ -24,6 +24,11 @@ fn hash(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }
 
+/// The stored form of a code (`escalation_ack_codes.code_hash`).
+pub fn code_hash(code: &AckCode) -> String {
+    hash(code.as_str())
+}
+
 /// Codes tried for one escalation before giving up: six characters from 31 collide between two
 /// escalations about once in 887 million pairs, so a few a year at national scale, and a
 /// second collision for the same escalation practically never.
@@ -56,11 +61,11 @@ pub async fn issue_code(
 ) -> Result<AckCode, DbErr> {
     for choice in 0..CODE_CHOICES {
         let code = code_for(key, escalation_id, choice);
-        let code_hash = hash(code.as_str());
+        let stored = code_hash(&code);
         // Inserts nothing when the code is taken, or when the escalation already holds a code
         // (this choice, or a later one found as the loop goes on).
         let inserted = escalation_ack_code::Entity::insert(escalation_ack_code::ActiveModel {
-            code_hash: Set(code_hash.clone()),
+            code_hash: Set(stored.clone()),
             escalation_id: Set(escalation_id),
             created_at: Set(now),
         })
@@ -70,7 +75,7 @@ pub async fn issue_code(
         if inserted == 1 {
             return Ok(code);
         }
-        let holder = escalation_ack_code::Entity::find_by_id(code_hash)
+        let holder = escalation_ack_code::Entity::find_by_id(stored)
             .one(db)
             .await?
             .map(|row| row.escalation_id);
@@ -88,7 +93,7 @@ pub async fn escalation_of_code(
     db: &impl ConnectionTrait,
     code: &AckCode,
 ) -> Result<Option<Uuid>, DbErr> {
-    Ok(escalation_ack_code::Entity::find_by_id(hash(code.as_str()))
+    Ok(escalation_ack_code::Entity::find_by_id(code_hash(code))
         .one(db)
         .await?
         .map(|row| row.escalation_id))
