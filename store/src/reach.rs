@@ -173,7 +173,16 @@ pub async fn message_reached(
 /// (`outbox::finish_all`): each held message of `m` (returning `client_id`, `reached` and
 /// `at`) reached its client when `reached` is true. Like [`message_reached`], it writes no
 /// row unless a count is running.
-pub const REACHED_CTE: &str = "r AS (UPDATE client_reachability c SET consecutive_failures = 0, \
-     unreachable_since = NULL, updated_at = m.at FROM m \
-     WHERE m.reached AND c.client_id = m.client_id AND c.consecutive_failures > 0 \
+///
+/// The rows are locked first, in client order (`l`: the lock is taken above the sort), and
+/// only then updated: groups finishing at once that share clients would otherwise lock them
+/// in whatever order their plans visit them, and two groups holding a row each that the
+/// other needs deadlock (PostgreSQL then fails one group's whole statement).
+pub const REACHED_CTE: &str = "l AS (SELECT c.client_id FROM client_reachability c \
+     WHERE c.consecutive_failures > 0 \
+     AND c.client_id IN (SELECT m.client_id FROM m WHERE m.reached) \
+     ORDER BY c.client_id FOR UPDATE), \
+     r AS (UPDATE client_reachability c SET consecutive_failures = 0, \
+     unreachable_since = NULL, updated_at = m.at FROM l, m \
+     WHERE c.client_id = l.client_id AND m.client_id = l.client_id AND m.reached \
      RETURNING c.client_id)";

@@ -422,3 +422,151 @@ tests::db_tests!(
     a_job_takes_its_messages_once,
     grouped_writes_keep_each_delivery_to_its_own_lease,
 );
+
+/// Grouped outcomes that end the failure runs of several clients lock their
+/// `client_reachability` rows in client order, whatever the order of the group: two groups
+/// sharing clients then queue behind each other instead of each holding a row the other needs
+/// (a deadlock, which PostgreSQL breaks by failing one group's whole statement). Shown with a
+/// third transaction holding the lower client's row: a group listing the higher client first
+/// waits for the lower row without having locked the higher one.
+async fn grouped_outcomes_lock_reachability_rows_in_client_order(app: TestApp) {
+    use sea_orm::{ActiveModelTrait, ConnectionTrait, Statement, TransactionTrait};
+    use store::outbox::{Finish, Outcome};
+
+    let w = app.world().await;
+    let start = app.clock_now();
+    let mut messages = Vec::new();
+    for n in [11, 12] {
+        let mut input = client_input(COMMUNE_A, n);
+        let fields = input.as_object_mut().unwrap();
+        fields.remove("zaloConsent");
+        fields.insert("preferredChannel".into(), json!("SMS"));
+        let client = app.create_client(&app.admin_token, input).await;
+        let reminders = book(
+            &app,
+            &w.officer_a_token,
+            &client,
+            start + Duration::hours(25),
+        )
+        .await;
+        messages.push(reminders[0].clone());
+    }
+    app.clock
+        .set(start + Duration::hours(24) + Duration::minutes(40));
+    // Higher client first: in the group, in the table, and so in any plan that follows either.
+    messages.sort_by_key(|m| std::cmp::Reverse(m.client_id));
+    let (hi, lo) = (
+        messages[0].client_id.unwrap(),
+        messages[1].client_id.unwrap(),
+    );
+    let now = app.clock_now();
+    for client in [hi, lo] {
+        entities::client_reachability::ActiveModel {
+            client_id: sea_orm::Set(client),
+            consecutive_failures: sea_orm::Set(2),
+            unreachable_since: sea_orm::Set(None),
+            updated_at: sea_orm::Set(now),
+        }
+        .insert(&app.db)
+        .await
+        .unwrap();
+    }
+    let dispatch = uuid::Uuid::now_v7();
+    let takers: Vec<(uuid::Uuid, uuid::Uuid)> = messages
+        .iter()
+        .map(|m| (m.id, uuid::Uuid::now_v7()))
+        .collect();
+    outbox_message::Entity::update_many()
+        .col_expr(
+            outbox_message::Column::Status,
+            sea_orm::sea_query::Expr::value("sending"),
+        )
+        .col_expr(
+            outbox_message::Column::LeaseToken,
+            sea_orm::sea_query::Expr::value(dispatch),
+        )
+        .filter(outbox_message::Column::Id.is_in(messages.iter().map(|m| m.id)))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let worker = uuid::Uuid::now_v7();
+    let taken = store::outbox::take_all(
+        &app.db,
+        &takers,
+        dispatch,
+        worker,
+        now,
+        now + Duration::minutes(5),
+    )
+    .await
+    .unwrap();
+    assert_eq!(taken.len(), 2);
+    let by_id = |id: uuid::Uuid| taken.iter().find(|m| m.id == id).unwrap().clone();
+    let outcomes: Vec<Outcome> = takers
+        .iter()
+        .map(|&(id, token)| Outcome::new(by_id(id), token, Finish::sent(None, now), now, None))
+        .collect();
+
+    let holder = app.db.begin().await.unwrap();
+    let lock = |client: uuid::Uuid, nowait: &str| {
+        Statement::from_sql_and_values(
+            sea_orm::DatabaseBackend::Postgres,
+            format!(
+                "SELECT client_id FROM client_reachability WHERE client_id = $1 FOR UPDATE {nowait}"
+            ),
+            [client.into()],
+        )
+    };
+    holder.execute_raw(lock(lo, "")).await.unwrap();
+    let db = app.db.clone();
+    let group = tokio::spawn(async move { store::outbox::finish_all(&db, outcomes).await });
+    // Until the group waits for a lock.
+    let waiting = Statement::from_string(
+        sea_orm::DatabaseBackend::Postgres,
+        "SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' \
+         AND datname = current_database()",
+    );
+    let mut blocked = false;
+    for _ in 0..100 {
+        let row = app
+            .db
+            .query_one_raw(waiting.clone())
+            .await
+            .unwrap()
+            .unwrap();
+        if row.try_get::<i64>("", "n").unwrap() > 0 {
+            blocked = true;
+            break;
+        }
+        tokio::time::sleep(StdDuration::from_millis(50)).await;
+    }
+    assert!(blocked, "the group waits for the lower client's row");
+    let higher_free = app.db.execute_raw(lock(hi, "NOWAIT")).await;
+    holder.commit().await.unwrap();
+    let held = group
+        .await
+        .unwrap()
+        .expect("the group's statement succeeds");
+    assert!(
+        higher_free.is_ok(),
+        "the group locked the higher client's row while waiting for the lower one: {higher_free:?}"
+    );
+    assert_eq!(held, vec![true, true]);
+    for client in [hi, lo] {
+        let row = entities::client_reachability::Entity::find_by_id(client)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(row.consecutive_failures, 0, "the run of failures ended");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn grouped_outcomes_lock_reachability_rows_in_client_order_on_postgres() {
+    let Some(app) = spawn_app(Backend::Postgres).await else {
+        eprintln!("skipped: set TEST_DATABASE_URL to a PostgreSQL server to run");
+        return;
+    };
+    grouped_outcomes_lock_reachability_rows_in_client_order(app).await;
+}
