@@ -430,7 +430,7 @@ tests::db_tests!(
 /// third transaction holding the lower client's row: a group listing the higher client first
 /// waits for the lower row without having locked the higher one.
 async fn grouped_outcomes_lock_reachability_rows_in_client_order(app: TestApp) {
-    use sea_orm::{ActiveModelTrait, ConnectionTrait, Statement, TransactionTrait};
+    use sea_orm::{ActiveModelTrait, ConnectionTrait, Statement};
     use store::outbox::{Finish, Outcome};
 
     let w = app.world().await;
@@ -507,7 +507,7 @@ async fn grouped_outcomes_lock_reachability_rows_in_client_order(app: TestApp) {
         .map(|&(id, token)| Outcome::new(by_id(id), token, Finish::sent(None, now), now, None))
         .collect();
 
-    let holder = app.db.begin().await.unwrap();
+    let holder = store::db::begin_write(&app.db).await.unwrap();
     let lock = |client: uuid::Uuid, nowait: &str| {
         Statement::from_sql_and_values(
             sea_orm::DatabaseBackend::Postgres,
