@@ -170,6 +170,8 @@ async fn smoke(backend: Backend) {
         assert_eq!(stored as u64, rows(&summary, table), "{table}");
     }
 
+    reachability_follows_the_history(&db).await;
+
     // Valid under the product's own rules.
     for c in entities::client::Entity::find().all(&db).await.unwrap() {
         assert_eq!(
@@ -666,5 +668,34 @@ mod support_reads {
         }
         eprintln!("{} placement and loan reads explained", statements.len());
         found
+    }
+}
+
+/// Each `client_reachability` row counts its client's latest run of failed messages, and
+/// marks them unreachable exactly when the run reaches the product's threshold.
+async fn reachability_follows_the_history(db: &DatabaseConnection) {
+    use entities::{client_reachability, outbox_message};
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+
+    let rows = client_reachability::Entity::find().all(db).await.unwrap();
+    assert!(
+        !rows.is_empty(),
+        "some of 60 clients' latest messages failed"
+    );
+    let threshold = domain::messaging::reach::DEFAULT_UNREACHABLE_AFTER as usize;
+    for r in rows {
+        let statuses: Vec<String> = outbox_message::Entity::find()
+            .filter(outbox_message::Column::ClientId.eq(r.client_id))
+            .filter(outbox_message::Column::Status.ne("queued"))
+            .order_by_desc(outbox_message::Column::DueAt)
+            .all(db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|m| m.status)
+            .collect();
+        let run = statuses.iter().take_while(|s| *s == "failed").count();
+        assert_eq!(r.consecutive_failures as usize, run, "{statuses:?}");
+        assert_eq!(r.unreachable_since.is_some(), run >= threshold);
     }
 }

@@ -7,7 +7,7 @@
 //!
 //! The same seed (and the same `--now`) gives the same rows. Rows are written per commune in
 //! multi-row INSERTs inside one transaction per group of communes; each table family has its
-//! own module (`places`, `officers`, `clients`, `check_ins`, `appointments`, `messages`,
+//! own module (`places`, `officers`, `clients`, `check_ins`, `appointments`, `messages`, `reach`,
 //! `support` for training, jobs and loans), so later tables get a module of their own and a
 //! line in [`generate`].
 
@@ -19,6 +19,7 @@ mod messages;
 mod officers;
 pub mod people;
 pub mod places;
+mod reach;
 mod sink;
 mod support;
 
@@ -159,6 +160,7 @@ pub struct Rows {
     appointments: Vec<entities::appointment::Model>,
     messages: Vec<entities::outbox_message::Model>,
     attempts: Vec<entities::outbox_attempt::Model>,
+    reachability: Vec<entities::client_reachability::Model>,
     reply_notes: Vec<entities::reply_note::Model>,
     escalations: Vec<entities::escalation::Model>,
     escalation_events: Vec<entities::escalation_event::Model>,
@@ -181,6 +183,8 @@ impl Rows {
         sink.put(db, "appointments", self.appointments).await?;
         sink.put(db, "outbox_messages", self.messages).await?;
         sink.put(db, "outbox_attempts", self.attempts).await?;
+        sink.put(db, "client_reachability", self.reachability)
+            .await?;
         sink.put(db, "reply_notes", self.reply_notes).await?;
         sink.put(db, "escalations", self.escalations).await?;
         sink.put(db, "escalation_events", self.escalation_events)
@@ -282,11 +286,12 @@ pub async fn generate(
             token_officer = Some(staff.case_officers[0]);
         }
         rows.officers.extend(staff.rows.iter().cloned());
-        let first = rows.clients.len();
+        let (first, first_message) = (rows.clients.len(), rows.messages.len());
         for _ in 0..clients_here {
             clients::client(&mut rng, &mut rows, &run, place, &staff, serial);
             serial += 1;
         }
+        reach::commune(&mut rng, &mut rows, first, first_message, run.now);
         let here = support::Commune {
             place,
             clients: &rows.clients[first..],
