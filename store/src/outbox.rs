@@ -19,8 +19,8 @@ mod receipts;
 
 pub use grouped::GroupedWrites;
 pub use lease::{
-    Attempt, Claim, Finish, Outcome, Start, Taker, attempts_on, claim, finish, finish_all, release,
-    settle_interrupted, start_all, start_attempt, take, take_all,
+    Attempt, Claim, Finish, Outcome, Start, TAKE_BACK_EVERY, Taker, attempts_on, claim, finish,
+    finish_all, release, settle_interrupted, start_all, start_attempt, take, take_all, take_back,
 };
 pub use receipts::{mark_delivered, mark_failed};
 

@@ -45,6 +45,16 @@ pub struct WorkerState {
     /// The rows this worker holds as it last counted them in the table, kept up to date by
     /// its own claims and deliveries between counts (see [`WorkerState::held`]).
     held: Mutex<Option<HeldCount>>,
+    /// This worker's dispatcher's last look for rows to take back (see
+    /// [`WorkerState::take_back_now`]).
+    take_back: Mutex<TakeBackLook>,
+}
+
+/// When a dispatcher last looked for rows to take back, and whether it found any.
+#[derive(Debug, Default)]
+struct TakeBackLook {
+    at: Option<DateTime<Utc>>,
+    found_some: bool,
 }
 
 /// A count of held rows and when it was read from the table.
@@ -64,6 +74,7 @@ impl WorkerState {
             finished: AtomicU64::new(0),
             freed: Notify::new(),
             held: Mutex::new(None),
+            take_back: Mutex::new(TakeBackLook::default()),
         }
     }
 
@@ -91,6 +102,32 @@ impl WorkerState {
                 counted_at: std::time::Instant::now(),
                 rows,
             });
+        }
+    }
+
+    /// Whether the claim about to run at `now` should first take back the rows of expired
+    /// leases and dead workers: the first claim does, then one every
+    /// [`TAKE_BACK_EVERY`](store::outbox::TAKE_BACK_EVERY) (and any after the clock went
+    /// back), and every claim while the last look found some (there may be more). Answering
+    /// yes counts as looking.
+    pub fn take_back_now(&self, now: DateTime<Utc>) -> bool {
+        let Ok(mut look) = self.take_back.lock() else {
+            return true;
+        };
+        let due = look.found_some
+            || look
+                .at
+                .is_none_or(|at| now < at || now - at >= store::outbox::TAKE_BACK_EVERY);
+        if due {
+            look.at = Some(now);
+        }
+        due
+    }
+
+    /// Records what the last look for rows to take back found.
+    pub fn took_back(&self, rows: usize) {
+        if let Ok(mut look) = self.take_back.lock() {
+            look.found_some = rows > 0;
         }
     }
 
@@ -267,6 +304,25 @@ pub async fn held_by(db: &impl ConnectionTrait, worker: Uuid) -> Result<u64, DbE
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_dispatcher_looks_for_rows_to_take_back_on_its_first_claim_then_every_few_seconds() {
+        let state = WorkerState::new(StdDuration::from_millis(100));
+        let t0 = Utc::now();
+        assert!(state.take_back_now(t0), "first claim");
+        assert!(!state.take_back_now(t0 + Duration::seconds(1)));
+        assert!(!state.take_back_now(t0 + Duration::milliseconds(4_999)));
+        assert!(state.take_back_now(t0 + Duration::seconds(5)));
+        assert!(!state.take_back_now(t0 + Duration::seconds(6)));
+        assert!(
+            state.take_back_now(t0 - Duration::seconds(1)),
+            "the clock went back: look rather than wait"
+        );
+        state.took_back(7);
+        assert!(state.take_back_now(t0), "found some: look again at once");
+        state.took_back(0);
+        assert!(!state.take_back_now(t0 + Duration::seconds(1)));
+    }
 
     #[test]
     fn the_held_count_follows_claims_and_deliveries_until_it_must_be_counted_again() {

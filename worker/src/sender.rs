@@ -37,7 +37,7 @@ use uuid::Uuid;
 use store::{
     outbox::{
         Attempt, Claim, Finish, GroupedWrites, Outcome, attempts_on, claim, release,
-        settle_interrupted, take_all,
+        settle_interrupted, take_all, take_back,
     },
     policy::Policy,
     settings::SenderSettings,
@@ -178,7 +178,9 @@ impl Sender {
     }
 
     /// Claims due messages under the `dispatch` lease token, at most `room` (what
-    /// [`room`](Self::room) answered just before).
+    /// [`room`](Self::room) answered just before): first, when it is time to look
+    /// ([`WorkerState::take_back_now`]), the rows that dead workers and lost jobs left
+    /// `sending`, then due ones for the rest of the room.
     pub async fn claim_up_to(
         &self,
         dispatch: Uuid,
@@ -188,18 +190,23 @@ impl Sender {
             return Ok(Vec::new());
         }
         let now = self.clock.now();
-        let claimed = claim(
-            &self.db,
-            Claim {
-                token: dispatch,
-                worker: self.worker.id(),
-                now,
-                lease_until: now + self.settings.lease,
-                stale_before: now - self.settings.stale_after,
-                limit: room,
-            },
-        )
-        .await?;
+        let c = Claim {
+            token: dispatch,
+            worker: self.worker.id(),
+            now,
+            lease_until: now + self.settings.lease,
+            stale_before: now - self.settings.stale_after,
+            limit: room,
+        };
+        let mut claimed = Vec::new();
+        if self.worker.take_back_now(now) {
+            claimed = take_back(&self.db, c).await?;
+            self.worker.took_back(claimed.len());
+        }
+        let rest = room.saturating_sub(u64::try_from(claimed.len()).unwrap_or(u64::MAX));
+        if rest > 0 {
+            claimed.extend(claim(&self.db, Claim { limit: rest, ..c }).await?);
+        }
         self.worker
             .claimed(u64::try_from(claimed.len()).unwrap_or(u64::MAX));
         Ok(claimed)
