@@ -28,6 +28,7 @@ mod m20261202_000053_channel_knowledge;
 mod m20261202_000054_zalo_invitations;
 mod m20261202_000057_client_reachability;
 mod m20261202_000058_commune_budgets;
+mod m20261203_000059_outbox_held_index;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -62,6 +63,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000054_zalo_invitations::Migration),
             Box::new(m20261202_000057_client_reachability::Migration),
             Box::new(m20261202_000058_commune_budgets::Migration),
+            Box::new(m20261203_000059_outbox_held_index::Migration),
         ]
     }
 }

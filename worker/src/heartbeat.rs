@@ -283,7 +283,7 @@ pub async fn retire(
 ) -> Result<(), DbErr> {
     outbox_message::Entity::update_many()
         .col_expr(outbox_message::Column::LeaseUntil, Expr::value(now))
-        .filter(outbox_message::Column::Status.eq(MessageStatus::Sending.as_str()))
+        .filter(held())
         .filter(outbox_message::Column::WorkerId.eq(state.id))
         .exec(db)
         .await?;
@@ -295,10 +295,16 @@ pub async fn retire(
 pub async fn held_by(db: &impl ConnectionTrait, worker: Uuid) -> Result<u64, DbErr> {
     use sea_orm::PaginatorTrait;
     outbox_message::Entity::find()
-        .filter(outbox_message::Column::Status.eq(MessageStatus::Sending.as_str()))
+        .filter(held())
         .filter(outbox_message::Column::WorkerId.eq(worker))
         .count(db)
         .await
+}
+
+/// `status = 'sending'` written into the statement rather than bound, so that PostgreSQL
+/// plans it with the partial index of held rows (`ix_outbox_held`) even in a generic plan.
+fn held() -> sea_orm::sea_query::SimpleExpr {
+    Expr::cust(format!("status = '{}'", MessageStatus::Sending.as_str()))
 }
 
 #[cfg(test)]
