@@ -45,6 +45,7 @@ pub fn commune(
             history.entry(client).or_default().push(i);
         }
     }
+    let threshold = usize::try_from(DEFAULT_UNREACHABLE_AFTER).unwrap_or(usize::MAX);
     for (client, mut sent) in history {
         sent.sort_by_key(|&i| rows.messages[i].due_at);
         if lost.contains(&client) {
@@ -63,7 +64,6 @@ pub fn commune(
         let Some(&latest) = run.first() else {
             continue;
         };
-        let threshold = usize::try_from(DEFAULT_UNREACHABLE_AFTER).unwrap_or(usize::MAX);
         // `run` is newest first: the failure that crossed the threshold is `threshold` from
         // the oldest.
         let unreachable_since =

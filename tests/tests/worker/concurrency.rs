@@ -39,11 +39,9 @@ async fn work(sender: Sender) -> usize {
 /// are in the returned `DedupingEsms`).
 async fn two_hundred_due_sms(app: &TestApp) -> (Vec<uuid::Uuid>, MockServer, DedupingEsms) {
     let w = app.world().await;
-    let mut input = client_input(COMMUNE_A, 4);
-    let fields = input.as_object_mut().unwrap();
-    fields.remove("zaloConsent");
-    fields.insert("preferredChannel".into(), json!("SMS"));
-    let client = app.create_client(&app.admin_token, input).await;
+    let client = app
+        .create_client(&app.admin_token, sms_only_client_input(4))
+        .await;
     let start = app.clock_now();
     let mut ids = Vec::new();
     for i in 0..100 {
@@ -67,6 +65,15 @@ async fn two_hundred_due_sms(app: &TestApp) -> (Vec<uuid::Uuid>, MockServer, Ded
         .mount(&fake)
         .await;
     (ids, fake, esms)
+}
+
+/// Client `n` of commune A, reachable by SMS only.
+fn sms_only_client_input(n: u32) -> serde_json::Value {
+    let mut input = client_input(COMMUNE_A, n);
+    let fields = input.as_object_mut().unwrap();
+    fields.remove("zaloConsent");
+    fields.insert("preferredChannel".into(), json!("SMS"));
+    input
 }
 
 /// The fake received each of `ids` exactly once, and every row is `sent`.
@@ -437,11 +444,9 @@ async fn grouped_outcomes_lock_reachability_rows_in_client_order(app: TestApp) {
     let start = app.clock_now();
     let mut messages = Vec::new();
     for n in [11, 12] {
-        let mut input = client_input(COMMUNE_A, n);
-        let fields = input.as_object_mut().unwrap();
-        fields.remove("zaloConsent");
-        fields.insert("preferredChannel".into(), json!("SMS"));
-        let client = app.create_client(&app.admin_token, input).await;
+        let client = app
+            .create_client(&app.admin_token, sms_only_client_input(n))
+            .await;
         let reminders = book(
             &app,
             &w.officer_a_token,
@@ -471,30 +476,30 @@ async fn grouped_outcomes_lock_reachability_rows_in_client_order(app: TestApp) {
         .await
         .unwrap();
     }
+    let fake = fake_gateways().await;
+    let s = sender_with(
+        &app,
+        GatewaySettings::for_tests(&fake.uri(), &fake.uri()),
+        SenderSettings::default(),
+    );
     let dispatch = uuid::Uuid::now_v7();
+    let claimed: Vec<uuid::Uuid> = s
+        .claim_due(dispatch)
+        .await
+        .unwrap()
+        .iter()
+        .map(|m| m.id)
+        .collect();
     let takers: Vec<(uuid::Uuid, uuid::Uuid)> = messages
         .iter()
         .map(|m| (m.id, uuid::Uuid::now_v7()))
         .collect();
-    outbox_message::Entity::update_many()
-        .col_expr(
-            outbox_message::Column::Status,
-            sea_orm::sea_query::Expr::value("sending"),
-        )
-        .col_expr(
-            outbox_message::Column::LeaseToken,
-            sea_orm::sea_query::Expr::value(dispatch),
-        )
-        .filter(outbox_message::Column::Id.is_in(messages.iter().map(|m| m.id)))
-        .exec(&app.db)
-        .await
-        .unwrap();
-    let worker = uuid::Uuid::now_v7();
+    assert!(takers.iter().all(|(id, _)| claimed.contains(id)));
     let taken = store::outbox::take_all(
         &app.db,
         &takers,
         dispatch,
-        worker,
+        s.worker_id(),
         now,
         now + Duration::minutes(5),
     )
