@@ -75,25 +75,42 @@ pub async fn paginate<E, K>(
 where
     E: EntityTrait,
     E::Model: Sync,
-    K: Into<Value>,
+    K: Into<Value> + Clone,
 {
     let total_count = if page.count_total {
         select.clone().count(db).await?
     } else {
         0
     };
+    let items = page_select(select, key, &page).all(db).await?;
+    Ok(Page::cut(items, &page, total_count))
+}
+
+/// `select` ordered by `key`, cut after `page.after`, one row more than the page (to tell
+/// whether another page follows; [`Page::cut`] drops it).
+pub fn page_select<E, K>(select: Select<E>, key: E::Column, page: &PageRequest<K>) -> Select<E>
+where
+    E: EntityTrait,
+    K: Into<Value> + Clone,
+{
     let mut query = select.order_by_asc(key);
-    if let Some(after) = page.after {
+    if let Some(after) = page.after.clone() {
         query = query.filter(key.gt(after));
     }
-    let mut items = query.limit(page.first + 1).all(db).await?;
-    let has_next_page = items.len() as u64 > page.first;
-    items.truncate(page.first as usize);
-    Ok(Page {
-        items,
-        has_next_page,
-        total_count,
-    })
+    query.limit(page.first + 1)
+}
+
+impl<M> Page<M> {
+    /// The page of `rows` read by [`page_select`] (one row too many when another page follows).
+    pub fn cut<K>(mut rows: Vec<M>, page: &PageRequest<K>, total_count: u64) -> Self {
+        let has_next_page = rows.len() as u64 > page.first;
+        rows.truncate(page.first as usize);
+        Self {
+            items: rows,
+            has_next_page,
+            total_count,
+        }
+    }
 }
 
 /// Runs `select` keeping at most `per_parent` rows for each value of `parent`, ordered by

@@ -56,6 +56,10 @@ pub struct Settings {
     pub introspection: bool,
     /// GraphQL limits.
     pub limits: GraphqlLimits,
+    /// `GRAPHQL_ONE_STATEMENT_PAGES`: on PostgreSQL, read a page of `clients` with the
+    /// relations its selection asks for (orders and their officers, upcoming check-ins and
+    /// appointments) in one statement instead of one batched statement per relation.
+    pub one_statement_pages: bool,
     /// `ACCESS_TOKEN_TTL_DAYS`: lifetime of officer and administrator bearer tokens.
     pub access_token_ttl_days: i64,
     /// Failed-authentication rate limits and trusted proxies.
@@ -215,6 +219,7 @@ impl Settings {
             graphiql: vars.bool_or("GRAPHIQL", embedded)?,
             introspection: vars.bool_or("GRAPHQL_INTROSPECTION", embedded)?,
             limits,
+            one_statement_pages: vars.bool_or("GRAPHQL_ONE_STATEMENT_PAGES", true)?,
             access_token_ttl_days,
             worker: store::WorkerSettings::from_env(vars, environment)?,
             webhooks: crate::http::webhook_settings::WebhookSettings::from_env(vars)?,
@@ -232,6 +237,7 @@ impl Settings {
             seed_demo_clients: false,
             graphiql: true,
             introspection: true,
+            one_statement_pages: true,
             limits: GraphqlLimits {
                 max_depth: 10,
                 max_complexity: 5_000,

@@ -3,7 +3,11 @@
 use sea_orm::entity::prelude::*;
 
 /// An officer or supporter assigned to a supervision order.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+///
+/// `Default` and `Deserialize`: the API's one-statement pages read rows of this table as JSON
+/// objects holding only the columns their fields need.
+#[derive(Clone, Debug, Default, PartialEq, Eq, DeriveEntityModel, serde::Deserialize)]
+#[serde(default)]
 #[sea_orm(table_name = "order_assignments")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

@@ -3,7 +3,11 @@
 use sea_orm::entity::prelude::*;
 
 /// A supervision order: the commune chairman's decision to manage a client after rehab.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+///
+/// `Default` and `Deserialize`: the API's one-statement pages read rows of this table as JSON
+/// objects holding only the columns their fields need.
+#[derive(Clone, Debug, Default, PartialEq, Eq, DeriveEntityModel, serde::Deserialize)]
+#[serde(default)]
 #[sea_orm(table_name = "supervision_orders")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

@@ -175,6 +175,47 @@ fn clock_now(clock: &ManualClock) -> DateTime<Utc> {
     clock.now()
 }
 
+/// A second API process on a [`TestApp`]'s database (see [`TestApp::replica`]).
+pub struct Replica {
+    address: String,
+    http: reqwest::Client,
+    shutdown: CancellationToken,
+}
+
+impl Replica {
+    /// POSTs a GraphQL request with an optional bearer secret; returns the JSON body.
+    pub async fn graphql(&self, secret: Option<&str>, query: &str, variables: Value) -> Value {
+        post_graphql(&self.http, &self.address, secret, query, variables)
+            .await
+            .1
+    }
+}
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+async fn post_graphql(
+    http: &reqwest::Client,
+    address: &str,
+    secret: Option<&str>,
+    query: &str,
+    variables: Value,
+) -> (u16, Value) {
+    let mut req = http
+        .post(format!("{address}/graphql"))
+        .json(&json!({ "query": query, "variables": variables }));
+    if let Some(s) = secret {
+        req = req.bearer_auth(s);
+    }
+    let res = req.send().await.expect("request sent");
+    let status = res.status().as_u16();
+    let body = res.json::<Value>().await.expect("JSON body");
+    (status, body)
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         self.shutdown.cancel();
@@ -214,17 +255,26 @@ impl TestApp {
         query: &str,
         variables: Value,
     ) -> (u16, Value) {
-        let mut req = self
-            .http
-            .post(format!("{}/graphql", self.address))
-            .json(&json!({ "query": query, "variables": variables }));
-        if let Some(s) = secret {
-            req = req.bearer_auth(s);
+        post_graphql(&self.http, &self.address, secret, query, variables).await
+    }
+
+    /// Starts a second API process on this app's database and clock, as a replica would run,
+    /// with `adjust`ed settings (to compare two configurations on the same data).
+    pub async fn replica(&self, adjust: impl FnOnce(&mut Settings)) -> Replica {
+        let mut settings = Settings::for_tests(self.database.url.clone());
+        adjust(&mut settings);
+        let app = Application::build_observed(settings, Arc::new(self.clock.clone()), None)
+            .await
+            .expect("replica starts");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let shutdown = CancellationToken::new();
+        let token = shutdown.clone();
+        tokio::spawn(async move { app.run_until_stopped(token).await });
+        Replica {
+            address,
+            http: self.http.clone(),
+            shutdown,
         }
-        let res = req.send().await.expect("request sent");
-        let status = res.status().as_u16();
-        let body = res.json::<Value>().await.expect("JSON body");
-        (status, body)
     }
 
     /// POSTs a GraphQL request and returns the JSON body.

@@ -6,6 +6,7 @@ use domain::access::Permission;
 use entities::{client, client_transfer};
 use uuid::Uuid;
 
+use super::client_prefetch;
 use super::date::Date;
 use super::{
     env, ids,
@@ -18,7 +19,10 @@ use super::{
 };
 use crate::{
     context::SensitiveRead,
-    registry::{clients, transfers},
+    registry::{
+        client_pages::{self, Related},
+        clients, transfers,
+    },
 };
 
 /// Whether a client is on the commune's list.
@@ -87,7 +91,18 @@ fn stored_consent(at: Option<DateTime<Utc>>, method: Option<&str>) -> Option<Con
 }
 
 /// A person after rehab, managed at their place of residence.
-pub struct Client(pub client::Model);
+pub struct Client(
+    pub client::Model,
+    /// Relations read with the client (a one-statement page); the others load when asked.
+    Related,
+);
+
+impl Client {
+    /// A client whose relations load when asked for.
+    pub fn new(model: client::Model) -> Self {
+        Self(model, Related::default())
+    }
+}
 
 #[Object]
 impl Client {
@@ -176,6 +191,9 @@ impl Client {
     }
     /// Supervision orders, oldest first (only those in the caller's scope).
     async fn orders(&self, ctx: &Context<'_>) -> Result<Vec<SupervisionOrder>> {
+        if let Some(orders) = &self.1.orders {
+            return Ok(orders.iter().cloned().map(SupervisionOrder::read).collect());
+        }
         if ctx.look_ahead().field("assignments").exists() {
             // Orders, assignments and officers in one statement (the commune page's case
             // officer), instead of three loader rounds.
@@ -197,7 +215,13 @@ impl Client {
         ctx: &Context<'_>,
         #[graphql(default = 5)] first: usize,
     ) -> Result<Vec<super::check_ins::CheckInOccurrence>> {
-        let key = super::loaders::UpcomingOfClient(upcoming(self.0.id, first));
+        let first = upcoming(self.0.id, first);
+        if let Some(rows) = &self.1.upcoming_check_ins {
+            return Ok(first_rows(rows, &first)
+                .map(super::check_ins::CheckInOccurrence)
+                .collect());
+        }
+        let key = super::loaders::UpcomingOfClient(first);
         let rows = loader(ctx).load_one(key).await?.unwrap_or_default();
         Ok(rows
             .into_iter()
@@ -210,7 +234,13 @@ impl Client {
         ctx: &Context<'_>,
         #[graphql(default = 5)] first: usize,
     ) -> Result<Vec<super::appointments::Appointment>> {
-        let key = super::loaders::UpcomingAppointmentsOfClient(upcoming(self.0.id, first));
+        let first = upcoming(self.0.id, first);
+        if let Some(rows) = &self.1.upcoming_appointments {
+            return Ok(first_rows(rows, &first)
+                .map(super::appointments::Appointment)
+                .collect());
+        }
+        let key = super::loaders::UpcomingAppointmentsOfClient(first);
         let rows = loader(ctx).load_one(key).await?.unwrap_or_default();
         Ok(rows
             .into_iter()
@@ -330,6 +360,16 @@ fn upcoming(client: Uuid, first: usize) -> super::loaders::FirstOfClient {
     }
 }
 
+/// The first rows of a list read with the page (read for the largest `first:` of the page).
+fn first_rows<'a, M: Clone>(
+    rows: &'a [M],
+    first: &super::loaders::FirstOfClient,
+) -> impl Iterator<Item = M> + 'a {
+    rows.iter()
+        .take(usize::try_from(first.limit).unwrap_or(usize::MAX))
+        .cloned()
+}
+
 impl Client {
     fn sensitive(&self, ctx: &Context<'_>, field: &'static str) -> Result<()> {
         let (_, rc) = env(ctx);
@@ -373,7 +413,7 @@ impl ClientTransfer {
 
 /// Loads a client for a nested field; `None` when outside the caller's scope.
 pub(crate) async fn client_field(ctx: &Context<'_>, id: Uuid) -> Result<Option<Client>> {
-    Ok(loader(ctx).load_one(ClientKey(id)).await?.map(Client))
+    Ok(loader(ctx).load_one(ClientKey(id)).await?.map(Client::new))
 }
 
 /// Filter of `clients`.
@@ -416,8 +456,16 @@ impl ClientsQuery {
             officer_id,
             search: f.search,
         };
+        if let Some(relations) = client_prefetch::relations(ctx, db.get_database_backend()) {
+            let page = client_pages::list_with_relations(db, rc, filter, page, &relations).await?;
+            return Ok(connection(
+                page,
+                |(c, _)| c.id.to_string(),
+                |(c, related)| Client(c, related),
+            ));
+        }
         let page = clients::list(db, rc, filter, page).await?;
-        Ok(connection(page, |c| c.id.to_string(), Client))
+        Ok(connection(page, |c| c.id.to_string(), Client::new))
     }
 
     /// One client by id; null when unknown or outside the caller's scope.
@@ -541,7 +589,7 @@ impl ClientsMutation {
             preferred_channel: input.preferred_channel.map(Into::into),
         };
         Ok(ClientPayload {
-            client: Client(clients::create(db, rc, new).await?),
+            client: Client::new(clients::create(db, rc, new).await?),
         })
     }
 
@@ -567,7 +615,7 @@ impl ClientsMutation {
             status: input.status.map(Into::into),
         };
         Ok(ClientPayload {
-            client: Client(clients::update(db, rc, id, changes).await?),
+            client: Client::new(clients::update(db, rc, id, changes).await?),
         })
     }
 
@@ -589,7 +637,7 @@ impl ClientsMutation {
         )
         .await?;
         Ok(TransferClientPayload {
-            client: Client(out.client),
+            client: Client::new(out.client),
             transfer: ClientTransfer(out.transfer),
             new_order: out.new_order.map(SupervisionOrder::new),
         })

@@ -164,7 +164,7 @@ impl Escalation {
         Ok(loader(ctx)
             .load_one(ClientKey(self.0.client_id))
             .await?
-            .map(Client))
+            .map(Client::new))
     }
     /// The officer who acknowledged it and owns it (null while nobody has, or when an
     /// administrator did).

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod appointments;
 pub mod check_ins;
+pub mod client_prefetch;
 pub mod clients;
 pub mod date;
 pub mod eligibility_lists;
@@ -90,6 +91,8 @@ pub struct ResolverSettings {
     pub max_page_size: usize,
     /// Bearer token lifetime.
     pub access_token_ttl_days: i64,
+    /// Read pages of clients with their relations in one statement (PostgreSQL).
+    pub one_statement_pages: bool,
 }
 
 /// Builds the schema with the limits from the settings.
@@ -115,6 +118,7 @@ pub fn build_schema(
         default_page_size: settings.limits.default_page_size,
         max_page_size: settings.limits.max_page_size,
         access_token_ttl_days: settings.access_token_ttl_days,
+        one_statement_pages: settings.one_statement_pages,
     })
     .limit_depth(settings.limits.max_depth)
     .limit_complexity(settings.limits.max_complexity)

@@ -33,6 +33,16 @@ impl SupervisionOrder {
     pub fn staffed((model, assignments): orders::StaffedOrder) -> Self {
         Self(model, Some(assignments))
     }
+
+    /// An order read with its assignments when they were read.
+    pub fn read(
+        (model, assignments): (
+            supervision_order::Model,
+            Option<Vec<orders::StaffedAssignment>>,
+        ),
+    ) -> Self {
+        Self(model, assignments)
+    }
 }
 
 #[Object]

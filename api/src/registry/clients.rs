@@ -138,6 +138,15 @@ pub async fn list(
     filter: ClientFilter,
     page: PageRequest<Uuid>,
 ) -> AppResult<Page<client::Model>> {
+    paginate(db, list_select(ctx, filter)?, client::Column::Id, page).await
+}
+
+/// The clients of [`list`] (scope and filter, not yet paged), for the compiled commune page
+/// that pages them itself with its relations in the same statement.
+pub fn list_select(
+    ctx: &RequestContext,
+    filter: ClientFilter,
+) -> AppResult<sea_orm::Select<client::Entity>> {
     let mut cond = scoped(ctx, Permission::ClientsRead)?;
     if let Some(c) = filter.commune_code {
         cond = cond.add(client::Column::CommuneCode.eq(c));
@@ -173,13 +182,7 @@ pub async fn list(
     if let Some(search) = input::name_search(client::Column::NameSearch, filter.search)? {
         cond = cond.add(search);
     }
-    paginate(
-        db,
-        client::Entity::find().filter(cond),
-        client::Column::Id,
-        page,
-    )
-    .await
+    Ok(client::Entity::find().filter(cond))
 }
 
 /// Clients by id, those outside the caller's scope left out (DataLoader batch).

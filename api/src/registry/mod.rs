@@ -5,6 +5,7 @@
 //! transaction.
 
 pub mod api_keys;
+pub mod client_pages;
 pub mod clients;
 pub mod demo;
 pub mod import;

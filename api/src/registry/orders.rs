@@ -127,6 +127,41 @@ pub async fn by_client_ids(
         .await?)
 }
 
+/// The orders of the client of the enclosing statement (`clients.id`) inside the caller's
+/// scope, in the order of [`by_client_ids`]: the one-statement commune page nests it once per
+/// client.
+pub fn of_outer_client(
+    ctx: &RequestContext,
+) -> AppResult<sea_orm::Select<supervision_order::Entity>> {
+    use sea_orm::{ExprTrait, sea_query::Expr};
+    Ok(supervision_order::Entity::find()
+        .filter(scoped(ctx, Permission::OrdersRead)?)
+        .filter(
+            Expr::col((
+                supervision_order::Entity,
+                supervision_order::Column::ClientId,
+            ))
+            .equals((client::Entity, client::Column::Id)),
+        )
+        .order_by_asc(supervision_order::Column::Id))
+}
+
+/// The assignments of the order of the enclosing statement (`supervision_orders.id`), in the
+/// order of [`staffed_by_client_ids`], with the `ON` of the join to their officer
+/// ([`officer_join`]; `None` when the caller may not read officers).
+pub fn assignments_of_outer_order(
+    ctx: &RequestContext,
+) -> AppResult<(sea_orm::Select<order_assignment::Entity>, Option<Condition>)> {
+    use sea_orm::{ExprTrait, sea_query::Expr};
+    let assignments = order_assignment::Entity::find()
+        .filter(
+            Expr::col((order_assignment::Entity, order_assignment::Column::OrderId))
+                .equals((supervision_order::Entity, supervision_order::Column::Id)),
+        )
+        .order_by_asc(order_assignment::Column::Id);
+    Ok((assignments, officer_join(ctx)?))
+}
+
 /// An order with its assignments, each with its officer.
 pub type StaffedOrder = (supervision_order::Model, Vec<StaffedAssignment>);
 
@@ -241,7 +276,7 @@ pub enum AssignedOfficer {
 
 impl AssignedOfficer {
     /// The officer as the scoped join of [`officer_join`] found them (none: out of scope).
-    fn joined(officer: Option<officer::Model>) -> Self {
+    pub(crate) fn joined(officer: Option<officer::Model>) -> Self {
         officer.map_or(Self::OutOfScope, |o| Self::Found(Box::new(o)))
     }
 }

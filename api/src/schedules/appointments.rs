@@ -12,7 +12,8 @@ use domain::{
 use entities::{appointment, client, officer, supervision_order};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    Order, QueryFilter, QuerySelect, Set,
+    Order, QueryFilter, QueryOrder, QuerySelect, Set,
+    sea_query::{Expr, ExprTrait},
 };
 pub use store::appointments::AppointmentStatus;
 use store::{
@@ -134,24 +135,47 @@ pub async fn upcoming_by_client_ids(
     ids: &[Uuid],
     per_client: u64,
 ) -> AppResult<Vec<appointment::Model>> {
-    let cond = scoped(ctx, Permission::SchedulesRead)?;
-    let select = appointment::Entity::find()
-        .filter(cond)
-        .filter(appointment::Column::ClientId.is_in(ids.iter().copied()))
-        .filter(appointment::Column::Status.eq(AppointmentStatus::Scheduled.as_str()))
-        .filter(appointment::Column::EndsAt.gt(ctx.now));
+    let select = upcoming(ctx)?.filter(appointment::Column::ClientId.is_in(ids.iter().copied()));
     limit_per_parent(
         db,
         select,
         appointment::Column::ClientId,
-        &[
-            (appointment::Column::StartsAt, Order::Asc),
-            (appointment::Column::Id, Order::Asc),
-        ],
-        per_client.min(MAX_UPCOMING_PER_CLIENT),
+        &UPCOMING_ORDER,
+        std::cmp::min(per_client, MAX_UPCOMING_PER_CLIENT),
     )
     .await
 }
+
+/// The first upcoming appointments of the client of the enclosing statement (`clients.id`),
+/// scoped and ordered as [`upcoming_by_client_ids`]: the compiled commune page nests it once
+/// per client.
+pub fn upcoming_of_outer_client(
+    ctx: &RequestContext,
+    per_client: u64,
+) -> AppResult<sea_orm::Select<appointment::Entity>> {
+    let mut select = upcoming(ctx)?.filter(
+        Expr::col((appointment::Entity, appointment::Column::ClientId))
+            .equals((client::Entity, client::Column::Id)),
+    );
+    for (column, order) in UPCOMING_ORDER {
+        select = select.order_by(column, order);
+    }
+    Ok(select.limit(std::cmp::min(per_client, MAX_UPCOMING_PER_CLIENT)))
+}
+
+/// Scheduled appointments that have not ended, inside the caller's scope.
+fn upcoming(ctx: &RequestContext) -> AppResult<sea_orm::Select<appointment::Entity>> {
+    Ok(appointment::Entity::find()
+        .filter(scoped(ctx, Permission::SchedulesRead)?)
+        .filter(appointment::Column::Status.eq(AppointmentStatus::Scheduled.as_str()))
+        .filter(appointment::Column::EndsAt.gt(ctx.now)))
+}
+
+/// The order of a client's upcoming appointments: soonest first.
+const UPCOMING_ORDER: [(appointment::Column, Order); 2] = [
+    (appointment::Column::StartsAt, Order::Asc),
+    (appointment::Column::Id, Order::Asc),
+];
 
 /// One appointment inside the caller's scope, locked for a change on PostgreSQL.
 async fn for_update(

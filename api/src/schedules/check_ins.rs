@@ -13,7 +13,8 @@ use domain::{
 use entities::{check_in, check_in_occurrence, check_in_plan, client, reply_note};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    Order, QueryFilter, QueryOrder, QuerySelect, Set, sea_query::Expr,
+    Order, QueryFilter, QueryOrder, QuerySelect, Set,
+    sea_query::{Expr, ExprTrait},
 };
 use store::{
     alerts::OrderAlert,
@@ -628,24 +629,51 @@ pub async fn upcoming_by_client_ids(
     ids: &[Uuid],
     per_client: u64,
 ) -> AppResult<Vec<check_in_occurrence::Model>> {
-    let cond = scoped(ctx, Permission::SchedulesRead)?;
-    let select = check_in_occurrence::Entity::find()
-        .filter(cond)
-        .filter(check_in_occurrence::Column::ClientId.is_in(ids.iter().copied()))
-        .filter(check_in_occurrence::Column::Status.eq(OccurrenceStatus::Scheduled.as_str()))
-        .filter(check_in_occurrence::Column::ClosesAt.gt(ctx.now));
+    let select =
+        upcoming(ctx)?.filter(check_in_occurrence::Column::ClientId.is_in(ids.iter().copied()));
     limit_per_parent(
         db,
         select,
         check_in_occurrence::Column::ClientId,
-        &[
-            (check_in_occurrence::Column::OpensAt, Order::Asc),
-            (check_in_occurrence::Column::Id, Order::Asc),
-        ],
-        per_client.min(MAX_UPCOMING_PER_CLIENT),
+        &UPCOMING_ORDER,
+        std::cmp::min(per_client, MAX_UPCOMING_PER_CLIENT),
     )
     .await
 }
+
+/// The first upcoming check-ins of the client of the enclosing statement (`clients.id`),
+/// scoped and ordered as [`upcoming_by_client_ids`]: the compiled commune page nests it once
+/// per client.
+pub fn upcoming_of_outer_client(
+    ctx: &RequestContext,
+    per_client: u64,
+) -> AppResult<sea_orm::Select<check_in_occurrence::Entity>> {
+    let mut select = upcoming(ctx)?.filter(
+        Expr::col((
+            check_in_occurrence::Entity,
+            check_in_occurrence::Column::ClientId,
+        ))
+        .equals((client::Entity, client::Column::Id)),
+    );
+    for (column, order) in UPCOMING_ORDER {
+        select = select.order_by(column, order);
+    }
+    Ok(select.limit(std::cmp::min(per_client, MAX_UPCOMING_PER_CLIENT)))
+}
+
+/// Occurrences still to come (scheduled, window not closed) inside the caller's scope.
+fn upcoming(ctx: &RequestContext) -> AppResult<sea_orm::Select<check_in_occurrence::Entity>> {
+    Ok(check_in_occurrence::Entity::find()
+        .filter(scoped(ctx, Permission::SchedulesRead)?)
+        .filter(check_in_occurrence::Column::Status.eq(OccurrenceStatus::Scheduled.as_str()))
+        .filter(check_in_occurrence::Column::ClosesAt.gt(ctx.now)))
+}
+
+/// The order of a client's upcoming check-ins: soonest window first.
+const UPCOMING_ORDER: [(check_in_occurrence::Column, Order); 2] = [
+    (check_in_occurrence::Column::OpensAt, Order::Asc),
+    (check_in_occurrence::Column::Id, Order::Asc),
+];
 
 /// Upcoming check-ins listed per client at most (the largest `first` of the field).
 pub const MAX_UPCOMING_PER_CLIENT: u64 = 50;

@@ -15,6 +15,7 @@ mod loan_programmes;
 mod loans;
 mod messages;
 mod officer_access;
+mod one_statement_pages;
 mod place_code_types;
 mod placements;
 mod policies;
