@@ -58,7 +58,10 @@ pub struct Settings {
     pub limits: GraphqlLimits,
     /// `GRAPHQL_ONE_STATEMENT_PAGES`: on PostgreSQL, read a page of `clients` with the
     /// relations its selection asks for (orders and their officers, upcoming check-ins and
-    /// appointments) in one statement instead of one batched statement per relation.
+    /// appointments) in one statement instead of one batched statement per relation, and
+    /// resolve objects whose selected fields only read what they hold field after field
+    /// instead of one boxed future each. Off: the engine's path everywhere (a kill switch, and
+    /// the reference the tests compare with).
     pub one_statement_pages: bool,
     /// `ACCESS_TOKEN_TTL_DAYS`: lifetime of officer and administrator bearer tokens.
     pub access_token_ttl_days: i64,

@@ -81,6 +81,12 @@ pub enum AppointmentOutcome {
 /// An appointment of a client: counselling, drug test, meeting, visit, class, interview.
 pub struct Appointment(pub appointment::Model);
 
+impl super::plain::PlainFields for Appointment {
+    fn is_plain(&self, name: &str) -> bool {
+        super::client_prefetch::is_listed(super::client_prefetch::APPOINTMENT_FIELDS, name)
+    }
+}
+
 #[Object]
 impl Appointment {
     /// Opaque id.

@@ -258,6 +258,12 @@ impl CheckIn {
 /// One due check-in: a window in which the client must check in.
 pub struct CheckInOccurrence(pub check_in_occurrence::Model);
 
+impl super::plain::PlainFields for CheckInOccurrence {
+    fn is_plain(&self, name: &str) -> bool {
+        super::client_prefetch::is_listed(super::client_prefetch::OCCURRENCE_FIELDS, name)
+    }
+}
+
 #[Object]
 impl CheckInOccurrence {
     /// Opaque id.

@@ -49,7 +49,7 @@ pub fn relations(ctx: &Context<'_>, backend: DatabaseBackend) -> Option<Relation
 }
 
 /// Fields of `CheckInOccurrence` that read only these columns.
-const OCCURRENCE_FIELDS: &[(&str, &[check_in_occurrence::Column])] = {
+pub(crate) const OCCURRENCE_FIELDS: &[(&str, &[check_in_occurrence::Column])] = {
     use check_in_occurrence::Column as C;
     &[
         ("__typename", &[]),
@@ -64,7 +64,7 @@ const OCCURRENCE_FIELDS: &[(&str, &[check_in_occurrence::Column])] = {
 };
 
 /// Fields of `Appointment` that read only these columns.
-const APPOINTMENT_FIELDS: &[(&str, &[appointment::Column])] = {
+pub(crate) const APPOINTMENT_FIELDS: &[(&str, &[appointment::Column])] = {
     use appointment::Column as C;
     &[
         ("__typename", &[]),
@@ -82,7 +82,7 @@ const APPOINTMENT_FIELDS: &[(&str, &[appointment::Column])] = {
 };
 
 /// Fields of `SupervisionOrder` that read only these columns (`assignments` aside).
-const ORDER_FIELDS: &[(&str, &[supervision_order::Column])] = {
+pub(crate) const ORDER_FIELDS: &[(&str, &[supervision_order::Column])] = {
     use supervision_order::Column as C;
     &[
         ("__typename", &[]),
@@ -99,7 +99,7 @@ const ORDER_FIELDS: &[(&str, &[supervision_order::Column])] = {
 };
 
 /// Fields of `Assignment` that read only these columns (`officer` aside: read whole).
-const ASSIGNMENT_FIELDS: &[(&str, &[order_assignment::Column])] = {
+pub(crate) const ASSIGNMENT_FIELDS: &[(&str, &[order_assignment::Column])] = {
     use order_assignment::Column as C;
     &[
         ("__typename", &[]),
@@ -181,6 +181,11 @@ fn first_argument(field: &SelectionField<'_>) -> Option<u64> {
         Some((_, Value::Number(n))) => n.as_u64(),
         Some(_) => None,
     }
+}
+
+/// Whether `name` is one of `fields`.
+pub(crate) fn is_listed<C>(fields: &[(&str, &[C])], name: &str) -> bool {
+    fields.iter().any(|(n, _)| *n == name)
 }
 
 fn columns_of<'a, C>(fields: &'a [(&str, &'a [C])], name: &str) -> Option<&'a [C]> {

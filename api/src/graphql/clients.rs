@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::client_prefetch;
 use super::date::Date;
+use super::plain::{Plain, PlainFields};
 use super::{
     env, ids,
     loaders::{ClientKey, OrdersOfClient, StaffedOrdersOfClient, TransfersOfClient, loader},
@@ -190,9 +191,13 @@ impl Client {
         Ok(self.0.zalo_user_id.clone())
     }
     /// Supervision orders, oldest first (only those in the caller's scope).
-    async fn orders(&self, ctx: &Context<'_>) -> Result<Vec<SupervisionOrder>> {
+    async fn orders(&self, ctx: &Context<'_>) -> Result<Vec<Plain<SupervisionOrder>>> {
         if let Some(orders) = &self.1.orders {
-            return Ok(orders.iter().cloned().map(SupervisionOrder::read).collect());
+            return Ok(orders
+                .iter()
+                .cloned()
+                .map(|o| Plain(SupervisionOrder::read(o)))
+                .collect());
         }
         if ctx.look_ahead().field("assignments").exists() {
             // Orders, assignments and officers in one statement (the commune page's case
@@ -201,31 +206,37 @@ impl Client {
                 .load_one(StaffedOrdersOfClient(self.0.id))
                 .await?
                 .unwrap_or_default();
-            return Ok(orders.into_iter().map(SupervisionOrder::staffed).collect());
+            return Ok(orders
+                .into_iter()
+                .map(|o| Plain(SupervisionOrder::staffed(o)))
+                .collect());
         }
         let orders = loader(ctx)
             .load_one(OrdersOfClient(self.0.id))
             .await?
             .unwrap_or_default();
-        Ok(orders.into_iter().map(SupervisionOrder::new).collect())
+        Ok(orders
+            .into_iter()
+            .map(|o| Plain(SupervisionOrder::new(o)))
+            .collect())
     }
     /// Check-ins due next (windows not yet closed), soonest first.
     async fn upcoming_check_ins(
         &self,
         ctx: &Context<'_>,
         #[graphql(default = 5)] first: usize,
-    ) -> Result<Vec<super::check_ins::CheckInOccurrence>> {
+    ) -> Result<Vec<Plain<super::check_ins::CheckInOccurrence>>> {
         let first = upcoming(self.0.id, first);
-        if let Some(rows) = &self.1.upcoming_check_ins {
-            return Ok(first_rows(rows, &first)
-                .map(super::check_ins::CheckInOccurrence)
-                .collect());
-        }
-        let key = super::loaders::UpcomingOfClient(first);
-        let rows = loader(ctx).load_one(key).await?.unwrap_or_default();
+        let rows = match &self.1.upcoming_check_ins {
+            Some(rows) => first_rows(rows, &first),
+            None => {
+                let key = super::loaders::UpcomingOfClient(first);
+                loader(ctx).load_one(key).await?.unwrap_or_default()
+            }
+        };
         Ok(rows
             .into_iter()
-            .map(super::check_ins::CheckInOccurrence)
+            .map(|r| Plain(super::check_ins::CheckInOccurrence(r)))
             .collect())
     }
     /// Scheduled appointments that have not ended, soonest first.
@@ -233,18 +244,18 @@ impl Client {
         &self,
         ctx: &Context<'_>,
         #[graphql(default = 5)] first: usize,
-    ) -> Result<Vec<super::appointments::Appointment>> {
+    ) -> Result<Vec<Plain<super::appointments::Appointment>>> {
         let first = upcoming(self.0.id, first);
-        if let Some(rows) = &self.1.upcoming_appointments {
-            return Ok(first_rows(rows, &first)
-                .map(super::appointments::Appointment)
-                .collect());
-        }
-        let key = super::loaders::UpcomingAppointmentsOfClient(first);
-        let rows = loader(ctx).load_one(key).await?.unwrap_or_default();
+        let rows = match &self.1.upcoming_appointments {
+            Some(rows) => first_rows(rows, &first),
+            None => {
+                let key = super::loaders::UpcomingAppointmentsOfClient(first);
+                loader(ctx).load_one(key).await?.unwrap_or_default()
+            }
+        };
         Ok(rows
             .into_iter()
-            .map(super::appointments::Appointment)
+            .map(|r| Plain(super::appointments::Appointment(r)))
             .collect())
     }
     /// Replies the client wrote that were not keywords, newest first, for the officer to read.
@@ -361,13 +372,40 @@ fn upcoming(client: Uuid, first: usize) -> super::loaders::FirstOfClient {
 }
 
 /// The first rows of a list read with the page (read for the largest `first:` of the page).
-fn first_rows<'a, M: Clone>(
-    rows: &'a [M],
-    first: &super::loaders::FirstOfClient,
-) -> impl Iterator<Item = M> + 'a {
-    rows.iter()
-        .take(usize::try_from(first.limit).unwrap_or(usize::MAX))
-        .cloned()
+fn first_rows<M: Clone>(rows: &[M], first: &super::loaders::FirstOfClient) -> Vec<M> {
+    let n = usize::try_from(first.limit)
+        .unwrap_or(usize::MAX)
+        .min(rows.len());
+    rows[..n].to_vec()
+}
+
+/// Fields of a client that read only the client row (or the place cache).
+const PLAIN_FIELDS: &[&str] = &[
+    "id",
+    "fullName",
+    "dateOfBirth",
+    "sex",
+    "address",
+    "communeCode",
+    "commune",
+    "status",
+    "smsConsent",
+    "zaloConsent",
+    "preferredChannel",
+    "optedOutAt",
+    "createdAt",
+    "updatedAt",
+];
+
+impl PlainFields for Client {
+    fn is_plain(&self, name: &str) -> bool {
+        match name {
+            "orders" => self.1.orders.is_some(),
+            "upcomingCheckIns" => self.1.upcoming_check_ins.is_some(),
+            "upcomingAppointments" => self.1.upcoming_appointments.is_some(),
+            _ => PLAIN_FIELDS.contains(&name),
+        }
+    }
 }
 
 impl Client {
@@ -442,7 +480,7 @@ impl ClientsQuery {
         filter: Option<ClientFilter>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> Result<CountedConnection<Client>> {
+    ) -> Result<CountedConnection<Plain<Client>>> {
         let (db, rc) = env(ctx);
         let page = uuid_page(ctx, first, after)?;
         let f = filter.unwrap_or_default();
@@ -461,11 +499,15 @@ impl ClientsQuery {
             return Ok(connection(
                 page,
                 |(c, _)| c.id.to_string(),
-                |(c, related)| Client(c, related),
+                |(c, related)| Plain(Client(c, related)),
             ));
         }
         let page = clients::list(db, rc, filter, page).await?;
-        Ok(connection(page, |c| c.id.to_string(), Client::new))
+        Ok(connection(
+            page,
+            |c| c.id.to_string(),
+            |c| Plain(Client::new(c)),
+        ))
     }
 
     /// One client by id; null when unknown or outside the caller's scope.

@@ -18,6 +18,7 @@ pub mod orders;
 pub mod pagination;
 pub mod placements;
 pub mod places;
+pub mod plain;
 pub mod policies;
 pub mod prices;
 pub mod response;
@@ -91,7 +92,8 @@ pub struct ResolverSettings {
     pub max_page_size: usize,
     /// Bearer token lifetime.
     pub access_token_ttl_days: i64,
-    /// Read pages of clients with their relations in one statement (PostgreSQL).
+    /// Read pages of clients with their relations in one statement (PostgreSQL), and resolve
+    /// plain objects field after field ([`plain`]); off, the engine's own path everywhere.
     pub one_statement_pages: bool,
 }
 
@@ -185,6 +187,13 @@ pub(crate) fn forget_credentials(ctx: &Context<'_>) {
 }
 
 pub(crate) fn resolver_settings<'a>(ctx: &'a Context<'_>) -> &'a ResolverSettings {
+    resolver_settings_of(ctx)
+}
+
+/// [`resolver_settings`] from any context (a selection set's as well as a field's).
+pub(crate) fn resolver_settings_of<'a, T>(
+    ctx: &async_graphql::context::ContextBase<'a, T>,
+) -> &'a ResolverSettings {
     #[allow(clippy::expect_used)]
     ctx.data::<ResolverSettings>()
         .expect("resolver settings in schema data")

@@ -73,6 +73,13 @@ impl Officer {
     }
 }
 
+impl super::plain::PlainFields for Officer {
+    fn is_plain(&self, _name: &str) -> bool {
+        // Every field is the officer's own, but for `commune`, from the place cache.
+        true
+    }
+}
+
 /// Loads an officer for a nested field; `None` when outside the caller's scope.
 pub(crate) async fn officer_field(ctx: &Context<'_>, id: uuid::Uuid) -> Result<Option<Officer>> {
     loader(ctx)

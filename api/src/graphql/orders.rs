@@ -4,7 +4,9 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject
 use chrono::{DateTime, Utc};
 use entities::{order_assignment, order_pause, supervision_order};
 
+use super::client_prefetch::{ASSIGNMENT_FIELDS, ORDER_FIELDS, is_listed};
 use super::date::Date;
+use super::plain::{Plain, PlainFields};
 use super::{
     clients::{Client, client_field},
     env, ids,
@@ -152,15 +154,27 @@ impl SupervisionOrder {
             .collect())
     }
     /// Assigned officers and supporters, current and past.
-    async fn assignments(&self, ctx: &Context<'_>) -> Result<Vec<Assignment>> {
-        if let Some(read) = &self.1 {
-            return Ok(read.iter().cloned().map(Assignment::staffed).collect());
+    async fn assignments(&self, ctx: &Context<'_>) -> Result<Vec<Plain<Assignment>>> {
+        let rows = match &self.1 {
+            Some(read) => read.clone(),
+            None => loader(ctx)
+                .load_one(AssignmentsOfOrder(self.0.id))
+                .await?
+                .unwrap_or_default(),
+        };
+        Ok(rows
+            .into_iter()
+            .map(|r| Plain(Assignment::staffed(r)))
+            .collect())
+    }
+}
+
+impl PlainFields for SupervisionOrder {
+    fn is_plain(&self, name: &str) -> bool {
+        match name {
+            "assignments" => self.1.is_some(),
+            _ => is_listed(ORDER_FIELDS, name),
         }
-        let rows = loader(ctx)
-            .load_one(AssignmentsOfOrder(self.0.id))
-            .await?
-            .unwrap_or_default();
-        Ok(rows.into_iter().map(Assignment::staffed).collect())
     }
 }
 
@@ -240,13 +254,23 @@ impl Assignment {
         self.model.ended_on.map(Date)
     }
     /// The person.
-    async fn officer(&self, ctx: &Context<'_>) -> Result<Option<Officer>> {
-        match &self.officer {
+    async fn officer(&self, ctx: &Context<'_>) -> Result<Option<Plain<Officer>>> {
+        let officer = match &self.officer {
             orders::AssignedOfficer::Found(officer) => {
-                Officer::try_from((**officer).clone()).map(Some)
+                Some(Officer::try_from((**officer).clone())?)
             }
-            orders::AssignedOfficer::OutOfScope => Ok(None),
-            orders::AssignedOfficer::Unread => officer_field(ctx, self.model.officer_id).await,
+            orders::AssignedOfficer::OutOfScope => None,
+            orders::AssignedOfficer::Unread => officer_field(ctx, self.model.officer_id).await?,
+        };
+        Ok(officer.map(Plain))
+    }
+}
+
+impl PlainFields for Assignment {
+    fn is_plain(&self, name: &str) -> bool {
+        match name {
+            "officer" => !matches!(self.officer, orders::AssignedOfficer::Unread),
+            _ => is_listed(ASSIGNMENT_FIELDS, name),
         }
     }
 }
