@@ -52,6 +52,9 @@ pub fn api_env(database_url: &str) -> Vec<(String, String)> {
     ]
     .iter()
     .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+    // The API's GraphQL settings pass through (`GRAPHQL_ONE_STATEMENT_PAGES=false` measures the
+    // engine's own path with the same binary).
+    .chain(std::env::vars().filter(|(k, _)| k.starts_with("GRAPHQL_")))
     .collect()
 }
 
