@@ -29,6 +29,7 @@ mod m20261202_000054_zalo_invitations;
 mod m20261202_000057_client_reachability;
 mod m20261202_000058_commune_budgets;
 mod m20261203_000059_outbox_held_index;
+mod m20261203_000060_upcoming_indexes;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -64,6 +65,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000057_client_reachability::Migration),
             Box::new(m20261202_000058_commune_budgets::Migration),
             Box::new(m20261203_000059_outbox_held_index::Migration),
+            Box::new(m20261203_000060_upcoming_indexes::Migration),
         ]
     }
 }

@@ -10,7 +10,7 @@ use async_graphql::{
     Context, Lookahead, SelectionField, Value,
     parser::types::{Selection, SelectionSet},
 };
-use entities::{appointment, check_in_occurrence, order_assignment, supervision_order};
+use entities::{appointment, check_in_occurrence, officer, order_assignment, supervision_order};
 use sea_orm::{DatabaseBackend, IdenStatic};
 
 use super::resolver_settings;
@@ -110,6 +110,24 @@ pub(crate) const ASSIGNMENT_FIELDS: &[(&str, &[order_assignment::Column])] = {
     ]
 };
 
+/// Fields of `Officer` that read only these columns.
+pub(crate) const OFFICER_FIELDS: &[(&str, &[officer::Column])] = {
+    use officer::Column as C;
+    &[
+        ("__typename", &[]),
+        ("id", &[C::Id]),
+        ("fullName", &[C::FullName]),
+        ("role", &[C::Role]),
+        ("phone", &[C::Phone]),
+        ("zaloUserId", &[C::ZaloUserId]),
+        ("active", &[C::Active]),
+        ("provinceCode", &[C::ProvinceCode]),
+        ("communeCode", &[C::CommuneCode]),
+        ("commune", &[C::CommuneCode]),
+        ("createdAt", &[C::CreatedAt]),
+    ]
+};
+
 /// The fields named `name` under every node selection.
 fn fields_named<'a>(nodes: &[SelectionField<'a>], name: &str) -> Vec<SelectionField<'a>> {
     nodes
@@ -125,13 +143,18 @@ fn orders(nodes: &[SelectionField<'_>]) -> Option<OrderColumns> {
     }
     let mut order = vec![supervision_order::Column::Id];
     let mut assignments: Option<Vec<order_assignment::Column>> = None;
-    let mut officers = false;
+    let mut officers: Option<Vec<officer::Column>> = None;
     for field in selections.iter().flat_map(SelectionField::selection_set) {
         if field.name() == "assignments" {
             let columns = assignments.get_or_insert_with(|| vec![order_assignment::Column::Id]);
             for sub in field.selection_set() {
                 if sub.name() == "officer" {
-                    officers = true;
+                    // `Officer` is built whole from the row: its id and role always.
+                    let read = officers
+                        .get_or_insert_with(|| vec![officer::Column::Id, officer::Column::Role]);
+                    for f in sub.selection_set() {
+                        read.extend_from_slice(columns_of(OFFICER_FIELDS, f.name())?);
+                    }
                     continue;
                 }
                 columns.extend_from_slice(columns_of(ASSIGNMENT_FIELDS, sub.name())?);
@@ -145,7 +168,7 @@ fn orders(nodes: &[SelectionField<'_>]) -> Option<OrderColumns> {
     Some(OrderColumns {
         order: dedup(order),
         assignments: assignments.map(dedup),
-        officers,
+        officers: officers.map(dedup),
     })
 }
 

@@ -74,9 +74,8 @@ impl Officer {
 }
 
 impl super::plain::PlainFields for Officer {
-    fn is_plain(&self, _name: &str) -> bool {
-        // Every field is the officer's own, but for `commune`, from the place cache.
-        true
+    fn is_plain(&self, name: &str) -> bool {
+        super::client_prefetch::is_listed(super::client_prefetch::OFFICER_FIELDS, name)
     }
 }
 

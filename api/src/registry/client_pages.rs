@@ -11,7 +11,7 @@ use entities::{
     appointment, check_in_occurrence, client, officer, order_assignment, supervision_order,
 };
 use sea_orm::{
-    ConnectionTrait, EntityTrait, FromQueryResult, Iterable, JoinType, PaginatorTrait, QueryResult,
+    ConnectionTrait, EntityTrait, FromQueryResult, JoinType, PaginatorTrait, QueryResult,
     QueryTrait,
     sea_query::{Alias, Expr, Query, SelectStatement},
 };
@@ -54,9 +54,9 @@ pub struct OrderColumns {
     pub order: Vec<supervision_order::Column>,
     /// Columns of `order_assignments`, when the assignments are read.
     pub assignments: Option<Vec<order_assignment::Column>>,
-    /// Whether the assignments' officers are read too (whole, when the caller may read
-    /// officers).
-    pub officers: bool,
+    /// Columns of `officers`, when the assignments' officers are read too (and the caller
+    /// may read officers).
+    pub officers: Option<Vec<officer::Column>>,
 }
 
 /// The first `first` rows of an upcoming list, with these columns.
@@ -165,9 +165,8 @@ fn orders_json(ctx: &RequestContext, columns: &OrderColumns) -> AppResult<(Expr,
             "a",
             json_object::<order_assignment::Entity>(assignment_columns),
         )];
-        if let Some(on) = officer_on.filter(|_| columns.officers) {
+        if let (Some(on), Some(officer_columns)) = (officer_on, &columns.officers) {
             inner.join(JoinType::LeftJoin, officer::Entity, on);
-            let all: Vec<officer::Column> = officer::Column::iter().collect();
             // The officer outside the caller's scope is not joined: `null`, as the loader.
             assignment.push((
                 "f",
@@ -175,7 +174,7 @@ fn orders_json(ctx: &RequestContext, columns: &OrderColumns) -> AppResult<(Expr,
                     "CASE WHEN $1 IS NULL THEN NULL ELSE $2 END",
                     [
                         Expr::col((officer::Entity, officer::Column::Id)),
-                        json_object::<officer::Entity>(&all),
+                        json_object::<officer::Entity>(officer_columns),
                     ],
                 ),
             ));

@@ -31,7 +31,7 @@ const EVERY_FIELD: &str = "query($commune: String!, $after: String, $n: Int!) {
     id fullName
     orders { __typename id decisionNumber startDate endDate status statusReason certificateNumber
              statusChangedAt communeCode
-             assignments { __typename id role assignedOn endedOn officer { id fullName role commune { code } } } }
+             assignments { __typename id role assignedOn endedOn officer { __typename id fullName role phone zaloUserId active provinceCode communeCode createdAt commune { code } } } }
     later: upcomingCheckIns(first: 3) { __typename id scheduledOn dueOn opensAt closesAt status missedAt }
     upcomingAppointments { ... on Appointment { id kind startsAt endsAt place status providerName communeCode createdAt updatedAt } }
   }
