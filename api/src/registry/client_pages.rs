@@ -273,14 +273,14 @@ fn decode(row: &QueryResult, read: Read) -> AppResult<(client::Model, Related)> 
     let upcoming_check_ins =
         json_column::<check_in_occurrence::Model>(row, read.upcoming_check_ins, CHECK_INS)?.map(
             |mut rows| {
-                rows.sort_by(|x, y| (x.opens_at, x.id).cmp(&(y.opens_at, y.id)));
+                rows.sort_by_key(|x| (x.opens_at, x.id));
                 rows
             },
         );
     let upcoming_appointments =
         json_column::<appointment::Model>(row, read.upcoming_appointments, APPOINTMENTS)?.map(
             |mut rows| {
-                rows.sort_by(|x, y| (x.starts_at, x.id).cmp(&(y.starts_at, y.id)));
+                rows.sort_by_key(|x| (x.starts_at, x.id));
                 rows
             },
         );
