@@ -12,7 +12,7 @@ use entities::outbox_message;
 use sea_orm::{DatabaseConnection, DbErr};
 use store::outbox::Finish;
 
-use crate::job_facts::JobFacts;
+use crate::{job_facts::JobFacts, recipient::Recipient};
 
 /// The commune's monthly budget (issue 13): a message about to go by SMS in a commune
 /// whose budget is spent goes by a cheaper channel of its plan, or is held until next
@@ -25,7 +25,7 @@ pub async fn route(
     facts: &JobFacts,
     m: &outbox_message::Model,
     template: TemplateKey,
-    plan: &[Channel],
+    recipient: &Recipient,
     (index, channel): (usize, Channel),
     now: DateTime<Utc>,
 ) -> Result<Result<Route, Finish>, DbErr> {
@@ -47,7 +47,15 @@ pub async fn route(
     let policy = facts.policy(&m.commune_code)?;
     let resume = budget::resume_at(now, &policy.quiet_hours);
     Ok(
-        match budget::over_budget(plan, index, channel, always, m.expires_at, resume) {
+        match budget::over_budget(
+            &recipient.plan,
+            index,
+            channel,
+            always,
+            m.expires_at,
+            resume,
+            |c| recipient.known_not_to_reach(c, now),
+        ) {
             OverBudget::Send => Ok(planned),
             OverBudget::Switch { index, channel } => Ok(Route {
                 index,

@@ -45,6 +45,11 @@ impl Recipient {
             now,
         )
     }
+
+    /// Whether earlier sends taught that `channel` does not reach this person at `now`.
+    pub fn known_not_to_reach(&self, channel: Channel, now: DateTime<Utc>) -> bool {
+        channel_knowledge::known_not_to_reach(channel, &self.known, self.oa_last_interaction, now)
+    }
 }
 
 /// The recipient of `m` among the job's `facts`, or `None` when the client or officer it

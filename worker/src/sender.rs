@@ -344,7 +344,7 @@ impl Sender {
             job,
             &m,
             template,
-            &recipient.plan,
+            &recipient,
             (index, channel),
             now,
         )

@@ -98,7 +98,9 @@ pub enum OverBudget {
 }
 
 /// The step for a message about to go by `channel`, the `index`th of `plan`, in a commune
-/// whose budget is spent. Only SMS is held: ZNS and OA cost a fraction of it.
+/// whose budget is spent. Only SMS is held: ZNS and OA cost a fraction of it. A channel that
+/// `known_not_to_reach` (earlier sends taught it, `channel_knowledge`) is not switched to: it
+/// would only refuse, and the SMS would wait all the same.
 pub fn over_budget(
     plan: &[Channel],
     index: usize,
@@ -106,6 +108,7 @@ pub fn over_budget(
     always: bool,
     expires_at: Option<DateTime<Utc>>,
     resume: DateTime<Utc>,
+    known_not_to_reach: impl Fn(Channel) -> bool,
 ) -> OverBudget {
     if always || channel != Channel::Sms {
         return OverBudget::Send;
@@ -114,7 +117,7 @@ pub fn over_budget(
         .iter()
         .enumerate()
         .skip(index + 1)
-        .find(|(_, c)| **c != Channel::Sms)
+        .find(|(_, c)| **c != Channel::Sms && !known_not_to_reach(**c))
     {
         return OverBudget::Switch {
             index: i,
@@ -210,22 +213,22 @@ mod tests {
         use Channel::*;
         let resume = at("2027-01-01T01:00:00Z");
         assert_eq!(
-            over_budget(&[ZaloZns, Sms], 0, ZaloZns, false, None, resume),
+            over_budget(&[ZaloZns, Sms], 0, ZaloZns, false, None, resume, unknown),
             OverBudget::Send
         );
         assert_eq!(
-            over_budget(&[Sms, ZaloZns], 0, Sms, false, None, resume),
+            over_budget(&[Sms, ZaloZns], 0, Sms, false, None, resume, unknown),
             OverBudget::Switch {
                 index: 1,
                 channel: ZaloZns
             }
         );
         assert_eq!(
-            over_budget(&[ZaloZns, Sms], 1, Sms, false, None, resume),
+            over_budget(&[ZaloZns, Sms], 1, Sms, false, None, resume, unknown),
             OverBudget::Hold { until: resume }
         );
         assert_eq!(
-            over_budget(&[Sms], 0, Sms, true, None, resume),
+            over_budget(&[Sms], 0, Sms, true, None, resume, unknown),
             OverBudget::Send
         );
         assert_eq!(
@@ -235,9 +238,42 @@ mod tests {
                 Sms,
                 false,
                 Some(at("2026-12-21T00:00:00Z")),
-                resume
+                resume,
+                unknown
             ),
             OverBudget::Expire
+        );
+    }
+
+    /// Nothing is known about the person's channels.
+    fn unknown(_: Channel) -> bool {
+        false
+    }
+
+    #[test]
+    fn past_the_budget_a_channel_known_not_to_reach_is_not_switched_to() {
+        use Channel::*;
+        let resume = at("2027-01-01T01:00:00Z");
+        let not_on_zalo = |c: Channel| c == ZaloZns;
+        assert_eq!(
+            over_budget(&[Sms, ZaloZns], 0, Sms, false, None, resume, not_on_zalo),
+            OverBudget::Hold { until: resume }
+        );
+        // OA still reaches them: it goes by OA.
+        assert_eq!(
+            over_budget(
+                &[Sms, ZaloZns, ZaloOa],
+                0,
+                Sms,
+                false,
+                None,
+                resume,
+                not_on_zalo
+            ),
+            OverBudget::Switch {
+                index: 2,
+                channel: ZaloOa
+            }
         );
     }
 }

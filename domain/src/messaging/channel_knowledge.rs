@@ -115,18 +115,26 @@ pub fn first_to_try(
     now: DateTime<Utc>,
 ) -> usize {
     let mut index = index;
-    while index + 1 < plan.len() {
-        let skip = match plan[index] {
-            Channel::ZaloZns => known.zns_known_unreachable(now),
-            Channel::ZaloOa => known.oa_refused_since(oa_last_interaction),
-            Channel::Sms => false,
-        };
-        if !skip {
-            break;
-        }
+    while index + 1 < plan.len() && known_not_to_reach(plan[index], known, oa_last_interaction, now)
+    {
         index += 1;
     }
     index
+}
+
+/// Whether earlier sends taught that `channel` does not reach the person at `now`: ZNS until
+/// its recheck, OA until the person's next interaction. SMS is never known not to reach.
+pub fn known_not_to_reach(
+    channel: Channel,
+    known: &ChannelKnowledge,
+    oa_last_interaction: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> bool {
+    match channel {
+        Channel::ZaloZns => known.zns_known_unreachable(now),
+        Channel::ZaloOa => known.oa_refused_since(oa_last_interaction),
+        Channel::Sms => false,
+    }
 }
 
 /// The recheck delay from `ZNS_NOT_ON_ZALO_RECHECK_DAYS`, or `None` outside

@@ -1,7 +1,7 @@
 //! A commune's monthly budget (issue 13, item 6), through GraphQL, the sender and the fake
 //! gateways: at 80 % the commune's officers are told once; past 100 % a non-urgent SMS waits
-//! for the next month with its reason, a person on Zalo gets Zalo instead, an opt-out
-//! confirmation still goes; next month the held SMS goes.
+//! for the next month with its reason, a person on Zalo gets Zalo instead (not someone
+//! known not to be on Zalo), an opt-out confirmation still goes; next month the held SMS goes.
 
 use chrono::{DateTime, Utc};
 use entities::{outbox_attempt, outbox_message};
@@ -189,6 +189,18 @@ async fn past_the_budget_non_urgent_sms_waits_for_next_month_and_urgent_messages
     assert!(
         sms.iter().all(|b| b["Phone"] != "0912000004"),
         "no SMS to D"
+    );
+    // D is now known not to be on Zalo: the next reminder is not switched to ZNS only to be
+    // refused again; it is left for the budget at once, with nothing tried.
+    let again = reminder_due(&app, &app.admin_token, &client_d).await;
+    drain(&sender).await;
+    let again = reload(&app, again.id).await;
+    assert_eq!(again.status, "cancelled");
+    assert_eq!(again.held_reason.as_deref(), Some("monthly budget spent"));
+    assert_eq!(
+        channels_tried(&app, again.id).await,
+        Vec::<String>::new(),
+        "ZNS is known not to reach D"
     );
 
     // An opt-out confirmation always goes, by SMS here.
