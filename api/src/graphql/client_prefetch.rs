@@ -196,11 +196,12 @@ fn upcoming<C: IdenStatic>(
     })
 }
 
-/// `first:` of an upcoming list (5 when absent); `None` when not a count (the field refuses).
+/// `first:` of an upcoming list (the field's default when absent); `None` when not a count
+/// (the field refuses).
 fn first_argument(field: &SelectionField<'_>) -> Option<u64> {
     let arguments = field.arguments().ok()?;
     match arguments.iter().find(|(name, _)| name.as_str() == "first") {
-        None => Some(5),
+        None => u64::try_from(super::clients::UPCOMING_DEFAULT_FIRST).ok(),
         Some((_, Value::Number(n))) => n.as_u64(),
         Some(_) => None,
     }

@@ -224,7 +224,7 @@ impl Client {
     async fn upcoming_check_ins(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 5)] first: usize,
+        #[graphql(default_with = "UPCOMING_DEFAULT_FIRST")] first: usize,
     ) -> Result<Vec<Plain<super::check_ins::CheckInOccurrence>>> {
         let first = upcoming(self.0.id, first);
         let rows = match &self.1.upcoming_check_ins {
@@ -243,7 +243,7 @@ impl Client {
     async fn upcoming_appointments(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 5)] first: usize,
+        #[graphql(default_with = "UPCOMING_DEFAULT_FIRST")] first: usize,
     ) -> Result<Vec<Plain<super::appointments::Appointment>>> {
         let first = upcoming(self.0.id, first);
         let rows = match &self.1.upcoming_appointments {
@@ -362,6 +362,9 @@ pub struct ChannelRefusal {
     /// When.
     pub at: DateTime<Utc>,
 }
+
+/// `first:` of `upcomingCheckIns` and `upcomingAppointments` when absent.
+pub(crate) const UPCOMING_DEFAULT_FIRST: usize = 5;
 
 /// The rows an `upcoming…(first:)` field loads for a client: what it asked for, at most 50.
 fn upcoming(client: Uuid, first: usize) -> super::loaders::FirstOfClient {
