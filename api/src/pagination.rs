@@ -159,5 +159,22 @@ where
     Ok(E::find().from_raw_sql(statement).all(db).await?)
 }
 
+/// `select` cut to the first `limit` rows, ordered by `order`, of the row of the enclosing
+/// statement whose key is `outer` (`parent = outer`): the correlated form of
+/// [`limit_per_parent`], for a subquery nested once per parent row.
+pub fn first_of_outer_parent<E: EntityTrait>(
+    select: Select<E>,
+    parent: E::Column,
+    outer: impl sea_orm::sea_query::IntoColumnRef,
+    order: &[(E::Column, Order)],
+    limit: u64,
+) -> Select<E> {
+    let mut select = select.filter(Expr::col((E::default(), parent)).equals(outer));
+    for (column, direction) in order {
+        select = select.order_by(*column, direction.clone());
+    }
+    select.limit(limit)
+}
+
 /// Column holding a row's rank within its parent in [`limit_per_parent`].
 const RANK: &str = "rank_in_parent";

@@ -228,7 +228,7 @@ impl Client {
     ) -> Result<Vec<Plain<super::check_ins::CheckInOccurrence>>> {
         let first = upcoming(self.0.id, first);
         let rows = match &self.1.upcoming_check_ins {
-            Some(rows) => first_rows(rows, &first),
+            Some(rows) => super::loaders::first_rows(rows, first.limit),
             None => {
                 let key = super::loaders::UpcomingOfClient(first);
                 loader(ctx).load_one(key).await?.unwrap_or_default()
@@ -247,7 +247,7 @@ impl Client {
     ) -> Result<Vec<Plain<super::appointments::Appointment>>> {
         let first = upcoming(self.0.id, first);
         let rows = match &self.1.upcoming_appointments {
-            Some(rows) => first_rows(rows, &first),
+            Some(rows) => super::loaders::first_rows(rows, first.limit),
             None => {
                 let key = super::loaders::UpcomingAppointmentsOfClient(first);
                 loader(ctx).load_one(key).await?.unwrap_or_default()
@@ -372,14 +372,6 @@ fn upcoming(client: Uuid, first: usize) -> super::loaders::FirstOfClient {
         client,
         limit: u64::try_from(first.min(50)).unwrap_or(50),
     }
-}
-
-/// The first rows of a list read with the page (read for the largest `first:` of the page).
-fn first_rows<M: Clone>(rows: &[M], first: &super::loaders::FirstOfClient) -> Vec<M> {
-    let n = usize::try_from(first.limit)
-        .unwrap_or(usize::MAX)
-        .min(rows.len());
-    rows[..n].to_vec()
 }
 
 /// Fields of a client that read only the client row (or the place cache).

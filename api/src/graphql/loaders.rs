@@ -140,10 +140,15 @@ where
         .map(|k| {
             let FirstOfClient { client, limit } = first(k);
             let rows = by_client.get(&client).map_or(&[][..], Vec::as_slice);
-            let n = usize::try_from(limit).unwrap_or(usize::MAX).min(rows.len());
-            (k.clone(), rows[..n].to_vec())
+            (k.clone(), first_rows(rows, limit))
         })
         .collect())
+}
+
+/// The first `limit` of a client's rows (read for the largest `first:` asked of them).
+pub(crate) fn first_rows<M: Clone>(rows: &[M], limit: u64) -> Vec<M> {
+    let n = usize::try_from(limit).unwrap_or(usize::MAX).min(rows.len());
+    rows[..n].to_vec()
 }
 
 fn unwrap_keys<K, I: Clone>(keys: &[K], f: impl Fn(&K) -> I) -> Vec<I> {

@@ -12,8 +12,7 @@ use domain::{
 use entities::{appointment, client, officer, supervision_order};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    Order, QueryFilter, QueryOrder, QuerySelect, Set,
-    sea_query::{Expr, ExprTrait},
+    Order, QueryFilter, QuerySelect, Set,
 };
 pub use store::appointments::AppointmentStatus;
 use store::{
@@ -27,7 +26,7 @@ use crate::{
     audit::{self, Subject},
     context::RequestContext,
     error::{AppError, AppResult},
-    pagination::{Page, PageRequest, limit_per_parent, paginate},
+    pagination::{Page, PageRequest, first_of_outer_parent, limit_per_parent, paginate},
     scope::{commune_condition, officer_condition},
 };
 use domain::bounds::{
@@ -153,14 +152,13 @@ pub fn upcoming_of_outer_client(
     ctx: &RequestContext,
     per_client: u64,
 ) -> AppResult<sea_orm::Select<appointment::Entity>> {
-    let mut select = upcoming(ctx)?.filter(
-        Expr::col((appointment::Entity, appointment::Column::ClientId))
-            .equals((client::Entity, client::Column::Id)),
-    );
-    for (column, order) in UPCOMING_ORDER {
-        select = select.order_by(column, order);
-    }
-    Ok(select.limit(std::cmp::min(per_client, MAX_UPCOMING_PER_CLIENT)))
+    Ok(first_of_outer_parent(
+        upcoming(ctx)?,
+        appointment::Column::ClientId,
+        (client::Entity, client::Column::Id),
+        &UPCOMING_ORDER,
+        std::cmp::min(per_client, MAX_UPCOMING_PER_CLIENT),
+    ))
 }
 
 /// Scheduled appointments that have not ended, inside the caller's scope.

@@ -13,8 +13,7 @@ use domain::{
 use entities::{check_in, check_in_occurrence, check_in_plan, client, reply_note};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    Order, QueryFilter, QueryOrder, QuerySelect, Set,
-    sea_query::{Expr, ExprTrait},
+    Order, QueryFilter, QueryOrder, QuerySelect, Set, sea_query::Expr,
 };
 use store::{
     alerts::OrderAlert,
@@ -29,7 +28,7 @@ use crate::{
     audit::{self, Subject},
     context::RequestContext,
     error::{AppError, AppResult},
-    pagination::{Page, PageRequest, limit_per_parent, paginate},
+    pagination::{Page, PageRequest, first_of_outer_parent, limit_per_parent, paginate},
     scope::commune_condition,
 };
 
@@ -648,17 +647,13 @@ pub fn upcoming_of_outer_client(
     ctx: &RequestContext,
     per_client: u64,
 ) -> AppResult<sea_orm::Select<check_in_occurrence::Entity>> {
-    let mut select = upcoming(ctx)?.filter(
-        Expr::col((
-            check_in_occurrence::Entity,
-            check_in_occurrence::Column::ClientId,
-        ))
-        .equals((client::Entity, client::Column::Id)),
-    );
-    for (column, order) in UPCOMING_ORDER {
-        select = select.order_by(column, order);
-    }
-    Ok(select.limit(std::cmp::min(per_client, MAX_UPCOMING_PER_CLIENT)))
+    Ok(first_of_outer_parent(
+        upcoming(ctx)?,
+        check_in_occurrence::Column::ClientId,
+        (client::Entity, client::Column::Id),
+        &UPCOMING_ORDER,
+        std::cmp::min(per_client, MAX_UPCOMING_PER_CLIENT),
+    ))
 }
 
 /// Occurrences still to come (scheduled, window not closed) inside the caller's scope.
