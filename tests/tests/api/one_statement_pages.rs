@@ -10,15 +10,7 @@ use tests::{
     world::{COMMUNE_A, COMMUNE_B, World},
 };
 
-use crate::query_counts::{add_clients, patient};
-
-/// The benchmarks' commune page (`bench/src/scenarios/reads.rs`).
-const COMMUNE_PAGE: &str = "query($commune: String!) {
-  clients(first: 50, filter: { communeCode: $commune }) { edges { node {
-    id fullName status commune { name }
-    orders { status assignments { role officer { fullName } } }
-    upcomingCheckIns(first: 2) { dueOn opensAt }
-    upcomingAppointments(first: 2) { kind startsAt place } } } } }";
+use crate::query_counts::{COMMUNE_PAGE, add_clients, patient};
 
 /// Every field the one-statement read serves, through aliases, fragments, both `edges` and
 /// `nodes`, two `first:` of the same list, a cursor and the count.

@@ -21,7 +21,7 @@ tests::db_tests_with!(patient =>
 );
 
 /// `bench`'s commune page (`bench/src/scenarios/reads.rs`).
-const COMMUNE_PAGE: &str = "query($commune: String!) {
+pub(crate) const COMMUNE_PAGE: &str = "query($commune: String!) {
   clients(first: 50, filter: { communeCode: $commune }) { edges { node {
     id fullName status commune { name }
     orders { status assignments { role officer { fullName } } }

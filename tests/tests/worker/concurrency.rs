@@ -277,6 +277,16 @@ async fn take_over(app: &TestApp, ids: &[uuid::Uuid]) -> uuid::Uuid {
     token
 }
 
+/// The ids of the messages `s` claims now for `dispatch` (the real claim, as the dispatcher's).
+async fn claimed_ids(s: &Sender, dispatch: uuid::Uuid) -> Vec<uuid::Uuid> {
+    s.claim_due(dispatch)
+        .await
+        .unwrap()
+        .iter()
+        .map(|m| m.id)
+        .collect()
+}
+
 /// A delivery job takes its messages together: run again (apalis retried it, or it outlived
 /// its lease), it takes none and calls nothing; a job whose claims went partly to a later
 /// dispatch sends only the rest.
@@ -291,13 +301,7 @@ async fn a_job_takes_its_messages_once(app: TestApp) {
         },
     );
     let dispatch = uuid::Uuid::now_v7();
-    let claimed: Vec<uuid::Uuid> = s
-        .claim_due(dispatch)
-        .await
-        .unwrap()
-        .iter()
-        .map(|m| m.id)
-        .collect();
+    let claimed = claimed_ids(&s, dispatch).await;
     assert_eq!(claimed.len(), 20);
     let (first, rest) = claimed.split_at(16);
     assert_eq!(s.deliver_all(first, dispatch).await.unwrap(), 16);
@@ -483,13 +487,7 @@ async fn grouped_outcomes_lock_reachability_rows_in_client_order(app: TestApp) {
         SenderSettings::default(),
     );
     let dispatch = uuid::Uuid::now_v7();
-    let claimed: Vec<uuid::Uuid> = s
-        .claim_due(dispatch)
-        .await
-        .unwrap()
-        .iter()
-        .map(|m| m.id)
-        .collect();
+    let claimed = claimed_ids(&s, dispatch).await;
     let takers: Vec<(uuid::Uuid, uuid::Uuid)> = messages
         .iter()
         .map(|m| (m.id, uuid::Uuid::now_v7()))
