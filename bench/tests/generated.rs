@@ -171,14 +171,18 @@ async fn smoke(backend: Backend) {
     }
 
     reachability_follows_the_history(&db).await;
+    messages_went_as_the_product_sends(&db).await;
 
-    // Valid under the product's own rules.
-    for c in entities::client::Entity::find().all(&db).await.unwrap() {
+    // Valid under the product's own rules; most names carry diacritics (a few, like "Phan
+    // Quang Vinh", need none).
+    let clients = entities::client::Entity::find().all(&db).await.unwrap();
+    let plain = clients.iter().filter(|c| c.full_name.is_ascii()).count();
+    assert!(plain * 5 < clients.len(), "{plain} names without diacritics");
+    for c in clients {
         assert_eq!(
             PersonName::parse(&c.full_name).unwrap().as_str(),
             c.full_name
         );
-        assert!(!c.full_name.is_ascii(), "diacritics: {}", c.full_name);
         let phone = c.phone.unwrap();
         assert_eq!(Phone::parse(&phone).unwrap().canonical(), phone);
         Phone::from_canonical(&phone).unwrap();
@@ -697,5 +701,97 @@ async fn reachability_follows_the_history(db: &DatabaseConnection) {
         let run = statuses.iter().take_while(|s| *s == "failed").count();
         assert_eq!(r.consecutive_failures as usize, run, "{statuses:?}");
         assert_eq!(r.unreachable_since.is_some(), run >= threshold);
+    }
+}
+
+/// Every attempt is one the worker could have written (a known outcome, a unit its channel
+/// bills in, billed exactly when the provider bills that outcome); the Zalo channels carry a
+/// share of the history, only for clients who consented to Zalo before, OA only to followers,
+/// each follower linked by exactly one used invitation; a refused ZNS (number not on Zalo) is
+/// followed by SMS and remembered on the client.
+async fn messages_went_as_the_product_sends(db: &DatabaseConnection) {
+    use domain::messaging::{
+        Channel,
+        invitation::{CONSENT_METHOD, InvitationCode},
+        outcome::AttemptOutcome,
+        pricing::PriceUnit,
+    };
+    use entities::{client, outbox_attempt, outbox_message, zalo_invitation};
+    use std::collections::HashMap;
+
+    let clients: HashMap<_, _> = client::Entity::find()
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
+    let messages: HashMap<_, _> = outbox_message::Entity::find()
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| (m.id, m))
+        .collect();
+    let invitations = zalo_invitation::Entity::find().all(db).await.unwrap();
+    let mut by_channel: HashMap<Channel, usize> = HashMap::new();
+    let mut refused_zns = 0;
+    for a in outbox_attempt::Entity::find().all(db).await.unwrap() {
+        let channel = Channel::from_stored(&a.channel).unwrap();
+        *by_channel.entry(channel).or_default() += 1;
+        let outcome = AttemptOutcome::from_stored(&a.outcome).expect(&a.outcome);
+        let unit = PriceUnit::from_stored(a.unit.as_deref().unwrap()).unwrap();
+        assert!(unit.fits(channel), "{a:?}");
+        let billed = matches!(outcome, AttemptOutcome::Accepted);
+        assert_eq!(
+            a.billed_vnd,
+            Some(if billed { a.price_vnd.unwrap() } else { 0 })
+        );
+        let m = &messages[&a.message_id];
+        let Some(c) = m.client_id.map(|id| &clients[&id]) else {
+            continue;
+        };
+        if channel != Channel::Sms {
+            assert!(c.zalo_consent_at.unwrap() <= a.attempted_at, "{a:?}");
+        }
+        if channel == Channel::ZaloOa {
+            assert!(c.zalo_user_id.is_some(), "{a:?}");
+        }
+        if outcome == AttemptOutcome::RecipientUnreachable {
+            refused_zns += 1;
+            assert_eq!(channel, Channel::ZaloZns);
+            assert_eq!(m.channel.as_deref(), Some("sms"), "fell back to SMS");
+            assert_eq!(m.attempts, 2);
+            assert!(c.zns_unreachable_until.is_some());
+        }
+    }
+    for channel in Channel::ALL {
+        assert!(
+            by_channel.get(&channel).is_some_and(|n| *n > 0),
+            "{by_channel:?}"
+        );
+    }
+    assert!(refused_zns > 0 || clients.values().all(|c| c.zns_unreachable_until.is_none()));
+    let followers: Vec<_> = clients
+        .values()
+        .filter(|c| c.zalo_user_id.is_some())
+        .collect();
+    assert!(!followers.is_empty());
+    for c in followers {
+        let used: Vec<_> = invitations
+            .iter()
+            .filter(|i| i.client_id == c.id && i.used_at.is_some())
+            .collect();
+        assert_eq!(used.len(), 1, "{c:?}");
+        assert_eq!(used[0].used_at, c.zalo_consent_at);
+        assert_eq!(c.zalo_consent_method.as_deref(), Some(CONSENT_METHOD));
+    }
+    assert!(
+        invitations.iter().any(|i| i.used_at.is_none()),
+        "pending invitations"
+    );
+    for i in &invitations {
+        assert_eq!(InvitationCode::parse(&i.code).unwrap().as_str(), i.code);
+        assert_eq!(i.commune_code, clients[&i.client_id].commune_code);
     }
 }

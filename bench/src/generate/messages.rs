@@ -2,11 +2,16 @@
 //! queued for what is upcoming), one gateway attempt per sent message, and reply notes.
 
 use chrono::{DateTime, Duration, Utc};
+use domain::messaging::outcome::AttemptOutcome;
 use entities::{outbox_attempt, outbox_message, reply_note};
 use rand::{Rng, rngs::StdRng};
 use uuid::Uuid;
 
 use super::{Rows, new_id, people::pick};
+
+/// `last_reason` of a message the carrier reported undelivered (eSMS `SendStatus` 4, as the
+/// product's callback stores it).
+pub const UNDELIVERED: &str = "esms status 4";
 
 /// What a generated message is about.
 pub struct Message<'a> {
@@ -83,44 +88,48 @@ pub fn add(rng: &mut StdRng, rows: &mut Rows, m: Message<'_>, now: DateTime<Utc>
     if past {
         let sent_at = m.due_at + Duration::seconds(rng.gen_range(1..90));
         let roll: f64 = rng.r#gen();
-        let (status, outcome, reason) = if roll < 0.90 {
-            ("delivered", "accepted", None)
+        // eSMS accepts (and bills) every well-formed number; the carrier's report decides
+        // delivered or failed, and some reports never come.
+        let status = if roll < 0.90 {
+            "delivered"
         } else if roll < 0.97 {
-            ("sent", "accepted", None)
+            "sent"
         } else {
-            ("failed", "rejected", Some("invalid_recipient"))
+            "failed"
         };
-        let accepted = outcome == "accepted";
-        let provider_id =
-            accepted.then(|| format!("esms-{}", rng.gen_range(10_000_000u64..99_999_999)));
-        let delivered_at =
-            (status == "delivered").then(|| sent_at + Duration::seconds(rng.gen_range(2..120)));
+        let provider_id = format!("esms-{}", rng.gen_range(10_000_000u64..99_999_999));
+        let reported_at = sent_at + Duration::seconds(rng.gen_range(2..120));
+        let delivered_at = (status == "delivered").then_some(reported_at);
         rows.attempts.push(outbox_attempt::Model {
             id: new_id(rng),
             message_id: id,
             channel: "sms".to_owned(),
             attempted_at: sent_at,
-            outcome: outcome.to_owned(),
-            reason: reason.map(str::to_owned),
-            provider_message_id: provider_id.clone(),
+            outcome: AttemptOutcome::Accepted.as_str().to_owned(),
+            reason: None,
+            provider_message_id: Some(provider_id.clone()),
             delivered_at,
             // One GSM-7 segment at the example eSMS price; eSMS bills what it accepted.
             provider: Some("esms".to_owned()),
             segments: Some(1),
             unit: Some("sms_segment".to_owned()),
             price_vnd: Some(1000),
-            billed_vnd: Some(if accepted { 1000 } else { 0 }),
+            billed_vnd: Some(1000),
             commune_code: Some(m.commune_code.to_owned()),
         });
         row.status = status.to_owned();
         row.channel = Some("sms".to_owned());
         row.attempts = 1;
-        row.last_outcome = Some(outcome.to_owned());
-        row.last_reason = reason.map(str::to_owned);
-        row.provider_message_id = provider_id;
-        row.sent_at = accepted.then_some(sent_at);
+        row.last_outcome = Some(AttemptOutcome::Accepted.as_str().to_owned());
+        row.last_reason = (status == "failed").then(|| UNDELIVERED.to_owned());
+        row.provider_message_id = Some(provider_id);
+        row.sent_at = Some(sent_at);
         row.delivered_at = delivered_at;
-        row.updated_at = delivered_at.unwrap_or(sent_at);
+        row.updated_at = if status == "sent" {
+            sent_at
+        } else {
+            reported_at
+        };
     }
     rows.messages.push(row);
 }

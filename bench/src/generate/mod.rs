@@ -8,7 +8,7 @@
 //! The same seed (and the same `--now`) gives the same rows. Rows are written per commune in
 //! multi-row INSERTs inside one transaction per group of communes; each table family has its
 //! own module (`places`, `officers`, `clients`, `check_ins`, `appointments`, `messages`, `reach`,
-//! `support` for training, jobs and loans), so later tables get a module of their own and a
+//! `zalo`, `support` for training, jobs and loans), so later tables get a module of their own and a
 //! line in [`generate`].
 
 mod appointments;
@@ -22,6 +22,7 @@ pub mod places;
 mod reach;
 mod sink;
 mod support;
+mod zalo;
 
 use std::{
     collections::HashMap,
@@ -168,12 +169,17 @@ pub struct Rows {
     /// Hashes of every acknowledgement code generated so far in the run, written or not: a
     /// code names one escalation (six characters collide a few times in 100,000).
     ack_codes_taken: std::collections::HashSet<String>,
+    zalo_invitations: Vec<entities::zalo_invitation::Model>,
+    /// Every Zalo invitation code generated so far in the run (a code is unique).
+    invitation_codes_taken: std::collections::HashSet<String>,
 }
 
 impl Rows {
     async fn write(self, db: &impl sea_orm::ConnectionTrait, sink: &mut Sink) -> Result<(), DbErr> {
         sink.put(db, "officers", self.officers).await?;
         sink.put(db, "clients", self.clients).await?;
+        sink.put(db, "zalo_invitations", self.zalo_invitations)
+            .await?;
         sink.put(db, "supervision_orders", self.orders).await?;
         sink.put(db, "order_assignments", self.assignments).await?;
         sink.put(db, "check_in_plans", self.plans).await?;
@@ -286,12 +292,20 @@ pub async fn generate(
             token_officer = Some(staff.case_officers[0]);
         }
         rows.officers.extend(staff.rows.iter().cloned());
-        let (first, first_message) = (rows.clients.len(), rows.messages.len());
+        let (first, first_message, first_attempt) =
+            (rows.clients.len(), rows.messages.len(), rows.attempts.len());
         for _ in 0..clients_here {
             clients::client(&mut rng, &mut rows, &run, place, &staff, serial);
             serial += 1;
         }
         reach::commune(&mut rng, &mut rows, first, first_message, run.now);
+        let here = zalo::CommuneRows {
+            code: &place.code,
+            clients: first,
+            messages: first_message,
+            attempts: first_attempt,
+        };
+        zalo::commune(options.seed, &mut rows, &here, run.now);
         let here = support::Commune {
             place,
             clients: &rows.clients[first..],
@@ -304,6 +318,7 @@ pub async fn generate(
             let txn = store::db::begin_write(db).await?;
             let mut full = std::mem::take(&mut rows);
             rows.ack_codes_taken = std::mem::take(&mut full.ack_codes_taken);
+            rows.invitation_codes_taken = std::mem::take(&mut full.invitation_codes_taken);
             full.write(&txn, &mut sink).await?;
             std::mem::take(&mut support_rows)
                 .write(&txn, &mut sink)

@@ -10,7 +10,7 @@ use rand::{Rng, rngs::StdRng};
 use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
 
-use super::Rows;
+use super::{Rows, messages};
 
 /// Share of clients whose phone stopped answering three weeks ago.
 const LOST_PHONE: f64 = 0.01;
@@ -77,22 +77,15 @@ pub fn commune(
     }
 }
 
-/// Turns message `i` (and its attempt) into one the gateway refused: the number no longer
-/// exists.
+/// Turns message `i` (and its attempt) into one the carrier reported undelivered: the number
+/// no longer exists. eSMS still accepted and billed it.
 fn fail(rows: &mut Rows, i: usize, attempt: Option<usize>) {
     let m = &mut rows.messages[i];
     m.status = "failed".to_owned();
-    m.last_outcome = Some("rejected".to_owned());
-    m.last_reason = Some("invalid_recipient".to_owned());
-    m.provider_message_id = None;
-    m.sent_at = None;
+    m.last_reason = Some(messages::UNDELIVERED.to_owned());
     m.delivered_at = None;
     if let Some(a) = attempt.map(|a| &mut rows.attempts[a]) {
-        m.updated_at = a.attempted_at;
-        a.outcome = "rejected".to_owned();
-        a.reason = Some("invalid_recipient".to_owned());
-        a.provider_message_id = None;
         a.delivered_at = None;
-        a.billed_vnd = Some(0);
+        m.updated_at = a.attempted_at + Duration::seconds(30);
     }
 }
