@@ -177,7 +177,10 @@ async fn smoke(backend: Backend) {
     // Quang Vinh", need none).
     let clients = entities::client::Entity::find().all(&db).await.unwrap();
     let plain = clients.iter().filter(|c| c.full_name.is_ascii()).count();
-    assert!(plain * 5 < clients.len(), "{plain} names without diacritics");
+    assert!(
+        plain * 5 < clients.len(),
+        "{plain} names without diacritics"
+    );
     for c in clients {
         assert_eq!(
             PersonName::parse(&c.full_name).unwrap().as_str(),

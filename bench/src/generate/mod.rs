@@ -205,6 +205,18 @@ impl Rows {
     }
 }
 
+/// Where one commune's rows start in [`Rows`].
+pub struct CommuneRows<'a> {
+    /// The commune.
+    pub code: &'a str,
+    /// Index of its first client.
+    pub clients: usize,
+    /// Index of its first message.
+    pub messages: usize,
+    /// Index of its first attempt.
+    pub attempts: usize,
+}
+
 /// What every client's rows need to know about the run.
 #[derive(Debug, Clone)]
 pub struct RunCtx {
@@ -298,14 +310,14 @@ pub async fn generate(
             clients::client(&mut rng, &mut rows, &run, place, &staff, serial);
             serial += 1;
         }
-        reach::commune(&mut rng, &mut rows, first, first_message, run.now);
-        let here = zalo::CommuneRows {
+        let at = CommuneRows {
             code: &place.code,
             clients: first,
             messages: first_message,
             attempts: first_attempt,
         };
-        zalo::commune(options.seed, &mut rows, &here, run.now);
+        reach::commune(&mut rng, &mut rows, &at, run.now);
+        zalo::commune(options.seed, &mut rows, &at, run.now);
         let here = support::Commune {
             place,
             clients: &rows.clients[first..],

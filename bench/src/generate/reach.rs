@@ -10,35 +10,26 @@ use rand::{Rng, rngs::StdRng};
 use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
 
-use super::{Rows, messages};
+use super::{CommuneRows, Rows, messages};
 
 /// Share of clients whose phone stopped answering three weeks ago.
 const LOST_PHONE: f64 = 0.01;
 
-/// Derives the reachability of the clients at `clients..` from their messages at
-/// `messages..` (one commune's rows), after giving a few of them a lost phone.
-pub fn commune(
-    rng: &mut StdRng,
-    rows: &mut Rows,
-    clients: usize,
-    messages: usize,
-    now: DateTime<Utc>,
-) {
-    let lost: Vec<Uuid> = rows.clients[clients..]
+/// Derives the reachability of one commune's clients (`at`) from their messages, after giving
+/// a few of them a lost phone.
+pub fn commune(rng: &mut StdRng, rows: &mut Rows, at: &CommuneRows<'_>, now: DateTime<Utc>) {
+    let lost: Vec<Uuid> = rows.clients[at.clients..]
         .iter()
         .filter(|_| rng.gen_bool(LOST_PHONE))
         .map(|c| c.id)
         .collect();
     let lost_since = now - Duration::days(21);
-    let attempts: HashMap<Uuid, usize> = rows
-        .attempts
-        .iter()
-        .enumerate()
-        .map(|(i, a)| (a.message_id, i))
+    let attempts: HashMap<Uuid, usize> = (at.attempts..rows.attempts.len())
+        .map(|i| (rows.attempts[i].message_id, i))
         .collect();
     // Each client's past messages, oldest first.
     let mut history: BTreeMap<Uuid, Vec<usize>> = BTreeMap::new();
-    for (i, m) in rows.messages.iter().enumerate().skip(messages) {
+    for (i, m) in rows.messages.iter().enumerate().skip(at.messages) {
         if let Some(client) = m.client_id
             && m.status != "queued"
         {

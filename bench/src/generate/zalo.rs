@@ -28,7 +28,7 @@ use entities::{client, outbox_attempt, zalo_invitation};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use uuid::Uuid;
 
-use super::{Rows, new_id};
+use super::{CommuneRows, Rows, new_id};
 
 /// Share of clients who consented to Zalo.
 const ZALO_SHARE: f64 = 0.45;
@@ -45,18 +45,6 @@ const FOLLOWER_ANSWERS: f64 = 0.6;
 /// The example prices the migrations seed (`channel_prices`), in đồng.
 const ZNS_PRICE_VND: i64 = 300;
 const OA_PRICE_VND: i64 = 0;
-
-/// Where one commune's rows start in [`Rows`].
-pub struct CommuneRows<'a> {
-    /// The commune.
-    pub code: &'a str,
-    /// Index of its first client.
-    pub clients: usize,
-    /// Index of its first message.
-    pub messages: usize,
-    /// Index of its first attempt.
-    pub attempts: usize,
-}
 
 /// One client's Zalo standing, drawn before their messages are replayed.
 struct Standing {
