@@ -66,19 +66,51 @@ pub fn attempt_billing(
     a: &Attempt,
     at: DateTime<Utc>,
 ) -> Billing {
-    let segments = (a.channel == Channel::Sms)
-        .then(|| sms_segments(m))
-        .flatten();
+    billing(
+        prices,
+        m,
+        a.provider,
+        a.channel,
+        at,
+        Some(pricing::billable(&a.class)),
+    )
+}
+
+/// The billing columns known before a call of `channel` through `provider` starts: all but
+/// what is billed, which waits for the answer. Written with the attempt's start, so an attempt
+/// is in its commune's report (and its row keeps its indexed columns when the outcome is
+/// written) even if the worker stops before the answer.
+pub fn start_billing(
+    prices: &PriceTable,
+    m: &outbox_message::Model,
+    provider: &'static str,
+    channel: Channel,
+    at: DateTime<Utc>,
+) -> Billing {
+    billing(prices, m, provider, channel, at, None)
+}
+
+/// The billing columns of a call; `billable` is whether its answer is billed, `None` before
+/// the answer (nothing billed yet).
+fn billing(
+    prices: &PriceTable,
+    m: &outbox_message::Model,
+    provider: &'static str,
+    channel: Channel,
+    at: DateTime<Utc>,
+    billable: Option<bool>,
+) -> Billing {
+    let segments = (channel == Channel::Sms).then(|| sms_segments(m)).flatten();
     let template = TemplateKey::from_stored(&m.template);
-    let (unit, count) = pricing::units(a.channel, template, segments);
-    let unit_price = prices.unit_price(a.provider, a.channel, unit, pricing::price_day(at));
-    let cost = pricing::attempt_cost(unit_price, count, pricing::billable(&a.class));
+    let (unit, count) = pricing::units(channel, template, segments);
+    let unit_price = prices.unit_price(provider, channel, unit, pricing::price_day(at));
+    let cost = pricing::attempt_cost(unit_price, count, billable.unwrap_or(false));
     Billing {
-        provider: a.provider,
+        provider,
         segments: segments.map(|s| i32::try_from(s).unwrap_or(i32::MAX)),
         unit: unit.as_str(),
         price_vnd: cost.price_vnd,
-        billed_vnd: cost.billed_vnd,
+        billed_vnd: billable.and(cost.billed_vnd),
         commune_code: m.commune_code.clone(),
     }
 }

@@ -36,10 +36,11 @@ use uuid::Uuid;
 
 use store::{
     outbox::{
-        Attempt, Claim, Finish, GroupedWrites, Outcome, attempts_on, claim, release,
+        Attempt, Claim, Finish, GroupedWrites, Outcome, Start, attempts_on, claim, release,
         settle_interrupted, take_all, take_back,
     },
     policy::Policy,
+    pricing::start_billing,
     settings::SenderSettings,
 };
 
@@ -354,7 +355,15 @@ impl Sender {
             Err(f) => return self.finish(&m, token, f, now, None, job).await,
         };
         let (index, channel) = (route.index, route.channel);
-        let Some(attempt_id) = self.writes.start(&m, token, channel, now).await? else {
+        let gateway = self.gateways.get(channel);
+        let start = Start {
+            message_id: m.id,
+            token,
+            channel,
+            at: now,
+            billing: start_billing(&job.prices, &m, gateway.provider(), channel, now),
+        };
+        let Some(attempt_id) = self.writes.start(start).await? else {
             tracing::warn!(message_id = %m.id, "lease lost before the gateway call; another worker owns the message");
             return Ok(());
         };
@@ -365,7 +374,6 @@ impl Sender {
             template,
             vars: serde_json::from_str::<Vars>(&m.vars).unwrap_or_default(),
         };
-        let gateway = self.gateways.get(channel);
         let started = std::time::Instant::now();
         let class = gateway.send(&outgoing, now).await;
         self.worker.observe(started.elapsed());

@@ -5,9 +5,6 @@
 //! PostgreSQL groups (SQLite has one writer at a time), and an outcome that alerts officers
 //! (a failed message) goes alone, in its transaction.
 
-use chrono::{DateTime, Utc};
-use domain::messaging::channel::Channel;
-use entities::outbox_message;
 use sea_orm::{DatabaseBackend, DatabaseConnection, DbErr};
 use uuid::Uuid;
 
@@ -51,20 +48,13 @@ impl GroupedWrites {
         }
     }
 
-    /// Records that a call of `channel` for message `m` is about to start (see
-    /// [`start_attempt`]): the attempt's id, or `None` when the lease is lost (and no call may
-    /// be made).
-    pub async fn start(
-        &self,
-        m: &outbox_message::Model,
-        token: Uuid,
-        channel: Channel,
-        now: DateTime<Utc>,
-    ) -> Result<Option<Uuid>, DbErr> {
+    /// Records that a call is about to start (see [`start_attempt`]): the attempt's id, or
+    /// `None` when the lease is lost (and no call may be made).
+    pub async fn start(&self, start: Start) -> Result<Option<Uuid>, DbErr> {
         if self.db.get_database_backend() != DatabaseBackend::Postgres {
-            return start_attempt(&self.db, m, token, channel, now).await;
+            return start_attempt(&self.db, &start).await;
         }
-        self.starts.submit(Start::of(m, token, channel, now)).await
+        self.starts.submit(start).await
     }
 
     /// Records an outcome (see [`finish`]); returns the đồng its attempt was billed, if any.

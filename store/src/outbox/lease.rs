@@ -210,30 +210,30 @@ impl Finish {
 }
 
 /// Records that a gateway call is about to start — an attempt row with outcome
-/// [`AttemptOutcome::InFlight`], and the channel on the message — if this delivery still holds the lease;
-/// returns the attempt's id, or `None` (and no call may be made) when the lease is lost.
+/// [`AttemptOutcome::InFlight`] and the billing columns known before the answer, and the
+/// channel on the message — if this delivery still holds the lease; returns the attempt's id,
+/// or `None` (and no call may be made) when the lease is lost.
 /// One transaction: on PostgreSQL the guarded update locks the row, so a worker that takes
 /// the message over afterwards sees the row in flight (and treats the call as in doubt).
 pub async fn start_attempt(
     db: &sea_orm::DatabaseConnection,
-    m: &outbox_message::Model,
-    token: Uuid,
-    channel: Channel,
-    now: DateTime<Utc>,
+    start: &Start,
 ) -> Result<Option<Uuid>, DbErr> {
     if db.get_database_backend() == DatabaseBackend::Postgres {
-        let start = Start::of(m, token, channel, now);
-        return Ok(start_all(db, &[start]).await?.pop().flatten());
+        return Ok(start_all(db, std::slice::from_ref(start))
+            .await?
+            .pop()
+            .flatten());
     }
     let txn = crate::db::begin_write(db).await?;
     let held = outbox_message::Entity::update_many()
         .col_expr(
             outbox_message::Column::Channel,
-            Expr::value(channel.as_str()),
+            Expr::value(start.channel.as_str()),
         )
-        .col_expr(outbox_message::Column::UpdatedAt, Expr::value(now))
-        .filter(outbox_message::Column::Id.eq(m.id))
-        .filter(outbox_message::Column::LeaseToken.eq(token))
+        .col_expr(outbox_message::Column::UpdatedAt, Expr::value(start.at))
+        .filter(outbox_message::Column::Id.eq(start.message_id))
+        .filter(outbox_message::Column::LeaseToken.eq(start.token))
         .filter(outbox_message::Column::Status.eq(MessageStatus::Sending.as_str()))
         .exec(&txn)
         .await?
@@ -246,14 +246,14 @@ pub async fn start_attempt(
     let id = Uuid::now_v7();
     outbox_attempt::Entity::insert(outbox_attempt::ActiveModel {
         id: Set(id),
-        message_id: Set(m.id),
-        channel: Set(channel.as_str().to_owned()),
-        attempted_at: Set(now),
+        message_id: Set(start.message_id),
+        channel: Set(start.channel.as_str().to_owned()),
+        attempted_at: Set(start.at),
         outcome: Set(AttemptOutcome::InFlight.as_str().to_owned()),
         reason: Set(None),
         provider_message_id: Set(None),
         delivered_at: Set(None),
-        ..Default::default()
+        ..start.billing.columns()
     })
     .exec_without_returning(&txn)
     .await?;
@@ -262,7 +262,7 @@ pub async fn start_attempt(
 }
 
 /// An attempt's start to record: see [`start_attempt`].
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Start {
     /// The message.
     pub message_id: Uuid,
@@ -272,18 +272,8 @@ pub struct Start {
     pub channel: Channel,
     /// Now.
     pub at: DateTime<Utc>,
-}
-
-impl Start {
-    /// The start of a call of `channel` for message `m` by the delivery holding `token`.
-    pub fn of(m: &outbox_message::Model, token: Uuid, channel: Channel, at: DateTime<Utc>) -> Self {
-        Self {
-            message_id: m.id,
-            token,
-            channel,
-            at,
-        }
-    }
+    /// The billing columns known before the answer ([`crate::pricing::start_billing`]).
+    pub billing: crate::pricing::Billing,
 }
 
 /// [`start_attempt`] of several messages on PostgreSQL, in one statement (a statement is
@@ -300,6 +290,7 @@ pub async fn start_all(
         .iter()
         .zip(&ids)
         .map(|(s, id)| {
+            let b = &s.billing;
             serde_json::json!({
                 "message_id": s.message_id,
                 "token": s.token,
@@ -307,18 +298,27 @@ pub async fn start_all(
                 "attempt_id": id,
                 "at": json_time(s.at),
                 "status": MessageStatus::Sending.as_str(),
+                "provider": b.provider,
+                "segments": b.segments,
+                "unit": b.unit,
+                "price_vnd": b.price_vnd,
+                "commune_code": b.commune_code,
             })
         })
         .collect();
     // The status to find comes with each row (`t.status`): see `take_all`.
     let sql = format!(
         "WITH t AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(message_id uuid, \
-           token uuid, channel text, attempt_id uuid, at timestamptz, status text)), \
+           token uuid, channel text, attempt_id uuid, at timestamptz, status text, \
+           provider text, segments int, unit text, price_vnd bigint, commune_code text)), \
          held AS (UPDATE outbox_messages o SET channel = t.channel, updated_at = t.at FROM t \
            WHERE o.id = t.message_id AND o.lease_token = t.token AND o.status = t.status \
-           RETURNING o.id, t.attempt_id, t.channel, t.at) \
-         INSERT INTO outbox_attempts (id, message_id, channel, attempted_at, outcome) \
-         SELECT attempt_id, id, channel, at, '{in_flight}' FROM held RETURNING message_id",
+           RETURNING o.id, t.attempt_id) \
+         INSERT INTO outbox_attempts (id, message_id, channel, attempted_at, outcome, provider, \
+           segments, unit, price_vnd, commune_code) \
+         SELECT held.attempt_id, held.id, t.channel, t.at, '{in_flight}', t.provider, \
+           t.segments, t.unit, t.price_vnd, t.commune_code \
+         FROM held JOIN t ON t.attempt_id = held.attempt_id RETURNING message_id",
         in_flight = AttemptOutcome::InFlight.as_str(),
     );
     let started = ids_returned(db, sql, rows, "message_id").await?;
@@ -922,12 +922,23 @@ pub async fn settle_interrupted(
         return Ok(Vec::new());
     }
     // Only rows still in flight: a late answer of the original call keeps its own outcome.
+    // The call may have gone out, so it is billed as any ambiguous answer is, at the price its
+    // start recorded.
+    let interrupted = OutcomeClass::Ambiguous {
+        reason: INTERRUPTED.to_owned(),
+    };
+    let billed = if domain::messaging::pricing::billable(&interrupted) {
+        Expr::col(outbox_attempt::Column::PriceVnd).into()
+    } else {
+        Expr::value(0i64)
+    };
     outbox_attempt::Entity::update_many()
         .col_expr(
             outbox_attempt::Column::Outcome,
-            Expr::value(AttemptOutcome::Ambiguous.as_str()),
+            Expr::value(interrupted.outcome().as_str()),
         )
         .col_expr(outbox_attempt::Column::Reason, Expr::value(INTERRUPTED))
+        .col_expr(outbox_attempt::Column::BilledVnd, billed)
         .filter(outbox_attempt::Column::Id.is_in(open.iter().map(|a| a.id)))
         .filter(outbox_attempt::Column::Outcome.eq(AttemptOutcome::InFlight.as_str()))
         .exec(db)

@@ -356,20 +356,24 @@ async fn grouped_writes_keep_each_delivery_to_its_own_lease(app: TestApp) {
     assert_eq!(taken.len(), 3);
     let token_of = |id: uuid::Uuid| takers.iter().find(|(m, _)| *m == id).unwrap().1;
     let writes = Arc::new(GroupedWrites::new(app.db.clone()));
+    let prices = store::pricing::PriceTable::load(&app.db).await.unwrap();
     let started = futures::future::join_all(taken.iter().map(|m| {
-        let writes = writes.clone();
+        let (writes, prices) = (writes.clone(), &prices);
         async move {
-            writes
-                .start(m, token_of(m.id), Channel::Sms, now)
-                .await
-                .unwrap()
+            let start = store::outbox::Start {
+                message_id: m.id,
+                token: token_of(m.id),
+                channel: Channel::Sms,
+                at: now,
+                billing: store::pricing::start_billing(prices, m, "esms", Channel::Sms, now),
+            };
+            writes.start(start).await.unwrap()
         }
     }))
     .await;
     assert!(started.iter().all(Option::is_some), "every lease held");
     // Another delivery takes the second message over.
     let thief = take_over(&app, &[taken[1].id]).await;
-    let prices = store::pricing::PriceTable::load(&app.db).await.unwrap();
     let finished = futures::future::join_all(taken.iter().zip(&started).map(|(m, attempt)| {
         let (writes, prices) = (writes.clone(), &prices);
         async move {

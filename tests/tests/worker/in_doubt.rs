@@ -82,6 +82,27 @@ async fn oa_times_out(fake: &MockServer) {
 }
 
 /// Client A's message history as the officer reads it; the one message's node.
+/// ZNS attempts and their cost in commune A's report of `month`.
+async fn zns_costs(app: &TestApp, w: &World, month: &str) -> (u64, i64) {
+    let q = "query($c: String!, $m: String!) { messagingCosts(communeCode: $c, month: $m) { channels { channel attempts costVnd } } }";
+    let data = app
+        .ok(
+            &w.officer_a_token,
+            q,
+            json!({ "c": tests::world::COMMUNE_A, "m": month }),
+        )
+        .await;
+    let channels = data["messagingCosts"]["channels"].as_array().unwrap();
+    let zns = channels
+        .iter()
+        .find(|c| c["channel"] == "ZALO_ZNS")
+        .unwrap();
+    (
+        zns["attempts"].as_u64().unwrap(),
+        zns["costVnd"].as_i64().unwrap(),
+    )
+}
+
 async fn history_of_client_a(app: &TestApp, w: &World) -> Value {
     let data = app
         .ok(&w.officer_a_token, HISTORY, json!({ "c": w.client_a }))
@@ -166,6 +187,9 @@ async fn a_call_cut_off_mid_send_is_recorded_and_awaits_its_receipt(app: TestApp
         attempts(&app, reminder.id).await,
         pairs(&[("zalo_zns", "in_flight")])
     );
+    // The call is in its commune's report from its start, billed nothing yet.
+    let month = domain::messaging::budget::month_key(t0);
+    assert_eq!(zns_costs(&app, &w, &month).await, (1, 0));
 
     // The lease expires; the next worker finds the call recorded as started and unanswered.
     // ZNS may have delivered it, so it waits for a receipt instead of sending again.
@@ -183,6 +207,8 @@ async fn a_call_cut_off_mid_send_is_recorded_and_awaits_its_receipt(app: TestApp
         attempts(&app, reminder.id).await,
         pairs(&[("zalo_zns", "ambiguous")])
     );
+    // It may have gone out: billed as any ambiguous answer, at the seeded ZNS price.
+    assert_eq!(zns_costs(&app, &w, &month).await, (1, 300));
 
     // The receipt arrives (ZNS echoes our id as tracking_id): the history shows the channel,
     // the attempt that reached the phone and the real times.
