@@ -928,7 +928,7 @@ pub async fn settle_interrupted(
         reason: INTERRUPTED.to_owned(),
     };
     let billed = if domain::messaging::pricing::billable(&interrupted) {
-        Expr::col(outbox_attempt::Column::PriceVnd).into()
+        Expr::col(outbox_attempt::Column::PriceVnd)
     } else {
         Expr::value(0i64)
     };
