@@ -217,6 +217,15 @@ pub struct CommuneRows<'a> {
     pub attempts: usize,
 }
 
+impl CommuneRows<'_> {
+    /// Where each of the commune's messages has its (first) attempt in `rows.attempts`.
+    pub fn attempt_of(&self, rows: &Rows) -> HashMap<Uuid, usize> {
+        (self.attempts..rows.attempts.len())
+            .map(|i| (rows.attempts[i].message_id, i))
+            .collect()
+    }
+}
+
 /// What every client's rows need to know about the run.
 #[derive(Debug, Clone)]
 pub struct RunCtx {
@@ -290,6 +299,8 @@ pub async fn generate(
     txn.commit().await?;
 
     let support_run = support::SupportRun::load(db, &mut sink).await?;
+    // The seeded example prices: generated attempts are billed as the worker bills them.
+    let prices = store::pricing::PriceTable::load(db).await?;
     let mut support_rows = support::SupportRows::default();
     let mut rows = Rows::default();
     let mut serial = 0u64;
@@ -317,7 +328,7 @@ pub async fn generate(
             attempts: first_attempt,
         };
         reach::commune(&mut rng, &mut rows, &at, run.now);
-        zalo::commune(options.seed, &mut rows, &at, run.now);
+        zalo::commune(options.seed, &mut rows, &at, &prices, run.now);
         let here = support::Commune {
             place,
             clients: &rows.clients[first..],

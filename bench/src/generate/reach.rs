@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use domain::messaging::reach::DEFAULT_UNREACHABLE_AFTER;
 use entities::client_reachability;
 use rand::{Rng, rngs::StdRng};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use uuid::Uuid;
 
 use super::{CommuneRows, Rows, messages};
@@ -24,9 +24,7 @@ pub fn commune(rng: &mut StdRng, rows: &mut Rows, at: &CommuneRows<'_>, now: Dat
         .map(|c| c.id)
         .collect();
     let lost_since = now - Duration::days(21);
-    let attempts: HashMap<Uuid, usize> = (at.attempts..rows.attempts.len())
-        .map(|i| (rows.attempts[i].message_id, i))
-        .collect();
+    let attempts = at.attempt_of(rows);
     // Each client's past messages, oldest first.
     let mut history: BTreeMap<Uuid, Vec<usize>> = BTreeMap::new();
     for (i, m) in rows.messages.iter().enumerate().skip(at.messages) {

@@ -22,10 +22,13 @@ use domain::messaging::{
     channel_plan,
     invitation::{CONSENT_METHOD, DEFAULT_VALID_FOR, InvitationCode},
     outcome::{OutcomeClass, classify_zns},
-    pricing::{PriceUnit, units},
 };
 use entities::{client, outbox_attempt, zalo_invitation};
 use rand::{Rng, SeedableRng, rngs::StdRng};
+use store::{
+    outbox::Attempt,
+    pricing::{Billing, PriceTable, attempt_billing},
+};
 use uuid::Uuid;
 
 use super::{CommuneRows, Rows, new_id};
@@ -42,9 +45,8 @@ const PREFER_SMS: f64 = 0.15;
 const PENDING_INVITATION: f64 = 0.10;
 /// Chance that a follower answers a message on the OA (which reopens the OA window).
 const FOLLOWER_ANSWERS: f64 = 0.6;
-/// The example prices the migrations seed (`channel_prices`), in đồng.
-const ZNS_PRICE_VND: i64 = 300;
-const OA_PRICE_VND: i64 = 0;
+/// The provider of both Zalo channels (the worker's gateways say the same).
+const ZALO: &str = "zalo";
 
 /// One client's Zalo standing, drawn before their messages are replayed.
 struct Standing {
@@ -54,16 +56,30 @@ struct Standing {
     preferred: PreferredChannel,
 }
 
+/// A Zalo client's past messages and what replaying them needs.
+struct History<'a> {
+    /// The client's sent messages (indexes in `rows.messages`), oldest first.
+    sent: &'a [usize],
+    /// Each message's attempt in `rows.attempts`.
+    attempt_of: &'a HashMap<Uuid, usize>,
+    /// The prices attempts are billed at.
+    prices: &'a PriceTable,
+}
+
 /// Gives the commune's clients their Zalo standing and re-sends their past messages by the
 /// channel the product would have chosen.
-pub fn commune(seed: u64, rows: &mut Rows, at: &CommuneRows<'_>, now: DateTime<Utc>) {
+pub fn commune(
+    seed: u64,
+    rows: &mut Rows,
+    at: &CommuneRows<'_>,
+    prices: &PriceTable,
+    now: DateTime<Utc>,
+) {
     let mut h = DefaultHasher::new();
     ("zalo", at.code).hash(&mut h);
     let rng = &mut StdRng::seed_from_u64(seed ^ h.finish());
     let failing: HashSet<Uuid> = rows.reachability.iter().map(|r| r.client_id).collect();
-    let attempt_of: HashMap<Uuid, usize> = (at.attempts..rows.attempts.len())
-        .map(|i| (rows.attempts[i].message_id, i))
-        .collect();
+    let attempt_of = at.attempt_of(rows);
     let mut history: HashMap<Uuid, Vec<usize>> = HashMap::new();
     for i in at.messages..rows.messages.len() {
         let m = &rows.messages[i];
@@ -83,7 +99,12 @@ pub fn commune(seed: u64, rows: &mut Rows, at: &CommuneRows<'_>, now: DateTime<U
             let standing = standing(rng, rows, &c, now);
             let mut sent = history.remove(&c.id).unwrap_or_default();
             sent.sort_by_key(|&i| rows.messages[i].due_at);
-            replay(rng, rows, ci, &standing, &sent, &attempt_of, now);
+            let history = History {
+                sent: &sent,
+                attempt_of: &attempt_of,
+                prices,
+            };
+            replay(rng, rows, ci, &standing, &history, now);
         } else if roll < ZALO_SHARE + PENDING_INVITATION {
             let created = now - Duration::hours(rng.gen_range(1..45 * 24));
             invitation(rng, rows, &c, created, None);
@@ -157,17 +178,16 @@ fn replay(
     rows: &mut Rows,
     ci: usize,
     s: &Standing,
-    sent: &[usize],
-    attempt_of: &HashMap<Uuid, usize>,
+    h: &History<'_>,
     now: DateTime<Utc>,
 ) {
     // Linking by the code is the follower's first interaction.
     let mut last_interaction = s.follower.as_ref().map(|_| s.consent_at);
     let mut known = ChannelKnowledge::default();
     let mut zns_reason = None;
-    for &i in sent {
+    for &i in h.sent {
         let due = rows.messages[i].due_at;
-        let Some(&a) = attempt_of.get(&rows.messages[i].id) else {
+        let Some(&a) = h.attempt_of.get(&rows.messages[i].id) else {
             continue;
         };
         if due < s.consent_at {
@@ -193,7 +213,7 @@ fn replay(
                 {
                     known.zns_unreachable_until = Some(until);
                     zns_reason = Some(reason);
-                    refused_zns_before(rng, rows, i, a, at, &refused);
+                    refused_zns_before(rng, rows, i, a, at, refused, h.prices);
                     let sms_index = plan.iter().position(|c| *c == Channel::Sms).unwrap_or(1);
                     let m = &mut rows.messages[i];
                     m.attempts = 2;
@@ -201,7 +221,7 @@ fn replay(
                 }
             }
             Some(&channel @ (Channel::ZaloZns | Channel::ZaloOa)) => {
-                by_zalo(rng, rows, i, a, channel);
+                by_zalo(rng, rows, i, a, channel, h.prices);
             }
             _ => {}
         }
@@ -227,27 +247,32 @@ fn replay(
     c.updated_at = c.updated_at.max(last_interaction.unwrap_or(s.consent_at));
 }
 
-/// Message `i` went by `channel` instead of SMS: its attempt `a` becomes Zalo's, with Zalo's
-/// unit and price (OA is free; ZNS bills what it accepted).
-fn by_zalo(rng: &mut StdRng, rows: &mut Rows, i: usize, a: usize, channel: Channel) {
-    let (unit, _) = units(channel, None, None);
-    let price = match unit {
-        PriceUnit::Message => OA_PRICE_VND,
-        _ => ZNS_PRICE_VND,
-    };
+/// Message `i` went by `channel` instead of SMS: its attempt `a` becomes Zalo's, accepted and
+/// billed as the worker bills it (OA is free, ZNS is priced per template).
+fn by_zalo(
+    rng: &mut StdRng,
+    rows: &mut Rows,
+    i: usize,
+    a: usize,
+    channel: Channel,
+    prices: &PriceTable,
+) {
     let msg_id = format!("{:032x}", rng.r#gen::<u128>());
-    let attempt = &mut rows.attempts[a];
-    attempt.channel = channel.as_str().to_owned();
-    attempt.provider = Some("zalo".to_owned());
-    attempt.unit = Some(unit.as_str().to_owned());
-    attempt.segments = None;
-    attempt.price_vnd = Some(price);
-    attempt.billed_vnd = Some(if attempt.outcome == "accepted" {
-        price
-    } else {
-        0
-    });
-    attempt.provider_message_id = Some(msg_id.clone());
+    let attempt = Attempt {
+        id: rows.attempts[a].id,
+        channel,
+        provider: ZALO,
+        class: OutcomeClass::Accepted {
+            provider_id: msg_id.clone(),
+        },
+    };
+    let row = &mut rows.attempts[a];
+    row.channel = channel.as_str().to_owned();
+    row.provider_message_id = Some(msg_id.clone());
+    bill(
+        row,
+        attempt_billing(prices, &rows.messages[i], &attempt, row.attempted_at),
+    );
     let m = &mut rows.messages[i];
     m.channel = Some(channel.as_str().to_owned());
     m.provider_message_id = Some(msg_id);
@@ -261,10 +286,10 @@ fn refused_zns_before(
     i: usize,
     a: usize,
     at: DateTime<Utc>,
-    refused: &OutcomeClass,
+    refused: OutcomeClass,
+    prices: &PriceTable,
 ) {
-    let (unit, _) = units(Channel::ZaloZns, None, None);
-    rows.attempts.push(outbox_attempt::Model {
+    let mut row = outbox_attempt::Model {
         id: new_id(rng),
         message_id: rows.messages[i].id,
         channel: Channel::ZaloZns.as_str().to_owned(),
@@ -273,11 +298,32 @@ fn refused_zns_before(
         reason: Some(refused.reason()),
         provider_message_id: None,
         delivered_at: None,
-        provider: Some("zalo".to_owned()),
+        provider: None,
         segments: None,
-        unit: Some(unit.as_str().to_owned()),
-        price_vnd: Some(ZNS_PRICE_VND),
-        billed_vnd: Some(0),
+        unit: None,
+        price_vnd: None,
+        billed_vnd: None,
         commune_code: rows.attempts[a].commune_code.clone(),
-    });
+    };
+    let attempt = Attempt {
+        id: row.id,
+        channel: Channel::ZaloZns,
+        provider: ZALO,
+        class: refused,
+    };
+    bill(
+        &mut row,
+        attempt_billing(prices, &rows.messages[i], &attempt, at),
+    );
+    rows.attempts.push(row);
+}
+
+/// Sets an attempt row's billing columns.
+fn bill(row: &mut outbox_attempt::Model, b: Billing) {
+    row.provider = Some(b.provider.to_owned());
+    row.segments = b.segments;
+    row.unit = Some(b.unit.to_owned());
+    row.price_vnd = b.price_vnd;
+    row.billed_vnd = b.billed_vnd;
+    row.commune_code = Some(b.commune_code);
 }

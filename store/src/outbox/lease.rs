@@ -313,12 +313,12 @@ pub async fn start_all(
            provider text, segments int, unit text, price_vnd bigint, commune_code text)), \
          held AS (UPDATE outbox_messages o SET channel = t.channel, updated_at = t.at FROM t \
            WHERE o.id = t.message_id AND o.lease_token = t.token AND o.status = t.status \
-           RETURNING o.id, t.attempt_id) \
+           RETURNING o.id, t.attempt_id, t.channel, t.at, t.provider, t.segments, t.unit, \
+             t.price_vnd, t.commune_code) \
          INSERT INTO outbox_attempts (id, message_id, channel, attempted_at, outcome, provider, \
            segments, unit, price_vnd, commune_code) \
-         SELECT held.attempt_id, held.id, t.channel, t.at, '{in_flight}', t.provider, \
-           t.segments, t.unit, t.price_vnd, t.commune_code \
-         FROM held JOIN t ON t.attempt_id = held.attempt_id RETURNING message_id",
+         SELECT attempt_id, id, channel, at, '{in_flight}', provider, segments, unit, price_vnd, \
+           commune_code FROM held RETURNING message_id",
         in_flight = AttemptOutcome::InFlight.as_str(),
     );
     let started = ids_returned(db, sql, rows, "message_id").await?;
